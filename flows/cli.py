@@ -1,0 +1,229 @@
+"""The ``synthaug`` command line.
+
+Exit codes: 0 success, 2 a problem the user can fix (one paragraph, no traceback unless
+``--debug``), 1 an internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.config import SynthaugConfig, demo_config
+from pipeline.config_loading import load_config
+from pipeline.errors import UserInputError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USER = 0, 1, 2
+
+app = typer.Typer(
+    name="synthaug",
+    help="Grow scarce datasets with class-conditional synthetic data, and check that it helps.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console()
+err = Console(stderr=True)
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="KEY=VALUE",
+        help="Override a config value, e.g. --set dataset.per_class=20 (repeatable).",
+    ),
+]
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="YAML config file.", dir_okay=False)]
+SeedOption = Annotated[int | None, typer.Option(help="Run seed (overrides the config).")]
+NameOption = Annotated[str | None, typer.Option(help="Run name, the run directory's prefix.")]
+OutputOption = Annotated[Path | None, typer.Option("--output-dir", help="Where run directories go.")]
+
+
+@app.callback()
+def _options(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for every error.")] = False,
+) -> None:
+    """synthaug: ingest, generate, watermark, export and verify synthetic training data."""
+
+
+@app.command()
+def run(
+    config: ConfigOption,
+    set_: SetOption = None,
+    seed: SeedOption = None,
+    name: NameOption = None,
+    output_dir: OutputOption = None,
+) -> None:
+    """Run the main augmentation job described by a config file."""
+    resolved = load_config(config, overrides=_overrides(set_, seed, name, output_dir))
+    _run_flow(resolved)
+
+
+@app.command()
+def demo(set_: SetOption = None, seed: SeedOption = None, output_dir: OutputOption = None) -> None:
+    """Run the main job on the bundled default (scarce digits, 20 images per class)."""
+    resolved = load_config(base=demo_config(), overrides=_overrides(set_, seed, None, output_dir))
+    _run_flow(resolved)
+
+
+@app.command()
+def validate(config: ConfigOption, set_: SetOption = None) -> None:
+    """Check a config and its data (ingest, checks, split) without writing anything."""
+    from pipeline import job
+
+    resolved = load_config(config, overrides=_overrides(set_, None, None, None))
+    dataset = job.ingest(resolved.dataset)
+    counts = job.check(dataset)
+    train, test = job.split(dataset, resolved)
+    summary = job.summarize_split(dataset, train, test)
+    out.print(
+        f"[green]OK[/green] {config}: {len(dataset)} {dataset.kind} rows, {len(counts)} classes "
+        f"{counts}; split {summary.train_rows} train / {summary.test_rows} held-out test"
+        + (f" / {summary.unused_rows} unused (per_class)" if summary.unused_rows else "")
+    )
+    for note in summary.notes:
+        out.print(f"[yellow]note[/yellow] {note}")
+
+
+@app.command()
+def inspect(
+    path: Annotated[
+        str,
+        typer.Argument(
+            help="A CSV/Parquet/NPZ file, an image folder, a run directory, "
+            "or bundled:digits / bundled:breast_cancer."
+        ),
+    ],
+    target: Annotated[str | None, typer.Option(help="Class column of a table.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Show a dataset's schema, class counts and provenance metadata."""
+    from pipeline.describe import describe
+
+    info = describe(path, target=target)
+    if as_json:
+        out.print_json(json.dumps(info, default=str))
+    else:
+        _print_description(info)
+
+
+def _overrides(
+    set_: list[str] | None, seed: int | None, name: str | None, output_dir: Path | None
+) -> list[str]:
+    items = list(set_ or [])
+    for key, value in (("seed", seed), ("name", name), ("output_dir", output_dir)):
+        if value is not None:
+            items.append(f"{key}={value}")
+    return items
+
+
+def _run_flow(config: SynthaugConfig) -> None:
+    from flows.augment import augment
+
+    run_dir = augment(config=config, command=sys.argv)
+    out.print(f"[green]run complete[/green]: {run_dir}")
+
+
+def _print_description(info: dict[str, Any]) -> None:
+    if "manifest" in info:
+        out.print_json(json.dumps(info["manifest"], default=str))
+        return
+    source = info["source"]
+    out.print(
+        f"[bold]{source['uri']}[/bold]  {info['kind']}, {info['rows']} rows, format {source['format']}, "
+        f"sha256 {source['sha256'][:16]}…"
+    )
+    schema = info["schema"]
+    if schema["kind"] == "tabular":
+        table = Table("column", "kind", "integer", "missing", "range / categories")
+        for col in schema["columns"]:
+            detail = (
+                f"{col['minimum']:g} … {col['maximum']:g}"
+                if col["kind"] == "numeric" and col["minimum"] is not None
+                else ", ".join(map(str, col["categories"][:6])) + (" …" if len(col["categories"]) > 6 else "")
+            )
+            table.add_row(
+                col["name"], col["kind"], "yes" if col["integer"] else "", str(col["n_missing"]), detail
+            )
+        out.print(table)
+        out.print(f"target: {info.get('target') or '(none found; pass --target)'}")
+    else:
+        out.print(f"images: {schema['height']}x{schema['width']}, {schema['channels']} channel(s)")
+    if info["class_counts"]:
+        counts = Table("class", "count")
+        for name, count in info["class_counts"].items():
+            counts.add_row(str(name), str(count))
+        out.print(counts)
+    provenance = {k: v for k, v in source.items() if k not in ("uri", "format", "sha256")}
+    provenance.update(info.get("provenance", {}))
+    if provenance:
+        out.print("provenance:")
+        out.print_json(json.dumps(provenance, default=str))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code (see module docstring)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if not debug:
+        _quiet_user_error_tracebacks()
+    try:
+        app(args=args, standalone_mode=False, prog_name="synthaug")
+    except UserInputError as exc:
+        if debug:
+            traceback.print_exc()
+        err.print(f"[red]error:[/red] {exc.render()}", highlight=False, soft_wrap=True)
+        return EXIT_USER
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        return EXIT_INTERNAL
+    except Exception as exc:  # click usage errors carry their own exit code (2)
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            return exc.exit_code
+        if debug:
+            traceback.print_exc()
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        err.print(
+            "This is a bug in synthaug, not in your data. Re-run with --debug for the traceback "
+            "and report it."
+        )
+        return EXIT_INTERNAL
+    return EXIT_OK
+
+
+class _DropUserErrorTraceback(logging.Filter):
+    """Prefect logs failed tasks with a traceback; a user error needs only its message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], UserInputError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_user_error_tracebacks() -> None:
+    for name in ("prefect.flow_runs", "prefect.task_runs", "prefect.flow_engine", "prefect.task_engine"):
+        logging.getLogger(name).addFilter(_DropUserErrorTraceback())
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,209 @@
+"""Typed configuration: the one place where settings and their defaults live.
+
+One :class:`SynthaugConfig` travels from the YAML file (or the CLI) through the Prefect flow
+parameters to every step; each step takes only the section it needs. Unknown keys are errors
+(``extra="forbid"``), reported with their dotted path by :mod:`pipeline.config_loading`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+BUNDLED_PREFIX = "bundled:"
+BUNDLED_DATASETS = ("digits", "breast_cancer")
+TABULAR_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
+IMAGE_SUFFIXES = (".npz",)
+
+DatasetKind = Literal["tabular", "image"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class CsvOptions(_Section):
+    """How to read a CSV file; ``None`` means sniff it from the file."""
+
+    delimiter: str | None = Field(None, description="Field separator; sniffed from ',;\\t|' when unset.")
+    encoding: str | None = Field(
+        None, description="Text encoding; UTF-8 (with or without BOM) or UTF-16 with BOM when unset."
+    )
+    header: bool = Field(True, description="Whether the first row holds the column names.")
+    column_names: list[str] | None = Field(None, description="Names to use when header is false.")
+    na_values: list[str] = Field(
+        default_factory=lambda: ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"],
+        description="Cell values read as missing.",
+    )
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_character(cls, value: str | None) -> str | None:
+        if value is not None and len(value) != 1:
+            raise ValueError("must be a single character such as ',' or ';' (use '\\t' for tabs)")
+        return value
+
+    @model_validator(mode="after")
+    def _names_need_headerless(self) -> CsvOptions:
+        if self.column_names is not None and self.header:
+            raise ValueError("column_names is only used with header: false")
+        if not self.header and not self.column_names:
+            raise ValueError("header: false needs column_names listing every column in order")
+        return self
+
+
+class ImageOptions(_Section):
+    """How images are brought to one shape. Policy: see :mod:`pipeline.sources.image_shape`."""
+
+    size: Annotated[int, Field(ge=8, le=128)] | None = Field(
+        None, description="Square side in pixels; unset keeps the source size (all images must share it)."
+    )
+    resize: Literal["center-crop", "pad", "stretch"] = Field(
+        "center-crop",
+        description="center-crop: scale the short side to size, crop the centre; pad: scale the long "
+        "side to size, pad with black; stretch: scale both sides independently.",
+    )
+    channels: Literal["auto", 1, 3] = Field(
+        "auto", description="auto: all images must share a channel count; 1 or 3 converts every image."
+    )
+    max_pixels: Annotated[int, Field(gt=0)] = Field(
+        40_000_000, description="Images with more pixels are refused (decompression-bomb guard)."
+    )
+
+
+class DatasetConfig(_Section):
+    source: str = Field(
+        ..., description="A path (CSV, Parquet, NPZ or a folder of class folders) or 'bundled:<name>'."
+    )
+    kind: DatasetKind | None = Field(None, description="tabular or image; inferred from the source.")
+    target: str | None = Field(None, description="Class column (required for tabular data).")
+    per_class: Annotated[int, Field(ge=2)] | None = Field(
+        None, description="Scarce subsampling: keep at most this many training rows per class."
+    )
+    numeric_columns: list[str] = Field(default_factory=list, description="Force these columns numeric.")
+    categorical_columns: list[str] = Field(
+        default_factory=list, description="Force these columns categorical."
+    )
+    drop_columns: list[str] = Field(default_factory=list, description="Ignore these columns.")
+    csv: CsvOptions = Field(default_factory=CsvOptions)
+    image: ImageOptions = Field(default_factory=ImageOptions)
+
+    @field_validator("source")
+    @classmethod
+    def _known_bundled(cls, value: str) -> str:
+        if value.startswith(BUNDLED_PREFIX):
+            name = value.removeprefix(BUNDLED_PREFIX)
+            if name not in BUNDLED_DATASETS:
+                known = ", ".join(BUNDLED_PREFIX + n for n in BUNDLED_DATASETS)
+                raise ValueError(f"unknown bundled dataset {name!r}; known: {known}")
+        elif not value.strip():
+            raise ValueError("must name a file, a folder or a bundled dataset")
+        return value
+
+    @model_validator(mode="after")
+    def _columns_not_forced_both_ways(self) -> DatasetConfig:
+        both = sorted(set(self.numeric_columns) & set(self.categorical_columns))
+        if both:
+            raise ValueError(f"columns {both} are listed as both numeric and categorical")
+        return self
+
+    @property
+    def is_bundled(self) -> bool:
+        return self.source.startswith(BUNDLED_PREFIX)
+
+    @property
+    def bundled_name(self) -> str:
+        return self.source.removeprefix(BUNDLED_PREFIX)
+
+    def resolved_kind(self) -> DatasetKind:
+        """The declared kind, or the one the source implies."""
+        if self.kind is not None:
+            return self.kind
+        if self.is_bundled:
+            return "image" if self.bundled_name == "digits" else "tabular"
+        path = Path(self.source)
+        suffix = path.suffix.lower()
+        if suffix in TABULAR_SUFFIXES:
+            return "tabular"
+        if suffix in IMAGE_SUFFIXES or path.is_dir() or suffix == "":
+            return "image"
+        return "tabular"
+
+
+class SplitConfig(_Section):
+    test_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
+        0.3, description="Share of the real data held out for final scoring only."
+    )
+    stratify: bool = Field(True, description="Keep class proportions in both parts.")
+    seed: int | None = Field(None, description="Split seed; the run seed when unset.")
+
+
+class TrainingConfig(_Section):
+    """GAN training settings (consumed by the trainer in models/)."""
+
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    steps: Annotated[int, Field(gt=0)] = 2000
+    batch_size: Annotated[int, Field(gt=0)] = 64
+    loss: str = "hinge"
+    lr_generator: Annotated[float, Field(gt=0)] = 1e-4
+    lr_discriminator: Annotated[float, Field(gt=0)] = 4e-4
+    d_steps_per_g_step: Annotated[int, Field(ge=1)] = 1
+    ema_decay: Annotated[float, Field(ge=0, lt=1)] = 0.999
+    augmentation: Literal["off", "on", "adaptive"] = "adaptive"
+    checkpoint_every: Annotated[int, Field(gt=0)] = 500
+
+
+class PrivacyConfig(_Section):
+    """Differential privacy for the discriminator (DP-SGD)."""
+
+    enabled: bool = False
+    target_epsilon: Annotated[float, Field(gt=0)] = 3.0
+    delta: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        None, description="Defaults to below 1/N of the training rows."
+    )
+    max_grad_norm: Annotated[float, Field(gt=0)] = 1.0
+    accountant: Literal["prv", "rdp"] = "prv"
+    secure_mode: bool = False
+
+
+class WatermarkConfig(_Section):
+    enabled: bool = True
+    key_file: Path | None = Field(None, description="Key file; SYNTHAUG_WATERMARK_KEY_FILE if unset.")
+
+
+class EvaluationConfig(_Section):
+    seeds: Annotated[int, Field(ge=1)] = 5
+    require_gain: bool = False
+
+
+class SynthaugConfig(_Section):
+    """Everything one run needs. Field order is the order of the config snapshot."""
+
+    name: str = Field(
+        "run", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Prefix of the run directory."
+    )
+    seed: Annotated[int, Field(ge=0)] = 0
+    output_dir: Path = Field(Path("runs"), description="Where run directories are created.")
+    dataset: DatasetConfig
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    watermark: WatermarkConfig = Field(default_factory=WatermarkConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+
+    @property
+    def split_seed(self) -> int:
+        return self.seed if self.split.seed is None else self.split.seed
+
+
+def demo_config() -> SynthaugConfig:
+    """The bundled default job: scarce digits, 20 training images per class.
+
+    ``examples/digits.yaml`` states the same config as a file (a test keeps them equal).
+    """
+    return SynthaugConfig(
+        name="digits-demo",
+        dataset=DatasetConfig(source="bundled:digits", per_class=20),
+    )

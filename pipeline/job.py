@@ -1,0 +1,163 @@
+"""The main job's steps as plain functions; ``flows/`` wraps each one as a Prefect task.
+
+ingest -> check -> split -> record. Later stages (train, generate, watermark, export, verify,
+report) join here as they land.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.atomic import atomic_path, write_json, write_text
+from pipeline.config import DatasetConfig, SynthaugConfig
+from pipeline.config_loading import config_to_yaml
+from pipeline.dataset import Dataset
+from pipeline.dataset_io import dataset_filename, write_dataset
+from pipeline.provenance import environment
+from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory
+from pipeline.sources import load_dataset
+from pipeline.split import HeldOutTest, TrainSplit, split_dataset
+from pipeline.validate import validate_dataset
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SplitSummary:
+    train_rows: int
+    test_rows: int
+    unused_rows: int
+    train_class_counts: dict[str, int]
+    test_class_counts: dict[str, int]
+    notes: tuple[str, ...]
+
+
+def ingest(spec: DatasetConfig) -> Dataset:
+    dataset = load_dataset(spec)
+    log.info(
+        "ingested %d %s rows from %s (sha256 %s)",
+        len(dataset),
+        dataset.kind,
+        dataset.source.uri,
+        dataset.source.sha256[:12],
+    )
+    return dataset
+
+
+def check(dataset: Dataset) -> dict[str, int]:
+    counts = validate_dataset(dataset)
+    log.info("class counts: %s", counts)
+    return counts
+
+
+def split(dataset: Dataset, config: SynthaugConfig) -> tuple[TrainSplit, HeldOutTest]:
+    train, test = split_dataset(
+        dataset, config.split, seed=config.split_seed, per_class=config.dataset.per_class
+    )
+    for note in train.notes:
+        log.warning(note)
+    log.info(
+        "split: %d training rows (of a pool of %d), %d held-out test rows",
+        len(train.indices),
+        len(train.pool_indices),
+        len(test.indices),
+    )
+    return train, test
+
+
+def summarize_split(dataset: Dataset, train: TrainSplit, test: HeldOutTest) -> SplitSummary:
+    return SplitSummary(
+        train_rows=len(train.indices),
+        test_rows=len(test.indices),
+        unused_rows=len(dataset) - len(train.indices) - len(test.indices),
+        train_class_counts=train.data.class_counts(),
+        test_class_counts=test.data.class_counts(),
+        notes=train.notes,
+    )
+
+
+def record_run(
+    run: RunDirectory,
+    *,
+    config: SynthaugConfig,
+    dataset: Dataset,
+    train: TrainSplit,
+    test: HeldOutTest,
+    command: list[str],
+) -> SplitSummary:
+    """Write the config snapshot, split indices, data parts and manifest into the run."""
+    summary = summarize_split(dataset, train, test)
+    write_text(run.file(CONFIG_FILE), config_to_yaml(config))
+    write_split_table(run, dataset, train, test)
+    data_dir = run.file(DATA_DIR)
+    write_dataset(train.data, data_dir / dataset_filename(dataset, "train"))
+    write_dataset(test.data, data_dir / dataset_filename(dataset, "test"))
+    write_manifest(run, config=config, dataset=dataset, summary=summary, command=command, status="complete")
+    return summary
+
+
+def write_split_table(run: RunDirectory, dataset: Dataset, train: TrainSplit, test: HeldOutTest) -> None:
+    """``split.parquet``: one row per ingested row with its class and part (train/test/unused)."""
+    part = ["unused"] * len(dataset)
+    for position in train.indices:
+        part[position] = "train"
+    for position in test.indices:
+        part[position] = "test"
+    table = pa.table(
+        {
+            "row": pa.array(range(len(dataset)), pa.int64()),
+            "label": pa.array([dataset.classes[i] for i in dataset.labels], pa.string()),
+            "part": pa.array(part, pa.string()).dictionary_encode(),
+        }
+    )
+    with atomic_path(run.file(SPLIT_FILE)) as tmp:
+        pq.write_table(table, tmp)
+
+
+def write_manifest(
+    run: RunDirectory,
+    *,
+    config: SynthaugConfig,
+    dataset: Dataset,
+    summary: SplitSummary,
+    command: list[str],
+    status: str,
+) -> dict[str, Any]:
+    manifest = {
+        "run_id": run.run_id,
+        "status": status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "seed": config.seed,
+        "split_seed": config.split_seed,
+        "command": command,
+        "data": {
+            **dataset.source.to_dict(),
+            "kind": dataset.kind,
+            "rows": len(dataset),
+            "classes": list(dataset.classes),
+            "class_counts": dataset.class_counts(),
+            "schema": dataset.schema.to_dict(),
+        },
+        "split": {
+            "test_fraction": config.split.test_fraction,
+            "stratified": config.split.stratify,
+            "per_class": config.dataset.per_class,
+            "train_rows": summary.train_rows,
+            "test_rows": summary.test_rows,
+            "unused_rows": summary.unused_rows,
+            "train_class_counts": summary.train_class_counts,
+            "test_class_counts": summary.test_class_counts,
+            "notes": list(summary.notes),
+        },
+        "stages": {"ingest": "done", "split": "done", "train": "not built yet (issue 3/4)"},
+        "environment": environment(),
+    }
+    write_json(run.file(MANIFEST_FILE), manifest)
+    return manifest

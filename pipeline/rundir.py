@@ -1,0 +1,139 @@
+"""Run directories: ``<output_dir>/<name>-<UTC timestamp>/``, never half-written.
+
+A run works in ``<id>.partial/``. On success it is renamed to ``<id>/`` (complete); on a user
+error it is removed (nothing left behind); on an internal error it becomes ``<id>.failed/`` with
+``FAILED.txt`` holding the traceback. A directory without a suffix is therefore always complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.errors import UserInputError
+
+PARTIAL_SUFFIX = ".partial"
+FAILED_SUFFIX = ".failed"
+CONFIG_FILE = "config.yaml"
+MANIFEST_FILE = "manifest.json"
+SPLIT_FILE = "split.parquet"
+LOG_FILE = "logs/run.log"
+DATA_DIR = "data"
+FAILURE_FILE = "FAILED.txt"
+CAPTURED_LOGGERS = (
+    "pipeline",
+    "models",
+    "privacy",
+    "reports",
+    "flows",
+    "prefect.flow_runs",
+    "prefect.task_runs",
+)
+
+
+@dataclass(frozen=True)
+class RunDirectory:
+    run_id: str
+    output_dir: Path
+    started_at: datetime
+    created_output_dir: bool = False  # remove it again if the run leaves nothing
+
+    @property
+    def partial(self) -> Path:
+        return self.output_dir / f"{self.run_id}{PARTIAL_SUFFIX}"
+
+    @property
+    def final(self) -> Path:
+        return self.output_dir / self.run_id
+
+    @property
+    def failed(self) -> Path:
+        return self.output_dir / f"{self.run_id}{FAILED_SUFFIX}"
+
+    @property
+    def path(self) -> Path:
+        """Where the run's files are right now."""
+        for candidate in (self.partial, self.final, self.failed):
+            if candidate.exists():
+                return candidate
+        return self.partial
+
+    def file(self, relative: str) -> Path:
+        return self.path / relative
+
+    def complete(self) -> Path:
+        os.replace(self.partial, self.final)
+        return self.final
+
+    def discard(self) -> None:
+        shutil.rmtree(self.partial, ignore_errors=True)
+        if self.created_output_dir:
+            with contextlib.suppress(OSError):
+                self.output_dir.rmdir()  # only if empty
+
+    def mark_failed(self, details: str) -> Path:
+        (self.partial / FAILURE_FILE).write_text(details, encoding="utf-8")
+        os.replace(self.partial, self.failed)
+        return self.failed
+
+
+def create_run_directory(output_dir: Path, name: str, *, now: datetime | None = None) -> RunDirectory:
+    """A new, empty ``.partial`` directory with a unique id."""
+    now = now or datetime.now(UTC)
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    created = not output_dir.exists()
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1, 1000):
+        run_id = f"{name}-{stamp}" if attempt == 1 else f"{name}-{stamp}-{attempt}"
+        run = RunDirectory(run_id, output_dir, now, created)
+        if any(p.exists() for p in (run.partial, run.final, run.failed)):
+            continue
+        try:
+            run.partial.mkdir()
+        except FileExistsError:
+            continue
+        return run
+    raise RuntimeError(f"could not find a free run id under {output_dir}")
+
+
+@contextlib.contextmanager
+def run_lifecycle(run: RunDirectory) -> Iterator[RunDirectory]:
+    """Capture logs into the run, then complete, discard (user error) or mark it failed."""
+    log_path = run.partial / LOG_FILE
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(log_path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    loggers = [logging.getLogger(name) for name in CAPTURED_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
+        if logger.level == logging.NOTSET or logger.level > logging.INFO:
+            logger.setLevel(logging.INFO)
+    succeeded = False
+    try:
+        yield run
+        succeeded = True
+    except UserInputError:
+        _detach(handler, loggers)
+        run.discard()
+        raise
+    except BaseException:
+        _detach(handler, loggers)
+        run.mark_failed(traceback.format_exc())
+        raise
+    finally:
+        _detach(handler, loggers)
+        if succeeded:
+            run.complete()
+
+
+def _detach(handler: logging.Handler, loggers: list[logging.Logger]) -> None:
+    for logger in loggers:
+        logger.removeHandler(handler)
+    handler.close()

@@ -1,0 +1,1 @@
+"""Differential privacy for the discriminator: Opacus wiring, accounting, audits (issue 5)."""

@@ -1,0 +1,1 @@
+"""HTML and Markdown reports rendered from a run directory (issue 8)."""

@@ -1,0 +1,50 @@
+"""Shared fixtures. Prefect gets a private home and no telemetry before anything imports it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="synthaug-prefect-home-"))
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+
+
+@pytest.fixture(scope="session")
+def prefect_api():
+    """One throw-away Prefect API server for every in-process flow run of the session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``synthaug`` in-process: returns (exit code, stdout, stderr)."""
+
+    def invoke(*args: str) -> tuple[int, str, str]:
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+@pytest.fixture
+def write_config(tmp_path: Path):
+    """Write a YAML config next to the data; returns its path."""
+    import yaml
+
+    def write(dataset: dict, name: str = "config.yaml", **sections) -> Path:
+        path = tmp_path / name
+        path.write_text(yaml.safe_dump({"dataset": dataset, **sections}), encoding="utf-8")
+        return path
+
+    return write

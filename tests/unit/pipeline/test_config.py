@@ -1,0 +1,64 @@
+from pathlib import Path
+
+import pytest
+import yaml
+from pydantic import ValidationError
+
+from pipeline.config import DatasetConfig, SynthaugConfig, demo_config
+from pipeline.config_loading import load_config
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_defaults_are_the_documented_ones():
+    config = SynthaugConfig(dataset={"source": "bundled:digits"})
+    assert config.split.test_fraction == 0.3
+    assert config.split.stratify is True
+    assert config.split_seed == config.seed == 0
+    assert config.privacy.enabled is False
+    assert config.training.lr_discriminator == 4e-4 and config.training.lr_generator == 1e-4
+
+
+def test_split_seed_falls_back_to_run_seed_and_can_be_set():
+    assert SynthaugConfig(seed=7, dataset={"source": "bundled:digits"}).split_seed == 7
+    assert SynthaugConfig(seed=7, split={"seed": 3}, dataset={"source": "bundled:digits"}).split_seed == 3
+
+
+def test_unknown_bundled_name_lists_known_ones():
+    with pytest.raises(ValidationError, match="bundled:digits, bundled:breast_cancer"):
+        DatasetConfig(source="bundled:mnist")
+
+
+@pytest.mark.parametrize(
+    ("source", "kind"),
+    [
+        ("bundled:digits", "image"),
+        ("bundled:breast_cancer", "tabular"),
+        ("x.csv", "tabular"),
+        ("x.parquet", "tabular"),
+        ("x.npz", "image"),
+    ],
+)
+def test_kind_is_inferred_from_the_source(source, kind):
+    assert DatasetConfig(source=source).resolved_kind() == kind
+
+
+def test_a_column_cannot_be_forced_both_ways():
+    with pytest.raises(ValidationError, match="both numeric and categorical"):
+        DatasetConfig(source="x.csv", numeric_columns=["a"], categorical_columns=["a"])
+
+
+def test_headerless_csv_needs_column_names():
+    with pytest.raises(ValidationError, match="column_names"):
+        DatasetConfig(source="x.csv", csv={"header": False})
+
+
+def test_examples_digits_yaml_is_the_demo_config():
+    from_file = load_config(REPO / "examples" / "digits.yaml")
+    assert from_file.model_dump() == demo_config().model_dump()
+
+
+def test_every_shipped_example_validates():
+    for path in sorted((REPO / "examples").glob("*.yaml")):
+        assert isinstance(load_config(path), SynthaugConfig), path
+        assert yaml.safe_load(path.read_text())["dataset"]["source"]

@@ -1,0 +1,71 @@
+import pytest
+
+from pipeline.config import demo_config
+from pipeline.config_loading import config_to_yaml, load_config
+from pipeline.errors import UserInputError
+
+
+def test_unknown_keys_are_named_with_their_path_and_a_suggestion(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("dataset:\n  source: bundled:digits\n  per_clas: 3\nsplit:\n  test_frac: 0.2\n")
+    with pytest.raises(UserInputError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert "unknown key 'dataset.per_clas'" in message and "'per_class'" in message
+    assert "unknown key 'split.test_frac'" in message and "'test_fraction'" in message
+
+
+def test_bad_values_name_the_key(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("dataset:\n  source: bundled:digits\nsplit:\n  test_fraction: 1.5\n")
+    with pytest.raises(UserInputError, match=r"'split.test_fraction': .*less than 1"):
+        load_config(path)
+
+
+def test_missing_required_section(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("name: x\n")
+    with pytest.raises(UserInputError, match="'dataset' is required"):
+        load_config(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("- a\n- b\n", "mapping"), ("dataset: [\n", "not valid YAML at line")],
+)
+def test_unusable_files(tmp_path, text, message):
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(UserInputError, match=message):
+        load_config(path)
+
+
+def test_missing_config_file(tmp_path):
+    with pytest.raises(UserInputError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_overrides_are_typed_and_validated():
+    config = load_config(
+        base=demo_config(), overrides=["dataset.per_class=5", "split.stratify=false", "seed=9"]
+    )
+    assert config.dataset.per_class == 5 and config.split.stratify is False and config.seed == 9
+    with pytest.raises(UserInputError, match="unknown key 'dataset.per_klass'"):
+        load_config(base=demo_config(), overrides=["dataset.per_klass=5"])
+    with pytest.raises(UserInputError, match="key.path=value"):
+        load_config(base=demo_config(), overrides=["seed"])
+
+
+def test_relative_source_is_resolved_against_the_config_folder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    path = tmp_path / "sub" / "c.yaml"
+    path.write_text("dataset:\n  source: data/x.csv\n  target: y\n")
+    assert load_config(path).dataset.source == str(tmp_path / "sub" / "data" / "x.csv")
+
+
+def test_snapshot_round_trips(tmp_path):
+    config = load_config(base=demo_config(), overrides=["dataset.per_class=4"])
+    path = tmp_path / "snap.yaml"
+    path.write_text(config_to_yaml(config))
+    assert load_config(path).model_dump() == config.model_dump()
