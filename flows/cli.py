@@ -31,8 +31,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # never break paths or messages mid-word
+err = Console(stderr=True, soft_wrap=True)
 
 SetOption = Annotated[
     list[str] | None,
@@ -182,25 +182,22 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as exc:
         if debug:
             traceback.print_exc()
-        err.print(f"[red]error:[/red] {exc.render()}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {exc.render()}", highlight=False)
         return EXIT_USER
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
         err.print("aborted")
         return EXIT_INTERNAL
-    except Exception as exc:  # click usage errors carry their own exit code (2)
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            return exc.exit_code
+    except typer.TyperException as exc:  # usage errors: typer shows them and says exit code 2
+        exc.show()
+        return exc.exit_code
+    except Exception as exc:
         if debug:
             traceback.print_exc()
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
         err.print(
-            "This is a bug in synthaug, not in your data. Re-run with --debug for the traceback "
-            "and report it."
+            "This is a bug in synthaug, not in your data. Re-run with --debug and report the traceback."
         )
         return EXIT_INTERNAL
     return EXIT_OK

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 import tempfile
 
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
@@ -30,11 +32,24 @@ def cli(capsys):
     """Run ``synthaug`` in-process: returns (exit code, stdout, stderr)."""
 
     def invoke(*args: str) -> tuple[int, str, str]:
+        _point_prefect_console_at(sys.stderr)  # so err holds what a terminal would show
         code = main([str(a) for a in args])
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 
     return invoke
+
+
+def _point_prefect_console_at(stream) -> None:
+    """Prefect's console handlers keep the stream they were made with; capsys swaps it per test."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *map(logging.getLogger, list(logging.root.manager.loggerDict))]
+    for logger in loggers:
+        for handler in getattr(logger, "handlers", []):
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.stream = stream  # not setStream(): it flushes the old, closed stream
+                handler.console.file = stream
 
 
 @pytest.fixture

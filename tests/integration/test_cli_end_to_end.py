@@ -1,0 +1,116 @@
+"""The installed ``synthaug`` console script, end to end on the bundled sets, in fresh processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from pipeline.config import demo_config
+from pipeline.dataset_io import read_dataset
+
+REPO = Path(__file__).resolve().parents[2]
+SYNTHAUG = Path(sys.executable).parent / "synthaug"
+
+
+def synthaug(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("PREFECT_API_URL", None)  # the embedded ephemeral API, as a user gets by default
+    return subprocess.run(
+        [str(SYNTHAUG), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def only_run_dir(output: Path) -> Path:
+    [run_dir] = list(output.iterdir())
+    return run_dir
+
+
+@pytest.mark.slow
+def test_demo_writes_a_complete_run_directory(tmp_path):
+    result = synthaug("demo", "--output-dir", tmp_path / "runs", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    run_dir = only_run_dir(tmp_path / "runs")
+    assert run_dir.name.startswith("digits-demo-") and run_dir.name.endswith("Z")
+    assert f"run complete: {run_dir}" in " ".join(result.stdout.split())
+
+    snapshot = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert snapshot["dataset"] == demo_config().model_dump(mode="json")["dataset"]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["seed"] == 0
+    assert manifest["data"]["sha256"] and manifest["data"]["rows"] == 1797
+    assert manifest["environment"]["packages"]["torch"] and manifest["environment"]["packages"]["prefect"]
+    assert manifest["command"][1:] == ["demo", "--output-dir", str(tmp_path / "runs")]
+    assert "ingested 1797 image rows" in (run_dir / "logs" / "run.log").read_text()
+
+    split = pq.read_table(run_dir / "split.parquet").to_pandas()
+    parts = split["part"].astype(str).value_counts().to_dict()
+    assert parts == {"test": 540, "train": 200, "unused": 1057}
+    train, test = read_dataset(run_dir / "data" / "train.npz"), read_dataset(run_dir / "data" / "test.npz")
+    assert train.features.shape == (200, 8, 8, 1) and test.features.shape == (540, 8, 8, 1)
+    assert train.class_counts() == {str(i): 20 for i in range(10)}
+
+
+@pytest.mark.slow
+def test_run_with_the_tabular_example(tmp_path):
+    result = synthaug(
+        "run",
+        "--config",
+        REPO / "examples" / "breast_cancer.yaml",
+        "--output-dir",
+        tmp_path / "runs",
+        "--seed",
+        "3",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    run_dir = only_run_dir(tmp_path / "runs")
+    train = read_dataset(run_dir / "data" / "train.parquet")
+    test = read_dataset(run_dir / "data" / "test.parquet")
+    assert train.class_counts() == {"benign": 15, "malignant": 15}
+    assert len(test) == 171 and len(train.schema.columns) == 30
+    assert json.loads((run_dir / "manifest.json").read_text())["seed"] == 3
+    frame = pq.read_table(run_dir / "data" / "train.parquet").to_pandas()
+    assert "diagnosis" in frame.columns and len(frame) == 30
+
+
+@pytest.mark.slow
+def test_user_errors_in_a_real_process_are_one_paragraph_with_exit_2(tmp_path):
+    (tmp_path / "c.yaml").write_text("dataset:\n  source: missing.csv\n  target: y\n")
+    result = synthaug("run", "--config", "c.yaml", "--output-dir", tmp_path / "runs", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    assert f"error: {tmp_path / 'missing.csv'}: CSV file not found" in " ".join(result.stderr.split())
+    assert not (tmp_path / "runs").exists()
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_same_seed_same_split_and_data(cli, tmp_path):
+    def run(seed: int, out: str) -> Path:
+        code, _, err = cli(
+            "run",
+            "--config",
+            REPO / "examples" / "breast_cancer.yaml",
+            "--seed",
+            seed,
+            "--output-dir",
+            tmp_path / out,
+        )
+        assert code == 0, err
+        return only_run_dir(tmp_path / out)
+
+    a, b, c = run(5, "a"), run(5, "b"), run(6, "c")
+    split = {
+        d: pq.read_table(d / "split.parquet").to_pandas()["part"].astype(str).to_numpy() for d in (a, b, c)
+    }
+    assert np.array_equal(split[a], split[b]) and not np.array_equal(split[a], split[c])
+    hashes = {json.loads((d / "manifest.json").read_text())["data"]["sha256"] for d in (a, b, c)}
+    assert len(hashes) == 1
+    assert (a / "data" / "train.parquet").read_bytes() == (b / "data" / "train.parquet").read_bytes()
