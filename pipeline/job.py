@@ -26,6 +26,7 @@ from pipeline.split import HeldOutTest, TrainSplit, split_dataset
 from pipeline.validate import validate_dataset
 
 log = logging.getLogger(__name__)
+STAGES = ("ingest", "validate", "split", "record")  # the main job's stages, in order
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,7 @@ def write_manifest(
             "test_class_counts": summary.test_class_counts,
             "notes": list(summary.notes),
         },
-        "stages": {"ingest": "done", "split": "done", "train": "not built yet (issue 3/4)"},
+        "stages_completed": list(STAGES),
         "environment": environment(),
     }
     write_json(run.file(MANIFEST_FILE), manifest)
