@@ -17,7 +17,7 @@ from pipeline.config import CsvOptions
 from pipeline.dataset import Dataset, SourceInfo
 from pipeline.errors import UserInputError
 from pipeline.sources.files import require_file, sha256_file
-from pipeline.sources.table_assembly import _NUMBER, ColumnRules, assemble, check_column_names
+from pipeline.sources.table_assembly import NUMBER_PATTERN, ColumnRules, assemble, check_column_names
 
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"
@@ -116,7 +116,7 @@ def _sample_text(path: Path, encoding: str) -> str:
 
 
 def _refuse_numeric_header(names: list[str], path: Path) -> None:
-    if names and all(_NUMBER.match(name) for name in names):
+    if names and all(NUMBER_PATTERN.match(name) for name in names):
         shown = ", ".join(repr(n) for n in names[:4])
         raise UserInputError(
             f"the file seems to have no header row: the first row ({shown}, ...) is all numbers",

@@ -22,8 +22,8 @@ import pyarrow.compute as pc
 from pipeline.errors import UserInputError, suggest
 from pipeline.schema import ColumnSchema, TabularSchema
 
-_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
-_INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
+NUMBER_PATTERN = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+INTEGER_PATTERN = re.compile(r"^\s*[-+]?\d+\s*$")
 MOSTLY_NUMERIC = 0.5  # above this share of numeric-looking values, stray text is an error
 
 
@@ -123,7 +123,7 @@ class _TextColumn:
         if code is None:
             code = self.index[value] = len(self.values)
             self.values.append(value)
-            self.numeric_flags.append(bool(_NUMBER.match(value)))
+            self.numeric_flags.append(bool(NUMBER_PATTERN.match(value)))
         return code
 
     def share_numeric(self) -> float:
@@ -142,7 +142,7 @@ class _TextColumn:
                     hint=f"Fix or blank that cell, or list '{self.name}' under "
                     "dataset.categorical_columns if the column is really categorical.",
                 )
-            integer = all(_INTEGER.match(v) for v in self.values)
+            integer = all(INTEGER_PATTERN.match(v) for v in self.values)
             lookup = np.array([float(v) for v in self.values] + [np.nan], dtype=np.float64)
             numbers = lookup[self.codes]
             if integer and n_missing == 0:
@@ -165,7 +165,7 @@ class _TextColumn:
 
 
 def _natural_key(value: str) -> tuple[int, float, str]:
-    return (0, float(value), "") if _NUMBER.match(value) else (1, 0.0, value)
+    return (0, float(value), "") if NUMBER_PATTERN.match(value) else (1, 0.0, value)
 
 
 class TableAssembler:
@@ -294,7 +294,7 @@ class TableAssembler:
         all_numbers = all(column.numeric_flags)
         dtype = (
             "int64"
-            if all_numbers and all(_INTEGER.match(v) for v in column.values)
+            if all_numbers and all(INTEGER_PATTERN.match(v) for v in column.values)
             else ("float64" if all_numbers else "string")
         )
         return (
