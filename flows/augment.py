@@ -1,10 +1,15 @@
 """The ``augment`` flow: the main job behind ``synthaug run`` and ``synthaug demo``.
 
-Tasks: ingest -> check -> split -> record. Datasets pass between tasks in memory (the flow runs
-in one process), so the tasks do not cache or persist results.
+Tasks: ingest -> validate -> split -> write-run-directory -> train -> generate -> finish.
+Ingestion and splitting pass datasets in memory (one process); every later task reads what it
+needs from the run directory, which is also what lets ``--resume`` continue a killed run.
+Training has no retries: a retry cannot fix a diverging GAN and would repeat hours of work.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from flows.prefect_settings import apply_defaults
 
@@ -16,7 +21,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from pipeline import job  # noqa: E402
 from pipeline.config import DatasetConfig, SynthaugConfig  # noqa: E402
 from pipeline.dataset import Dataset  # noqa: E402
-from pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle  # noqa: E402
+from pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
 from pipeline.split import HeldOutTest, TrainSplit  # noqa: E402
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -49,13 +54,38 @@ def record_task(
     return job.record_run(run, config=config, dataset=dataset, train=train, test=test, command=command)
 
 
+@task(name="train", **_TASK)
+def train_task(run: RunDirectory, config: SynthaugConfig, resume: bool) -> dict[str, Any]:
+    return job.train(run, config, resume=resume)
+
+
+@task(name="generate", **_TASK)
+def generate_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    return job.generate(run, config)
+
+
+@task(name="finish", **_TASK)
+def finish_task(run: RunDirectory, training: dict[str, Any], generation: dict[str, Any]) -> dict[str, Any]:
+    return job.finish(run, training=training, generation=generation)
+
+
 @flow(name="augment", persist_result=False)
-def augment(config: SynthaugConfig, command: list[str] | None = None) -> str:
-    """Run the augmentation job for ``config``; returns the completed run directory."""
-    run = create_run_directory(config.output_dir, config.name)
+def augment(config: SynthaugConfig, command: list[str] | None = None, resume: str | None = None) -> str:
+    """Run the augmentation job for ``config``; returns the completed run directory.
+
+    With ``resume`` (an interrupted or failed run directory), ingestion and splitting are taken
+    from that run and training continues from its latest checkpoint.
+    """
+    run = (
+        reopen_run_directory(Path(resume)) if resume else create_run_directory(config.output_dir, config.name)
+    )
     with run_lifecycle(run):
-        dataset = ingest_task(config.dataset)
-        validate_task(dataset)
-        train, test = split_task(dataset, config)
-        record_task(run, config, dataset, train, test, command or [])
+        if not resume:
+            dataset = ingest_task(config.dataset)
+            validate_task(dataset)
+            train, test = split_task(dataset, config)
+            record_task(run, config, dataset, train, test, command or [])
+        training = train_task(run, config, bool(resume))
+        generation = generate_task(run, config)
+        finish_task(run, training, generation)
     return str(run.final)

@@ -20,6 +20,7 @@ from rich.table import Table
 from pipeline.config import SynthaugConfig, demo_config
 from pipeline.config_loading import load_config
 from pipeline.errors import UserInputError
+from pipeline.rundir import CONFIG_FILE
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER = 0, 1, 2
 
@@ -58,13 +59,40 @@ def _options(
 
 @app.command()
 def run(
-    config: ConfigOption,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML config file.", dir_okay=False)
+    ] = None,
     set_: SetOption = None,
     seed: SeedOption = None,
     name: NameOption = None,
     output_dir: OutputOption = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(
+            help="Continue an interrupted (.partial) or failed (.failed) run from its last checkpoint."
+        ),
+    ] = None,
 ) -> None:
-    """Run the main augmentation job described by a config file."""
+    """Run the main augmentation job described by a config file (or resume one)."""
+    if resume is not None:
+        if config is not None or set_ or seed is not None or name is not None or output_dir is not None:
+            raise UserInputError(
+                "--resume continues a run with the config it started with",
+                where="--resume",
+                hint="Drop --config, --set, --seed, --name and --output-dir.",
+            )
+        snapshot = resume / CONFIG_FILE
+        if not snapshot.is_file():
+            raise UserInputError("not a run directory (no config.yaml)", where=resume)
+        resolved = load_config(snapshot)
+        _run_flow(resolved, resume=resume)
+        return
+    if config is None:
+        raise UserInputError(
+            "run needs --config FILE (or --resume RUN_DIR)",
+            where="synthaug run",
+            hint="Try 'synthaug run --help', or 'synthaug demo' for the bundled example.",
+        )
     resolved = load_config(config, overrides=_overrides(set_, seed, name, output_dir))
     _run_flow(resolved)
 
@@ -127,10 +155,10 @@ def _overrides(
     return items
 
 
-def _run_flow(config: SynthaugConfig) -> None:
+def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
     from flows.augment import augment
 
-    run_dir = augment(config=config, command=sys.argv)
+    run_dir = augment(config=config, command=sys.argv, resume=str(resume) if resume else None)
     out.print(f"[green]run complete[/green]: {run_dir}")
 
 

@@ -140,19 +140,77 @@ class SplitConfig(_Section):
     seed: int | None = Field(None, description="Split seed; the run seed when unset.")
 
 
+class DetectorConfig(_Section):
+    """Training failure detectors (see models/detectors.py). Non-finite losses always stop training."""
+
+    check_every: Annotated[int, Field(gt=0)] = Field(100, description="Steps between detector checks.")
+    window: Annotated[int, Field(ge=10)] = Field(200, description="Steps of history a detector looks at.")
+    overpowered_d_accuracy: Annotated[float, Field(gt=0.5, le=1)] = 0.98
+    min_g_grad_norm: Annotated[float, Field(ge=0)] = 1e-4
+    min_diversity_ratio: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.3, description="Mode collapse: per-class sample diversity relative to real data below this."
+    )
+    stop_on: list[str] = Field(
+        default_factory=list,
+        description="Detectors that stop training: d_overpowering, vanishing_g_gradients, mode_collapse.",
+    )
+
+
 class TrainingConfig(_Section):
     """GAN training settings (consumed by the trainer in models/)."""
 
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
-    steps: Annotated[int, Field(gt=0)] = 2000
+    architecture: str = Field("sngan", description="Generator/discriminator family (models registry).")
+    steps: Annotated[int, Field(gt=0)] = Field(2000, description="Generator updates.")
     batch_size: Annotated[int, Field(gt=0)] = 64
-    loss: str = "hinge"
+    z_dim: Annotated[int, Field(ge=8)] = 64
+    width: Annotated[int, Field(ge=8)] = Field(64, description="Channels of the widest conv layer / 2.")
+    loss: str = Field("hinge", description="hinge, non-saturating or wgan-gp (models registry).")
     lr_generator: Annotated[float, Field(gt=0)] = 1e-4
     lr_discriminator: Annotated[float, Field(gt=0)] = 4e-4
-    d_steps_per_g_step: Annotated[int, Field(ge=1)] = 1
+    betas: tuple[float, float] | None = Field(None, description="Adam betas; the loss's default if unset.")
+    d_steps_per_g_step: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Discriminator updates per generator update; the loss's default if unset."
+    )
+    grad_clip_norm: Annotated[float, Field(gt=0)] | None = None
+    r1_gamma: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="R1 penalty weight on real data (0: off)."
+    )
+    lecam_weight: Annotated[float, Field(ge=0)] = Field(0.0, description="LeCam regulariser weight (0: off).")
+    feature_matching_weight: Annotated[float, Field(ge=0)] = Field(
+        0.0, description="G feature matching (0: off)."
+    )
+    minibatch_stddev: bool = True
     ema_decay: Annotated[float, Field(ge=0, lt=1)] = 0.999
     augmentation: Literal["off", "on", "adaptive"] = "adaptive"
+    augment_ops: list[Literal["color", "translation", "cutout"]] = Field(
+        default_factory=lambda: ["color", "translation", "cutout"]
+    )
+    ada_target: Annotated[float, Field(gt=0, lt=1)] = 0.6
+    ada_interval: Annotated[int, Field(ge=1)] = 4
+    ada_kimg: Annotated[float, Field(gt=0)] = Field(
+        10.0, description="Thousands of real images over which p can move from 0 to 1."
+    )
+    mixed_precision: bool = Field(True, description="bf16 autocast on CUDA (ignored on CPU).")
+    grid_every: Annotated[int, Field(gt=0)] = Field(250, description="Steps between latent-bank grids.")
     checkpoint_every: Annotated[int, Field(gt=0)] = 500
+    log_every: Annotated[int, Field(gt=0)] = Field(50, description="Steps between log lines.")
+    detectors: DetectorConfig = Field(default_factory=DetectorConfig)
+
+
+class GenerationConfig(_Section):
+    """How many synthetic samples of which class to generate."""
+
+    strategy: Literal["balanced", "fill-to-majority", "explicit"] = Field(
+        "balanced",
+        description="balanced: per_class of every class; fill-to-majority: bring every class of the "
+        "training split up to the largest class count (plus per_class); explicit: counts.",
+    )
+    per_class: Annotated[int, Field(ge=0)] = 100
+    counts: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=dict, description="Class name -> count, for strategy: explicit."
+    )
+    batch_size: Annotated[int, Field(gt=0)] = 256
 
 
 class PrivacyConfig(_Section):
@@ -189,6 +247,7 @@ class SynthaugConfig(_Section):
     dataset: DatasetConfig
     split: SplitConfig = Field(default_factory=SplitConfig)
     training: TrainingConfig = Field(default_factory=TrainingConfig)
+    generation: GenerationConfig = Field(default_factory=GenerationConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     watermark: WatermarkConfig = Field(default_factory=WatermarkConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)

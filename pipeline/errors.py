@@ -51,3 +51,13 @@ def suggest(name: str, choices: Iterable[str]) -> str:
     shown = ", ".join(repr(c) for c in choices[:12])
     more = f" (and {len(choices) - 12} more)" if len(choices) > 12 else ""
     return f"Known names: {shown}{more}."
+
+
+class TrainingStopped(UserInputError):
+    """Training had to stop (diverged, or a detector configured to stop fired).
+
+    Still exit code 2, but the run directory is kept (marked failed) so its metrics, grids and
+    checkpoints can be inspected.
+    """
+
+    keep_run = True

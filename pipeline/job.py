@@ -1,11 +1,13 @@
 """The main job's steps as plain functions; ``flows/`` wraps each one as a Prefect task.
 
-ingest -> check -> split -> record. Later stages (train, generate, watermark, export, verify,
-report) join here as they land.
+ingest -> check -> split -> record -> train -> generate -> finish. Steps after ``record`` read
+their inputs from the run directory, so a run can be resumed from it. Later stages (watermark,
+export, verify, report) join here as they land.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,7 +20,8 @@ from pipeline.atomic import atomic_path, write_json, write_text
 from pipeline.config import DatasetConfig, SynthaugConfig
 from pipeline.config_loading import config_to_yaml
 from pipeline.dataset import Dataset
-from pipeline.dataset_io import dataset_filename, write_dataset
+from pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
+from pipeline.generate import labels_for, plan_counts, write_image_set
 from pipeline.provenance import environment
 from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory
 from pipeline.sources import load_dataset
@@ -26,7 +29,10 @@ from pipeline.split import HeldOutTest, TrainSplit, split_dataset
 from pipeline.validate import validate_dataset
 
 log = logging.getLogger(__name__)
-STAGES = ("ingest", "validate", "split", "record")  # the main job's stages, in order
+STAGES = ("ingest", "validate", "split", "record", "train", "generate")  # the main job's stages, in order
+MODEL_FILE = "model/image_cgan.pt"
+TRAINING_DIR = "training"
+SYNTHETIC_DIR = "synthetic"
 
 
 @dataclass(frozen=True)
@@ -99,8 +105,86 @@ def record_run(
     data_dir = run.file(DATA_DIR)
     write_dataset(train.data, data_dir / dataset_filename(dataset, "train"))
     write_dataset(test.data, data_dir / dataset_filename(dataset, "test"))
-    write_manifest(run, config=config, dataset=dataset, summary=summary, command=command, status="complete")
+    write_manifest(run, config=config, dataset=dataset, summary=summary, command=command, status="running")
     return summary
+
+
+def load_train_split(run: RunDirectory) -> TrainSplit:
+    """The training split as recorded in the run (the test rows are not read)."""
+    data_dir = run.file(DATA_DIR)
+    train_path = next(p for p in (data_dir / "train.npz", data_dir / "train.parquet") if p.exists())
+    parts = pq.read_table(run.file(SPLIT_FILE), columns=["row", "part"]).to_pandas()
+    part = parts["part"].astype(str)
+    indices = parts["row"].to_numpy()[part.to_numpy() == "train"]
+    pool = parts["row"].to_numpy()[part.isin(["train", "unused"]).to_numpy()]
+    return TrainSplit(read_dataset(train_path), indices, pool)
+
+
+def train(run: RunDirectory, config: SynthaugConfig, *, resume: bool = False) -> dict[str, Any]:
+    """Fit the class-conditional GAN on the recorded training split and save it."""
+    train_split = load_train_split(run)
+    if train_split.data.kind != "image":
+        log.warning("no tabular synthesizer yet (issue 4): training and generation are skipped")
+        return {"skipped": "the tabular GAN is not available yet"}
+    from models.image_cgan import ImageCGAN
+
+    gan = ImageCGAN(config.training, seed=config.seed).fit(
+        train_split, workdir=run.file(TRAINING_DIR), resume=resume
+    )
+    gan.save(run.file(MODEL_FILE))
+    result = gan.training_
+    log.info(
+        "training %s after %d steps in %.1fs (%.0f images/s)",
+        result.stop_reason,
+        result.steps,
+        result.seconds,
+        result.images_per_second,
+    )
+    return {
+        "steps": result.steps,
+        "stop_reason": result.stop_reason,
+        "seconds": round(result.seconds, 2),
+        "images_per_second": round(result.images_per_second, 1),
+        "warnings": [f"step {f.step}: {f.message}" for f in result.findings],
+    }
+
+
+def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    """Sample the configured class counts from the EMA generator into ``synthetic/``."""
+    model_path = run.file(MODEL_FILE)
+    if not model_path.exists():
+        return {"skipped": "no trained model"}
+    from models.image_cgan import ImageCGAN
+
+    gan = ImageCGAN.load(model_path)
+    train_counts = load_train_split(run).data.class_counts()
+    counts = plan_counts(train_counts, config.generation)
+    labels = labels_for(counts, gan.classes_)
+    images, labels = gan.sample(
+        len(labels), labels=labels, seed=config.seed + 1, batch_size=config.generation.batch_size
+    )
+    write_image_set(run.file(SYNTHETIC_DIR), images, labels, gan.classes_)
+    log.info("generated %d images: %s", len(labels), counts)
+    return {"strategy": config.generation.strategy, "counts": counts, "total": len(labels)}
+
+
+def finish(run: RunDirectory, *, training: dict[str, Any], generation: dict[str, Any]) -> dict[str, Any]:
+    """Mark the manifest complete with the training and generation summaries."""
+    return update_manifest(
+        run,
+        status="complete",
+        finished_at=datetime.now(UTC).isoformat(),
+        stages_completed=list(STAGES),
+        training=training,
+        generation=generation,
+    )
+
+
+def update_manifest(run: RunDirectory, **fields: Any) -> dict[str, Any]:
+    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest.update(fields)
+    write_json(run.file(MANIFEST_FILE), manifest)
+    return manifest
 
 
 def write_split_table(run: RunDirectory, dataset: Dataset, train: TrainSplit, test: HeldOutTest) -> None:
@@ -157,7 +241,7 @@ def write_manifest(
             "test_class_counts": summary.test_class_counts,
             "notes": list(summary.notes),
         },
-        "stages_completed": list(STAGES),
+        "stages_completed": ["ingest", "validate", "split", "record"],
         "environment": environment(),
     }
     write_json(run.file(MANIFEST_FILE), manifest)

@@ -44,6 +44,7 @@ class RunDirectory:
     output_dir: Path
     started_at: datetime
     created_output_dir: bool = False  # remove it again if the run leaves nothing
+    resumed: bool = False  # a resumed run is never discarded: it holds earlier work
 
     @property
     def partial(self) -> Path:
@@ -84,6 +85,30 @@ class RunDirectory:
         return self.failed
 
 
+def reopen_run_directory(path: Path) -> RunDirectory:
+    """An interrupted (``.partial``) or failed (``.failed``) run, made ``.partial`` again to resume."""
+    path = path.resolve()
+    name = path.name
+    for suffix in (PARTIAL_SUFFIX, FAILED_SUFFIX):
+        if name.endswith(suffix):
+            run_id = name.removesuffix(suffix)
+            break
+    else:
+        raise UserInputError(
+            "only an interrupted (.partial) or failed (.failed) run can be resumed",
+            where=path,
+            hint="A directory without a suffix is a completed run; start a new run instead.",
+        )
+    if not path.is_dir():
+        raise UserInputError("run directory not found", where=path)
+    started = datetime.fromtimestamp(path.stat().st_ctime, UTC)
+    run = RunDirectory(run_id, path.parent, started, resumed=True)
+    if path != run.partial:
+        (path / FAILURE_FILE).unlink(missing_ok=True)
+        os.replace(path, run.partial)
+    return run
+
+
 def create_run_directory(output_dir: Path, name: str, *, now: datetime | None = None) -> RunDirectory:
     """A new, empty ``.partial`` directory with a unique id."""
     now = now or datetime.now(UTC)
@@ -119,9 +144,12 @@ def run_lifecycle(run: RunDirectory) -> Iterator[RunDirectory]:
     try:
         yield run
         succeeded = True
-    except UserInputError:
+    except UserInputError as exc:
         _detach(handler, loggers)
-        run.discard()
+        if getattr(exc, "keep_run", False) or run.resumed:
+            run.mark_failed(exc.render())
+        else:
+            run.discard()
         raise
     except BaseException:
         _detach(handler, loggers)

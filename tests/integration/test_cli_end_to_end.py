@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +16,24 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from pipeline.config import demo_config
+from pipeline.config import ImageOptions, demo_config
 from pipeline.dataset_io import read_dataset
+from pipeline.sources.image_folder import read_image_folder
 
 REPO = Path(__file__).resolve().parents[2]
 SYNTHAUG = Path(sys.executable).parent / "synthaug"
+TINY_TRAINING = [
+    arg
+    for item in (
+        "training.steps=10",
+        "training.width=8",
+        "training.z_dim=16",
+        "training.checkpoint_every=5",
+        "training.grid_every=5",
+        "generation.per_class=3",
+    )
+    for arg in ("--set", item)
+]
 
 
 def synthaug(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
@@ -35,19 +51,27 @@ def only_run_dir(output: Path) -> Path:
 
 @pytest.mark.slow
 def test_demo_writes_a_complete_run_directory(tmp_path):
-    result = synthaug("demo", "--output-dir", tmp_path / "runs", cwd=tmp_path)
+    result = synthaug("demo", "--output-dir", tmp_path / "runs", *TINY_TRAINING, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     run_dir = only_run_dir(tmp_path / "runs")
     assert run_dir.name.startswith("digits-demo-") and run_dir.name.endswith("Z")
     assert f"run complete: {run_dir}" in " ".join(result.stdout.split())
 
     snapshot = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert snapshot["training"]["steps"] == 10
     assert snapshot["dataset"] == demo_config().model_dump(mode="json")["dataset"]
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and manifest["seed"] == 0
     assert manifest["data"]["sha256"] and manifest["data"]["rows"] == 1797
     assert manifest["environment"]["packages"]["torch"] and manifest["environment"]["packages"]["prefect"]
-    assert manifest["command"][1:] == ["demo", "--output-dir", str(tmp_path / "runs")]
+    assert manifest["command"][1:4] == ["demo", "--output-dir", str(tmp_path / "runs")]
+    assert manifest["training"]["steps"] == 10 and manifest["training"]["stop_reason"] == "completed"
+    assert manifest["generation"] == {
+        "strategy": "balanced",
+        "counts": {str(i): 3 for i in range(10)},
+        "total": 30,
+    }
+    assert manifest["stages_completed"][-2:] == ["train", "generate"]
     assert "ingested 1797 image rows" in (run_dir / "logs" / "run.log").read_text()
 
     split = pq.read_table(run_dir / "split.parquet").to_pandas()
@@ -56,6 +80,24 @@ def test_demo_writes_a_complete_run_directory(tmp_path):
     train, test = read_dataset(run_dir / "data" / "train.npz"), read_dataset(run_dir / "data" / "test.npz")
     assert train.features.shape == (200, 8, 8, 1) and test.features.shape == (540, 8, 8, 1)
     assert train.class_counts() == {str(i): 20 for i in range(10)}
+
+    lines = (run_dir / "training" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in lines] == list(range(1, 11))
+    assert sorted(p.name for p in (run_dir / "training" / "grids").iterdir()) == [
+        "step_000005.png",
+        "step_000010.png",
+    ]
+    assert (run_dir / "model" / "image_cgan.pt").is_file()
+    synthetic = pq.read_table(run_dir / "synthetic" / "manifest.parquet").to_pandas()
+    assert len(synthetic) == 30 and synthetic["label"].value_counts().to_dict() == {
+        str(i): 3 for i in range(10)
+    }
+    first = run_dir / "synthetic" / synthetic["file"][0]
+    assert hashlib.sha256(first.read_bytes()).hexdigest() == synthetic["sha256"][0]
+    regenerated = read_image_folder(run_dir / "synthetic" / "images", ImageOptions())
+    assert regenerated.features.shape == (30, 8, 8, 1) and regenerated.classes == tuple(
+        str(i) for i in range(10)
+    )
 
 
 @pytest.mark.slow
@@ -114,3 +156,52 @@ def test_same_seed_same_split_and_data(cli, tmp_path):
     hashes = {json.loads((d / "manifest.json").read_text())["data"]["sha256"] for d in (a, b, c)}
     assert len(hashes) == 1
     assert (a / "data" / "train.parquet").read_bytes() == (b / "data" / "train.parquet").read_bytes()
+
+
+@pytest.mark.slow
+def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
+    """SIGKILL mid-training leaves <id>.partial; --resume finishes it with every step logged once."""
+    out = tmp_path / "runs"
+    overrides = [
+        "training.steps=600",
+        "training.width=8",
+        "training.z_dim=16",
+        "training.checkpoint_every=10",
+        "generation.per_class=2",
+    ]
+    settings = [arg for item in overrides for arg in ("--set", item)]
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    process = subprocess.Popen(
+        [str(SYNTHAUG), "demo", "--output-dir", str(out), *settings],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    checkpoint = None
+    while time.monotonic() < deadline and checkpoint is None:
+        found = list(out.glob("*.partial/training/checkpoints/latest.pt")) if out.exists() else []
+        checkpoint = found[0] if found else None
+        time.sleep(0.5)
+    assert checkpoint is not None, "no checkpoint appeared"
+    time.sleep(0.3)
+    assert process.poll() is None, "training finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    [partial] = list(out.iterdir())
+    assert partial.name.endswith(".partial")
+
+    result = synthaug("run", "--resume", partial, "--set", "training.steps=5", cwd=tmp_path)
+    assert (
+        result.returncode == 2 and "--resume continues a run with the config it started with" in result.stderr
+    )
+    result = synthaug("run", "--resume", partial, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    [run_dir] = list(out.iterdir())
+    assert not run_dir.name.endswith((".partial", ".failed"))
+    steps = [
+        json.loads(line)["step"] for line in (run_dir / "training" / "metrics.jsonl").read_text().splitlines()
+    ]
+    assert steps == list(range(1, 601))
+    assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"

@@ -93,10 +93,23 @@ def test_internal_errors_exit_1_and_leave_a_failed_run(cli, tmp_path, monkeypatc
 
 @pytest.mark.usefixtures("prefect_api")
 def test_demo_runs_the_flow_in_process(cli, tmp_path):
-    code, _, err = cli("demo", "--output-dir", tmp_path / "runs", "--set", "dataset.per_class=5")
+    code, _, err = cli(
+        "demo",
+        "--output-dir",
+        tmp_path / "runs",
+        "--set",
+        "dataset.per_class=5",
+        "--set",
+        "training.steps=2",
+        "--set",
+        "training.width=8",
+        "--set",
+        "generation.per_class=1",
+    )
     assert code == 0, err
     [run_dir] = list((tmp_path / "runs").iterdir())
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["split"]["train_class_counts"] == {str(i): 5 for i in range(10)}
     data = np.load(run_dir / "data" / "train.npz")
     assert data["x"].shape == (50, 8, 8, 1)
+    assert manifest["status"] == "complete" and manifest["generation"]["total"] == 10

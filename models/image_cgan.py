@@ -1,0 +1,196 @@
+"""``ImageCGAN``: the class-conditional image GAN behind a scikit-learn-shaped API.
+
+gan = ImageCGAN(config.training, seed=0).fit(train_split, workdir=run_dir / "training")
+images, labels = gan.sample(100, labels="7")   # uint8 (100, H, W, C), all of class "7"
+gan.save(path); ImageCGAN.load(path)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from models.checkpoint import load_checkpoint, save_checkpoint
+from models.device import select_device
+from models.image_networks import ARCHITECTURES, ImageShape
+from models.trainer import GanTrainer, TrainingResult
+from pipeline.config import TrainingConfig
+from pipeline.errors import UserInputError
+from pipeline.schema import ImageSchema
+from pipeline.split import TrainSplit
+
+log = logging.getLogger(__name__)
+MODEL_FORMAT = "synthaug.image_cgan/1"
+
+
+class ImageCGAN:
+    """Class-conditional image GAN. Fitted attributes end in ``_``."""
+
+    def __init__(self, config: TrainingConfig | None = None, *, seed: int = 0):
+        self.config = config or TrainingConfig()
+        self.seed = seed
+
+    # ---- fitting --------------------------------------------------------------------------------
+    def fit(
+        self,
+        train: TrainSplit,
+        *,
+        workdir: Path,
+        resume: bool = False,
+        on_step: Callable[[int], None] | None = None,
+    ) -> ImageCGAN:
+        """Train on the real training split; metrics, grids and checkpoints go to ``workdir``."""
+        if not isinstance(train, TrainSplit):
+            raise TypeError(
+                f"fit takes a TrainSplit, not {type(train).__name__}: held-out data never trains a GAN"
+            )
+        schema = train.data.schema
+        if not isinstance(schema, ImageSchema):
+            raise UserInputError("ImageCGAN needs image data", where="dataset.kind")
+        self.classes_ = tuple(train.data.classes)
+        self.shape_ = ImageShape(schema.height, schema.channels)
+        device = select_device(self.config.device)
+        if device.type == "cpu":
+            torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.manual_seed(self.seed)
+        generator, discriminator = self._build()
+        trainer = GanTrainer(
+            generator=generator,
+            discriminator=discriminator,
+            config=self.config,
+            num_classes=len(self.classes_),
+            device=device,
+            seed=self.seed,
+            workdir=workdir,
+        )
+        if resume:
+            trainer.resume()
+        images = to_model_range(train.data.features)
+        labels = torch.as_tensor(train.data.labels, dtype=torch.long)
+        log.info(
+            "training %s on %d images (%dx%d, %d channels, %d classes) on %s",
+            self.config.architecture,
+            len(images),
+            self.shape_.size,
+            self.shape_.size,
+            self.shape_.channels,
+            len(self.classes_),
+            device,
+        )
+        self.training_: TrainingResult = trainer.train(images, labels, on_step=on_step)
+        self.generator_ = trainer.G.cpu().eval()
+        self.ema_generator_ = trainer.ema.model.cpu().eval()
+        return self
+
+    # ---- sampling -------------------------------------------------------------------------------
+    @torch.no_grad()
+    def sample(
+        self,
+        n: int,
+        labels: int | str | Sequence[int | str] | np.ndarray | None = None,
+        *,
+        seed: int | None = None,
+        use_ema: bool = True,
+        batch_size: int = 256,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` images as uint8 (n, H, W, C) and their class indices, exactly as requested.
+
+        ``labels``: None (classes in turn), one class (index or name) for all, or one per image.
+        """
+        self._check_fitted()
+        y = self._labels(n, labels)
+        generator = torch.Generator().manual_seed(self.seed if seed is None else seed)
+        model = self.ema_generator_ if use_ema else self.generator_
+        chunks = []
+        for start in range(0, n, batch_size):
+            part = torch.as_tensor(y[start : start + batch_size])
+            z = torch.randn(len(part), model.z_dim, generator=generator)
+            chunks.append(model(z, part).float())
+        images = (
+            torch.cat(chunks)
+            if chunks
+            else torch.empty(0, self.shape_.channels, self.shape_.size, self.shape_.size)
+        )
+        return to_uint8(images), y
+
+    def _labels(self, n: int, labels: Any) -> np.ndarray:
+        if labels is None:
+            return np.arange(n, dtype=np.int64) % len(self.classes_)
+        if isinstance(labels, int | str | np.integer):
+            return np.full(n, self._class_index(labels), dtype=np.int64)
+        values = list(labels)
+        if len(values) != n:
+            raise ValueError(f"got {len(values)} labels for n={n}")
+        return np.array([self._class_index(v) for v in values], dtype=np.int64)
+
+    def _class_index(self, label: int | str | np.integer) -> int:
+        if isinstance(label, str):
+            if label not in self.classes_:
+                raise ValueError(f"unknown class {label!r}; classes: {', '.join(self.classes_)}")
+            return self.classes_.index(label)
+        if not 0 <= int(label) < len(self.classes_):
+            raise ValueError(f"class index {label} outside 0..{len(self.classes_) - 1}")
+        return int(label)
+
+    # ---- persistence ----------------------------------------------------------------------------
+    def save(self, path: Path) -> Path:
+        self._check_fitted()
+        save_checkpoint(
+            path,
+            {
+                "format": MODEL_FORMAT,
+                "config": self.config.model_dump(mode="json"),
+                "seed": self.seed,
+                "classes": list(self.classes_),
+                "shape": [self.shape_.size, self.shape_.channels],
+                "generator": self.generator_.state_dict(),
+                "ema_generator": self.ema_generator_.state_dict(),
+            },
+        )
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> ImageCGAN:
+        """Load on CPU with ``weights_only=True`` (no arbitrary code from the file)."""
+        state = load_checkpoint(path)
+        if state.get("format") != MODEL_FORMAT:
+            raise UserInputError(f"not a synthaug image model (format {state.get('format')!r})", where=path)
+        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]))
+        model.classes_ = tuple(state["classes"])
+        model.shape_ = ImageShape(*state["shape"])
+        generator, _ = model._build()
+        ema = model._build()[0]
+        generator.load_state_dict(state["generator"])
+        ema.load_state_dict(state["ema_generator"])
+        model.generator_, model.ema_generator_ = generator.eval(), ema.eval()
+        return model
+
+    def _build(self):
+        cfg = self.config
+        return ARCHITECTURES.get(cfg.architecture).build(
+            self.shape_,
+            len(self.classes_),
+            z_dim=cfg.z_dim,
+            width=cfg.width,
+            minibatch_stddev=cfg.minibatch_stddev,
+        )
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "ema_generator_"):
+            raise RuntimeError("this ImageCGAN is not fitted yet: call fit() or ImageCGAN.load()")
+
+
+def to_model_range(images: np.ndarray) -> torch.Tensor:
+    """uint8 (N, H, W, C) -> float (N, C, H, W) in [-1, 1]."""
+    return torch.as_tensor(images).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """float (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, C)."""
+    pixels = images.clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
+    return pixels.permute(0, 2, 3, 1).contiguous().numpy()

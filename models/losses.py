@@ -1,0 +1,107 @@
+"""Adversarial losses (registered by name) and the optional regularisers.
+
+Each loss maps discriminator logits to a D loss and a G loss, and carries its customary Adam
+betas and D steps per G step, used when the config leaves them unset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch.nn import functional as F
+
+from models.registry import Registry
+
+LOSSES: Registry[AdversarialLoss] = Registry("loss", "training.loss")
+REAL_LABEL_SMOOTHING = 0.9  # one-sided: real target 0.9, fake target 0
+WGAN_GP_LAMBDA = 10.0
+
+
+@dataclass(frozen=True)
+class AdversarialLoss:
+    name: str
+    d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (real logits, fake logits) -> scalar
+    g_loss: Callable[[torch.Tensor], torch.Tensor]  # fake logits -> scalar
+    betas: tuple[float, float]
+    d_steps: int
+    gradient_penalty: float = 0.0  # WGAN-GP lambda; 0 for none
+
+
+def _hinge_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+
+
+def _ns_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    real_target = torch.full_like(real, REAL_LABEL_SMOOTHING)
+    return F.binary_cross_entropy_with_logits(real, real_target) + F.softplus(fake).mean()
+
+
+def _wasserstein_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    return fake.mean() - real.mean()
+
+
+def _mean_negated(fake: torch.Tensor) -> torch.Tensor:
+    return -fake.mean()
+
+
+def _ns_g(fake: torch.Tensor) -> torch.Tensor:
+    return F.softplus(-fake).mean()  # -log sigmoid(D(G(z)))
+
+
+for _loss in (
+    AdversarialLoss("hinge", _hinge_d, _mean_negated, betas=(0.0, 0.999), d_steps=1),
+    AdversarialLoss("non-saturating", _ns_d, _ns_g, betas=(0.5, 0.999), d_steps=1),
+    AdversarialLoss(
+        "wgan-gp", _wasserstein_d, _mean_negated, betas=(0.0, 0.9), d_steps=5, gradient_penalty=WGAN_GP_LAMBDA
+    ),
+):
+    LOSSES.register(_loss.name)(_loss)
+
+
+def gradient_penalty(
+    critic: Callable[[torch.Tensor], torch.Tensor],
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator,
+) -> torch.Tensor:
+    """WGAN-GP: E[(||grad_x D(x_hat)||_2 - 1)^2] on random interpolates of real and fake."""
+    alpha = torch.rand(real.shape[0], 1, 1, 1, generator=generator).to(real.device)
+    x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
+
+
+def r1_penalty(real_logits: torch.Tensor, real_inputs: torch.Tensor) -> torch.Tensor:
+    """R1: E[||grad_x D(x)||^2] on real data (``real_inputs`` must require grad)."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), real_inputs, create_graph=True)
+    return grad.pow(2).flatten(1).sum(dim=1).mean()
+
+
+class LeCamRegulariser:
+    """LeCam (Tseng et al. 2021): keeps D's outputs near EMAs of its own past outputs.
+
+    R = E[relu(D(x) - ema_fake)^2] + E[relu(ema_real - D(G(z)))^2].
+    """
+
+    def __init__(self, decay: float = 0.99):
+        self.decay = decay
+        self.ema_real = 0.0
+        self.ema_fake = 0.0
+
+    def __call__(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        self.ema_real = self.decay * self.ema_real + (1 - self.decay) * float(real.detach().mean())
+        self.ema_fake = self.decay * self.ema_fake + (1 - self.decay) * float(fake.detach().mean())
+        return F.relu(real - self.ema_fake).pow(2).mean() + F.relu(self.ema_real - fake).pow(2).mean()
+
+    def state_dict(self) -> dict[str, float]:
+        return {"ema_real": self.ema_real, "ema_fake": self.ema_fake}
+
+    def load_state_dict(self, state: dict[str, float]) -> None:
+        self.ema_real, self.ema_fake = float(state["ema_real"]), float(state["ema_fake"])
+
+
+def feature_matching(real_features: torch.Tensor, fake_features: torch.Tensor) -> torch.Tensor:
+    """Squared distance between mean discriminator features of real and generated batches."""
+    return (real_features.detach().mean(dim=0) - fake_features.mean(dim=0)).pow(2).sum()

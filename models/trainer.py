@@ -1,0 +1,382 @@
+"""The GAN training loop, written once for every conditional GAN family.
+
+Read ``GanTrainer.train`` top to bottom: D steps, G step, EMA, metrics, detectors, grids,
+checkpoints. The D step is one forward and one backward pass over the real and generated halves
+together, which keeps it compatible with per-sample-gradient DP-SGD (no gradient accumulation).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from torch import nn
+from torchvision.utils import save_image
+
+from models.augment import AdaptiveProbability, DifferentiableAugment
+from models.checkpoint import load_checkpoint, save_checkpoint
+from models.detectors import Finding, build_detectors
+from models.diversity import DiversityProbe
+from models.ema import EmaModel
+from models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
+from models.training_metrics import Metric, MetricsLog
+from pipeline.atomic import atomic_path
+from pipeline.config import TrainingConfig
+from pipeline.errors import TrainingStopped, UserInputError
+
+log = logging.getLogger(__name__)
+
+METRICS_FILE = "metrics.jsonl"
+CHECKPOINT_FILE = "checkpoints/latest.pt"
+GRID_DIR = "grids"
+BANK_PER_CLASS = 8
+MAX_GRID_CLASSES = 20
+DIVERSITY_SAMPLES_PER_CLASS = 32
+
+
+@dataclass
+class TrainingResult:
+    steps: int
+    stop_reason: str  # "completed" or the detector that stopped training
+    seconds: float
+    images_per_second: float
+    findings: list[Finding] = field(default_factory=list)
+
+
+class GanTrainer:
+    def __init__(
+        self,
+        *,
+        generator: nn.Module,
+        discriminator: nn.Module,
+        config: TrainingConfig,
+        num_classes: int,
+        device: torch.device,
+        seed: int,
+        workdir: Path,
+    ):
+        self.config, self.num_classes, self.device, self.seed = config, num_classes, device, seed
+        self.loss = LOSSES.get(config.loss)
+        self.d_steps = config.d_steps_per_g_step or self.loss.d_steps
+        betas = tuple(config.betas or self.loss.betas)
+        self.G, self.D = generator.to(device), discriminator.to(device)
+        self.ema = EmaModel(self.G, config.ema_decay)
+        self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_generator, betas=betas)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_discriminator, betas=betas)
+        self.rng = {
+            name: torch.Generator().manual_seed(seed * 1000 + i)
+            for i, name in enumerate(("data", "latent", "augment", "penalty"))
+        }
+        fixed_p = {"off": 0.0, "on": 1.0, "adaptive": 0.0}[config.augmentation]
+        self.augment = DifferentiableAugment(config.augment_ops, p=fixed_p, generator=self.rng["augment"])
+        self.ada = (
+            AdaptiveProbability(
+                target=config.ada_target,
+                interval=config.ada_interval,
+                kimg=config.ada_kimg,
+                batch_size=config.batch_size,
+            )
+            if config.augmentation == "adaptive"
+            else None
+        )
+        self.lecam = LeCamRegulariser() if config.lecam_weight > 0 else None
+        self.detectors = build_detectors(config.detectors)
+        self.group_size = math.gcd(4, config.batch_size)  # minibatch-stddev groups never mix real and fake
+        self.use_bf16 = device.type == "cuda" and config.mixed_precision
+        self.workdir = workdir
+        self.metrics = MetricsLog(workdir / METRICS_FILE)
+        self.step, self.elapsed = 0, 0.0
+        self.findings: list[Finding] = []
+
+    # ---- the loop -------------------------------------------------------------------------
+    def train(
+        self,
+        images: torch.Tensor,  # (N, C, H, W) in [-1, 1], the real training split
+        labels: torch.Tensor,  # (N,) class indices
+        *,
+        on_step: Callable[[int], None] | None = None,
+    ) -> TrainingResult:
+        cfg = self.config
+        bank_z, bank_y = self.latent_bank()
+        probe = DiversityProbe(images, labels, self.num_classes)
+        stop_reason, started = "completed", time.perf_counter() - self.elapsed
+        with self._progress() as progress:
+            task = progress.add_task("training", total=cfg.steps, completed=self.step, stats="")
+            while self.step < cfg.steps:
+                step_started = time.perf_counter()
+                for _ in range(self.d_steps):
+                    d_stats = self._discriminator_step(images, labels)
+                g_stats = self._generator_step(images, labels)
+                self.ema.update(self.G, self.step)
+                self.step += 1
+                self.elapsed = time.perf_counter() - started
+                record = {
+                    Metric.STEP: self.step,
+                    **g_stats,
+                    **d_stats,
+                    Metric.AUGMENT_P: self.augment.p,
+                    Metric.LR_G: self.opt_g.param_groups[0]["lr"],
+                    Metric.LR_D: self.opt_d.param_groups[0]["lr"],
+                    Metric.WALL_TIME: round(self.elapsed, 4),
+                    Metric.SAMPLES_PER_S: cfg.batch_size
+                    * self.d_steps
+                    / (time.perf_counter() - step_started),
+                }
+                self._stop_if_not_finite(record)
+                if self.step % cfg.detectors.check_every == 0:
+                    record.update(self._diversity(probe))
+                stop = self._run_detectors(record)
+                self.metrics.append(record)
+                if self.step % cfg.grid_every == 0 or self.step == cfg.steps or stop:
+                    self.render_grid(bank_z, bank_y)
+                if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps or stop:
+                    self.save()
+                if self.step % cfg.log_every == 0:
+                    log.info(
+                        "step %d/%d  loss_d %.3f  loss_g %.3f  D acc %.2f  r_t %.2f  p %.2f",
+                        self.step,
+                        cfg.steps,
+                        record[Metric.LOSS_D],
+                        record[Metric.LOSS_G],
+                        record[Metric.D_ACCURACY],
+                        record[Metric.R_T],
+                        record[Metric.AUGMENT_P],
+                    )
+                progress.update(
+                    task,
+                    completed=self.step,
+                    stats=(
+                        f"D {record[Metric.LOSS_D]:.3f} G {record[Metric.LOSS_G]:.3f} "
+                        f"r_t {record[Metric.R_T]:.2f} p {record[Metric.AUGMENT_P]:.2f}"
+                    ),
+                )
+                if on_step is not None:
+                    on_step(self.step)
+                if stop:
+                    stop_reason = stop
+                    break
+        seen = self.step * cfg.batch_size * self.d_steps
+        return TrainingResult(
+            self.step, stop_reason, self.elapsed, seen / max(self.elapsed, 1e-9), self.findings
+        )
+
+    # ---- one discriminator update: real and fake halves in one forward/backward --------------
+    def _discriminator_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+        cfg, n = self.config, self.config.batch_size
+        x_real, y_real = self._real_batch(images, labels)
+        z, y_fake = self._latents(n)
+        with torch.no_grad(), self._autocast():
+            x_fake = self.G(z, y_fake).float()
+        real_in, fake_in = self.augment(x_real), self.augment(x_fake)
+        if cfg.r1_gamma > 0:
+            real_in = real_in.detach().requires_grad_(True)
+        with self._autocast():
+            logits, _ = self.D(
+                torch.cat([real_in, fake_in]), torch.cat([y_real, y_fake]), group_size=self.group_size
+            )
+        real, fake = logits.float()[:n], logits.float()[n:]
+        loss = self.loss.d_loss(real, fake)
+        if self.lecam is not None:
+            loss = loss + cfg.lecam_weight * self.lecam(real, fake)
+        if cfg.r1_gamma > 0:
+            loss = loss + cfg.r1_gamma / 2 * r1_penalty(real, real_in)
+        if self.loss.gradient_penalty > 0:
+
+            def critic(x: torch.Tensor) -> torch.Tensor:
+                return self.D(x, y_real, group_size=self.group_size)[0].float()
+
+            loss = loss + self.loss.gradient_penalty * gradient_penalty(
+                critic, real_in, fake_in, self.rng["penalty"]
+            )
+        self.opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        grad_norm = self._clip(self.D)
+        self.opt_d.step()
+        real, fake = real.detach(), fake.detach()
+        if self.ada is not None:
+            self.ada.observe(real)
+            self.augment.p = self.ada.p
+        accuracy = 0.5 * ((real > 0).float().mean() + (fake < 0).float().mean())
+        return {
+            Metric.LOSS_D: float(loss.detach()),
+            Metric.D_REAL: float(real.mean()),
+            Metric.D_FAKE: float(fake.mean()),
+            Metric.D_ACCURACY: float(accuracy),
+            Metric.GRAD_NORM_D: grad_norm,
+            Metric.R_T: float(torch.sign(real).mean()),
+        }
+
+    # ---- one generator update ----------------------------------------------------------------
+    def _generator_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+        cfg = self.config
+        z, y = self._latents(cfg.batch_size)
+        self.D.requires_grad_(False)
+        with self._autocast():
+            logits, fake_features = self.D(self.augment(self.G(z, y)), y, group_size=self.group_size)
+        loss = self.loss.g_loss(logits.float())
+        if cfg.feature_matching_weight > 0:
+            x_real, y_real = self._real_batch(images, labels)
+            with torch.no_grad(), self._autocast():
+                _, real_features = self.D(self.augment(x_real), y_real, group_size=self.group_size)
+            loss = loss + cfg.feature_matching_weight * feature_matching(
+                real_features.float(), fake_features.float()
+            )
+        self.opt_g.zero_grad(set_to_none=True)
+        loss.backward()
+        self.D.requires_grad_(True)
+        grad_norm = self._clip(self.G)
+        self.opt_g.step()
+        return {Metric.LOSS_G: float(loss.detach()), Metric.GRAD_NORM_G: grad_norm}
+
+    # ---- helpers ------------------------------------------------------------------------------
+    def _real_batch(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        index = torch.randint(len(images), (self.config.batch_size,), generator=self.rng["data"])
+        return images[index].to(self.device), labels[index].to(self.device)
+
+    def _latents(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        z = torch.randn(n, self.config.z_dim, generator=self.rng["latent"])
+        y = torch.randint(self.num_classes, (n,), generator=self.rng["latent"])  # uniform over classes
+        return z.to(self.device), y.to(self.device)
+
+    def _clip(self, model: nn.Module) -> float:
+        limit = self.config.grad_clip_norm or float("inf")
+        return float(torch.nn.utils.clip_grad_norm_(model.parameters(), limit))
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.use_bf16:
+            return torch.autocast(device_type="cuda", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
+    def _stop_if_not_finite(self, record: dict[str, Any]) -> None:
+        bad = [
+            k
+            for k in (Metric.LOSS_D, Metric.LOSS_G, Metric.GRAD_NORM_D, Metric.GRAD_NORM_G)
+            if not math.isfinite(record[k])
+        ]
+        if bad:
+            self.metrics.append({**record, Metric.WARNINGS: [f"non_finite: {', '.join(bad)}"]})
+            raise TrainingStopped(
+                f"training diverged at step {self.step}: {', '.join(bad)} became non-finite",
+                where=str(self.workdir),
+                hint="Lower training.lr_discriminator / lr_generator, set training.grad_clip_norm, or "
+                "use training.loss: hinge. The metrics up to this step are in the run directory.",
+            )
+
+    @torch.no_grad()
+    def _diversity(self, probe: DiversityProbe) -> dict[str, Any]:
+        generator = torch.Generator().manual_seed(self.seed * 7919 + self.step)
+        y = torch.arange(self.num_classes).repeat_interleave(DIVERSITY_SAMPLES_PER_CLASS)
+        z = torch.randn(len(y), self.config.z_dim, generator=generator)
+        images = self.ema.model(z.to(self.device), y.to(self.device)).float()
+        ratios = probe.ratios(images, y)
+        finite = [(r, k) for k, r in enumerate(ratios) if math.isfinite(r)]
+        worst, worst_class = min(finite) if finite else (float("nan"), -1)
+        return {
+            Metric.DIVERSITY_RATIOS: [round(r, 4) for r in ratios],
+            Metric.DIVERSITY_MIN_RATIO: worst,
+            Metric.DIVERSITY_MIN_CLASS: worst_class,
+        }
+
+    def _run_detectors(self, record: dict[str, Any]) -> str | None:
+        stop = None
+        for detector in self.detectors:
+            detector.observe(record)
+            if self.step % self.config.detectors.check_every:
+                continue
+            finding = detector.check(self.step)
+            if finding is None:
+                continue
+            self.findings.append(finding)
+            record.setdefault(Metric.WARNINGS, []).append(f"{finding.detector}: {finding.message}")
+            log.warning("step %d: %s", self.step, finding.message)
+            if finding.detector in self.config.detectors.stop_on:
+                stop = stop or finding.detector
+        return stop
+
+    def latent_bank(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """Fixed z for every class (seeded by the run seed): the same grid cells across training."""
+        shown = min(self.num_classes, MAX_GRID_CLASSES)
+        generator = torch.Generator().manual_seed(self.seed + 104729)
+        y = torch.arange(shown).repeat_interleave(BANK_PER_CLASS)
+        return torch.randn(len(y), self.config.z_dim, generator=generator), y
+
+    @torch.no_grad()
+    def render_grid(self, z: torch.Tensor, y: torch.Tensor) -> Path:
+        """EMA generator on the latent bank: one row per class. Returns the PNG path."""
+        images = self.ema.model(z.to(self.device), y.to(self.device)).float().cpu()
+        path = self.workdir / GRID_DIR / f"step_{self.step:06d}.png"
+        with atomic_path(path) as tmp:
+            save_image((images + 1) / 2, tmp, nrow=BANK_PER_CLASS, padding=1, format="png")
+        return path
+
+    def _progress(self) -> Progress:
+        return Progress(
+            TextColumn("step {task.completed}/{task.total}"),
+            BarColumn(),
+            TextColumn("{task.fields[stats]}"),
+            TimeRemainingColumn(),
+            disable=not sys.stderr.isatty(),
+            transient=False,
+        )
+
+    # ---- checkpoints --------------------------------------------------------------------------
+    def save(self) -> Path:
+        path = self.workdir / CHECKPOINT_FILE
+        save_checkpoint(
+            path,
+            {
+                "step": self.step,
+                "elapsed": self.elapsed,
+                "generator": self.G.state_dict(),
+                "ema_generator": self.ema.model.state_dict(),
+                "discriminator": self.D.state_dict(),
+                "opt_g": self.opt_g.state_dict(),
+                "opt_d": self.opt_d.state_dict(),
+                "rng": {name: g.get_state() for name, g in self.rng.items()},
+                "augment_p": self.augment.p,
+                "ada": self.ada.state_dict() if self.ada else None,
+                "lecam": self.lecam.state_dict() if self.lecam else None,
+                "detectors": {d.name: d.state_dict() for d in self.detectors},
+                "findings": [[f.detector, f.step, f.message] for f in self.findings],
+            },
+        )
+        return path
+
+    def resume(self) -> int:
+        """Restore the latest checkpoint; returns its step."""
+        path = self.workdir / CHECKPOINT_FILE
+        if not path.is_file():
+            raise UserInputError(
+                "no checkpoint to resume from",
+                where=path,
+                hint="The run was stopped before its first checkpoint; start a new run.",
+            )
+        state = load_checkpoint(path)
+        self.G.load_state_dict(state["generator"])
+        self.ema.model.load_state_dict(state["ema_generator"])
+        self.D.load_state_dict(state["discriminator"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        for name, generator in self.rng.items():
+            generator.set_state(state["rng"][name])
+        self.augment.p = float(state["augment_p"])
+        if self.ada is not None:
+            self.ada.load_state_dict(state["ada"])
+        if self.lecam is not None:
+            self.lecam.load_state_dict(state["lecam"])
+        for detector in self.detectors:
+            detector.load_state_dict(state["detectors"][detector.name])
+        self.findings = [Finding(d, int(s), m) for d, s, m in state["findings"]]
+        self.step, self.elapsed = int(state["step"]), float(state["elapsed"])
+        self.metrics.truncate_after(self.step)
+        log.info("resumed from step %d (%s)", self.step, path)
+        return self.step

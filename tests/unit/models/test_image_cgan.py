@@ -1,0 +1,132 @@
+import numpy as np
+import pytest
+import torch
+
+from models.image_cgan import ImageCGAN
+from models.image_networks import ConditionalGenerator
+from models.trainer import CHECKPOINT_FILE, GRID_DIR, METRICS_FILE
+from models.training_metrics import Metric, MetricsLog
+from pipeline.errors import TrainingStopped
+from tests.unit.models.conftest import tiny_config
+
+EXPECTED_METRICS = {
+    Metric.STEP,
+    Metric.LOSS_G,
+    Metric.LOSS_D,
+    Metric.D_REAL,
+    Metric.D_FAKE,
+    Metric.D_ACCURACY,
+    Metric.GRAD_NORM_G,
+    Metric.GRAD_NORM_D,
+    Metric.R_T,
+    Metric.AUGMENT_P,
+    Metric.LR_G,
+    Metric.LR_D,
+    Metric.WALL_TIME,
+    Metric.SAMPLES_PER_S,
+}
+
+
+def test_fit_writes_metrics_grids_and_checkpoints(digits_train, tmp_path):
+    gan = ImageCGAN(tiny_config(), seed=0).fit(digits_train, workdir=tmp_path)
+    records = MetricsLog(tmp_path / METRICS_FILE).read()
+    assert [r[Metric.STEP] for r in records] == [1, 2, 3, 4, 5, 6]
+    assert set(records[0]) >= EXPECTED_METRICS
+    assert Metric.DIVERSITY_RATIOS in records[2] and len(records[2][Metric.DIVERSITY_RATIOS]) == 3
+    assert sorted(p.name for p in (tmp_path / GRID_DIR).iterdir()) == ["step_000003.png", "step_000006.png"]
+    assert (tmp_path / CHECKPOINT_FILE).is_file()
+    assert gan.training_.stop_reason == "completed" and gan.training_.steps == 6
+
+
+def test_sample_returns_exactly_the_requested_labels(digits_train, tmp_path):
+    gan = ImageCGAN(tiny_config(steps=2), seed=0).fit(digits_train, workdir=tmp_path)
+    images, labels = gan.sample(5, labels="2")
+    assert images.shape == (5, 8, 8, 1) and images.dtype == np.uint8 and labels.tolist() == [2] * 5
+    _, labels = gan.sample(4, labels=[0, "1", 2, 0])
+    assert labels.tolist() == [0, 1, 2, 0]
+    _, labels = gan.sample(6)
+    assert np.bincount(labels).tolist() == [2, 2, 2]
+    with pytest.raises(ValueError, match="unknown class '7'"):
+        gan.sample(1, labels="7")
+    a, _ = gan.sample(3, labels=1, seed=5)
+    b, _ = gan.sample(3, labels=1, seed=5)
+    assert np.array_equal(a, b)
+
+
+def test_save_and_load_round_trip(digits_train, tmp_path):
+    gan = ImageCGAN(tiny_config(steps=2), seed=0).fit(digits_train, workdir=tmp_path)
+    path = gan.save(tmp_path / "model.pt")
+    loaded = ImageCGAN.load(path)
+    assert loaded.classes_ == gan.classes_ and loaded.config == gan.config
+    assert np.array_equal(loaded.sample(4, labels=0, seed=1)[0], gan.sample(4, labels=0, seed=1)[0])
+
+
+def test_fit_refuses_anything_but_a_train_split(digits_train, tmp_path):
+    with pytest.raises(TypeError, match="TrainSplit"):
+        ImageCGAN(tiny_config()).fit(digits_train.data, workdir=tmp_path)
+
+
+@pytest.mark.parametrize("loss", ["non-saturating", "wgan-gp"])
+def test_other_losses_and_regularisers_train(digits_train, tmp_path, loss):
+    config = tiny_config(
+        steps=2,
+        loss=loss,
+        r1_gamma=1.0,
+        lecam_weight=0.1,
+        feature_matching_weight=1.0,
+        augmentation="on",
+        grad_clip_norm=1.0,
+    )
+    gan = ImageCGAN(config, seed=0).fit(digits_train, workdir=tmp_path)
+    record = MetricsLog(tmp_path / METRICS_FILE).read()[-1]
+    assert np.isfinite(record[Metric.LOSS_D]) and record[Metric.AUGMENT_P] == 1.0
+    assert gan.training_.steps == 2
+
+
+def test_resumed_run_ends_with_the_same_weights(digits_train, tmp_path):
+    """Kill after the step-3 checkpoint, resume, finish: identical to an uninterrupted run."""
+    config = tiny_config(steps=6, checkpoint_every=3)
+    straight = ImageCGAN(config, seed=4).fit(digits_train, workdir=tmp_path / "straight")
+
+    def kill_at_3(step: int) -> None:
+        if step == 4:  # after step 4's update, before its checkpoint: step 4 must be redone
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        ImageCGAN(config, seed=4).fit(digits_train, workdir=tmp_path / "killed", on_step=kill_at_3)
+    resumed = ImageCGAN(config, seed=4).fit(digits_train, workdir=tmp_path / "killed", resume=True)
+    for a, b in (
+        (straight.generator_, resumed.generator_),
+        (straight.ema_generator_, resumed.ema_generator_),
+    ):
+        for (name, x), (_, y) in zip(a.state_dict().items(), b.state_dict().items(), strict=True):
+            assert torch.equal(x, y), name
+    steps = [r[Metric.STEP] for r in MetricsLog(tmp_path / "killed" / METRICS_FILE).read()]
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
+def test_collapsed_generator_is_detected_and_can_stop_training(digits_train, tmp_path, monkeypatch):
+    original = ConditionalGenerator.forward
+
+    def ignore_z(self, z, y):
+        return original(self, torch.zeros_like(z), y)
+
+    monkeypatch.setattr(ConditionalGenerator, "forward", ignore_z)
+    config = tiny_config(steps=9, detectors={"check_every": 3, "window": 10, "stop_on": ["mode_collapse"]})
+    gan = ImageCGAN(config, seed=0).fit(digits_train, workdir=tmp_path)
+    assert gan.training_.stop_reason == "mode_collapse" and gan.training_.steps == 3
+    assert gan.training_.findings[0].detector == "mode_collapse"
+    record = MetricsLog(tmp_path / METRICS_FILE).read()[-1]
+    assert record[Metric.DIVERSITY_MIN_RATIO] < 0.01
+    assert any(w.startswith("mode_collapse") for w in record[Metric.WARNINGS])
+
+
+def test_non_finite_losses_stop_with_a_clear_message(digits_train, tmp_path, monkeypatch):
+    original = ConditionalGenerator.forward
+    monkeypatch.setattr(
+        ConditionalGenerator, "forward", lambda self, z, y: original(self, z, y) * float("nan")
+    )
+    with pytest.raises(TrainingStopped, match="training diverged at step 1"):
+        ImageCGAN(tiny_config(), seed=0).fit(digits_train, workdir=tmp_path)
+    record = MetricsLog(tmp_path / METRICS_FILE).read()[-1]
+    assert record[Metric.WARNINGS][0].startswith("non_finite")

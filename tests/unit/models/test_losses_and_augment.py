@@ -1,0 +1,83 @@
+import pytest
+import torch
+
+from models.augment import AdaptiveProbability, DifferentiableAugment
+from models.ema import EmaModel
+from models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
+from pipeline.errors import UserInputError
+
+CONFIDENT_REAL, CONFIDENT_FAKE = torch.full((8,), 3.0), torch.full((8,), -3.0)
+
+
+@pytest.mark.parametrize("name", ["hinge", "non-saturating", "wgan-gp"])
+def test_d_loss_is_lower_when_d_is_right(name):
+    loss = LOSSES.get(name)
+    assert loss.d_loss(CONFIDENT_REAL, CONFIDENT_FAKE) < loss.d_loss(CONFIDENT_FAKE, CONFIDENT_REAL)
+
+
+@pytest.mark.parametrize("name", ["hinge", "non-saturating", "wgan-gp"])
+def test_g_loss_is_lower_when_fakes_fool_d(name):
+    loss = LOSSES.get(name)
+    assert loss.g_loss(CONFIDENT_REAL) < loss.g_loss(CONFIDENT_FAKE)
+
+
+def test_reference_values():
+    hinge = LOSSES.get("hinge")
+    assert float(hinge.d_loss(torch.tensor([1.0, 2.0]), torch.tensor([-1.0, -2.0]))) == 0.0
+    assert float(hinge.d_loss(torch.tensor([0.0]), torch.tensor([0.0]))) == 2.0
+    ns = LOSSES.get("non-saturating")
+    # one-sided smoothing: the real target is 0.9, so a perfectly confident D still pays on reals
+    assert float(ns.d_loss(torch.tensor([20.0]), torch.tensor([-20.0]))) == pytest.approx(2.0, abs=0.01)
+    wgan = LOSSES.get("wgan-gp")
+    assert wgan.gradient_penalty == 10.0 and wgan.betas == (0.0, 0.9) and wgan.d_steps == 5
+    assert hinge.d_steps == 1
+
+
+def test_penalties():
+    x = torch.randn(4, 1, 8, 8, requires_grad=True)
+    logits = (x * 2).flatten(1).sum(dim=1)  # gradient 2 everywhere: ||grad||^2 = 4 * 64
+    assert float(r1_penalty(logits, x)) == pytest.approx(256.0)
+    generator = torch.Generator().manual_seed(0)
+    gp = gradient_penalty(lambda v: (v / 8).flatten(1).sum(dim=1), x, torch.randn(4, 1, 8, 8), generator)
+    assert float(gp) == pytest.approx(0.0, abs=1e-6)  # ||grad|| = 64 / 8 = 1: no penalty
+    lecam = LeCamRegulariser(decay=0.0)
+    assert float(lecam(torch.ones(3), torch.ones(3))) == 0.0
+    assert float(feature_matching(torch.ones(2, 3), torch.zeros(2, 3))) == 3.0
+
+
+def test_unknown_loss():
+    with pytest.raises(UserInputError, match="unknown loss 'hing'.*hinge"):
+        LOSSES.get("hing")
+
+
+def test_augmentation_is_differentiable_and_off_at_p0():
+    generator = torch.Generator().manual_seed(0)
+    x = torch.rand(6, 3, 16, 16, requires_grad=True)
+    assert DifferentiableAugment(["color", "translation", "cutout"], p=0.0, generator=generator)(x) is x
+    y = DifferentiableAugment(["color", "translation", "cutout"], p=1.0, generator=generator)(x)
+    assert y.shape == x.shape and not torch.equal(y, x)
+    y.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
+def test_adaptive_probability_moves_with_the_overfitting_signal():
+    ada = AdaptiveProbability(target=0.6, interval=2, kimg=0.1, batch_size=10)
+    for _ in range(4):
+        ada.observe(torch.ones(10))  # D confident on every real: r_t = 1 > 0.6
+    assert ada.r_t == 1.0 and ada.p == pytest.approx(0.4)
+    for _ in range(2):
+        ada.observe(-torch.ones(10))
+    assert ada.p == pytest.approx(0.2)
+    for _ in range(20):
+        ada.observe(-torch.ones(10))
+    assert ada.p == 0.0
+
+
+def test_ema_tracks_the_model():
+    model = torch.nn.Linear(2, 2)
+    ema = EmaModel(model, decay=0.5)
+    with torch.no_grad():
+        model.weight.add_(1.0)
+    before = ema.model.weight.clone()
+    ema.update(model, step=1000)
+    assert torch.allclose(ema.model.weight, before + 0.5)
