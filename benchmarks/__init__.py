@@ -1,0 +1,1 @@
+"""Benchmarks: speed and quality measurements, not tests. Run as modules: python -m benchmarks.<name>."""

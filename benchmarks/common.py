@@ -1,0 +1,47 @@
+"""Shared benchmark plumbing: the scarce digits split, machine facts, result files."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from pipeline.config import SynthaugConfig, demo_config
+from pipeline.dataset import Dataset
+from pipeline.provenance import package_versions
+from pipeline.sources import load_dataset
+from pipeline.split import HeldOutTest, TrainSplit, split_dataset
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def digits_splits(config: SynthaugConfig | None = None) -> tuple[Dataset, TrainSplit, HeldOutTest]:
+    config = config or demo_config()
+    data = load_dataset(config.dataset)
+    train, test = split_dataset(
+        data, config.split, seed=config.split_seed, per_class=config.dataset.per_class
+    )
+    return data, train, test
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "platform": platform.platform(),
+        "cpu_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "packages": {k: v for k, v in package_versions().items() if k in ("torch", "numpy", "scikit-learn")},
+    }
+
+
+def write_result(name: str, result: dict[str, Any]) -> Path:
+    """``benchmarks/results/<name>.json`` (and print it)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    record = {"benchmark": name, "measured_at": datetime.now(UTC).isoformat(), "machine": machine(), **result}
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(record, indent=2))
+    return path
