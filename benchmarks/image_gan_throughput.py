@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from benchmarks.common import digits_splits, write_result
+from models.image_data import ImageData
 from models.image_networks import ARCHITECTURES, ImageShape
 from models.trainer import GanTrainer
 from pipeline.config import TrainingConfig, demo_config
@@ -53,8 +54,8 @@ def measure(shape: ImageShape, config: TrainingConfig, device: torch.device, ste
             trainer = GanTrainer(
                 generator=g,
                 discriminator=d,
+                data=ImageData(images, labels, num_classes, device),
                 config=cfg,
-                num_classes=num_classes,
                 device=device,
                 seed=0,
                 workdir=Path(tmp) / phase,
@@ -62,7 +63,7 @@ def measure(shape: ImageShape, config: TrainingConfig, device: torch.device, ste
             if device.type == "cuda":
                 torch.cuda.synchronize()
             started = time.perf_counter()
-            trainer.train(images, labels)
+            trainer.train()
             if device.type == "cuda":
                 torch.cuda.synchronize()
             timings[phase] = time.perf_counter() - started

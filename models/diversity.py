@@ -8,6 +8,8 @@ ratio near 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -50,18 +52,28 @@ def mean_pairwise_distance(features: torch.Tensor) -> float:
 
 
 class DiversityProbe:
-    """Holds each class's real diversity; ``ratios`` compares generated samples against it."""
+    """Holds each class's real diversity; ``ratios`` compares generated samples against it.
 
-    def __init__(self, real_images: torch.Tensor, real_labels: torch.Tensor, num_classes: int):
-        self.embed = RandomFeatures(real_images.shape[1])
-        features = self.embed(real_images.cpu())
+    ``features`` maps samples to the space distances are measured in (random conv features for
+    images, the encoded rows for tables).
+    """
+
+    def __init__(
+        self,
+        real: torch.Tensor,
+        real_labels: torch.Tensor,
+        num_classes: int,
+        features: Callable[[torch.Tensor], torch.Tensor] | None = None,
+    ):
+        self.features = features or RandomFeatures(real.shape[1])
+        embedded = self.features(real.cpu())
         self.num_classes = num_classes
-        self.real = [mean_pairwise_distance(features[real_labels.cpu() == k]) for k in range(num_classes)]
+        self.real = [mean_pairwise_distance(embedded[real_labels.cpu() == k]) for k in range(num_classes)]
 
-    def ratios(self, images: torch.Tensor, labels: torch.Tensor) -> list[float]:
-        features = self.embed(images.cpu())
+    def ratios(self, samples: torch.Tensor, labels: torch.Tensor) -> list[float]:
+        embedded = self.features(samples.cpu())
         labels = labels.cpu()
         return [
-            mean_pairwise_distance(features[labels == k]) / self.real[k] if self.real[k] > 0 else float("nan")
+            mean_pairwise_distance(embedded[labels == k]) / self.real[k] if self.real[k] > 0 else float("nan")
             for k in range(self.num_classes)
         ]

@@ -17,6 +17,7 @@ import torch
 
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.device import select_device
+from models.image_data import ImageData
 from models.image_networks import ARCHITECTURES, ImageShape
 from models.trainer import GanTrainer, TrainingResult
 from pipeline.config import TrainingConfig
@@ -59,19 +60,19 @@ class ImageCGAN:
             torch.use_deterministic_algorithms(True, warn_only=True)
         torch.manual_seed(self.seed)
         generator, discriminator = self._build()
+        images = to_model_range(train.data.features)
+        labels = torch.as_tensor(train.data.labels, dtype=torch.long)
         trainer = GanTrainer(
             generator=generator,
             discriminator=discriminator,
+            data=ImageData(images, labels, len(self.classes_), device),
             config=self.config,
-            num_classes=len(self.classes_),
             device=device,
             seed=self.seed,
             workdir=workdir,
         )
         if resume:
             trainer.resume()
-        images = to_model_range(train.data.features)
-        labels = torch.as_tensor(train.data.labels, dtype=torch.long)
         log.info(
             "training %s on %d images (%dx%d, %d channels, %d classes) on %s",
             self.config.architecture,
@@ -82,7 +83,7 @@ class ImageCGAN:
             len(self.classes_),
             device,
         )
-        self.training_: TrainingResult = trainer.train(images, labels, on_step=on_step)
+        self.training_: TrainingResult = trainer.train(on_step=on_step)
         self.generator_ = trainer.G.cpu().eval()
         self.ema_generator_ = trainer.ema.model.cpu().eval()
         return self

@@ -155,6 +155,11 @@ class ProjectionDiscriminator(nn.Module):
         self.feature_dim = widths[-1]
         initialise(self)
 
+    @staticmethod
+    def group_size(batch_size: int) -> int:
+        """Minibatch-stddev group: divides each half of a real+fake batch, at most 4."""
+        return math.gcd(4, batch_size)
+
     def forward(
         self, x: torch.Tensor, y: torch.Tensor, *, group_size: int = 4
     ) -> tuple[torch.Tensor, torch.Tensor]:

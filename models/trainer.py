@@ -1,7 +1,8 @@
 """The GAN training loop, written once for every conditional GAN family.
 
 Read ``GanTrainer.train`` top to bottom: D steps, G step, EMA, metrics, detectors, grids,
-checkpoints. The D step is one forward and one backward pass over the real and generated halves
+checkpoints. What differs between images and tables comes from a ``GanData``. The D step is
+one forward and one backward pass over the real and generated halves
 together, which keeps it compatible with per-sample-gradient DP-SGD (no gradient accumulation).
 """
 
@@ -20,16 +21,15 @@ from typing import Any
 import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
-from torchvision.utils import save_image
 
 from models.augment import AdaptiveProbability, DifferentiableAugment
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.detectors import Finding, build_detectors
 from models.diversity import DiversityProbe
 from models.ema import EmaModel
+from models.gan_data import GanData
 from models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
 from models.training_metrics import Metric, MetricsLog
-from pipeline.atomic import atomic_path
 from pipeline.config import TrainingConfig
 from pipeline.errors import TrainingStopped, UserInputError
 
@@ -58,13 +58,14 @@ class GanTrainer:
         *,
         generator: nn.Module,
         discriminator: nn.Module,
+        data: GanData,
         config: TrainingConfig,
-        num_classes: int,
         device: torch.device,
         seed: int,
         workdir: Path,
     ):
-        self.config, self.num_classes, self.device, self.seed = config, num_classes, device, seed
+        self.config, self.data, self.device, self.seed = config, data, device, seed
+        self.num_classes = data.num_classes
         self.loss = LOSSES.get(config.loss)
         self.d_steps = config.d_steps_per_g_step or self.loss.d_steps
         betas = tuple(config.betas or self.loss.betas)
@@ -90,7 +91,7 @@ class GanTrainer:
         )
         self.lecam = LeCamRegulariser() if config.lecam_weight > 0 else None
         self.detectors = build_detectors(config.detectors)
-        self.group_size = math.gcd(4, config.batch_size)  # minibatch-stddev groups never mix real and fake
+        self.group_size = discriminator.group_size(config.batch_size)  # groups never mix real and fake
         self.use_bf16 = device.type == "cuda" and config.mixed_precision
         self.workdir = workdir
         self.metrics = MetricsLog(workdir / METRICS_FILE)
@@ -98,24 +99,18 @@ class GanTrainer:
         self.findings: list[Finding] = []
 
     # ---- the loop -------------------------------------------------------------------------
-    def train(
-        self,
-        images: torch.Tensor,  # (N, C, H, W) in [-1, 1], the real training split
-        labels: torch.Tensor,  # (N,) class indices
-        *,
-        on_step: Callable[[int], None] | None = None,
-    ) -> TrainingResult:
+    def train(self, *, on_step: Callable[[int], None] | None = None) -> TrainingResult:
         cfg = self.config
         bank_z, bank_y = self.latent_bank()
-        probe = DiversityProbe(images, labels, self.num_classes)
+        probe = DiversityProbe(*self.data.real_data, self.num_classes, features=self.data.features)
         stop_reason, started = "completed", time.perf_counter() - self.elapsed
         with self._progress() as progress:
             task = progress.add_task("training", total=cfg.steps, completed=self.step, stats="")
             while self.step < cfg.steps:
                 step_started = time.perf_counter()
                 for _ in range(self.d_steps):
-                    d_stats = self._discriminator_step(images, labels)
-                g_stats = self._generator_step(images, labels)
+                    d_stats = self._discriminator_step()
+                g_stats = self._generator_step()
                 self.ema.update(self.G, self.step)
                 self.step += 1
                 self.elapsed = time.perf_counter() - started
@@ -170,18 +165,19 @@ class GanTrainer:
         )
 
     # ---- one discriminator update: real and fake halves in one forward/backward --------------
-    def _discriminator_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    def _discriminator_step(self) -> dict[str, float]:
         cfg, n = self.config, self.config.batch_size
-        x_real, y_real = self._real_batch(images, labels)
-        z, y_fake = self._latents(n)
+        x_real, _, c_real = self.data.real_batch(n, self.rng["data"])
+        z = self._noise(n)
+        _, c_fake = self.data.fake_conditions(n, self.rng["latent"])
         with torch.no_grad(), self._autocast():
-            x_fake = self.G(z, y_fake).float()
+            x_fake = self.G(z, c_fake).float()
         real_in, fake_in = self.augment(x_real), self.augment(x_fake)
         if cfg.r1_gamma > 0:
             real_in = real_in.detach().requires_grad_(True)
         with self._autocast():
             logits, _ = self.D(
-                torch.cat([real_in, fake_in]), torch.cat([y_real, y_fake]), group_size=self.group_size
+                torch.cat([real_in, fake_in]), torch.cat([c_real, c_fake]), group_size=self.group_size
             )
         real, fake = logits.float()[:n], logits.float()[n:]
         loss = self.loss.d_loss(real, fake)
@@ -192,7 +188,7 @@ class GanTrainer:
         if self.loss.gradient_penalty > 0:
 
             def critic(x: torch.Tensor) -> torch.Tensor:
-                return self.D(x, y_real, group_size=self.group_size)[0].float()
+                return self.D(x, c_real, group_size=self.group_size)[0].float()
 
             loss = loss + self.loss.gradient_penalty * gradient_penalty(
                 critic, real_in, fake_in, self.rng["penalty"]
@@ -216,17 +212,22 @@ class GanTrainer:
         }
 
     # ---- one generator update ----------------------------------------------------------------
-    def _generator_step(self, images: torch.Tensor, labels: torch.Tensor) -> dict[str, float]:
+    def _generator_step(self) -> dict[str, float]:
         cfg = self.config
-        z, y = self._latents(cfg.batch_size)
+        z = self._noise(cfg.batch_size)
+        _, condition = self.data.fake_conditions(cfg.batch_size, self.rng["latent"])
         self.D.requires_grad_(False)
         with self._autocast():
-            logits, fake_features = self.D(self.augment(self.G(z, y)), y, group_size=self.group_size)
+            fake = self.G(z, condition)
+            logits, fake_features = self.D(self.augment(fake), condition, group_size=self.group_size)
         loss = self.loss.g_loss(logits.float())
+        extra = self.data.generator_extra_loss(fake.float(), condition)
+        if extra is not None:
+            loss = loss + extra
         if cfg.feature_matching_weight > 0:
-            x_real, y_real = self._real_batch(images, labels)
+            x_real, _, c_real = self.data.real_batch(cfg.batch_size, self.rng["data"])
             with torch.no_grad(), self._autocast():
-                _, real_features = self.D(self.augment(x_real), y_real, group_size=self.group_size)
+                _, real_features = self.D(self.augment(x_real), c_real, group_size=self.group_size)
             loss = loss + cfg.feature_matching_weight * feature_matching(
                 real_features.float(), fake_features.float()
             )
@@ -238,14 +239,8 @@ class GanTrainer:
         return {Metric.LOSS_G: float(loss.detach()), Metric.GRAD_NORM_G: grad_norm}
 
     # ---- helpers ------------------------------------------------------------------------------
-    def _real_batch(self, images: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        index = torch.randint(len(images), (self.config.batch_size,), generator=self.rng["data"])
-        return images[index].to(self.device), labels[index].to(self.device)
-
-    def _latents(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        z = torch.randn(n, self.config.z_dim, generator=self.rng["latent"])
-        y = torch.randint(self.num_classes, (n,), generator=self.rng["latent"])  # uniform over classes
-        return z.to(self.device), y.to(self.device)
+    def _noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.config.z_dim, generator=self.rng["latent"]).to(self.device)
 
     def _clip(self, model: nn.Module) -> float:
         limit = self.config.grad_clip_norm or float("inf")
@@ -276,8 +271,8 @@ class GanTrainer:
         generator = torch.Generator().manual_seed(self.seed * 7919 + self.step)
         y = torch.arange(self.num_classes).repeat_interleave(DIVERSITY_SAMPLES_PER_CLASS)
         z = torch.randn(len(y), self.config.z_dim, generator=generator)
-        images = self.ema.model(z.to(self.device), y.to(self.device)).float()
-        ratios = probe.ratios(images, y)
+        samples = self.ema.model(z.to(self.device), self.data.class_condition(y)).float()
+        ratios = probe.ratios(samples, y)
         finite = [(r, k) for k, r in enumerate(ratios) if math.isfinite(r)]
         worst, worst_class = min(finite) if finite else (float("nan"), -1)
         return {
@@ -311,12 +306,10 @@ class GanTrainer:
 
     @torch.no_grad()
     def render_grid(self, z: torch.Tensor, y: torch.Tensor) -> Path:
-        """EMA generator on the latent bank: one row per class. Returns the PNG path."""
-        images = self.ema.model(z.to(self.device), y.to(self.device)).float().cpu()
-        path = self.workdir / GRID_DIR / f"step_{self.step:06d}.png"
-        with atomic_path(path) as tmp:
-            save_image((images + 1) / 2, tmp, nrow=BANK_PER_CLASS, padding=1, format="png")
-        return path
+        """EMA generator on the latent bank, one row per class; returns the file written."""
+        samples = self.ema.model(z.to(self.device), self.data.class_condition(y)).float()
+        path = self.workdir / GRID_DIR / f"step_{self.step:06d}"
+        return self.data.render(samples, y, path, BANK_PER_CLASS)
 
     def _progress(self) -> Progress:
         return Progress(

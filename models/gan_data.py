@@ -1,0 +1,50 @@
+"""What the shared GAN trainer needs to know about one kind of data.
+
+The trainer's loop is the same for images and tables; a :class:`GanData` supplies the parts that
+differ: real batches and their conditions, conditions for generated samples, the generator's
+extra loss (if any), the feature space for the mode-collapse check, and how to render the fixed
+latent bank so progress is visible.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+
+import torch
+
+
+class GanData(ABC):
+    num_classes: int
+    supports_augmentation: bool = False
+
+    @abstractmethod
+    def real_batch(
+        self, n: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """n real rows drawn with replacement: (x, class labels, condition passed to G and D)."""
+
+    @abstractmethod
+    def fake_conditions(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        """(class labels, condition) for n generated samples; classes are uniform."""
+
+    @abstractmethod
+    def class_condition(self, labels: torch.Tensor) -> torch.Tensor:
+        """The condition that asks for exactly these classes (used for sampling and monitoring)."""
+
+    @abstractmethod
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, F) features in which sample diversity is measured."""
+
+    @property
+    @abstractmethod
+    def real_data(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """All real rows and their class labels (for the diversity reference)."""
+
+    def generator_extra_loss(self, fake: torch.Tensor, condition: torch.Tensor) -> torch.Tensor | None:
+        """An additional generator loss term (e.g. matching a sampled categorical condition)."""
+        return None
+
+    @abstractmethod
+    def render(self, samples: torch.Tensor, labels: torch.Tensor, path: Path, per_class: int) -> Path:
+        """Write the latent bank's samples (one row per class) to ``path``; returns the file written."""

@@ -1,0 +1,49 @@
+"""The image side of the shared trainer: real batches, class conditions, features, grids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torchvision.utils import save_image
+
+from models.diversity import RandomFeatures
+from models.gan_data import GanData
+from pipeline.atomic import atomic_path
+
+
+class ImageData(GanData):
+    """Real images (N, C, H, W) in [-1, 1]; the condition is the class index itself."""
+
+    supports_augmentation = True
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, num_classes: int, device: torch.device):
+        self.images, self.labels, self.num_classes, self.device = images, labels, num_classes, device
+        self.embed = RandomFeatures(images.shape[1])
+
+    def real_batch(
+        self, n: int, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        index = torch.randint(len(self.images), (n,), generator=generator)
+        y = self.labels[index].to(self.device)
+        return self.images[index].to(self.device), y, y
+
+    def fake_conditions(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        y = torch.randint(self.num_classes, (n,), generator=generator).to(self.device)
+        return y, y
+
+    def class_condition(self, labels: torch.Tensor) -> torch.Tensor:
+        return labels.to(self.device)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.embed(x.cpu())
+
+    @property
+    def real_data(self) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.images, self.labels
+
+    def render(self, samples: torch.Tensor, labels: torch.Tensor, path: Path, per_class: int) -> Path:
+        target = path.with_suffix(".png")
+        with atomic_path(target) as tmp:
+            save_image((samples.float().cpu() + 1) / 2, tmp, nrow=per_class, padding=1, format="png")
+        return target
