@@ -81,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--steps", type=int, default=300)
     args = parser.parse_args()
-    base = demo_config().training
+    base = demo_config().training.resolved("image")
     rows = []
     cpu = torch.device("cpu")
     for augmentation in ("off", "on"):

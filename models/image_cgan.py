@@ -66,7 +66,7 @@ class ImageCGAN:
             generator=generator,
             discriminator=discriminator,
             data=ImageData(images, labels, len(self.classes_), device),
-            config=self.config,
+            config=self.config.resolved("image"),
             device=device,
             seed=self.seed,
             workdir=workdir,

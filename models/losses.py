@@ -65,18 +65,25 @@ def gradient_penalty(
     real: torch.Tensor,
     fake: torch.Tensor,
     generator: torch.Generator,
+    *,
+    group: int = 1,
 ) -> torch.Tensor:
-    """WGAN-GP: E[(||grad_x D(x_hat)||_2 - 1)^2] on random interpolates of real and fake."""
-    alpha = torch.rand(real.shape[0], 1, 1, 1, generator=generator).to(real.device)
+    """WGAN-GP: E[(||grad_x D(x_hat)||_2 - 1)^2] on random interpolates of real and fake.
+
+    With a PacGAN critic (``group`` = pac) the critic repeats each pack's logit per row, so the
+    sum is divided by ``group`` and the norm is taken over each pack's rows together.
+    """
+    shape = (real.shape[0],) + (1,) * (real.dim() - 1)
+    alpha = torch.rand(shape, generator=generator).to(real.device)
     x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
-    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
-    return ((grad.flatten(1).norm(dim=1) - 1.0) ** 2).mean()
+    (grad,) = torch.autograd.grad(critic(x_hat).sum() / group, x_hat, create_graph=True)
+    return ((grad.reshape(real.shape[0] // group, -1).norm(dim=1) - 1.0) ** 2).mean()
 
 
-def r1_penalty(real_logits: torch.Tensor, real_inputs: torch.Tensor) -> torch.Tensor:
-    """R1: E[||grad_x D(x)||^2] on real data (``real_inputs`` must require grad)."""
-    (grad,) = torch.autograd.grad(real_logits.sum(), real_inputs, create_graph=True)
-    return grad.pow(2).flatten(1).sum(dim=1).mean()
+def r1_penalty(real_logits: torch.Tensor, real_inputs: torch.Tensor, *, group: int = 1) -> torch.Tensor:
+    """R1: E[||grad_x D(x)||^2] on real data (``real_inputs`` must require grad); per pack if grouped."""
+    (grad,) = torch.autograd.grad(real_logits.sum() / group, real_inputs, create_graph=True)
+    return grad.pow(2).reshape(real_inputs.shape[0] // group, -1).sum(dim=1).mean()
 
 
 class LeCamRegulariser:

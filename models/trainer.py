@@ -48,7 +48,7 @@ class TrainingResult:
     steps: int
     stop_reason: str  # "completed" or the detector that stopped training
     seconds: float
-    images_per_second: float
+    samples_per_second: float
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -64,6 +64,8 @@ class GanTrainer:
         seed: int,
         workdir: Path,
     ):
+        if None in (config.loss, config.lr_generator, config.lr_discriminator, config.batch_size):
+            raise ValueError("GanTrainer needs a resolved config: call TrainingConfig.resolved(kind)")
         self.config, self.data, self.device, self.seed = config, data, device, seed
         self.num_classes = data.num_classes
         self.loss = LOSSES.get(config.loss)
@@ -75,10 +77,16 @@ class GanTrainer:
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_discriminator, betas=betas)
         self.rng = {
             name: torch.Generator().manual_seed(seed * 1000 + i)
-            for i, name in enumerate(("data", "latent", "augment", "penalty"))
+            for i, name in enumerate(("data", "latent", "augment", "penalty", "generator_noise"))
         }
-        fixed_p = {"off": 0.0, "on": 1.0, "adaptive": 0.0}[config.augmentation]
-        self.augment = DifferentiableAugment(config.augment_ops, p=fixed_p, generator=self.rng["augment"])
+        if hasattr(self.G, "noise"):  # a generator that samples noise internally (Gumbel) draws it from here
+            self.G.noise = self.rng["generator_noise"]
+        augmentation = config.augmentation if data.supports_augmentation else "off"
+        self.augment = DifferentiableAugment(
+            config.augment_ops if data.supports_augmentation else [],
+            p={"off": 0.0, "on": 1.0, "adaptive": 0.0}[augmentation],
+            generator=self.rng["augment"],
+        )
         self.ada = (
             AdaptiveProbability(
                 target=config.ada_target,
@@ -86,12 +94,13 @@ class GanTrainer:
                 kimg=config.ada_kimg,
                 batch_size=config.batch_size,
             )
-            if config.augmentation == "adaptive"
+            if augmentation == "adaptive"
             else None
         )
         self.lecam = LeCamRegulariser() if config.lecam_weight > 0 else None
         self.detectors = build_detectors(config.detectors)
         self.group_size = discriminator.group_size(config.batch_size)  # groups never mix real and fake
+        self.pack = getattr(discriminator, "pac", 1)  # PacGAN: rows judged together by the critic
         self.use_bf16 = device.type == "cuda" and config.mixed_precision
         self.workdir = workdir
         self.metrics = MetricsLog(workdir / METRICS_FILE)
@@ -184,14 +193,14 @@ class GanTrainer:
         if self.lecam is not None:
             loss = loss + cfg.lecam_weight * self.lecam(real, fake)
         if cfg.r1_gamma > 0:
-            loss = loss + cfg.r1_gamma / 2 * r1_penalty(real, real_in)
+            loss = loss + cfg.r1_gamma / 2 * r1_penalty(real, real_in, group=self.pack)
         if self.loss.gradient_penalty > 0:
 
             def critic(x: torch.Tensor) -> torch.Tensor:
                 return self.D(x, c_real, group_size=self.group_size)[0].float()
 
             loss = loss + self.loss.gradient_penalty * gradient_penalty(
-                critic, real_in, fake_in, self.rng["penalty"]
+                critic, real_in, fake_in, self.rng["penalty"], group=self.pack
             )
         self.opt_d.zero_grad(set_to_none=True)
         loss.backward()
@@ -335,6 +344,7 @@ class GanTrainer:
                 "opt_g": self.opt_g.state_dict(),
                 "opt_d": self.opt_d.state_dict(),
                 "rng": {name: g.get_state() for name, g in self.rng.items()},
+                "torch_rng": torch.get_rng_state(),  # dropout and other layers draw from the global stream
                 "augment_p": self.augment.p,
                 "ada": self.ada.state_dict() if self.ada else None,
                 "lecam": self.lecam.state_dict() if self.lecam else None,
@@ -361,6 +371,7 @@ class GanTrainer:
         self.opt_d.load_state_dict(state["opt_d"])
         for name, generator in self.rng.items():
             generator.set_state(state["rng"][name])
+        torch.set_rng_state(state["torch_rng"])
         self.augment.p = float(state["augment_p"])
         if self.ada is not None:
             self.ada.load_state_dict(state["ada"])

@@ -156,18 +156,55 @@ class DetectorConfig(_Section):
     )
 
 
+class TabularModelConfig(_Section):
+    """Settings only the tabular GAN uses."""
+
+    pac: Annotated[int, Field(ge=1)] = Field(10, description="PacGAN: rows the critic judges together.")
+    generator_width: Annotated[int, Field(ge=8)] = 256
+    discriminator_width: Annotated[int, Field(ge=8)] = 256
+    depth: Annotated[int, Field(ge=1, le=6)] = 2
+    dropout: Annotated[float, Field(ge=0, lt=1)] = 0.5
+    gumbel_tau: Annotated[float, Field(gt=0)] = 0.2
+    max_modes: Annotated[int, Field(ge=1)] = Field(10, description="Mixture modes per numeric column.")
+    max_categories: Annotated[int, Field(ge=2)] = Field(
+        100, description="A categorical column with more categories is refused (drop or group it)."
+    )
+
+
+# Defaults that differ by data kind; a None in TrainingConfig means "the kind's default".
+KIND_DEFAULTS = {
+    "image": {"loss": "hinge", "lr_generator": 1e-4, "lr_discriminator": 4e-4, "batch_size": 64},  # TTUR
+    "tabular": {  # CTGAN's settings
+        "loss": "wgan-gp",
+        "lr_generator": 2e-4,
+        "lr_discriminator": 2e-4,
+        "betas": (0.5, 0.9),
+        "batch_size": 500,
+        "d_steps_per_g_step": 1,
+    },
+}
+
+
 class TrainingConfig(_Section):
     """GAN training settings (consumed by the trainer in models/)."""
 
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
     architecture: str = Field("sngan", description="Generator/discriminator family (models registry).")
     steps: Annotated[int, Field(gt=0)] = Field(2000, description="Generator updates.")
-    batch_size: Annotated[int, Field(gt=0)] = 64
+    batch_size: Annotated[int, Field(gt=0)] | None = Field(
+        None, description="Default 64 (images), 500 (tables)."
+    )
     z_dim: Annotated[int, Field(ge=8)] = 64
     width: Annotated[int, Field(ge=8)] = Field(64, description="Channels of the widest conv layer / 2.")
-    loss: str = Field("hinge", description="hinge, non-saturating or wgan-gp (models registry).")
-    lr_generator: Annotated[float, Field(gt=0)] = 1e-4
-    lr_discriminator: Annotated[float, Field(gt=0)] = 4e-4
+    loss: str | None = Field(
+        None, description="hinge, non-saturating or wgan-gp; default hinge for images, wgan-gp for tables."
+    )
+    lr_generator: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Default 1e-4 (images), 2e-4 (tables)."
+    )
+    lr_discriminator: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Default 4e-4 (images, two time-scale rule), 2e-4 (tables)."
+    )
     betas: tuple[float, float] | None = Field(None, description="Adam betas; the loss's default if unset.")
     d_steps_per_g_step: Annotated[int, Field(ge=1)] | None = Field(
         None, description="Discriminator updates per generator update; the loss's default if unset."
@@ -196,6 +233,12 @@ class TrainingConfig(_Section):
     checkpoint_every: Annotated[int, Field(gt=0)] = 500
     log_every: Annotated[int, Field(gt=0)] = Field(50, description="Steps between log lines.")
     detectors: DetectorConfig = Field(default_factory=DetectorConfig)
+    tabular: TabularModelConfig = Field(default_factory=TabularModelConfig)
+
+    def resolved(self, kind: DatasetKind) -> TrainingConfig:
+        """This config with every unset (None) setting filled with the data kind's default."""
+        defaults = {k: v for k, v in KIND_DEFAULTS[kind].items() if getattr(self, k) is None}
+        return self.model_copy(update=defaults)
 
 
 class GenerationConfig(_Section):

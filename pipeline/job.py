@@ -11,8 +11,10 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -30,7 +32,8 @@ from pipeline.validate import validate_dataset
 
 log = logging.getLogger(__name__)
 STAGES = ("ingest", "validate", "split", "record", "train", "generate")  # the main job's stages, in order
-MODEL_FILE = "model/image_cgan.pt"
+MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
+ROWS_FILE = "rows.parquet"
 TRAINING_DIR = "training"
 SYNTHETIC_DIR = "synthetic"
 
@@ -120,52 +123,66 @@ def load_train_split(run: RunDirectory) -> TrainSplit:
     return TrainSplit(read_dataset(train_path), indices, pool)
 
 
+def _synthesizer(kind: str):
+    """The GAN class for a data kind (imported lazily: torch is slow to import)."""
+    if kind == "image":
+        from models.image_cgan import ImageCGAN
+
+        return ImageCGAN
+    from models.tabular_cgan import TabularCGAN
+
+    return TabularCGAN
+
+
 def train(run: RunDirectory, config: SynthaugConfig, *, resume: bool = False) -> dict[str, Any]:
     """Fit the class-conditional GAN on the recorded training split and save it."""
     train_split = load_train_split(run)
-    if train_split.data.kind != "image":
-        log.warning("no tabular synthesizer yet (issue 4): training and generation are skipped")
-        return {"skipped": "the tabular GAN is not available yet"}
-    from models.image_cgan import ImageCGAN
-
-    gan = ImageCGAN(config.training, seed=config.seed).fit(
+    kind = train_split.data.kind
+    gan = _synthesizer(kind)(config.training, seed=config.seed).fit(
         train_split, workdir=run.file(TRAINING_DIR), resume=resume
     )
-    gan.save(run.file(MODEL_FILE))
+    gan.save(run.file(MODEL_FILES[kind]))
     result = gan.training_
     log.info(
-        "training %s after %d steps in %.1fs (%.0f images/s)",
+        "training %s after %d steps in %.1fs (%.0f samples/s)",
         result.stop_reason,
         result.steps,
         result.seconds,
-        result.images_per_second,
+        result.samples_per_second,
     )
     return {
+        "kind": kind,
         "steps": result.steps,
         "stop_reason": result.stop_reason,
         "seconds": round(result.seconds, 2),
-        "images_per_second": round(result.images_per_second, 1),
+        "samples_per_second": round(result.samples_per_second, 1),
         "warnings": [f"step {f.step}: {f.message}" for f in result.findings],
     }
 
 
 def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     """Sample the configured class counts from the EMA generator into ``synthetic/``."""
-    model_path = run.file(MODEL_FILE)
-    if not model_path.exists():
-        return {"skipped": "no trained model"}
-    from models.image_cgan import ImageCGAN
-
-    gan = ImageCGAN.load(model_path)
-    train_counts = load_train_split(run).data.class_counts()
-    counts = plan_counts(train_counts, config.generation)
+    train_split = load_train_split(run)
+    kind = train_split.data.kind
+    gan = _synthesizer(kind).load(run.file(MODEL_FILES[kind]))
+    counts = plan_counts(train_split.data.class_counts(), config.generation)
     labels = labels_for(counts, gan.classes_)
-    images, labels = gan.sample(
-        len(labels), labels=labels, seed=config.seed + 1, batch_size=config.generation.batch_size
-    )
-    write_image_set(run.file(SYNTHETIC_DIR), images, labels, gan.classes_)
-    log.info("generated %d images: %s", len(labels), counts)
+    seed, batch = config.seed + 1, config.generation.batch_size
+    if kind == "image":
+        images, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
+        write_image_set(run.file(SYNTHETIC_DIR), images, labels, gan.classes_)
+    else:
+        rows = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
+        write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, rows)
+    log.info("generated %d %s samples: %s", len(labels), kind, counts)
     return {"strategy": config.generation.strategy, "counts": counts, "total": len(labels)}
+
+
+def write_rows(path: Path, rows: pd.DataFrame) -> Path:
+    """Synthetic rows as Parquet, same columns as the input (features and target)."""
+    with atomic_path(path) as tmp:
+        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), tmp)
+    return path
 
 
 def finish(run: RunDirectory, *, training: dict[str, Any], generation: dict[str, Any]) -> dict[str, Any]:

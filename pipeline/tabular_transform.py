@@ -18,7 +18,7 @@ one-hot groups (Gumbel-softmax), in order.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -43,7 +43,7 @@ class Span:
 
 
 @dataclass
-class _NumericEncoding:
+class NumericEncoding:
     column: ColumnSchema
     means: np.ndarray
     stds: np.ndarray
@@ -57,7 +57,7 @@ class _NumericEncoding:
 
 
 @dataclass
-class _CategoricalEncoding:
+class CategoricalEncoding:
     column: ColumnSchema
     categories: list
     has_missing: bool
@@ -76,7 +76,7 @@ class TabularTransformer:
 
     def fit(self, frame: pd.DataFrame, schema: TabularSchema) -> TabularTransformer:
         self.schema_ = schema
-        self.encodings_: list[_NumericEncoding | _CategoricalEncoding] = []
+        self.encodings_: list[NumericEncoding | CategoricalEncoding] = []
         for column in schema.columns:
             values = frame[column.name]
             if column.kind == "numeric":
@@ -85,7 +85,7 @@ class TabularTransformer:
                 self.encodings_.append(self._fit_categorical(column, values))
         return self
 
-    def _fit_numeric(self, column: ColumnSchema, values: np.ndarray) -> _NumericEncoding:
+    def _fit_numeric(self, column: ColumnSchema, values: np.ndarray) -> NumericEncoding:
         present = values[~np.isnan(values)]
         low, high = self.bounds.get(column.name, (float(present.min()), float(present.max())))
         distinct = np.unique(present)
@@ -108,9 +108,9 @@ class TabularTransformer:
             stds = np.sqrt(mixture.covariances_[keep].reshape(-1))
             order = np.argsort(means)
             means, stds = means[order], np.maximum(stds[order], 1e-6 * max(1.0, float(np.abs(present).max())))
-        return _NumericEncoding(column, means, stds, bool(np.isnan(values).any()), low, high)
+        return NumericEncoding(column, means, stds, bool(np.isnan(values).any()), low, high)
 
-    def _fit_categorical(self, column: ColumnSchema, values: pd.Series) -> _CategoricalEncoding:
+    def _fit_categorical(self, column: ColumnSchema, values: pd.Series) -> CategoricalEncoding:
         present = set(values.dropna().unique().tolist())
         seen = [c for c in column.categories if c in present] if column.categories else sorted(present)
         if len(seen) > self.max_categories:
@@ -121,14 +121,14 @@ class TabularTransformer:
                 hint=f"List '{column.name}' under dataset.drop_columns, or group its rare values into one "
                 "category before ingesting.",
             )
-        return _CategoricalEncoding(column, list(seen), bool(values.isna().any()))
+        return CategoricalEncoding(column, list(seen), bool(values.isna().any()))
 
     # ---- forward --------------------------------------------------------------------------------
     @property
     def output_spans(self) -> list[Span]:
         spans: list[Span] = []
         for encoding in self.encodings_:
-            if isinstance(encoding, _NumericEncoding):
+            if isinstance(encoding, NumericEncoding):
                 spans.append(Span("scalar", 1, encoding.column.name))
             spans.append(Span("onehot", encoding.slots, encoding.column.name))
         return spans
@@ -143,14 +143,14 @@ class TabularTransformer:
         parts = []
         for encoding in self.encodings_:
             values = frame[encoding.column.name]
-            if isinstance(encoding, _NumericEncoding):
+            if isinstance(encoding, NumericEncoding):
                 parts.extend(self._encode_numeric(encoding, values.to_numpy(dtype=np.float64), rng))
             else:
                 parts.append(self._encode_categorical(encoding, values))
         return np.concatenate(parts, axis=1).astype(np.float32)
 
     def _encode_numeric(
-        self, enc: _NumericEncoding, values: np.ndarray, rng: np.random.Generator | None
+        self, enc: NumericEncoding, values: np.ndarray, rng: np.random.Generator | None
     ) -> list[np.ndarray]:
         n, k = len(values), len(enc.means)
         missing = np.isnan(values)
@@ -172,7 +172,7 @@ class TabularTransformer:
             scalar[missing] = 0.0
         return [scalar[:, None], onehot]
 
-    def _encode_categorical(self, enc: _CategoricalEncoding, values: pd.Series) -> np.ndarray:
+    def _encode_categorical(self, enc: CategoricalEncoding, values: pd.Series) -> np.ndarray:
         index = {c: i for i, c in enumerate(enc.categories)}
         codes = np.array(
             [index.get(v, -1) if not pd.isna(v) else len(enc.categories) for v in values.tolist()]
@@ -191,7 +191,7 @@ class TabularTransformer:
         offset = 0
         for encoding in self.encodings_:
             name = encoding.column.name
-            if isinstance(encoding, _NumericEncoding):
+            if isinstance(encoding, NumericEncoding):
                 scalar = np.clip(encoded[:, offset], -1.0, 1.0)
                 choice = encoded[:, offset + 1 : offset + 1 + encoding.slots].argmax(axis=1)
                 offset += 1 + encoding.slots
@@ -215,3 +215,75 @@ class TabularTransformer:
                 positions = np.array([categories.index(c) for c in encoding.categories] + [-1])
                 columns[name] = pd.Categorical.from_codes(positions[choice], categories=categories)
         return pd.DataFrame(columns)
+
+
+def transformer_state(transformer: TabularTransformer) -> dict:
+    """Plain lists and numbers (loadable with ``torch.load(weights_only=True)``)."""
+    encodings = []
+    for enc in transformer.encodings_:
+        column = {**asdict(enc.column), "categories": list(enc.column.categories)}
+        if isinstance(enc, NumericEncoding):
+            encodings.append(
+                {
+                    "kind": "numeric",
+                    "column": column,
+                    "means": enc.means.tolist(),
+                    "stds": enc.stds.tolist(),
+                    "has_missing": enc.has_missing,
+                    "low": enc.low,
+                    "high": enc.high,
+                }
+            )
+        else:
+            encodings.append(
+                {
+                    "kind": "categorical",
+                    "column": column,
+                    "categories": list(enc.categories),
+                    "has_missing": enc.has_missing,
+                }
+            )
+    schema = transformer.schema_
+    return {
+        "settings": {
+            "max_modes": transformer.max_modes,
+            "max_categories": transformer.max_categories,
+            "seed": transformer.seed,
+            "bounds": {k: list(v) for k, v in transformer.bounds.items()},
+        },
+        "schema": {"target": schema.target, "target_dtype": schema.target_dtype},
+        "encodings": encodings,
+    }
+
+
+def transformer_from_state(state: dict) -> TabularTransformer:
+    settings = state["settings"]
+    transformer = TabularTransformer(
+        max_modes=settings["max_modes"],
+        max_categories=settings["max_categories"],
+        seed=settings["seed"],
+        bounds={k: (float(v[0]), float(v[1])) for k, v in settings["bounds"].items()},
+    )
+    encodings: list[NumericEncoding | CategoricalEncoding] = []
+    for item in state["encodings"]:
+        column = ColumnSchema(**{**item["column"], "categories": tuple(item["column"]["categories"])})
+        if item["kind"] == "numeric":
+            encodings.append(
+                NumericEncoding(
+                    column,
+                    np.asarray(item["means"]),
+                    np.asarray(item["stds"]),
+                    bool(item["has_missing"]),
+                    float(item["low"]),
+                    float(item["high"]),
+                )
+            )
+        else:
+            encodings.append(CategoricalEncoding(column, list(item["categories"]), bool(item["has_missing"])))
+    transformer.encodings_ = encodings
+    transformer.schema_ = TabularSchema(
+        tuple(e.column for e in encodings),
+        target=state["schema"]["target"],
+        target_dtype=state["schema"]["target_dtype"],
+    )
+    return transformer

@@ -36,6 +36,19 @@ TINY_TRAINING = [
 ]
 
 
+TINY_TABULAR = [
+    arg
+    for item in (
+        "training.steps=4",
+        "training.batch_size=20",
+        "training.tabular.generator_width=16",
+        "training.tabular.discriminator_width=16",
+        "generation.per_class=5",
+    )
+    for arg in ("--set", item)
+]
+
+
 def synthaug(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)  # the embedded ephemeral API, as a user gets by default
@@ -110,6 +123,7 @@ def test_run_with_the_tabular_example(tmp_path):
         tmp_path / "runs",
         "--seed",
         "3",
+        *TINY_TABULAR,
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
@@ -121,6 +135,10 @@ def test_run_with_the_tabular_example(tmp_path):
     assert json.loads((run_dir / "manifest.json").read_text())["seed"] == 3
     frame = pq.read_table(run_dir / "data" / "train.parquet").to_pandas()
     assert "diagnosis" in frame.columns and len(frame) == 30
+    synthetic = pq.read_table(run_dir / "synthetic" / "rows.parquet").to_pandas()
+    assert list(synthetic.columns) == list(frame.columns)
+    assert synthetic["diagnosis"].value_counts().to_dict() == {"benign": 5, "malignant": 5}
+    assert (run_dir / "model" / "tabular_cgan.pt").is_file()
 
 
 @pytest.mark.slow
@@ -144,6 +162,7 @@ def test_same_seed_same_split_and_data(cli, tmp_path):
             seed,
             "--output-dir",
             tmp_path / out,
+            *TINY_TABULAR,
         )
         assert code == 0, err
         return only_run_dir(tmp_path / out)
@@ -171,12 +190,13 @@ def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
     ]
     settings = [arg for item in overrides for arg in ("--set", item)]
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # its own session: the kill takes Prefect's temporary server down too
         [str(SYNTHAUG), "demo", "--output-dir", str(out), *settings],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 240
     checkpoint = None
@@ -187,7 +207,7 @@ def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
     assert checkpoint is not None, "no checkpoint appeared"
     time.sleep(0.3)
     assert process.poll() is None, "training finished before it could be killed"
-    process.send_signal(signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait(timeout=30)
     [partial] = list(out.iterdir())
     assert partial.name.endswith(".partial")

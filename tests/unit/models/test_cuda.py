@@ -18,7 +18,7 @@ def test_training_with_bf16_on_cuda(digits_train, tmp_path):
     )
     images, labels = gan.sample(4, labels=1)
     assert images.shape == (4, 8, 8, 1) and labels.tolist() == [1] * 4
-    assert np.isfinite(gan.training_.images_per_second)
+    assert np.isfinite(gan.training_.samples_per_second)
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA device is present")

@@ -16,7 +16,22 @@ def test_defaults_are_the_documented_ones():
     assert config.split.stratify is True
     assert config.split_seed == config.seed == 0
     assert config.privacy.enabled is False
-    assert config.training.lr_discriminator == 4e-4 and config.training.lr_generator == 1e-4
+    image = config.training.resolved("image")
+    assert image.lr_discriminator == 4e-4 and image.lr_generator == 1e-4 and image.loss == "hinge"
+    assert image.batch_size == 64 and config.training.resolved("tabular").batch_size == 500
+    for kind in ("image", "tabular"):  # nothing a trainer needs is left unset
+        resolved = config.training.resolved(kind)
+        assert None not in (
+            resolved.loss,
+            resolved.lr_generator,
+            resolved.lr_discriminator,
+            resolved.batch_size,
+        )
+    table = config.training.resolved("tabular")
+    assert table.loss == "wgan-gp" and table.betas == (0.5, 0.9) and table.lr_discriminator == 2e-4
+    assert table.d_steps_per_g_step == 1 and image.d_steps_per_g_step is None  # None: the loss's own default
+    explicit = config.training.model_copy(update={"loss": "hinge"}).resolved("tabular")
+    assert explicit.loss == "hinge"  # an explicit setting always wins
 
 
 def test_split_seed_falls_back_to_run_seed_and_can_be_set():

@@ -1,0 +1,118 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from models.tabular_cgan import TabularCGAN
+from models.tabular_data import ConditionSampler
+from models.trainer import GRID_DIR, METRICS_FILE
+from models.training_metrics import MetricsLog
+from pipeline.config import DatasetConfig, TrainingConfig
+from pipeline.errors import UserInputError
+from pipeline.sources import load_dataset
+from pipeline.split import TrainSplit
+
+
+def tiny(**overrides) -> TrainingConfig:
+    settings = {
+        "steps": 6,
+        "batch_size": 20,
+        "z_dim": 8,
+        "checkpoint_every": 3,
+        "grid_every": 3,
+        "log_every": 3,
+        "device": "cpu",
+        "detectors": {"check_every": 3, "window": 10},
+        "tabular": {"pac": 10, "generator_width": 16, "discriminator_width": 16, "depth": 1},
+    }
+    settings.update(overrides)
+    return TrainingConfig.model_validate(settings)
+
+
+@pytest.fixture(scope="module")
+def table(tmp_path_factory):
+    """Mixed columns with missing values; the category 'rare' exists only in rows kept out of training."""
+    rng = np.random.default_rng(0)
+    n = 80
+    frame = pd.DataFrame(
+        {
+            "age": pd.array(rng.integers(20, 80, n), dtype="Int64"),
+            "score": rng.normal(0, 1, n).round(3),
+            "colour": rng.choice(["red", "green", "blue"], n).astype(object),
+            "label": rng.choice(["yes", "no"], n),
+        }
+    )
+    frame.loc[::9, "score"] = np.nan
+    frame.loc[[3, 40], "colour"] = "rare"
+    path = tmp_path_factory.mktemp("table") / "t.csv"
+    frame.to_csv(path, index=False)
+    data = load_dataset(DatasetConfig(source=str(path), target="label"))
+    keep = np.array([i for i in range(n) if i not in (3, 40)])
+    return TrainSplit(data.subset(keep), keep, keep)
+
+
+def test_sample_has_exact_labels_original_columns_dtypes_and_categories(table, tmp_path):
+    gan = TabularCGAN(tiny(), seed=0).fit(table, workdir=tmp_path)
+    rows = gan.sample(9, labels=["yes", "no", "yes", "yes", "no", "no", "yes", "no", "no"])
+    assert rows["label"].tolist() == ["yes", "no", "yes", "yes", "no", "no", "yes", "no", "no"]
+    assert list(rows.columns) == ["age", "score", "colour", "label"]
+    assert isinstance(rows["colour"].dtype, pd.CategoricalDtype)
+    assert list(rows["colour"].cat.categories) == list(table.data.features["colour"].cat.categories)
+    ages = rows["age"].dropna()
+    assert (ages == ages.round()).all() and ages.between(20, 79).all()
+    assert len(MetricsLog(tmp_path / METRICS_FILE).read()) == 6
+    assert sorted(p.name for p in (tmp_path / GRID_DIR).iterdir()) == ["step_000003.csv", "step_000006.csv"]
+
+
+def test_a_category_unseen_in_training_never_appears(table, tmp_path):
+    assert "rare" in table.data.schema.column("colour").categories  # known to the schema...
+    assert "rare" not in set(table.data.features["colour"].dropna())  # ...but not in the training rows
+    gan = TabularCGAN(tiny(), seed=0).fit(table, workdir=tmp_path)
+    assert "rare" not in set(gan.sample(500, seed=3)["colour"].dropna())
+
+
+def test_fit_on_a_frame_with_a_target_column(tmp_path):
+    frame = pd.DataFrame({"x": np.arange(40.0), "kind": ["a", "b"] * 20, "y": ["p", "q", "q", "p"] * 10})
+    gan = TabularCGAN(tiny(steps=2), seed=0).fit(frame, target="y", workdir=tmp_path)
+    rows = gan.sample(4, labels="q")
+    assert rows["y"].tolist() == ["q"] * 4 and set(rows["kind"]) <= {"a", "b"}
+
+
+def test_batch_size_must_be_a_multiple_of_pac(table, tmp_path):
+    with pytest.raises(
+        UserInputError, match=r"training.batch_size \(25\) must be a multiple of training.tabular.pac"
+    ):
+        TabularCGAN(tiny(batch_size=25), seed=0).fit(table, workdir=tmp_path)
+
+
+def test_save_and_load_round_trip(table, tmp_path):
+    gan = TabularCGAN(tiny(steps=2), seed=0).fit(table, workdir=tmp_path)
+    loaded = TabularCGAN.load(gan.save(tmp_path / "m.pt"))
+    pd.testing.assert_frame_equal(loaded.sample(20, seed=4), gan.sample(20, seed=4))
+
+
+def test_resumed_run_ends_with_the_same_weights(table, tmp_path):
+    straight = TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path / "a")
+
+    def kill(step: int) -> None:
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path / "b", on_step=kill)
+    resumed = TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path / "b", resume=True)
+    for (name, x), (_, y) in zip(
+        straight.generator_.state_dict().items(), resumed.generator_.state_dict().items(), strict=True
+    ):
+        assert torch.equal(x, y), name
+
+
+def test_training_by_sampling_favours_rare_values_by_log_frequency():
+    codes = np.array([[0]] * 99 + [[1]])  # value 1 is rare: 1 row in 100
+    sampler = ConditionSampler.from_data(codes, np.zeros(100, dtype=int), 1, [2])
+    uniforms = np.random.default_rng(0).random((20_000, 3))
+    _, _, slots = sampler.draw(uniforms, log_frequency=True)
+    share = (slots == 1).mean()
+    assert share == pytest.approx(np.log(2) / (np.log(2) + np.log(100)), abs=0.01)  # ~0.13, not 0.01
+    _, _, empirical = sampler.draw(uniforms, log_frequency=False)
+    assert (empirical == 1).mean() == pytest.approx(0.01, abs=0.005)
