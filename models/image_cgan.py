@@ -8,17 +8,16 @@ gan.save(path); ImageCGAN.load(path)
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 
 from models.checkpoint import load_checkpoint, save_checkpoint
-from models.device import select_device
 from models.image_data import ImageData
 from models.image_networks import ARCHITECTURES, ImageShape
+from models.synthesizer import ConditionalSynthesizer, Labels
 from models.trainer import GanTrainer, TrainingResult
 from pipeline.config import TrainingConfig
 from pipeline.errors import UserInputError
@@ -29,7 +28,7 @@ log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthaug.image_cgan/1"
 
 
-class ImageCGAN:
+class ImageCGAN(ConditionalSynthesizer):
     """Class-conditional image GAN. Fitted attributes end in ``_``."""
 
     def __init__(self, config: TrainingConfig | None = None, *, seed: int = 0):
@@ -55,10 +54,7 @@ class ImageCGAN:
             raise UserInputError("ImageCGAN needs image data", where="dataset.kind")
         self.classes_ = tuple(train.data.classes)
         self.shape_ = ImageShape(schema.height, schema.channels)
-        device = select_device(self.config.device)
-        if device.type == "cpu":
-            torch.use_deterministic_algorithms(True, warn_only=True)
-        torch.manual_seed(self.seed)
+        device = self._training_device(self.config.device)
         generator, discriminator = self._build()
         images = to_model_range(train.data.features)
         labels = torch.as_tensor(train.data.labels, dtype=torch.long)
@@ -93,7 +89,7 @@ class ImageCGAN:
     def sample(
         self,
         n: int,
-        labels: int | str | Sequence[int | str] | np.ndarray | None = None,
+        labels: Labels = None,
         *,
         seed: int | None = None,
         use_ema: bool = True,
@@ -119,26 +115,6 @@ class ImageCGAN:
         )
         return to_uint8(images), y
 
-    def _labels(self, n: int, labels: Any) -> np.ndarray:
-        if labels is None:
-            return np.arange(n, dtype=np.int64) % len(self.classes_)
-        if isinstance(labels, int | str | np.integer):
-            return np.full(n, self._class_index(labels), dtype=np.int64)
-        values = list(labels)
-        if len(values) != n:
-            raise ValueError(f"got {len(values)} labels for n={n}")
-        return np.array([self._class_index(v) for v in values], dtype=np.int64)
-
-    def _class_index(self, label: int | str | np.integer) -> int:
-        if isinstance(label, str):
-            if label not in self.classes_:
-                raise ValueError(f"unknown class {label!r}; classes: {', '.join(self.classes_)}")
-            return self.classes_.index(label)
-        if not 0 <= int(label) < len(self.classes_):
-            raise ValueError(f"class index {label} outside 0..{len(self.classes_) - 1}")
-        return int(label)
-
-    # ---- persistence ----------------------------------------------------------------------------
     def save(self, path: Path) -> Path:
         self._check_fitted()
         save_checkpoint(
@@ -180,10 +156,6 @@ class ImageCGAN:
             width=cfg.width,
             minibatch_stddev=cfg.minibatch_stddev,
         )
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "ema_generator_"):
-            raise RuntimeError("this ImageCGAN is not fitted yet: call fit() or ImageCGAN.load()")
 
 
 def to_model_range(images: np.ndarray) -> torch.Tensor:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +20,7 @@ import pyarrow as pa
 import torch
 
 from models.checkpoint import load_checkpoint, save_checkpoint
-from models.device import select_device
+from models.synthesizer import ConditionalSynthesizer, Labels
 from models.tabular_data import ConditionSampler, TabularData
 from models.tabular_networks import PacDiscriminator, TabularGenerator
 from models.trainer import GanTrainer, TrainingResult
@@ -36,7 +35,7 @@ log = logging.getLogger(__name__)
 MODEL_FORMAT = "synthaug.tabular_cgan/1"
 
 
-class TabularCGAN:
+class TabularCGAN(ConditionalSynthesizer):
     """Class-conditional tabular GAN (CTGAN family). Fitted attributes end in ``_``."""
 
     def __init__(
@@ -71,10 +70,7 @@ class TabularCGAN:
                 hint=f"Use a multiple, e.g. {model_cfg.pac * max(1, round(cfg.batch_size / model_cfg.pac))}.",
             )
         self.classes_, self.schema_ = tuple(classes), schema
-        device = select_device(cfg.device)
-        if device.type == "cpu":
-            torch.use_deterministic_algorithms(True, warn_only=True)
-        torch.manual_seed(self.seed)
+        device = self._training_device(cfg.device)
         self.transformer_ = TabularTransformer(
             max_modes=model_cfg.max_modes,
             max_categories=model_cfg.max_categories,
@@ -115,7 +111,7 @@ class TabularCGAN:
     def sample(
         self,
         n: int,
-        labels: int | str | Sequence[int | str] | np.ndarray | None = None,
+        labels: Labels = None,
         *,
         seed: int | None = None,
         use_ema: bool = True,
@@ -136,25 +132,6 @@ class TabularCGAN:
         frame = self.transformer_.inverse_transform(encoded)
         frame[self.schema_.target] = _target_values(np.asarray(self.classes_)[y], self.schema_.target_dtype)
         return frame
-
-    def _labels(self, n: int, labels: Any) -> np.ndarray:
-        if labels is None:
-            return np.arange(n, dtype=np.int64) % len(self.classes_)
-        if isinstance(labels, int | str | np.integer):
-            return np.full(n, self._class_index(labels), dtype=np.int64)
-        values = list(labels)
-        if len(values) != n:
-            raise ValueError(f"got {len(values)} labels for n={n}")
-        return np.array([self._class_index(v) for v in values], dtype=np.int64)
-
-    def _class_index(self, label: Any) -> int:
-        if isinstance(label, str):
-            if label not in self.classes_:
-                raise ValueError(f"unknown class {label!r}; classes: {', '.join(self.classes_)}")
-            return self.classes_.index(label)
-        if not 0 <= int(label) < len(self.classes_):
-            raise ValueError(f"class index {label} outside 0..{len(self.classes_) - 1}")
-        return int(label)
 
     def save(self, path: Path) -> Path:
         self._check_fitted()
@@ -212,10 +189,6 @@ class TabularCGAN:
             spectral=spectral,
         )
         return generator, discriminator
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "ema_generator_"):
-            raise RuntimeError("this TabularCGAN is not fitted yet: call fit() or TabularCGAN.load()")
 
 
 def _training_table(
