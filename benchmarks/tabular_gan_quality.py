@@ -63,7 +63,7 @@ def main() -> None:
     rows = [run_seed(seed, args.steps) for seed in args.seeds]
     keys = [k for k in rows[0] if k != "seed"]
     write_result(
-        "tabular_gan_quality",
+        f"tabular_gan_quality_{args.steps}_steps",
         {
             "config": f"breast_cancer, 15 per class, {args.steps} steps, batch 500, defaults otherwise",
             "ctgan": "not measured yet: ctgan needs rdt, which requires pandas<3 (this project uses 3.x)",
