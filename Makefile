@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup demo test lint format clean
+.PHONY: setup demo test lint format clean bench-env
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,3 +32,13 @@ format: $(STAMP)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache *.egg-info
+
+# Benchmark-only environment: CTGAN (via rdt) needs pandas<3, so the baselines live apart.
+BENCH := .venv-bench
+$(BENCH)/.installed-stamp: pyproject.toml
+	$(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH)/bin/python -m pip install --quiet -e ".[bench]"
+	touch $(BENCH)/.installed-stamp
+
+bench-env: $(BENCH)/.installed-stamp
