@@ -14,26 +14,21 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.checkpoint import load_checkpoint, save_checkpoint
 from models.image_data import ImageData
 from models.image_networks import ARCHITECTURES, ImageShape
 from models.synthesizer import ConditionalSynthesizer, Labels
-from models.trainer import GanTrainer, TrainingResult
-from pipeline.config import TrainingConfig
+from models.trainer import GanTrainer
 from pipeline.errors import UserInputError
 from pipeline.schema import ImageSchema
 from pipeline.split import TrainSplit
 
 log = logging.getLogger(__name__)
-MODEL_FORMAT = "synthaug.image_cgan/1"
 
 
 class ImageCGAN(ConditionalSynthesizer):
     """Class-conditional image GAN. Fitted attributes end in ``_``."""
 
-    def __init__(self, config: TrainingConfig | None = None, *, seed: int = 0):
-        self.config = config or TrainingConfig()
-        self.seed = seed
+    MODEL_FORMAT = "synthaug.image_cgan/1"
 
     # ---- fitting --------------------------------------------------------------------------------
     def fit(
@@ -79,9 +74,7 @@ class ImageCGAN(ConditionalSynthesizer):
             len(self.classes_),
             device,
         )
-        self.training_: TrainingResult = trainer.train(on_step=on_step)
-        self.generator_ = trainer.G.cpu().eval()
-        self.ema_generator_ = trainer.ema.model.cpu().eval()
+        self._adopt(trainer, trainer.train(on_step=on_step))
         return self
 
     # ---- sampling -------------------------------------------------------------------------------
@@ -115,37 +108,14 @@ class ImageCGAN(ConditionalSynthesizer):
         )
         return to_uint8(images), y
 
-    def save(self, path: Path) -> Path:
-        self._check_fitted()
-        save_checkpoint(
-            path,
-            {
-                "format": MODEL_FORMAT,
-                "config": self.config.model_dump(mode="json"),
-                "seed": self.seed,
-                "classes": list(self.classes_),
-                "shape": [self.shape_.size, self.shape_.channels],
-                "generator": self.generator_.state_dict(),
-                "ema_generator": self.ema_generator_.state_dict(),
-            },
-        )
-        return path
+    def _extra_state(self) -> dict:
+        return {"shape": [self.shape_.size, self.shape_.channels]}
 
-    @classmethod
-    def load(cls, path: Path) -> ImageCGAN:
-        """Load on CPU with ``weights_only=True`` (no arbitrary code from the file)."""
-        state = load_checkpoint(path)
-        if state.get("format") != MODEL_FORMAT:
-            raise UserInputError(f"not a synthaug image model (format {state.get('format')!r})", where=path)
-        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]))
-        model.classes_ = tuple(state["classes"])
-        model.shape_ = ImageShape(*state["shape"])
-        generator, _ = model._build()
-        ema = model._build()[0]
-        generator.load_state_dict(state["generator"])
-        ema.load_state_dict(state["ema_generator"])
-        model.generator_, model.ema_generator_ = generator.eval(), ema.eval()
-        return model
+    def _restore_extra_state(self, state: dict) -> None:
+        self.shape_ = ImageShape(*state["shape"])
+
+    def _new_generator(self):
+        return self._build()[0]
 
     def _build(self):
         cfg = self.config

@@ -1,24 +1,91 @@
-"""What the image and tabular GANs share: resolving requested labels, the fitted check, and the
-device / determinism set-up before training."""
+"""What the image and tabular GANs share: resolving requested labels, the fitted check, the
+device / determinism set-up before training, and saving / loading (``weights_only``)."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
+from models.checkpoint import load_checkpoint, save_checkpoint
 from models.device import select_device
+from models.trainer import GanTrainer, TrainingResult
+from pipeline.config import TrainingConfig
+from pipeline.errors import UserInputError
 
 Labels = int | str | Sequence[int | str] | np.ndarray | None
 
 
-class ConditionalSynthesizer:
+class ConditionalSynthesizer(ABC):
     """Base of ``ImageCGAN`` and ``TabularCGAN``; fitted attributes end in ``_``."""
 
+    MODEL_FORMAT = ""  # each subclass names its file format
     classes_: tuple[str, ...]
     seed: int
+    config: TrainingConfig
+
+    def __init__(self, config: TrainingConfig | None = None, *, seed: int = 0):
+        self.config = config or TrainingConfig()
+        self.seed = seed
+
+    # ---- what each family adds ------------------------------------------------------------------
+    @abstractmethod
+    def _extra_state(self) -> dict:
+        """Fitted state beyond the generators (plain values and tensors only)."""
+
+    @abstractmethod
+    def _restore_extra_state(self, state: dict) -> None:
+        """Inverse of ``_extra_state`` on a freshly constructed model."""
+
+    @abstractmethod
+    def _new_generator(self) -> nn.Module:
+        """An untrained generator of this model's shape (``load`` fills in the weights)."""
+
+    # ---- shared ---------------------------------------------------------------------------------
+    def _adopt(self, trainer: GanTrainer, result: TrainingResult) -> None:
+        """Keep the trained generators (on CPU, in eval mode) and the training summary."""
+        self.training_ = result
+        self.generator_ = trainer.G.cpu().eval()
+        self.ema_generator_ = trainer.ema.model.cpu().eval()
+
+    def save(self, path: Path) -> Path:
+        self._check_fitted()
+        save_checkpoint(
+            path,
+            {
+                "format": self.MODEL_FORMAT,
+                "config": self.config.model_dump(mode="json"),
+                "seed": self.seed,
+                "classes": list(self.classes_),
+                **self._extra_state(),
+                "generator": self.generator_.state_dict(),
+                "ema_generator": self.ema_generator_.state_dict(),
+            },
+        )
+        return path
+
+    @classmethod
+    def load(cls, path: Path):
+        """Load on CPU with ``torch.load(weights_only=True)``: no code runs from the file."""
+        state = load_checkpoint(path)
+        if state.get("format") != cls.MODEL_FORMAT:
+            raise UserInputError(
+                f"not a {cls.__name__} model file (format {state.get('format')!r})", where=path
+            )
+        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]))
+        model.classes_ = tuple(state["classes"])
+        model._restore_extra_state(state)
+        model.generator_, model.ema_generator_ = model._new_generator(), model._new_generator()
+        model.generator_.load_state_dict(state["generator"])
+        model.ema_generator_.load_state_dict(state["ema_generator"])
+        model.generator_.eval()
+        model.ema_generator_.eval()
+        return model
 
     def _labels(self, n: int, labels: Labels) -> np.ndarray:
         """Class indices for ``n`` samples: classes in turn, one class for all, or one per sample."""

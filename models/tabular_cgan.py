@@ -19,11 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import torch
 
-from models.checkpoint import load_checkpoint, save_checkpoint
 from models.synthesizer import ConditionalSynthesizer, Labels
 from models.tabular_data import ConditionSampler, TabularData
 from models.tabular_networks import PacDiscriminator, TabularGenerator
-from models.trainer import GanTrainer, TrainingResult
+from models.trainer import GanTrainer
 from pipeline.config import TrainingConfig
 from pipeline.errors import UserInputError
 from pipeline.schema import TabularSchema
@@ -32,11 +31,12 @@ from pipeline.split import TrainSplit
 from pipeline.tabular_transform import TabularTransformer, transformer_from_state, transformer_state
 
 log = logging.getLogger(__name__)
-MODEL_FORMAT = "synthaug.tabular_cgan/1"
 
 
 class TabularCGAN(ConditionalSynthesizer):
     """Class-conditional tabular GAN (CTGAN family). Fitted attributes end in ``_``."""
+
+    MODEL_FORMAT = "synthaug.tabular_cgan/1"
 
     def __init__(
         self,
@@ -45,8 +45,7 @@ class TabularCGAN(ConditionalSynthesizer):
         seed: int = 0,
         bounds: dict[str, tuple[float, float]] | None = None,
     ):
-        self.config = config or TrainingConfig()
-        self.seed = seed
+        super().__init__(config, seed=seed)
         self.bounds = dict(bounds or {})
 
     def fit(
@@ -101,10 +100,8 @@ class TabularCGAN(ConditionalSynthesizer):
             len(classes),
             device,
         )
-        self.training_: TrainingResult = trainer.train(on_step=on_step)
+        self._adopt(trainer, trainer.train(on_step=on_step))
         self.workdir_ = workdir
-        self.generator_ = trainer.G.cpu().eval()
-        self.ema_generator_ = trainer.ema.model.cpu().eval()
         return self
 
     @torch.no_grad()
@@ -133,41 +130,16 @@ class TabularCGAN(ConditionalSynthesizer):
         frame[self.schema_.target] = _target_values(np.asarray(self.classes_)[y], self.schema_.target_dtype)
         return frame
 
-    def save(self, path: Path) -> Path:
-        self._check_fitted()
-        save_checkpoint(
-            path,
-            {
-                "format": MODEL_FORMAT,
-                "config": self.config.model_dump(mode="json"),
-                "seed": self.seed,
-                "classes": list(self.classes_),
-                "transformer": transformer_state(self.transformer_),
-                "conditions": self.sampler_.state_dict(),
-                "generator": self.generator_.state_dict(),
-                "ema_generator": self.ema_generator_.state_dict(),
-            },
-        )
-        return path
+    def _extra_state(self) -> dict:
+        return {"transformer": transformer_state(self.transformer_), "conditions": self.sampler_.state_dict()}
 
-    @classmethod
-    def load(cls, path: Path) -> TabularCGAN:
-        """Load on CPU with ``weights_only=True``."""
-        state = load_checkpoint(path)
-        if state.get("format") != MODEL_FORMAT:
-            raise UserInputError(f"not a synthaug tabular model (format {state.get('format')!r})", where=path)
-        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]))
-        model.classes_ = tuple(state["classes"])
-        model.transformer_ = transformer_from_state(state["transformer"])
-        model.schema_ = model.transformer_.schema_
-        model.sampler_ = ConditionSampler.from_state(state["conditions"])
-        model.generator_ = model._build(spectral=False)[0]
-        model.ema_generator_ = model._build(spectral=False)[0]
-        model.generator_.load_state_dict(state["generator"])
-        model.ema_generator_.load_state_dict(state["ema_generator"])
-        model.generator_.eval()
-        model.ema_generator_.eval()
-        return model
+    def _restore_extra_state(self, state: dict) -> None:
+        self.transformer_ = transformer_from_state(state["transformer"])
+        self.schema_ = self.transformer_.schema_
+        self.sampler_ = ConditionSampler.from_state(state["conditions"])
+
+    def _new_generator(self) -> TabularGenerator:
+        return self._build(spectral=False)[0]
 
     def _build(self, *, spectral: bool) -> tuple[TabularGenerator, PacDiscriminator]:
         cfg, model_cfg = self.config, self.config.tabular
