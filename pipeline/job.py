@@ -23,6 +23,7 @@ from pipeline.config import DatasetConfig, SynthaugConfig
 from pipeline.config_loading import config_to_yaml
 from pipeline.dataset import Dataset
 from pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
+from pipeline.errors import UserInputError
 from pipeline.generate import labels_for, plan_counts, write_image_set
 from pipeline.provenance import environment
 from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory
@@ -46,6 +47,28 @@ class SplitSummary:
     train_class_counts: dict[str, int]
     test_class_counts: dict[str, int]
     notes: tuple[str, ...]
+
+
+def refuse_unbuilt_promises(config: SynthaugConfig) -> None:
+    """Refuse settings whose guarantee no stage provides yet, instead of silently ignoring them.
+
+    A run asked to be differentially private, or to export only on a verified gain, must not
+    quietly do neither.
+    """
+    if config.privacy.enabled:
+        raise UserInputError(
+            "privacy.enabled is true, but differentially private training is not available in this "
+            "version; the run would not be private",
+            where="privacy.enabled",
+            hint="Set privacy.enabled: false to train without differential privacy.",
+        )
+    if config.evaluation.require_gain:
+        raise UserInputError(
+            "evaluation.require_gain is true, but the verification of downstream gain is not available in "
+            "this version, so no gain could be shown",
+            where="evaluation.require_gain",
+            hint="Set evaluation.require_gain: false.",
+        )
 
 
 def ingest(spec: DatasetConfig) -> Dataset:
@@ -175,6 +198,10 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
         rows = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
         write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, rows)
     log.info("generated %d %s samples: %s", len(labels), kind, counts)
+    if config.watermark.enabled:
+        log.warning(
+            "the synthetic samples are NOT watermarked: watermarking is not available in this version"
+        )
     return {"strategy": config.generation.strategy, "counts": counts, "total": len(labels)}
 
 
@@ -259,6 +286,7 @@ def write_manifest(
             "notes": list(summary.notes),
         },
         "stages_completed": ["ingest", "validate", "split", "record"],
+        "watermark": "not applied: watermarking is not available in this version (outputs are unmarked)",
         "environment": environment(),
     }
     write_json(run.file(MANIFEST_FILE), manifest)

@@ -168,3 +168,19 @@ def test_symlink_out_of_the_image_folder_is_refused(run_job, tmp_path):
 def test_unknown_config_key(run_job, tmp_path):
     err = run_job({"source": "bundled:digits", "per_clas": 3})
     assert "unknown key 'dataset.per_clas'" in err and "'per_class'" in err
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"privacy": {"enabled": True}}, "the run would not be private"),
+        ({"evaluation": {"require_gain": True}}, "no gain could be shown"),
+    ],
+)
+def test_promises_no_stage_keeps_yet_are_refused(cli, write_config, tmp_path, section, message):
+    config = write_config({"source": "bundled:digits"}, **section)
+    out = tmp_path / "runs"
+    code, _, err = cli("run", "--config", config, "--output-dir", out)
+    assert code == 2 and message in " ".join(err.split()) and not out.exists()
+    code, _, err = cli("validate", "--config", config)
+    assert code == 2 and message in " ".join(err.split())
