@@ -76,7 +76,7 @@ def augment(config: SynthaugConfig, command: list[str] | None = None, resume: st
     With ``resume`` (an interrupted or failed run directory), ingestion and splitting are taken
     from that run and training continues from its latest checkpoint.
     """
-    job.refuse_unbuilt_promises(config)  # before anything is written
+    job.check_config(config)  # before anything is written
     run = (
         reopen_run_directory(Path(resume)) if resume else create_run_directory(config.output_dir, config.name)
     )

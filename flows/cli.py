@@ -110,7 +110,7 @@ def validate(config: ConfigOption, set_: SetOption = None) -> None:
     from pipeline import job
 
     resolved = load_config(config, overrides=_overrides(set_, None, None, None))
-    job.refuse_unbuilt_promises(resolved)
+    job.check_config(resolved)
     dataset = job.ingest(resolved.dataset)
     counts = job.check(dataset)
     train, test = job.split(dataset, resolved)

@@ -25,6 +25,13 @@ class GanData(ABC):
         """n real rows drawn with replacement: (x, class labels, condition passed to G and D)."""
 
     @abstractmethod
+    def real_rows(
+        self, index: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The real rows at ``index`` (a Poisson sample under DP): (x, class labels, condition).
+        A row's condition may depend only on that row (and ``generator``)."""
+
+    @abstractmethod
     def fake_conditions(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """(class labels, condition) for n generated samples; classes are uniform."""
 

@@ -49,6 +49,12 @@ class ImageCGAN(ConditionalSynthesizer):
             raise UserInputError("ImageCGAN needs image data", where="dataset.kind")
         self.classes_ = tuple(train.data.classes)
         self.shape_ = ImageShape(schema.height, schema.channels)
+        private = self._private_training(len(train.data), kind="image")
+        if private is not None:
+            private.public += [
+                "pixel scaling by fixed constants (x / 127.5 - 1), not by statistics of the data",
+                f"the image shape ({self.shape_.size}x{self.shape_.size}, {self.shape_.channels} channels)",
+            ]
         device = self._training_device(self.config.device)
         generator, discriminator = self._build()
         images = to_model_range(train.data.features)
@@ -57,10 +63,11 @@ class ImageCGAN(ConditionalSynthesizer):
             generator=generator,
             discriminator=discriminator,
             data=ImageData(images, labels, len(self.classes_), device),
-            config=self.config.resolved("image"),
+            config=self.config.resolved("image", private=private is not None),
             device=device,
             seed=self.seed,
             workdir=workdir,
+            privacy=private,
         )
         if resume:
             trainer.resume()
@@ -118,13 +125,15 @@ class ImageCGAN(ConditionalSynthesizer):
         return self._build()[0]
 
     def _build(self):
-        cfg = self.config
+        private = self.privacy.enabled
+        cfg = self.config.resolved("image", private=private)
         return ARCHITECTURES.get(cfg.architecture).build(
             self.shape_,
             len(self.classes_),
             z_dim=cfg.z_dim,
             width=cfg.width,
-            minibatch_stddev=cfg.minibatch_stddev,
+            minibatch_stddev=bool(cfg.minibatch_stddev),
+            spectral_norm=not private,  # Opacus has no per-sample gradients for the SN parametrisation
         )
 
 

@@ -28,6 +28,12 @@ class ImageData(GanData):
         y = self.labels[index].to(self.device)
         return self.images[index].to(self.device), y, y
 
+    def real_rows(
+        self, index: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        y = self.labels[index].to(self.device)
+        return self.images[index].to(self.device), y, y
+
     def fake_conditions(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         y = torch.randint(self.num_classes, (n,), generator=generator).to(self.device)
         return y, y

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch.nn.utils.parametrizations import spectral_norm
+from torch.nn.utils.parametrizations import spectral_norm as with_spectral_norm
 
 from models.registry import Registry
 
@@ -101,6 +101,8 @@ class MinibatchStdDev(nn.Module):
     each half (the trainer passes gcd(4, batch size)).
     """
 
+    mixes_batch = True  # an output depends on other samples: not allowed under DP-SGD
+
     def forward(self, x: torch.Tensor, group_size: int) -> torch.Tensor:
         n, c, h, w = x.shape
         g = group_size if n % group_size == 0 else 1
@@ -113,12 +115,13 @@ class MinibatchStdDev(nn.Module):
 class DiscriminatorBlock(nn.Module):
     """Residual down-block with spectral norm: (LReLU)-conv-LReLU-conv-avgpool, shortcut conv1x1-avgpool."""
 
-    def __init__(self, c_in: int, c_out: int, *, preactivate: bool, downsample: bool):
+    def __init__(self, c_in: int, c_out: int, *, preactivate: bool, downsample: bool, spectral: bool = True):
         super().__init__()
         self.preactivate, self.downsample = preactivate, downsample
-        self.conv1 = spectral_norm(nn.Conv2d(c_in, c_out, 3, padding=1))
-        self.conv2 = spectral_norm(nn.Conv2d(c_out, c_out, 3, padding=1))
-        self.shortcut = spectral_norm(nn.Conv2d(c_in, c_out, 1))
+        wrap = with_spectral_norm if spectral else _identity
+        self.conv1 = wrap(nn.Conv2d(c_in, c_out, 3, padding=1))
+        self.conv2 = wrap(nn.Conv2d(c_out, c_out, 3, padding=1))
+        self.shortcut = wrap(nn.Conv2d(c_in, c_out, 1))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = F.leaky_relu(x, 0.2) if self.preactivate else x
@@ -133,25 +136,40 @@ class ProjectionDiscriminator(nn.Module):
     """D(x, y) = psi(phi(x)) + embed(y) . phi(x), with spectral norm and no BatchNorm.
 
     ``forward`` returns the logits (N,) and the features phi(x) (N, F) used for feature matching.
+    With ``spectral_norm=False`` and ``minibatch_stddev=False`` every output depends on its own
+    input only and Opacus can compute per-sample gradients (the DP-SGD configuration).
     """
 
     def __init__(
-        self, shape: ImageShape, num_classes: int, *, width: int = 64, minibatch_stddev: bool = True
+        self,
+        shape: ImageShape,
+        num_classes: int,
+        *,
+        width: int = 64,
+        minibatch_stddev: bool = True,
+        spectral_norm: bool = True,
     ):
         super().__init__()
+        wrap = with_spectral_norm if spectral_norm else _identity
         n_down = max(1, math.floor(math.log2(shape.size / 4)))
         widths = [width * min(2**i, MAX_WIDTH_MULTIPLIER) for i in range(n_down + 1)]
-        blocks = [DiscriminatorBlock(shape.channels, widths[0], preactivate=False, downsample=False)]
+        blocks = [
+            DiscriminatorBlock(
+                shape.channels, widths[0], preactivate=False, downsample=False, spectral=spectral_norm
+            )
+        ]
         blocks += [
-            DiscriminatorBlock(widths[i], widths[i + 1], preactivate=True, downsample=True)
+            DiscriminatorBlock(widths[i], widths[i + 1], preactivate=True, downsample=True, spectral=spectral_norm)
             for i in range(n_down)
         ]
         self.blocks = nn.ModuleList(blocks)
         self.stddev = MinibatchStdDev() if minibatch_stddev else None
         final_in = widths[-1] + (1 if minibatch_stddev else 0)
-        self.final = DiscriminatorBlock(final_in, widths[-1], preactivate=True, downsample=False)
-        self.psi = spectral_norm(nn.Linear(widths[-1], 1))
-        self.embed = spectral_norm(nn.Embedding(num_classes, widths[-1]))
+        self.final = DiscriminatorBlock(
+            final_in, widths[-1], preactivate=True, downsample=False, spectral=spectral_norm
+        )
+        self.psi = wrap(nn.Linear(widths[-1], 1))
+        self.embed = wrap(nn.Embedding(num_classes, widths[-1]))
         self.feature_dim = widths[-1]
         initialise(self)
 
@@ -198,9 +216,25 @@ class SNGAN:
 
     @staticmethod
     def build(
-        shape: ImageShape, num_classes: int, *, z_dim: int, width: int, minibatch_stddev: bool
+        shape: ImageShape,
+        num_classes: int,
+        *,
+        z_dim: int,
+        width: int,
+        minibatch_stddev: bool,
+        spectral_norm: bool = True,
     ) -> tuple[ConditionalGenerator, ProjectionDiscriminator]:
         return (
             ConditionalGenerator(shape, num_classes, z_dim=z_dim, width=width),
-            ProjectionDiscriminator(shape, num_classes, width=width, minibatch_stddev=minibatch_stddev),
+            ProjectionDiscriminator(
+                shape,
+                num_classes,
+                width=width,
+                minibatch_stddev=minibatch_stddev,
+                spectral_norm=spectral_norm,
+            ),
         )
+
+
+def _identity(layer: nn.Module) -> nn.Module:
+    return layer

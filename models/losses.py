@@ -22,24 +22,33 @@ WGAN_GP_LAMBDA = 10.0
 @dataclass(frozen=True)
 class AdversarialLoss:
     name: str
-    d_loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (real logits, fake logits) -> scalar
+    # (real logits (n,), fake logits (m,)) -> per-sample D losses ((n,), (m,)); DP-SGD clips each one
+    d_terms: Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
     g_loss: Callable[[torch.Tensor], torch.Tensor]  # fake logits -> scalar
     betas: tuple[float, float]
     d_steps: int
     gradient_penalty: float = 0.0  # WGAN-GP lambda; 0 for none
 
+    def d_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """Mean real term + mean fake term (scalar)."""
+        real_terms, fake_terms = self.d_terms(real, fake)
+        return real_terms.mean() + fake_terms.mean()
 
-def _hinge_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
+
+Terms = tuple[torch.Tensor, torch.Tensor]
 
 
-def _ns_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+def _hinge_d(real: torch.Tensor, fake: torch.Tensor) -> Terms:
+    return F.relu(1.0 - real), F.relu(1.0 + fake)
+
+
+def _ns_d(real: torch.Tensor, fake: torch.Tensor) -> Terms:
     real_target = torch.full_like(real, REAL_LABEL_SMOOTHING)
-    return F.binary_cross_entropy_with_logits(real, real_target) + F.softplus(fake).mean()
+    return F.binary_cross_entropy_with_logits(real, real_target, reduction="none"), F.softplus(fake)
 
 
-def _wasserstein_d(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    return fake.mean() - real.mean()
+def _wasserstein_d(real: torch.Tensor, fake: torch.Tensor) -> Terms:
+    return -real, fake
 
 
 def _mean_negated(fake: torch.Tensor) -> torch.Tensor:

@@ -15,8 +15,10 @@ from torch import nn
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.device import select_device
 from models.trainer import GanTrainer, TrainingResult
-from pipeline.config import TrainingConfig
+from pipeline.config import PrivacyConfig, TrainingConfig
 from pipeline.errors import UserInputError
+from privacy.compatibility import check_training_config
+from privacy.training import PrivateTraining
 
 Labels = int | str | Sequence[int | str] | np.ndarray | None
 
@@ -29,9 +31,12 @@ class ConditionalSynthesizer(ABC):
     seed: int
     config: TrainingConfig
 
-    def __init__(self, config: TrainingConfig | None = None, *, seed: int = 0):
+    def __init__(
+        self, config: TrainingConfig | None = None, *, seed: int = 0, privacy: PrivacyConfig | None = None
+    ):
         self.config = config or TrainingConfig()
         self.seed = seed
+        self.privacy = privacy or PrivacyConfig()
 
     # ---- what each family adds ------------------------------------------------------------------
     @abstractmethod
@@ -50,6 +55,7 @@ class ConditionalSynthesizer(ABC):
     def _adopt(self, trainer: GanTrainer, result: TrainingResult) -> None:
         """Keep the trained generators (on CPU, in eval mode) and the training summary."""
         self.training_ = result
+        self.privacy_ = result.privacy  # the privacy statement, or None without DP
         self.generator_ = trainer.G.cpu().eval()
         self.ema_generator_ = trainer.ema.model.cpu().eval()
 
@@ -62,6 +68,7 @@ class ConditionalSynthesizer(ABC):
                 "config": self.config.model_dump(mode="json"),
                 "seed": self.seed,
                 "classes": list(self.classes_),
+                "privacy": self.privacy_,
                 **self._extra_state(),
                 "generator": self.generator_.state_dict(),
                 "ema_generator": self.ema_generator_.state_dict(),
@@ -79,6 +86,7 @@ class ConditionalSynthesizer(ABC):
             )
         model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]))
         model.classes_ = tuple(state["classes"])
+        model.privacy_ = state.get("privacy")
         model._restore_extra_state(state)
         model.generator_, model.ema_generator_ = model._new_generator(), model._new_generator()
         model.generator_.load_state_dict(state["generator"])
@@ -106,6 +114,13 @@ class ConditionalSynthesizer(ABC):
         if not 0 <= int(label) < len(self.classes_):
             raise ValueError(f"class index {label} outside 0..{len(self.classes_) - 1}")
         return int(label)
+
+    def _private_training(self, num_records: int, *, kind: str) -> PrivateTraining | None:
+        """The DP set-up for ``fit`` when privacy is enabled (config checked, delta < 1/N)."""
+        if not self.privacy.enabled:
+            return None
+        check_training_config(self.config, kind=kind)
+        return PrivateTraining.start(self.privacy, num_records=num_records)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "ema_generator_"):

@@ -20,15 +20,18 @@ import pyarrow as pa
 import torch
 
 from models.synthesizer import ConditionalSynthesizer, Labels
-from models.tabular_data import ConditionSampler, TabularData
+from models.tabular_data import ConditionSampler, TabularData, categorical_layout, category_codes
 from models.tabular_networks import PacDiscriminator, TabularGenerator
 from models.trainer import GanTrainer
-from pipeline.config import TrainingConfig
+from pipeline.config import PrivacyConfig, TrainingConfig
 from pipeline.errors import UserInputError
 from pipeline.schema import TabularSchema
 from pipeline.sources.table_assembly import ColumnRules, assemble
 from pipeline.split import TrainSplit
 from pipeline.tabular_transform import TabularTransformer, transformer_from_state, transformer_state
+from privacy.counts import noisy_category_counts
+from privacy.public_schema import conform, public_transformer
+from privacy.training import PrivateTraining
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,9 @@ class TabularCGAN(ConditionalSynthesizer):
         *,
         seed: int = 0,
         bounds: dict[str, tuple[float, float]] | None = None,
+        privacy: PrivacyConfig | None = None,
     ):
-        super().__init__(config, seed=seed)
+        super().__init__(config, seed=seed, privacy=privacy)
         self.bounds = dict(bounds or {})
 
     def fit(
@@ -59,7 +63,8 @@ class TabularCGAN(ConditionalSynthesizer):
     ) -> TabularCGAN:
         """Train on the real training split (or a frame with a ``target`` column)."""
         frame, labels, classes, schema = _training_table(data, target)
-        cfg = self.config.resolved("tabular")
+        private = self._private_training(len(frame), kind="tabular")
+        cfg = self.config.resolved("tabular", private=private is not None)
         model_cfg = cfg.tabular
         if cfg.batch_size % model_cfg.pac:
             raise UserInputError(
@@ -68,18 +73,24 @@ class TabularCGAN(ConditionalSynthesizer):
                 where="training.batch_size",
                 hint=f"Use a multiple, e.g. {model_cfg.pac * max(1, round(cfg.batch_size / model_cfg.pac))}.",
             )
-        self.classes_, self.schema_ = tuple(classes), schema
+        self.classes_ = tuple(classes)
         device = self._training_device(cfg.device)
-        self.transformer_ = TabularTransformer(
-            max_modes=model_cfg.max_modes,
-            max_categories=model_cfg.max_categories,
-            seed=self.seed,
-            bounds=self.bounds,
-        ).fit(frame, schema)
-        encoded = self.transformer_.transform(frame, rng=np.random.default_rng(self.seed))
-        gan_data = TabularData(encoded, labels, len(classes), self.transformer_, device)
+        if private is None:
+            self.transformer_ = TabularTransformer(
+                max_modes=model_cfg.max_modes,
+                max_categories=model_cfg.max_categories,
+                seed=self.seed,
+                bounds=self.bounds,
+            ).fit(frame, schema)
+            encoded = self.transformer_.transform(frame, rng=np.random.default_rng(self.seed))
+            gan_data = TabularData(encoded, labels, len(classes), self.transformer_, device)
+        else:
+            encoded, counts = self._private_encoding(frame, labels, schema, private)
+            gan_data = TabularData(encoded, labels, len(classes), self.transformer_, device, private_counts=counts)
+        self.schema_ = self.transformer_.schema_
         self.sampler_ = gan_data.sampler
-        generator, discriminator = self._build(spectral=cfg.loss == "hinge")
+        # spectral norm steadies the hinge critic, but Opacus cannot compute its per-sample gradients
+        generator, discriminator = self._build(spectral=cfg.loss == "hinge" and private is None)
         workdir = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="synthaug-tabular-"))
         trainer = GanTrainer(
             generator=generator,
@@ -89,6 +100,7 @@ class TabularCGAN(ConditionalSynthesizer):
             device=device,
             seed=self.seed,
             workdir=workdir,
+            privacy=private,
         )
         if resume:
             trainer.resume()
@@ -103,6 +115,36 @@ class TabularCGAN(ConditionalSynthesizer):
         self._adopt(trainer, trainer.train(on_step=on_step))
         self.workdir_ = workdir
         return self
+
+    def _private_encoding(
+        self, frame: pd.DataFrame, labels: np.ndarray, schema: TabularSchema, private: PrivateTraining
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Encode with the public declarations only; release per-class category counts with noise."""
+        spec = self.privacy
+        self.transformer_ = public_transformer(
+            schema, spec.public_columns, modes=spec.numeric_modes, seed=self.seed
+        )
+        encoded = self.transformer_.transform(
+            conform(frame, spec.public_columns), rng=np.random.default_rng(self.seed)
+        )
+        private.public.append(
+            "every column's bounds, categories, integer and missing flags (privacy.public_columns); numeric "
+            f"columns encoded with {spec.numeric_modes} equal-width modes over the declared bounds"
+        )
+        _, widths = categorical_layout(self.transformer_)
+        if not widths:
+            return encoded, np.zeros((len(self.classes_), 0))
+        counts, release = noisy_category_counts(
+            category_codes(encoded, self.transformer_),
+            np.asarray(labels),
+            num_classes=len(self.classes_),
+            widths=widths,
+            noise_multiplier=spec.count_noise_multiplier,
+            seed=self.seed,
+            secure=spec.secure_mode,
+        )
+        private.ledger.add(release)
+        return encoded, counts
 
     @torch.no_grad()
     def sample(
@@ -142,7 +184,8 @@ class TabularCGAN(ConditionalSynthesizer):
         return self._build(spectral=False)[0]
 
     def _build(self, *, spectral: bool) -> tuple[TabularGenerator, PacDiscriminator]:
-        cfg, model_cfg = self.config, self.config.tabular
+        cfg = self.config.resolved("tabular", private=self.privacy.enabled)
+        model_cfg = cfg.tabular
         generator = TabularGenerator(
             cfg.z_dim,
             self.sampler_.condition_dim,

@@ -6,6 +6,11 @@ value by log-frequency among that class's rows, and a real row having it. Real a
 samples draw their conditions from the same sampler, so the critic cannot tell them apart by
 condition, and rare categories are seen often enough to be learned. When sampling, the
 categorical part follows each class's empirical frequencies instead.
+
+Under privacy, real rows come from Poisson sampling instead (``real_rows``): a row's condition
+is its class and, for one column picked at random, its own value. Generated samples draw the
+class uniformly and the value from DP-noised per-class counts (privacy/counts.py); the counts
+kept in the model are those noised ones.
 """
 
 from __future__ import annotations
@@ -27,20 +32,27 @@ class ConditionSampler:
     """Draws (class, categorical value) conditions; holds only per-class value counts and rows."""
 
     def __init__(self, num_classes: int, slot_offsets: list[int], slot_widths: list[int], counts: np.ndarray):
-        # counts: (K, total categorical slots) rows of class k having each value
+        # counts: (K, total categorical slots) rows of class k having each value (noised under DP)
         self.num_classes, self.slot_offsets, self.slot_widths = num_classes, slot_offsets, slot_widths
         self.counts = counts
         self.condition_dim = num_classes + int(sum(slot_widths))
 
     @classmethod
     def from_data(
-        cls, codes: np.ndarray, labels: np.ndarray, num_classes: int, widths: list[int]
+        cls,
+        codes: np.ndarray,
+        labels: np.ndarray,
+        num_classes: int,
+        widths: list[int],
+        counts: np.ndarray | None = None,
     ) -> ConditionSampler:
-        """``codes``: (N, J) value index of each row in each categorical column."""
-        offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int).tolist() if widths else []
-        counts = np.zeros((num_classes, int(sum(widths))), dtype=np.int64)
-        for j, offset in enumerate(offsets):
-            np.add.at(counts, (labels, offset + codes[:, j]), 1)
+        """``codes``: (N, J) value index of each row in each categorical column; ``counts``, when
+        given, replaces the exact per-class counts (the DP release)."""
+        offsets = slot_offsets(widths)
+        if counts is None:
+            counts = np.zeros((num_classes, int(sum(widths))), dtype=np.int64)
+            for j, offset in enumerate(offsets):
+                np.add.at(counts, (labels, offset + codes[:, j]), 1)
         return cls(num_classes, offsets, list(widths), counts)
 
     def draw(self, uniforms: np.ndarray, *, log_frequency: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -93,6 +105,20 @@ class ConditionSampler:
         )
 
 
+def slot_offsets(widths: list[int]) -> list[int]:
+    return np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int).tolist() if widths else []
+
+
+def category_codes(encoded: np.ndarray, transformer: TabularTransformer) -> np.ndarray:
+    """(N, J) value index of each encoded row in each categorical column."""
+    row_offsets, widths = categorical_layout(transformer)
+    if not widths:
+        return np.zeros((len(encoded), 0), dtype=int)
+    return np.stack(
+        [encoded[:, o : o + w].argmax(axis=1) for o, w in zip(row_offsets, widths, strict=True)], axis=1
+    )
+
+
 def categorical_layout(transformer: TabularTransformer) -> tuple[list[int], list[int]]:
     """(offset in the encoded row, width) of every categorical column's one-hot group."""
     offsets, widths, position = [], [], 0
@@ -116,20 +142,19 @@ class TabularData(GanData):
         num_classes: int,
         transformer: TabularTransformer,
         device: torch.device,
+        *,
+        private_counts: np.ndarray | None = None,
     ):
         self.x = torch.as_tensor(encoded, dtype=torch.float32)
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         self.num_classes, self.transformer, self.device = num_classes, transformer, device
+        self.private = private_counts is not None
         row_offsets, widths = categorical_layout(transformer)
-        codes = (
-            np.stack(
-                [encoded[:, o : o + w].argmax(axis=1) for o, w in zip(row_offsets, widths, strict=True)],
-                axis=1,
-            )
-            if widths
-            else np.zeros((len(encoded), 0), dtype=int)
+        codes = category_codes(encoded, transformer)
+        self.codes = codes
+        self.sampler = ConditionSampler.from_data(
+            codes, np.asarray(labels), num_classes, widths, counts=private_counts
         )
-        self.sampler = ConditionSampler.from_data(codes, np.asarray(labels), num_classes, widths)
         # condition slot -> position of that value in the encoded row (for the generator's extra loss)
         self.slot_to_row = torch.as_tensor(
             [o + v for o, w in zip(row_offsets, widths, strict=True) for v in range(w)], dtype=torch.long
@@ -165,9 +190,26 @@ class TabularData(GanData):
         condition = self.sampler.vectors(classes, slots)
         return self.x[rows].to(self.device), self.labels[rows].to(self.device), condition.to(self.device)
 
+    def real_rows(
+        self, index: torch.Tensor, generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        rows = index.numpy()
+        classes = self.labels.numpy()[rows]
+        slots = np.full(len(rows), -1)
+        widths = self.sampler.slot_widths
+        if widths and len(rows):
+            column = (torch.rand(len(rows), generator=generator).numpy() * len(widths)).astype(int)
+            column = np.minimum(column, len(widths) - 1)
+            offsets = np.asarray(self.sampler.slot_offsets)
+            slots = offsets[column] + self.codes[rows, column]
+        condition = self.sampler.vectors(classes, slots)
+        return self.x[rows].to(self.device), self.labels[rows].to(self.device), condition.to(self.device)
+
     def fake_conditions(self, n: int, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         uniforms = torch.rand(n, 4, generator=generator).numpy()  # same draws as real_batch
-        classes, _, slots = self.sampler.draw(uniforms[:, :3], log_frequency=True)
+        # training-by-sampling uses log-frequencies; under DP real rows carry their own values, so
+        # generated ones follow the (noised) frequencies themselves
+        classes, _, slots = self.sampler.draw(uniforms[:, :3], log_frequency=not self.private)
         return torch.as_tensor(classes).to(self.device), self.sampler.vectors(classes, slots).to(self.device)
 
     def class_condition(self, labels: torch.Tensor) -> torch.Tensor:

@@ -2,8 +2,10 @@
 
 Read ``GanTrainer.train`` top to bottom: D steps, G step, EMA, metrics, detectors, grids,
 checkpoints. What differs between images and tables comes from a ``GanData``. The D step is
-one forward and one backward pass over the real and generated halves
-together, which keeps it compatible with per-sample-gradient DP-SGD (no gradient accumulation).
+one forward and one backward pass over the real and generated halves together, which is what
+per-sample-gradient DP-SGD needs (no gradient accumulation across Poisson batches). With a
+``PrivateTraining`` the discriminator is trained by DP-SGD (see privacy/engine.py): real records
+come from Poisson sampling, and training stops before the privacy budget would be exceeded.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_p
 from models.training_metrics import Metric, MetricsLog
 from pipeline.config import TrainingConfig
 from pipeline.errors import TrainingStopped, UserInputError
+from privacy.engine import PrivateDiscriminator, make_private_discriminator
+from privacy.training import PrivateTraining
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +50,11 @@ DIVERSITY_SAMPLES_PER_CLASS = 32
 @dataclass
 class TrainingResult:
     steps: int
-    stop_reason: str  # "completed" or the detector that stopped training
+    stop_reason: str  # "completed", "privacy_budget", or the detector that stopped training
     seconds: float
     samples_per_second: float
     findings: list[Finding] = field(default_factory=list)
+    privacy: dict[str, Any] | None = None  # the privacy statement under DP (privacy/statement.py)
 
 
 class GanTrainer:
@@ -63,8 +68,9 @@ class GanTrainer:
         device: torch.device,
         seed: int,
         workdir: Path,
+        privacy: PrivateTraining | None = None,
     ):
-        if None in (config.loss, config.lr_generator, config.lr_discriminator, config.batch_size):
+        if not config.is_resolved:
             raise ValueError("GanTrainer needs a resolved config: call TrainingConfig.resolved(kind)")
         self.config, self.data, self.device, self.seed = config, data, device, seed
         self.num_classes = data.num_classes
@@ -75,6 +81,21 @@ class GanTrainer:
         self.ema = EmaModel(self.G, config.ema_decay)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_generator, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_discriminator, betas=betas)
+        self.D_step_module: nn.Module = self.D  # what the D step calls: D itself, or D with DP-SGD hooks
+        self.private: PrivateDiscriminator | None = None
+        if privacy is not None:
+            self.private = make_private_discriminator(
+                discriminator=self.D,
+                optimizer=self.opt_d,
+                num_records=len(data.real_data[0]),
+                batch_size=config.batch_size,
+                planned_steps=config.steps * self.d_steps,
+                config=privacy.config,
+                ledger=privacy.ledger,
+                seed=seed,
+                public=privacy.public,
+            )
+            self.D_step_module, self.opt_d = self.private.module, self.private.optimizer
         self.rng = {
             name: torch.Generator().manual_seed(seed * 1000 + i)
             for i, name in enumerate(("data", "latent", "augment", "penalty", "generator_noise"))
@@ -116,6 +137,15 @@ class GanTrainer:
         with self._progress() as progress:
             task = progress.add_task("training", total=cfg.steps, completed=self.step, stats="")
             while self.step < cfg.steps:
+                if self.private is not None and not self.private.can_take(self.d_steps):
+                    stop_reason = "privacy_budget"  # the next G step's D steps would exceed the budget
+                    log.warning(
+                        "step %d: stopping, the next %d DP-SGD steps would exceed epsilon %g",
+                        self.step,
+                        self.d_steps,
+                        self.private.config.target_epsilon,
+                    )
+                    break
                 step_started = time.perf_counter()
                 for _ in range(self.d_steps):
                     d_stats = self._discriminator_step()
@@ -136,6 +166,10 @@ class GanTrainer:
                     / (time.perf_counter() - step_started),
                 }
                 self._stop_if_not_finite(record)
+                if self.private is not None:
+                    record[Metric.DP_STEPS] = self.private.steps_taken
+                    if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                        record[Metric.EPSILON] = round(self.private.epsilon(), 4)
                 if self.step % cfg.detectors.check_every == 0:
                     record.update(self._diversity(probe))
                 stop = self._run_detectors(record)
@@ -168,28 +202,41 @@ class GanTrainer:
                 if stop:
                     stop_reason = stop
                     break
+        if self.private is not None and stop_reason == "privacy_budget":
+            self.save()  # the checkpoint holds the steps actually taken
         seen = self.step * cfg.batch_size * self.d_steps
+        statement = None
+        if self.private is not None:
+            from privacy.statement import privacy_statement
+
+            statement = privacy_statement(self.private, stop_reason=stop_reason)
+            log.info("privacy spent: epsilon %.3f at delta %g", statement["epsilon"], statement["delta"])
         return TrainingResult(
-            self.step, stop_reason, self.elapsed, seen / max(self.elapsed, 1e-9), self.findings
+            self.step, stop_reason, self.elapsed, seen / max(self.elapsed, 1e-9), self.findings, statement
         )
 
     # ---- one discriminator update: real and fake halves in one forward/backward --------------
     def _discriminator_step(self) -> dict[str, float]:
-        cfg, n = self.config, self.config.batch_size
-        x_real, _, c_real = self.data.real_batch(n, self.rng["data"])
-        z = self._noise(n)
-        _, c_fake = self.data.fake_conditions(n, self.rng["latent"])
+        cfg, n_fake = self.config, self.config.batch_size
+        if self.private is None:
+            x_real, _, c_real = self.data.real_batch(n_fake, self.rng["data"])
+        else:  # Poisson sample: each record independently, so the batch size varies (maybe 0)
+            x_real, _, c_real = self.data.real_rows(self.private.next_batch(), self.rng["data"])
+        n = len(x_real)
+        z = self._noise(n_fake)
+        _, c_fake = self.data.fake_conditions(n_fake, self.rng["latent"])
         with torch.no_grad(), self._autocast():
             x_fake = self.G(z, c_fake).float()
         real_in, fake_in = self.augment(x_real), self.augment(x_fake)
         if cfg.r1_gamma > 0:
             real_in = real_in.detach().requires_grad_(True)
         with self._autocast():
-            logits, _ = self.D(
+            logits, _ = self.D_step_module(
                 torch.cat([real_in, fake_in]), torch.cat([c_real, c_fake]), group_size=self.group_size
             )
         real, fake = logits.float()[:n], logits.float()[n:]
-        loss = self.loss.d_loss(real, fake)
+        real_terms, fake_terms = self.loss.d_terms(real, fake)
+        loss = (real_terms.mean() if n else 0.0) + fake_terms.mean()
         if self.lecam is not None:
             loss = loss + cfg.lecam_weight * self.lecam(real, fake)
         if cfg.r1_gamma > 0:
@@ -203,22 +250,34 @@ class GanTrainer:
                 critic, real_in, fake_in, self.rng["penalty"], group=self.pack
             )
         self.opt_d.zero_grad(set_to_none=True)
-        loss.backward()
-        grad_norm = self._clip(self.D)
-        self.opt_d.step()
+        if self.private is None:
+            loss.backward()
+            grad_norm = self._clip(self.D)
+            self.opt_d.step()
+        else:
+            # per-sample terms summed: each sample's gradient is its own, clipped by the DP
+            # optimizer, which adds noise and divides by the expected sample count
+            (real_terms.sum() + fake_terms.sum()).backward()
+            self.opt_d.step()
+            self.private.record_step()
+            grad_norm = _grad_norm(self.D)  # of the clipped, noised update
         real, fake = real.detach(), fake.detach()
         if self.ada is not None:
             self.ada.observe(real)
             self.augment.p = self.ada.p
-        accuracy = 0.5 * ((real > 0).float().mean() + (fake < 0).float().mean())
-        return {
-            Metric.LOSS_D: float(loss.detach()),
-            Metric.D_REAL: float(real.mean()),
+        fake_right = (fake < 0).float().mean()
+        real_right = (real > 0).float().mean() if n else fake_right
+        stats = {
+            Metric.LOSS_D: float(loss.detach()) if torch.is_tensor(loss) else float(loss),
+            Metric.D_REAL: float(real.mean()) if n else float("nan"),
             Metric.D_FAKE: float(fake.mean()),
-            Metric.D_ACCURACY: float(accuracy),
+            Metric.D_ACCURACY: float(0.5 * (real_right + fake_right)),
             Metric.GRAD_NORM_D: grad_norm,
-            Metric.R_T: float(torch.sign(real).mean()),
+            Metric.R_T: float(torch.sign(real).mean()) if n else 0.0,
         }
+        if self.private is not None:
+            stats[Metric.REAL_IN_BATCH] = n
+        return stats
 
     # ---- one generator update ----------------------------------------------------------------
     def _generator_step(self) -> dict[str, float]:
@@ -226,6 +285,8 @@ class GanTrainer:
         z = self._noise(cfg.batch_size)
         _, condition = self.data.fake_conditions(cfg.batch_size, self.rng["latent"])
         self.D.requires_grad_(False)
+        if self.private is not None:
+            self.private.module.disable_hooks()  # no per-sample gradients for D in the G step
         with self._autocast():
             fake = self.G(z, condition)
             logits, fake_features = self.D(self.augment(fake), condition, group_size=self.group_size)
@@ -243,6 +304,8 @@ class GanTrainer:
         self.opt_g.zero_grad(set_to_none=True)
         loss.backward()
         self.D.requires_grad_(True)
+        if self.private is not None:
+            self.private.module.enable_hooks()
         grad_norm = self._clip(self.G)
         self.opt_g.step()
         return {Metric.LOSS_G: float(loss.detach()), Metric.GRAD_NORM_G: grad_norm}
@@ -350,6 +413,7 @@ class GanTrainer:
                 "lecam": self.lecam.state_dict() if self.lecam else None,
                 "detectors": {d.name: d.state_dict() for d in self.detectors},
                 "findings": [[f.detector, f.step, f.message] for f in self.findings],
+                "privacy": self.private.state_dict() if self.private else None,
             },
         )
         return path
@@ -380,7 +444,21 @@ class GanTrainer:
         for detector in self.detectors:
             detector.load_state_dict(state["detectors"][detector.name])
         self.findings = [Finding(d, int(s), m) for d, s, m in state["findings"]]
+        if (self.private is None) != (state.get("privacy") is None):
+            raise UserInputError(
+                "the checkpoint was written with privacy.enabled "
+                f"{state.get('privacy') is not None}, but the config now says {self.private is not None}",
+                where=path,
+                hint="Resume with the config the run was started with (its config.yaml).",
+            )
+        if self.private is not None:
+            self.private.load_state_dict(state["privacy"])
         self.step, self.elapsed = int(state["step"]), float(state["elapsed"])
         self.metrics.truncate_after(self.step)
         log.info("resumed from step %d (%s)", self.step, path)
         return self.step
+
+
+def _grad_norm(model: nn.Module) -> float:
+    grads = [p.grad.detach().flatten() for p in model.parameters() if p.grad is not None]
+    return float(torch.cat(grads).norm()) if grads else 0.0

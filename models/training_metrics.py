@@ -27,6 +27,9 @@ class Metric:
     DIVERSITY_MIN_CLASS = "diversity_min_class"
     DIVERSITY_RATIOS = "diversity_ratios"
     WARNINGS = "warnings"
+    EPSILON = "epsilon"  # privacy spent so far (every log_every steps and at the end, under DP)
+    DP_STEPS = "dp_steps"  # DP-SGD discriminator steps taken
+    REAL_IN_BATCH = "real_in_batch"  # Poisson-sampled real records in the last D step
 
 
 class MetricsLog:

@@ -159,7 +159,9 @@ class DetectorConfig(_Section):
 class TabularModelConfig(_Section):
     """Settings only the tabular GAN uses."""
 
-    pac: Annotated[int, Field(ge=1)] = Field(10, description="PacGAN: rows the critic judges together.")
+    pac: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="PacGAN: rows the critic judges together; default 10 (1 under privacy)."
+    )
     generator_width: Annotated[int, Field(ge=8)] = 256
     discriminator_width: Annotated[int, Field(ge=8)] = 256
     depth: Annotated[int, Field(ge=1, le=6)] = 2
@@ -173,7 +175,14 @@ class TabularModelConfig(_Section):
 
 # Defaults that differ by data kind; a None in TrainingConfig means "the kind's default".
 KIND_DEFAULTS = {
-    "image": {"loss": "hinge", "lr_generator": 1e-4, "lr_discriminator": 4e-4, "batch_size": 64},  # TTUR
+    "image": {
+        "loss": "hinge",
+        "lr_generator": 1e-4,  # two time-scale rule
+        "lr_discriminator": 4e-4,
+        "batch_size": 64,
+        "minibatch_stddev": True,
+        "augmentation": "adaptive",
+    },
     "tabular": {  # CTGAN's settings
         "loss": "wgan-gp",
         "lr_generator": 2e-4,
@@ -181,8 +190,19 @@ KIND_DEFAULTS = {
         "betas": (0.5, 0.9),
         "batch_size": 500,
         "d_steps_per_g_step": 1,
+        "minibatch_stddev": False,
+        "augmentation": "off",
     },
 }
+TABULAR_MODEL_DEFAULTS = {"pac": 10}
+# Under DP-SGD (privacy.enabled) these replace the kind defaults: no penalty needing a second
+# backward pass, nothing mixing samples of a batch (minibatch stddev, packing), no augmentation
+# strength steered by statistics of the real data. See privacy/compatibility.py.
+PRIVATE_DEFAULTS = {
+    "image": {"loss": "hinge", "minibatch_stddev": False, "augmentation": "on", "d_steps_per_g_step": 2},
+    "tabular": {"loss": "hinge", "betas": (0.5, 0.9), "batch_size": 64, "d_steps_per_g_step": 2},
+}
+PRIVATE_TABULAR_MODEL_DEFAULTS = {"pac": 1}
 
 
 class TrainingConfig(_Section):
@@ -217,9 +237,13 @@ class TrainingConfig(_Section):
     feature_matching_weight: Annotated[float, Field(ge=0)] = Field(
         0.0, description="G feature matching (0: off)."
     )
-    minibatch_stddev: bool = True
+    minibatch_stddev: bool | None = Field(
+        None, description="Minibatch standard deviation in D; default on for images, off under privacy."
+    )
     ema_decay: Annotated[float, Field(ge=0, lt=1)] = 0.999
-    augmentation: Literal["off", "on", "adaptive"] = "adaptive"
+    augmentation: Literal["off", "on", "adaptive"] | None = Field(
+        None, description="DiffAugment on real and fake images: default adaptive (on under privacy)."
+    )
     augment_ops: list[Literal["color", "translation", "cutout"]] = Field(
         default_factory=lambda: ["color", "translation", "cutout"]
     )
@@ -235,10 +259,20 @@ class TrainingConfig(_Section):
     detectors: DetectorConfig = Field(default_factory=DetectorConfig)
     tabular: TabularModelConfig = Field(default_factory=TabularModelConfig)
 
-    def resolved(self, kind: DatasetKind) -> TrainingConfig:
-        """This config with every unset (None) setting filled with the data kind's default."""
-        defaults = {k: v for k, v in KIND_DEFAULTS[kind].items() if getattr(self, k) is None}
-        return self.model_copy(update=defaults)
+    def resolved(self, kind: DatasetKind, *, private: bool = False) -> TrainingConfig:
+        """This config with every unset (None) setting filled with the data kind's default
+        (the differentially private defaults when ``private``)."""
+        chosen = {**KIND_DEFAULTS[kind], **(PRIVATE_DEFAULTS[kind] if private else {})}
+        model = {**TABULAR_MODEL_DEFAULTS, **(PRIVATE_TABULAR_MODEL_DEFAULTS if private else {})}
+        tabular = self.tabular.model_copy(
+            update={k: v for k, v in model.items() if getattr(self.tabular, k) is None}
+        )
+        defaults = {k: v for k, v in chosen.items() if getattr(self, k) is None}
+        return self.model_copy(update={**defaults, "tabular": tabular})
+
+    @property
+    def is_resolved(self) -> bool:
+        return None not in (self.loss, self.lr_generator, self.lr_discriminator, self.batch_size)
 
 
 class GenerationConfig(_Section):
@@ -256,17 +290,65 @@ class GenerationConfig(_Section):
     batch_size: Annotated[int, Field(gt=0)] = 256
 
 
+class PublicColumn(_Section):
+    """What is publicly known about one column of a table (declared, never measured on the data)."""
+
+    bounds: tuple[float, float] | None = Field(
+        None, description="[low, high] of a numeric column; values outside are clipped into it."
+    )
+    categories: list[str] | None = Field(None, description="Every value a categorical column may take.")
+    integer: bool = Field(False, description="Numeric column holding whole numbers.")
+    missing: bool = Field(False, description="The column may hold missing values.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PublicColumn:
+        if (self.bounds is None) == (self.categories is None):
+            raise ValueError("declare either bounds: [low, high] (numeric) or categories: [...] (categorical)")
+        if self.bounds is not None and not self.bounds[0] < self.bounds[1]:
+            raise ValueError(f"bounds {list(self.bounds)} must be [low, high] with low < high")
+        if self.categories is not None and len(set(self.categories)) != len(self.categories):
+            raise ValueError("categories must not repeat")
+        return self
+
+
 class PrivacyConfig(_Section):
-    """Differential privacy for the discriminator (DP-SGD)."""
+    """Differential privacy: DP-SGD on the discriminator with an accounted (epsilon, delta) budget."""
 
     enabled: bool = False
-    target_epsilon: Annotated[float, Field(gt=0)] = 3.0
-    delta: Annotated[float, Field(gt=0, lt=1)] | None = Field(
-        None, description="Defaults to below 1/N of the training rows."
+    target_epsilon: Annotated[float, Field(gt=0)] = Field(
+        3.0, description="Total budget over every release computed from the training data."
     )
-    max_grad_norm: Annotated[float, Field(gt=0)] = 1.0
-    accountant: Literal["prv", "rdp"] = "prv"
-    secure_mode: bool = False
+    delta: Annotated[float, Field(gt=0, lt=1)] | None = Field(
+        None, description="Defaults to a power of ten below 1/(10 N) for N training rows; must be < 1/N."
+    )
+    max_grad_norm: Annotated[float, Field(gt=0)] = Field(
+        1.0, description="Per-sample gradient clipping norm C of the discriminator."
+    )
+    noise_multiplier: Annotated[float, Field(gt=0)] | None = Field(
+        None,
+        description="DP-SGD noise std / C. Unset: calibrated so the planned steps spend the budget; set: "
+        "training stops before the budget would be exceeded.",
+    )
+    accountant: Literal["prv", "rdp"] = Field("prv", description="Opacus accountant used for every number.")
+    secure_mode: bool = Field(
+        False, description="Noise robust to floating-point attacks and RNGs seeded from the OS."
+    )
+    grad_sample_mode: Literal["hooks", "functorch"] = Field(
+        "hooks", description="How Opacus computes per-sample gradients."
+    )
+    public_columns: dict[str, PublicColumn] = Field(
+        default_factory=dict,
+        description="Tables: every feature column's public bounds or categories (nothing is fitted on "
+        "private values).",
+    )
+    numeric_modes: Annotated[int, Field(ge=1, le=20)] = Field(
+        5, description="Tables: equal-width modes over each declared numeric range."
+    )
+    count_noise_multiplier: Annotated[float, Field(gt=0)] = Field(
+        20.0,
+        description="Tables with categorical columns: Gaussian noise std (per unit of sensitivity) on the "
+        "per-class category counts that steer conditional sampling; its cost is part of the budget.",
+    )
 
 
 class WatermarkConfig(_Section):

@@ -50,9 +50,15 @@ def labels_for(counts: dict[str, int], classes: tuple[str, ...]) -> np.ndarray:
 
 
 def write_image_set(
-    directory: Path, images: np.ndarray, labels: np.ndarray, classes: tuple[str, ...]
+    directory: Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    classes: tuple[str, ...],
+    *,
+    metadata: dict[str, str] | None = None,
 ) -> pa.Table:
-    """PNG files plus manifest under ``directory`` (replaced atomically); returns the manifest."""
+    """PNG files plus manifest under ``directory`` (replaced atomically); returns the manifest.
+    ``metadata`` goes into the manifest's Parquet key-value metadata."""
     staging = directory.with_name(f".{directory.name}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
     folders = class_folders(classes)
@@ -75,6 +81,8 @@ def write_image_set(
             "sha256": pa.array(digests, pa.string()),
         }
     )
+    if metadata:
+        manifest = manifest.replace_schema_metadata(metadata)
     staging.mkdir(parents=True, exist_ok=True)
     pq.write_table(manifest, staging / MANIFEST_FILE)
     if directory.exists():

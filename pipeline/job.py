@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 STAGES = ("ingest", "validate", "split", "record", "train", "generate")  # the main job's stages, in order
 MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
 ROWS_FILE = "rows.parquet"
+PRIVACY_METADATA_KEY = "synthaug.privacy"  # Parquet key-value metadata: the privacy statement (JSON)
+NO_PRIVACY = "none"
 TRAINING_DIR = "training"
 SYNTHETIC_DIR = "synthetic"
 
@@ -49,19 +51,23 @@ class SplitSummary:
     notes: tuple[str, ...]
 
 
-def refuse_unbuilt_promises(config: SynthaugConfig) -> None:
-    """Refuse settings whose guarantee no stage provides yet, instead of silently ignoring them.
-
-    A run asked to be differentially private, or to export only on a verified gain, must not
-    quietly do neither.
-    """
+def check_config(config: SynthaugConfig) -> None:
+    """Refuse, before anything is read or written, settings that cannot be honoured: private
+    training with settings DP-SGD cannot keep private, and promises no stage provides yet."""
     if config.privacy.enabled:
-        raise UserInputError(
-            "privacy.enabled is true, but differentially private training is not available in this "
-            "version; the run would not be private",
-            where="privacy.enabled",
-            hint="Set privacy.enabled: false to train without differential privacy.",
-        )
+        from privacy.compatibility import check_generation_config, check_training_config
+
+        kind = config.dataset.resolved_kind()
+        check_training_config(config.training, kind=kind)
+        check_generation_config(config.generation)
+        if kind == "tabular" and not config.privacy.public_columns:
+            raise UserInputError(
+                "privacy.enabled is true, but privacy.public_columns is empty, so the table's encoding "
+                "(ranges, categories) would be fitted on the private data outside the budget",
+                where="privacy.public_columns",
+                hint="Declare every feature column from public knowledge: bounds: [low, high] for numeric "
+                "columns, categories: [...] for categorical ones (see examples/breast_cancer_dp.yaml).",
+            )
     if config.evaluation.require_gain:
         raise UserInputError(
             "evaluation.require_gain is true, but the verification of downstream gain is not available in "
@@ -95,6 +101,8 @@ def split(dataset: Dataset, config: SynthaugConfig) -> tuple[TrainSplit, HeldOut
     )
     for note in train.notes:
         log.warning(note)
+    if config.privacy.enabled:
+        check_private_data(train, config)
     log.info(
         "split: %d training rows (of a pool of %d), %d held-out test rows",
         len(train.indices),
@@ -102,6 +110,28 @@ def split(dataset: Dataset, config: SynthaugConfig) -> tuple[TrainSplit, HeldOut
         len(test.indices),
     )
     return train, test
+
+
+def check_private_data(train: TrainSplit, config: SynthaugConfig) -> None:
+    """Under privacy: delta below 1/N, a batch smaller than N, and (tables) public declarations that
+    cover every column and every value, checked before a run directory is written."""
+    from privacy.training import PrivateTraining
+
+    PrivateTraining.start(config.privacy, num_records=len(train.data))
+    kind = train.data.kind
+    batch = config.training.resolved(kind, private=True).batch_size or 0
+    if batch >= len(train.data):
+        raise UserInputError(
+            f"training.batch_size ({batch}) must be smaller than the {len(train.data)} training records "
+            "under privacy (it is the expected size of a Poisson sample of them)",
+            where="training.batch_size",
+            hint=f"Set training.batch_size to about {max(1, len(train.data) // 10)}.",
+        )
+    if kind == "tabular":
+        from privacy.public_schema import conform, public_transformer
+
+        public_transformer(train.data.schema, config.privacy.public_columns, modes=config.privacy.numeric_modes)
+        conform(train.data.features, config.privacy.public_columns)
 
 
 def summarize_split(dataset: Dataset, train: TrainSplit, test: HeldOutTest) -> SplitSummary:
@@ -161,7 +191,7 @@ def train(run: RunDirectory, config: SynthaugConfig, *, resume: bool = False) ->
     """Fit the class-conditional GAN on the recorded training split and save it."""
     train_split = load_train_split(run)
     kind = train_split.data.kind
-    gan = _synthesizer(kind)(config.training, seed=config.seed).fit(
+    gan = _synthesizer(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
         train_split, workdir=run.file(TRAINING_DIR), resume=resume
     )
     gan.save(run.file(MODEL_FILES[kind]))
@@ -180,6 +210,7 @@ def train(run: RunDirectory, config: SynthaugConfig, *, resume: bool = False) ->
         "seconds": round(result.seconds, 2),
         "samples_per_second": round(result.samples_per_second, 1),
         "warnings": [f"step {f.step}: {f.message}" for f in result.findings],
+        "privacy": result.privacy if result.privacy is not None else NO_PRIVACY,
     }
 
 
@@ -191,12 +222,13 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     counts = plan_counts(train_split.data.class_counts(), config.generation)
     labels = labels_for(counts, gan.classes_)
     seed, batch = config.seed + 1, config.generation.batch_size
+    metadata = {PRIVACY_METADATA_KEY: json.dumps(gan.privacy_ if gan.privacy_ is not None else NO_PRIVACY)}
     if kind == "image":
         images, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
-        write_image_set(run.file(SYNTHETIC_DIR), images, labels, gan.classes_)
+        write_image_set(run.file(SYNTHETIC_DIR), images, labels, gan.classes_, metadata=metadata)
     else:
         rows = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
-        write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, rows)
+        write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, rows, metadata=metadata)
     log.info("generated %d %s samples: %s", len(labels), kind, counts)
     if config.watermark.enabled:
         log.warning(
@@ -205,10 +237,14 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     return {"strategy": config.generation.strategy, "counts": counts, "total": len(labels)}
 
 
-def write_rows(path: Path, rows: pd.DataFrame) -> Path:
-    """Synthetic rows as Parquet, same columns as the input (features and target)."""
+def write_rows(path: Path, rows: pd.DataFrame, *, metadata: dict[str, str] | None = None) -> Path:
+    """Synthetic rows as Parquet, same columns as the input (features and target); ``metadata``
+    joins the schema's key-value metadata."""
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
     with atomic_path(path) as tmp:
-        pq.write_table(pa.Table.from_pandas(rows, preserve_index=False), tmp)
+        pq.write_table(table, tmp)
     return path
 
 
@@ -221,6 +257,7 @@ def finish(run: RunDirectory, *, training: dict[str, Any], generation: dict[str,
         stages_completed=list(STAGES),
         training=training,
         generation=generation,
+        privacy=training.get("privacy", NO_PRIVACY),
     )
 
 

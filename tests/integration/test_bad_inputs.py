@@ -171,14 +171,35 @@ def test_unknown_config_key(run_job, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("section", "message"),
+    ("dataset", "sections", "message"),
     [
-        ({"privacy": {"enabled": True}}, "the run would not be private"),
-        ({"evaluation": {"require_gain": True}}, "no gain could be shown"),
+        ({}, {"evaluation": {"require_gain": True}}, "no gain could be shown"),
+        (
+            {},
+            {"privacy": {"enabled": True}, "training": {"r1_gamma": 1.0, "minibatch_stddev": True}},
+            "training.r1_gamma: R1 needs a second backward pass through D; set it to 0; "
+            "training.minibatch_stddev: it mixes the samples of a batch in D",
+        ),
+        (
+            {"per_class": 3},  # 30 training images: delta 0.05 >= 1/30
+            {"privacy": {"enabled": True, "delta": 0.05}},
+            "privacy.delta: privacy.delta 0.05 is not below 1/N = 0.0333",
+        ),
+        (
+            {"source": "bundled:breast_cancer", "target": "diagnosis"},
+            {"privacy": {"enabled": True}},
+            "privacy.public_columns is empty",
+        ),
+        (
+            {"source": "bundled:breast_cancer", "target": "diagnosis"},
+            {"privacy": {"enabled": True, "public_columns": {"mean radius": {"bounds": [0, 40]}}}},
+            "columns ['mean texture',",
+        ),
+        ({}, {"privacy": {"enabled": True}, "generation": {"strategy": "fill-to-majority"}}, "private class counts"),
     ],
 )
-def test_promises_no_stage_keeps_yet_are_refused(cli, write_config, tmp_path, section, message):
-    config = write_config({"source": "bundled:digits"}, **section)
+def test_settings_that_cannot_be_kept_are_refused(cli, write_config, tmp_path, dataset, sections, message):
+    config = write_config({"source": "bundled:digits", **dataset}, **sections)
     out = tmp_path / "runs"
     code, _, err = cli("run", "--config", config, "--output-dir", out)
     assert code == 2 and message in " ".join(err.split()) and not out.exists()

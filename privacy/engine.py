@@ -1,0 +1,272 @@
+"""DP-SGD for the discriminator: Opacus per-sample gradients, clipping, noise and Poisson batches.
+
+Why only the discriminator: it is the only network that reads real records. The generator is
+updated from the discriminator's outputs on generated samples, so the generator, everything it
+produces and everything computed from those products are post-processing of a DP-trained
+discriminator and carry the same (epsilon, delta) guarantee.
+
+One D step under privacy:
+
+- real records are drawn by Poisson sampling (each record independently with probability
+  q = batch_size / N, Opacus' ``UniformWithReplacementSampler``), which is what the subsampled
+  Gaussian accounting assumes; the batch size therefore varies;
+- ``fake_batch`` generated samples join them in one forward and one backward pass;
+- every sample's gradient is clipped to ``max_grad_norm`` C (generated ones too: they cost
+  nothing, and clipping them keeps the update well scaled), the clipped gradients are summed,
+  Gaussian noise of std sigma C is added, and the sum is divided by the expected number of
+  samples (q N + fake_batch). One record changes the sum by at most C, so the step is the
+  subsampled Gaussian mechanism with noise multiplier sigma, whatever the generated half holds.
+
+The per-sample losses are summed (``loss_reduction="sum"`` for the per-sample gradients), and the
+optimizer's "mean" reduction divides by the expected count, so no sample's gradient is scaled by
+the size of the batch it happened to land in.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import torch
+from opacus import GradSampleModule
+from opacus.optimizers import DPOptimizer
+from opacus.utils.uniform_sampler import UniformWithReplacementSampler
+from torch import nn
+
+from pipeline.config import PrivacyConfig
+from pipeline.errors import UserInputError
+from privacy.accounting import MAX_NOISE_MULTIPLIER, PrivacyLedger, Release
+from privacy.compatibility import check_discriminator
+
+log = logging.getLogger(__name__)
+# Opacus' backward hooks fire on D's first layer although its input (images, rows) needs no
+# gradient; PyTorch notes this on every step. It is expected here.
+warnings.filterwarnings("ignore", message="Full backward hook is firing", category=UserWarning)
+
+DP_SGD = "dp-sgd discriminator"
+
+
+@dataclass(frozen=True)
+class DpSgdPlan:
+    """The DP-SGD numbers fixed before training."""
+
+    noise_multiplier: float
+    sample_rate: float
+    expected_real_batch: float
+    fake_batch: int
+    planned_steps: int  # D steps the training config asks for
+    max_steps: int  # D steps the budget allows (>= planned when calibrated)
+    calibrated: bool
+
+
+class PrivateDiscriminator:
+    """The discriminator, its DP optimizer, the Poisson sampler and the ledger, together.
+
+    Build with :func:`make_private_discriminator`. ``module`` replaces the discriminator in the
+    training loop and ``optimizer`` its optimizer; call ``next_batch`` for the indices of the real
+    records of the next D step and ``record_step`` after each D step.
+    """
+
+    def __init__(
+        self,
+        *,
+        module: GradSampleModule,
+        optimizer: DPOptimizer,
+        sampler: UniformWithReplacementSampler,
+        ledger: PrivacyLedger,
+        plan: DpSgdPlan,
+        config: PrivacyConfig,
+        generators: dict[str, torch.Generator],
+        rng_note: str,
+        public: list[str],
+    ):
+        self.module, self.optimizer, self.sampler = module, optimizer, sampler
+        self.ledger, self.plan, self.config = ledger, plan, config
+        self.generators, self.rng_note, self.public = generators, rng_note, public
+        self.steps_taken = 0
+        self._batches: Iterator[list[int]] = iter(())
+
+    # ---- the training loop's side -------------------------------------------------------------
+    def next_batch(self) -> torch.Tensor:
+        """Indices of the real records in the next D step (Poisson: possibly none)."""
+        try:
+            indices = next(self._batches)
+        except StopIteration:
+            self._batches = iter(self.sampler)
+            indices = next(self._batches)
+        return torch.as_tensor(indices, dtype=torch.long)
+
+    def can_take(self, steps: int) -> bool:
+        """Whether ``steps`` more D steps stay within the budget (checked before every G step)."""
+        return self.steps_taken + steps <= self.plan.max_steps
+
+    def record_step(self) -> None:
+        self.steps_taken += 1
+
+    @property
+    def dp_sgd_release(self) -> Release:
+        return Release(DP_SGD, self.plan.noise_multiplier, self.plan.sample_rate, self.steps_taken)
+
+    def epsilon(self) -> float:
+        """Epsilon spent so far: every release of the ledger plus the D steps taken."""
+        return self.ledger.epsilon(extra=self.dp_sgd_release)
+
+    @property
+    def discriminator(self) -> nn.Module:
+        """The plain discriminator (for saving)."""
+        return self.module._module
+
+    # ---- checkpoints --------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        return {
+            "steps_taken": self.steps_taken,
+            "ledger": self.ledger.state_dict(),
+            "rng": {name: g.get_state() for name, g in self.generators.items()},
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.steps_taken = int(state["steps_taken"])
+        self.ledger = PrivacyLedger.from_state(state["ledger"])
+        for name, generator in self.generators.items():
+            generator.set_state(state["rng"][name])
+        self._batches = iter(())
+
+
+def make_private_discriminator(
+    *,
+    discriminator: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    num_records: int,
+    batch_size: int,
+    planned_steps: int,
+    config: PrivacyConfig,
+    ledger: PrivacyLedger,
+    seed: int,
+    public: list[str] | None = None,
+) -> PrivateDiscriminator:
+    """Wrap ``discriminator`` and its ``optimizer`` for DP-SGD within ``config.target_epsilon``.
+
+    ``ledger`` already holds whatever else was released from the same data (it is composed with
+    the D steps). The noise multiplier is calibrated so ``planned_steps`` D steps spend what is
+    left, or taken from ``config.noise_multiplier``, in which case training stops at the last
+    step that stays within the budget. Budgets that cannot buy one useful step are refused.
+    """
+    check_discriminator(discriminator)
+    if batch_size >= num_records:
+        raise UserInputError(
+            f"training.batch_size ({batch_size}) must be smaller than the {num_records} training records "
+            "under privacy (it is the expected size of a Poisson sample of them)",
+            where="training.batch_size",
+            hint=f"Set training.batch_size to about {max(1, num_records // 10)}.",
+        )
+    sample_rate = batch_size / num_records
+    target = config.target_epsilon
+    if ledger.epsilon() >= target:
+        raise UserInputError(
+            f"the releases before training already spend epsilon {ledger.epsilon():.3f} of the "
+            f"target {target}",
+            where="privacy.target_epsilon",
+            hint="Raise privacy.target_epsilon or privacy.count_noise_multiplier.",
+        )
+    if config.noise_multiplier is None:
+        sigma = ledger.calibrate(name=DP_SGD, sample_rate=sample_rate, steps=planned_steps, target=target)
+        if sigma > MAX_NOISE_MULTIPLIER:
+            raise UserInputError(
+                f"a budget of epsilon {target} cannot pay for {planned_steps} discriminator steps at "
+                f"sample rate {sample_rate:.4f}: it would need a noise multiplier above "
+                f"{MAX_NOISE_MULTIPLIER:g}, and the discriminator would learn nothing",
+                where="privacy.target_epsilon",
+                hint="Raise privacy.target_epsilon, lower training.steps or training.d_steps_per_g_step, "
+                "or lower training.batch_size.",
+            )
+    else:
+        sigma = config.noise_multiplier
+    max_steps = ledger.max_steps(name=DP_SGD, noise_multiplier=sigma, sample_rate=sample_rate, target=target)
+    if max_steps < 1:
+        raise UserInputError(
+            f"at noise multiplier {sigma:g} a single discriminator step already spends more than the "
+            f"target epsilon {target}",
+            where="privacy.noise_multiplier",
+            hint="Raise privacy.noise_multiplier, leave it unset to calibrate it, or raise the target.",
+        )
+    plan = DpSgdPlan(
+        noise_multiplier=sigma,
+        sample_rate=sample_rate,
+        expected_real_batch=sample_rate * num_records,
+        fake_batch=batch_size,
+        planned_steps=planned_steps,
+        max_steps=max_steps,
+        calibrated=config.noise_multiplier is None,
+    )
+    generators, rng_note = _generators(seed, secure=config.secure_mode)
+    module = GradSampleModule(
+        discriminator,
+        batch_first=True,
+        loss_reduction="sum",
+        force_functorch=config.grad_sample_mode == "functorch",
+    )
+    dp_optimizer = DPOptimizer(
+        optimizer,
+        noise_multiplier=sigma,
+        max_grad_norm=config.max_grad_norm,
+        expected_batch_size=round(plan.expected_real_batch) + plan.fake_batch,
+        loss_reduction="mean",
+        generator=generators["noise"],
+        secure_mode=config.secure_mode,
+    )
+    sampler = UniformWithReplacementSampler(
+        num_samples=num_records, sample_rate=sample_rate, generator=generators["poisson"]
+    )
+    log.info(
+        "DP-SGD: noise multiplier %.4f (%s), sample rate %.4f, clipping norm %g, %d D steps planned, "
+        "budget allows %d",
+        sigma,
+        "calibrated" if plan.calibrated else "configured",
+        sample_rate,
+        config.max_grad_norm,
+        planned_steps,
+        max_steps,
+    )
+    return PrivateDiscriminator(
+        module=module,
+        optimizer=dp_optimizer,
+        sampler=sampler,
+        ledger=ledger,
+        plan=plan,
+        config=config,
+        generators=generators,
+        rng_note=rng_note,
+        public=list(public or []),
+    )
+
+
+def _generators(seed: int, *, secure: bool) -> tuple[dict[str, torch.Generator], str]:
+    """The Poisson-sampling and noise generators: seeded from the run seed (reproducible), or, in
+    secure mode, from the operating system's CSPRNG, through torchcsprng when it is installed."""
+    if not secure:
+        generators = {
+            "poisson": torch.Generator().manual_seed(seed * 1000 + 17),
+            "noise": torch.Generator().manual_seed(seed * 1000 + 18),
+        }
+        return generators, "torch generators seeded from the run seed (reproducible; not for production)"
+    try:
+        import torchcsprng  # type: ignore[import-not-found]
+
+        device = torchcsprng.create_random_device_generator("/dev/urandom")
+        return {"poisson": device, "noise": device}, "torchcsprng /dev/urandom generator"
+    except ImportError:
+        generators = {
+            "poisson": torch.Generator().manual_seed(secrets.randbits(63)),
+            "noise": torch.Generator().manual_seed(secrets.randbits(63)),
+        }
+        log.warning(
+            "secure_mode: torchcsprng is not installed (no build exists for this torch), so the Poisson "
+            "sampler and the noise use torch generators seeded from os.urandom; the noise is sampled "
+            "with Opacus' floating-point-attack-resistant method"
+        )
+        return generators, (
+            "torch generators seeded from os.urandom (torchcsprng unavailable); Opacus secure noise sampling"
+        )
