@@ -159,7 +159,9 @@ class ProjectionDiscriminator(nn.Module):
             )
         ]
         blocks += [
-            DiscriminatorBlock(widths[i], widths[i + 1], preactivate=True, downsample=True, spectral=spectral_norm)
+            DiscriminatorBlock(
+                widths[i], widths[i + 1], preactivate=True, downsample=True, spectral=spectral_norm
+            )
             for i in range(n_down)
         ]
         self.blocks = nn.ModuleList(blocks)

@@ -86,7 +86,9 @@ class TabularCGAN(ConditionalSynthesizer):
             gan_data = TabularData(encoded, labels, len(classes), self.transformer_, device)
         else:
             encoded, counts = self._private_encoding(frame, labels, schema, private)
-            gan_data = TabularData(encoded, labels, len(classes), self.transformer_, device, private_counts=counts)
+            gan_data = TabularData(
+                encoded, labels, len(classes), self.transformer_, device, private_counts=counts
+            )
         self.schema_ = self.transformer_.schema_
         self.sampler_ = gan_data.sampler
         # spectral norm steadies the hinge critic, but Opacus cannot compute its per-sample gradients

@@ -94,6 +94,7 @@ class GanTrainer:
                 ledger=privacy.ledger,
                 seed=seed,
                 public=privacy.public,
+                steps_per_update=self.d_steps,
             )
             self.D_step_module, self.opt_d = self.private.module, self.private.optimizer
         self.rng = {

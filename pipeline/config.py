@@ -303,7 +303,9 @@ class PublicColumn(_Section):
     @model_validator(mode="after")
     def _one_kind(self) -> PublicColumn:
         if (self.bounds is None) == (self.categories is None):
-            raise ValueError("declare either bounds: [low, high] (numeric) or categories: [...] (categorical)")
+            raise ValueError(
+                "declare either bounds: [low, high] (numeric) or categories: [...] (categorical)"
+            )
         if self.bounds is not None and not self.bounds[0] < self.bounds[1]:
             raise ValueError(f"bounds {list(self.bounds)} must be [low, high] with low < high")
         if self.categories is not None and len(set(self.categories)) != len(self.categories):

@@ -130,7 +130,9 @@ def check_private_data(train: TrainSplit, config: SynthaugConfig) -> None:
     if kind == "tabular":
         from privacy.public_schema import conform, public_transformer
 
-        public_transformer(train.data.schema, config.privacy.public_columns, modes=config.privacy.numeric_modes)
+        public_transformer(
+            train.data.schema, config.privacy.public_columns, modes=config.privacy.numeric_modes
+        )
         conform(train.data.features, config.privacy.public_columns)
 
 

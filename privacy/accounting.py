@@ -121,8 +121,9 @@ def epsilon_of(history: list[Release], *, accountant: str, delta: float) -> floa
         # PRV evaluates log(1 - q), which is -inf for a full-data (q = 1) release, and bounds its
         # domain with RDP, which may note that a larger order would be tighter: both harmless
         warnings.simplefilter("ignore", RuntimeWarning)
-        warnings.filterwarnings("ignore", message="Optimal order is the largest alpha", category=UserWarning)
-        return float(engine.get_epsilon(delta=delta))
+        warnings.filterwarnings("ignore", message="Optimal order is the", category=UserWarning)
+        epsilon = float(engine.get_epsilon(delta=delta))
+    return epsilon if math.isfinite(epsilon) else math.inf  # numerically unbounded: treat as infinite
 
 
 def default_delta(num_records: int) -> float:

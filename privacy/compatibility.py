@@ -103,8 +103,19 @@ def check_discriminator(module: nn.Module) -> None:
             continue
         if getattr(layer, "pac", 1) > 1:
             problems.append(f"{label} packs {layer.pac} records into one sample")
+        if hasattr(layer, "parametrizations"):
+            kinds = ", ".join(
+                type(p).__name__.lstrip("_") for ps in layer.parametrizations.values() for p in ps
+            )
+            problems.append(
+                f"{label} ({type(layer).__name__}): parametrised weight ({kinds}) whose buffers Opacus "
+                "cannot compute per-sample gradients through"
+            )
+            continue
+        if ".parametrizations" in name:
+            continue
         is_leaf = not any(True for _ in layer.children())
-        if is_leaf or hasattr(layer, "parametrizations"):
+        if is_leaf:
             for error in ModuleValidator.validate(layer, strict=False):
                 reason = str(error).split(". ")[0].split("\n")[0]
                 problems.append(f"{label} ({type(layer).__name__}): {reason}")

@@ -146,13 +146,15 @@ def make_private_discriminator(
     ledger: PrivacyLedger,
     seed: int,
     public: list[str] | None = None,
+    steps_per_update: int = 1,
 ) -> PrivateDiscriminator:
     """Wrap ``discriminator`` and its ``optimizer`` for DP-SGD within ``config.target_epsilon``.
 
     ``ledger`` already holds whatever else was released from the same data (it is composed with
     the D steps). The noise multiplier is calibrated so ``planned_steps`` D steps spend what is
     left, or taken from ``config.noise_multiplier``, in which case training stops at the last
-    step that stays within the budget. Budgets that cannot buy one useful step are refused.
+    step that stays within the budget. Budgets that cannot buy the ``steps_per_update`` D steps of
+    one generator update are refused.
     """
     check_discriminator(discriminator)
     if batch_size >= num_records:
@@ -185,10 +187,10 @@ def make_private_discriminator(
     else:
         sigma = config.noise_multiplier
     max_steps = ledger.max_steps(name=DP_SGD, noise_multiplier=sigma, sample_rate=sample_rate, target=target)
-    if max_steps < 1:
+    if max_steps < steps_per_update:
         raise UserInputError(
-            f"at noise multiplier {sigma:g} a single discriminator step already spends more than the "
-            f"target epsilon {target}",
+            f"at noise multiplier {sigma:g} the {steps_per_update} discriminator step(s) of one generator "
+            f"update already spend more than the target epsilon {target}",
             where="privacy.noise_multiplier",
             hint="Raise privacy.noise_multiplier, leave it unset to calibrate it, or raise the target.",
         )

@@ -55,7 +55,9 @@ def public_transformer(
             encodings.append(CategoricalEncoding(public_column, list(categories), spec.missing))
         columns.append(public_column)
     transformer.encodings_ = encodings
-    transformer.schema_ = TabularSchema(tuple(columns), target=schema.target, target_dtype=schema.target_dtype)
+    transformer.schema_ = TabularSchema(
+        tuple(columns), target=schema.target, target_dtype=schema.target_dtype
+    )
     return transformer
 
 
@@ -83,7 +85,8 @@ def conform(frame: pd.DataFrame, public: dict[str, PublicColumn]) -> pd.DataFram
                     f"column '{name}' holds {text.iloc[row]!r} (training row {row}), which is not among "
                     "its declared categories",
                     where=f"{WHERE}.{name}.categories",
-                    hint="Declare every value the column may take (the list is public, not read from the data).",
+                    hint="Declare every value the column may take (the list is public, not read from "
+                    "the data).",
                 )
             frame[name] = text
     return frame

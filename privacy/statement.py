@@ -44,7 +44,12 @@ def privacy_statement(private: PrivateDiscriminator, *, stop_reason: str) -> dic
         "secure_mode": config.secure_mode,
         "rng": private.rng_note,
         "releases": [
-            {"name": r.name, "noise_multiplier": r.noise_multiplier, "sample_rate": r.sample_rate, "steps": r.steps}
+            {
+                "name": r.name,
+                "noise_multiplier": r.noise_multiplier,
+                "sample_rate": r.sample_rate,
+                "steps": r.steps,
+            }
             for r in releases
         ],
         "public": list(private.public),

@@ -195,7 +195,11 @@ def test_unknown_config_key(run_job, tmp_path):
             {"privacy": {"enabled": True, "public_columns": {"mean radius": {"bounds": [0, 40]}}}},
             "columns ['mean texture',",
         ),
-        ({}, {"privacy": {"enabled": True}, "generation": {"strategy": "fill-to-majority"}}, "private class counts"),
+        (
+            {},
+            {"privacy": {"enabled": True}, "generation": {"strategy": "fill-to-majority"}},
+            "private class counts",
+        ),
     ],
 )
 def test_settings_that_cannot_be_kept_are_refused(cli, write_config, tmp_path, dataset, sections, message):

@@ -139,6 +139,36 @@ def test_run_with_the_tabular_example(tmp_path):
     assert list(synthetic.columns) == list(frame.columns)
     assert synthetic["diagnosis"].value_counts().to_dict() == {"benign": 5, "malignant": 5}
     assert (run_dir / "model" / "tabular_cgan.pt").is_file()
+    assert json.loads((run_dir / "manifest.json").read_text())["privacy"] == "none"
+    exported = pq.read_schema(run_dir / "synthetic" / "rows.parquet").metadata
+    assert json.loads(exported[b"synthaug.privacy"]) == "none"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("example", "tiny", "synthetic_file"),
+    [
+        ("breast_cancer_dp.yaml", TINY_TABULAR, "rows.parquet"),
+        ("digits_dp.yaml", TINY_TRAINING, "manifest.parquet"),
+    ],
+)
+def test_private_examples_state_their_budget_in_the_run_and_the_export(
+    tmp_path, example, tiny, synthetic_file
+):
+    result = synthaug(
+        "run", "--config", REPO / "examples" / example, "--output-dir", tmp_path / "runs", *tiny, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    run_dir = only_run_dir(tmp_path / "runs")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    statement = manifest["privacy"]
+    assert statement == manifest["training"]["privacy"]
+    assert 0 < statement["epsilon"] <= statement["target_epsilon"] == 3.0
+    for key in ("delta", "accountant", "noise_multiplier", "sample_rate", "steps", "max_grad_norm", "public"):
+        assert statement[key], key
+    assert statement["delta"] < 1 / manifest["split"]["train_rows"]
+    exported = pq.read_schema(run_dir / "synthetic" / synthetic_file).metadata
+    assert json.loads(exported[b"synthaug.privacy"]) == statement
 
 
 @pytest.mark.slow

@@ -77,3 +77,41 @@ def test_every_shipped_example_validates():
     for path in sorted((REPO / "examples").glob("*.yaml")):
         assert isinstance(load_config(path), SynthaugConfig), path
         assert yaml.safe_load(path.read_text())["dataset"]["source"]
+
+
+def test_private_defaults_replace_only_unset_settings():
+    training = SynthaugConfig(dataset={"source": "bundled:digits"}).training
+    image, private_image = training.resolved("image"), training.resolved("image", private=True)
+    assert image.minibatch_stddev is True and image.augmentation == "adaptive"
+    assert private_image.minibatch_stddev is False and private_image.augmentation == "on"
+    assert private_image.d_steps_per_g_step == 2 and private_image.loss == "hinge"
+    table, private_table = training.resolved("tabular"), training.resolved("tabular", private=True)
+    assert table.tabular.pac == 10 and private_table.tabular.pac == 1
+    assert private_table.loss == "hinge" and private_table.batch_size == 64
+    explicit = training.model_copy(update={"batch_size": 128}).resolved("tabular", private=True)
+    assert explicit.batch_size == 128
+    assert private_table.resolved("tabular", private=True) == private_table  # idempotent
+
+
+def test_public_columns_declare_one_kind_with_sane_values():
+    from pipeline.config import PublicColumn
+
+    assert PublicColumn(bounds=(0, 1), integer=True).bounds == (0.0, 1.0)
+    for bad, message in [
+        ({}, "declare either bounds"),
+        ({"bounds": (0, 1), "categories": ["a"]}, "declare either bounds"),
+        ({"bounds": (2, 1)}, "low < high"),
+        ({"categories": ["a", "a"]}, "must not repeat"),
+    ]:
+        with pytest.raises(ValidationError, match=message):
+            PublicColumn(**bad)
+
+
+def test_private_examples_target_epsilon_3_and_declare_every_breast_cancer_column():
+    digits = load_config(REPO / "examples" / "digits_dp.yaml")
+    table = load_config(REPO / "examples" / "breast_cancer_dp.yaml")
+    assert digits.privacy.enabled and table.privacy.enabled
+    assert digits.privacy.target_epsilon == table.privacy.target_epsilon == 3.0
+    from sklearn.datasets import load_breast_cancer
+
+    assert sorted(table.privacy.public_columns) == sorted(load_breast_cancer().feature_names)

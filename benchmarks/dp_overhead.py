@@ -1,0 +1,150 @@
+"""Cost of DP-SGD: seconds per discriminator step with and without differential privacy.
+
+    python -m benchmarks.dp_overhead [--steps 60]
+
+For the two shipped private configs (examples/digits_dp.yaml, examples/breast_cancer_dp.yaml):
+the same networks and batch size trained by the same loop, once with plain Adam and once with
+Opacus DP-SGD (per-sample gradients by hooks, and by functorch), on the CPU and, when there is
+one, on CUDA. The ratio is the overhead of per-sample gradients, clipping, noise and Poisson
+sampling. Warm-up steps are excluded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from benchmarks.common import write_result
+from models.image_cgan import ImageCGAN, to_model_range
+from models.image_data import ImageData
+from models.image_networks import ImageShape
+from models.tabular_cgan import TabularCGAN
+from models.trainer import GanTrainer
+from pipeline.config import SynthaugConfig
+from pipeline.config_loading import load_config
+from pipeline.sources import load_dataset
+from pipeline.split import split_dataset
+from privacy.training import PrivateTraining
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+WARMUP = 5
+
+
+def _train_split(config: SynthaugConfig):
+    data = load_dataset(config.dataset)
+    train, _ = split_dataset(data, config.split, seed=config.split_seed, per_class=config.dataset.per_class)
+    return train
+
+
+def _image_parts(config: SynthaugConfig, device: torch.device):
+    train = _train_split(config)
+    gan = ImageCGAN(config.training, seed=0, privacy=config.privacy)  # the private networks
+    gan.classes_ = tuple(train.data.classes)
+    gan.shape_ = ImageShape(train.data.schema.height, train.data.schema.channels)
+    generator, discriminator = gan._build()
+    data = ImageData(
+        to_model_range(train.data.features),
+        torch.as_tensor(train.data.labels),
+        len(gan.classes_),
+        device,
+    )
+    return generator, discriminator, data, config.training.resolved("image", private=True), len(train.data)
+
+
+def _tabular_parts(config: SynthaugConfig, device: torch.device):
+    from models.tabular_data import TabularData
+    from privacy.public_schema import conform, public_transformer
+
+    train = _train_split(config)
+    gan = TabularCGAN(config.training, seed=0, privacy=config.privacy)  # the private networks
+    gan.classes_ = tuple(train.data.classes)
+    spec = config.privacy
+    gan.transformer_ = public_transformer(train.data.schema, spec.public_columns, modes=spec.numeric_modes)
+    encoded = gan.transformer_.transform(conform(train.data.features, spec.public_columns))
+    counts = np.ones((len(gan.classes_), 0))
+    data = TabularData(
+        encoded, train.data.labels, len(gan.classes_), gan.transformer_, device, private_counts=counts
+    )
+    gan.sampler_ = data.sampler
+    generator, discriminator = gan._build(spectral=False)
+    return generator, discriminator, data, config.training.resolved("tabular", private=True), len(train.data)
+
+
+def seconds_per_d_step(
+    config: SynthaugConfig, *, mode: str | None, device: torch.device, steps: int
+) -> dict[str, float]:
+    """Mean seconds of one D step; ``mode`` None for no DP, else Opacus' grad-sample mode."""
+    kind = config.dataset.resolved_kind()
+    parts = _image_parts if kind == "image" else _tabular_parts
+    torch.manual_seed(0)
+    generator, discriminator, data, training, n = parts(config, device)
+    privacy = None
+    if mode is not None:
+        spec = config.privacy.model_copy(update={"grad_sample_mode": mode, "noise_multiplier": 1.0})
+        privacy = PrivateTraining.start(spec, num_records=n)
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = GanTrainer(
+            generator=generator,
+            discriminator=discriminator,
+            data=data,
+            config=training.model_copy(update={"steps": 10**6}),
+            device=device,
+            seed=0,
+            workdir=Path(tmp),
+            privacy=privacy,
+        )
+        for _ in range(WARMUP):
+            trainer._discriminator_step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        started = time.perf_counter()
+        for _ in range(steps):
+            trainer._discriminator_step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+        elapsed = time.perf_counter() - started
+    return {"seconds_per_d_step": elapsed / steps, "batch_size": training.batch_size}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=60)
+    args = parser.parse_args()
+    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    rows = []
+    for name in ("digits_dp", "breast_cancer_dp"):
+        config = load_config(EXAMPLES / f"{name}.yaml")
+        for device in devices:
+            plain = seconds_per_d_step(config, mode=None, device=device, steps=args.steps)
+            for mode in ("hooks", "functorch"):
+                private = seconds_per_d_step(config, mode=mode, device=device, steps=args.steps)
+                rows.append(
+                    {
+                        "config": f"examples/{name}.yaml",
+                        "device": device.type,
+                        "grad_sample_mode": mode,
+                        "batch_size": plain["batch_size"],
+                        "seconds_per_d_step_plain": round(plain["seconds_per_d_step"], 5),
+                        "seconds_per_d_step_dp": round(private["seconds_per_d_step"], 5),
+                        "overhead": round(private["seconds_per_d_step"] / plain["seconds_per_d_step"], 2),
+                    }
+                )
+                print(rows[-1])
+    write_result(
+        "dp_overhead",
+        {
+            "what": "seconds per discriminator step, DP-SGD (Opacus) / plain Adam, same networks and batch",
+            "steps_measured": args.steps,
+            "goal": "overhead <= 2x",
+            "rows": rows,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Private GAN training end to end (tiny configs): the budget, early stopping, resume, what is kept."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from opacus.accountants import PRVAccountant, RDPAccountant
+
+from models.image_cgan import ImageCGAN
+from models.tabular_cgan import TabularCGAN
+from models.trainer import METRICS_FILE
+from pipeline.config import DatasetConfig, PrivacyConfig, PublicColumn, TrainingConfig
+from pipeline.errors import UserInputError
+from pipeline.sources import load_dataset
+from pipeline.split import TrainSplit
+from privacy.counts import CATEGORY_COUNTS
+from privacy.engine import DP_SGD
+
+TINY = {
+    "steps": 8,
+    "batch_size": 16,
+    "z_dim": 8,
+    "checkpoint_every": 4,
+    "grid_every": 4,
+    "log_every": 2,
+    "device": "cpu",
+    "detectors": {"check_every": 4, "window": 10},
+    "tabular": {"generator_width": 16, "discriminator_width": 16, "depth": 1},
+}
+PUBLIC = {
+    "age": PublicColumn(bounds=(18, 90), integer=True),
+    "score": PublicColumn(bounds=(-4, 4)),
+    "colour": PublicColumn(categories=["red", "green", "blue"]),
+}
+
+
+@pytest.fixture(scope="module")
+def frame():
+    rng = np.random.default_rng(0)
+    n = 200
+    label = rng.integers(0, 2, n)
+    return pd.DataFrame(
+        {
+            "age": rng.integers(20, 80, n),
+            "score": rng.normal(label, 1, n).round(3),
+            "colour": np.where(label == 1, rng.choice(["red", "green"], n), rng.choice(["green", "blue"], n)),
+            "label": np.where(label == 1, "yes", "no"),
+        }
+    )
+
+
+def fit(frame, tmp_path, *, training=None, **privacy):
+    spec = PrivacyConfig(enabled=True, public_columns=PUBLIC, **privacy)
+    gan = TabularCGAN(TrainingConfig.model_validate({**TINY, **(training or {})}), seed=0, privacy=spec)
+    return gan.fit(frame, target="label", workdir=tmp_path)
+
+
+@pytest.mark.parametrize(("accountant", "engine"), [("prv", PRVAccountant), ("rdp", RDPAccountant)])
+def test_reported_epsilon_is_an_independent_opacus_computation(frame, tmp_path, accountant, engine):
+    gan = fit(frame, tmp_path, accountant=accountant)
+    statement = gan.privacy_
+    assert statement["accountant"] == accountant and statement["steps"] == 8 * 2  # 2 D steps per G step
+    assert statement["sample_rate"] == pytest.approx(16 / 200)
+    reference = engine()
+    reference.history = [(PrivacyConfig().count_noise_multiplier, 1.0, 1)]  # the category counts
+    for _ in range(statement["steps"]):
+        reference.step(noise_multiplier=statement["noise_multiplier"], sample_rate=16 / 200)
+    expected = reference.get_epsilon(delta=statement["delta"])
+    assert statement["epsilon"] == pytest.approx(expected, abs=1e-3)
+    assert statement["epsilon"] <= 3.0
+    assert [r["name"] for r in statement["releases"]] == [CATEGORY_COUNTS, DP_SGD]
+    assert statement["delta"] == pytest.approx(1e-4) and statement["delta"] < 1 / 200
+
+
+def test_a_tiny_budget_stops_training_early_and_never_reports_more(frame, tmp_path):
+    gan = fit(frame, tmp_path, target_epsilon=1.0, noise_multiplier=2.0, training={"steps": 400})
+    statement = gan.privacy_
+    assert statement["stop_reason"] == "privacy_budget" == gan.training_.stop_reason
+    assert 0 < statement["steps"] < statement["planned_steps"] == 800
+    assert statement["epsilon"] <= 1.0
+    records = [json.loads(line) for line in (tmp_path / METRICS_FILE).read_text().splitlines()]
+    spent = [r["epsilon"] for r in records if "epsilon" in r]
+    assert spent and max(spent) <= 1.0 and spent == sorted(spent)
+    assert records[-1]["dp_steps"] == statement["steps"]
+
+
+def test_resumed_private_training_equals_uninterrupted(frame, tmp_path):
+    # a fixed noise multiplier: a calibrated one would depend on the (different) planned steps
+    whole = fit(frame, tmp_path / "whole", noise_multiplier=2.0)
+    first = fit(frame, tmp_path / "part", noise_multiplier=2.0, training={"steps": 4})
+    assert first.privacy_["steps"] == 8
+    spec = PrivacyConfig(enabled=True, public_columns=PUBLIC, noise_multiplier=2.0)
+    resumed = TabularCGAN(TrainingConfig.model_validate(TINY), seed=0, privacy=spec).fit(
+        frame, target="label", workdir=tmp_path / "part", resume=True
+    )
+    expected, got = whole.ema_generator_.state_dict(), resumed.ema_generator_.state_dict()
+    assert all(torch.equal(expected[k], got[k]) for k in expected)
+    assert resumed.privacy_["epsilon"] == whole.privacy_["epsilon"]
+    assert resumed.privacy_["steps"] == 16
+
+
+def test_the_saved_model_holds_only_public_or_noised_facts(frame, tmp_path):
+    gan = fit(frame, tmp_path)
+    path = gan.save(tmp_path / "model.pt")
+    state = torch.load(path, weights_only=True)
+    numeric = {e["column"]["name"]: e for e in state["transformer"]["encodings"] if e["kind"] == "numeric"}
+    assert (numeric["age"]["low"], numeric["age"]["high"]) == (18, 90)  # declared, not the data's 20..79
+    assert numeric["age"]["column"]["n_missing"] == 0
+    assert len(numeric["score"]["means"]) == PrivacyConfig().numeric_modes
+    counts = state["conditions"]["counts"].numpy()
+    exact = pd.crosstab(frame["label"], frame["colour"]).reindex(columns=["red", "green", "blue"]).to_numpy()
+    assert counts.shape == exact.shape and not np.allclose(counts, exact)  # noised
+    loaded = TabularCGAN.load(path)
+    assert loaded.privacy_["epsilon"] == gan.privacy_["epsilon"]
+    rows = loaded.sample(50, labels="yes", seed=1)
+    assert set(rows["colour"].astype(str)) <= {"red", "green", "blue"}
+    assert rows["age"].between(18, 90).all() and rows["age"].dtype == np.int64
+
+
+def test_data_outside_the_declarations_is_refused(frame, tmp_path):
+    odd = frame.assign(colour=frame["colour"].where(frame.index != 7, "purple"))
+    with pytest.raises(UserInputError, match=r"'purple' \(training row 7\), which is not among"):
+        fit(odd, tmp_path)
+    spec = PrivacyConfig(enabled=True, public_columns={"age": PUBLIC["age"]})
+    with pytest.raises(UserInputError, match=r"columns \['score', 'colour'\] have no public declaration"):
+        TabularCGAN(TrainingConfig.model_validate(TINY), privacy=spec).fit(
+            frame, target="label", workdir=tmp_path
+        )
+
+
+def test_explicit_settings_dp_sgd_cannot_keep_are_refused(frame, tmp_path):
+    with pytest.raises(UserInputError, match=r"training.tabular.pac: packing .* use 1"):
+        fit(frame, tmp_path, training={"tabular": {**TINY["tabular"], "pac": 4}})
+    with pytest.raises(UserInputError, match="wgan-gp's gradient penalty"):
+        fit(frame, tmp_path, training={"loss": "wgan-gp"})
+
+
+def test_private_image_gan_trains_and_states_its_budget(tmp_path):
+    data = load_dataset(DatasetConfig(source="bundled:digits"))
+    index = np.arange(300)
+    train = TrainSplit(data.subset(index), index, index)
+    config = TrainingConfig.model_validate({**TINY, "width": 8, "steps": 3})
+    gan = ImageCGAN(config, seed=0, privacy=PrivacyConfig(enabled=True, accountant="rdp")).fit(
+        train, workdir=tmp_path
+    )
+    statement = gan.privacy_
+    assert statement["steps"] == 6 and statement["epsilon"] <= 3.0
+    assert any("fixed constants" in item for item in statement["public"])
+    images, labels = gan.sample(4, labels="3")
+    assert images.shape == (4, 8, 8, 1) and set(labels.tolist()) == {3}
