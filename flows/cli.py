@@ -1,7 +1,7 @@
 """The ``synthaug`` command line.
 
 Exit codes: 0 success, 2 a problem the user can fix (one paragraph, no traceback unless
-``--debug``), 1 an internal error.
+``--debug``), 1 an internal error, 3 ``verify-watermark`` found no mark of that key.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pipeline.config_loading import load_config
 from pipeline.errors import UserInputError
 from pipeline.rundir import CONFIG_FILE
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USER = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED = 0, 1, 2, 3
 
 app = typer.Typer(
     name="synthaug",
@@ -146,6 +146,34 @@ def inspect(
         _print_description(info)
 
 
+@app.command()
+def keygen(path: Annotated[Path, typer.Argument(help="Where to write the new key (mode 0600).")]) -> None:
+    """Write a new random watermark key; point watermark.key_file or $SYNTHAUG_WATERMARK_KEY_FILE at it."""
+    from pipeline.watermark.keys import generate_key_file
+
+    key = generate_key_file(path)
+    out.print(f"wrote a new watermark key to {path} (key id {key.key_id}); keep it secret and backed up")
+
+
+@app.command("verify-watermark")
+def verify_watermark(
+    path: Annotated[Path, typer.Argument(help="Synthetic rows (Parquet) or a run directory.")],
+    key_file: Annotated[Path, typer.Option("--key-file", help="The key the data should carry.")],
+) -> None:
+    """Test data for this key's watermark: exit 0 when marked, 3 when not."""
+    from pipeline.watermark.verify import verify
+
+    result = verify(path, key_file)
+    verdict = "[green]MARKED[/green]" if result["marked"] else "[yellow]NOT MARKED[/yellow]"
+    out.print(
+        f"{verdict} with key {result['key_id']}: p-value {result['p_value']:.3g} "
+        f"(threshold {result['threshold']:g}), z {result['z']:.2f}, {result['samples']} samples tested "
+        f"({result['file']})"
+    )
+    if not result["marked"]:
+        raise typer.Exit(EXIT_NOT_MARKED)
+
+
 def _overrides(
     set_: list[str] | None, seed: int | None, name: str | None, output_dir: Path | None
 ) -> list[str]:
@@ -207,7 +235,9 @@ def main(argv: list[str] | None = None) -> int:
     if not debug:
         _quiet_user_error_tracebacks()
     try:
-        app(args=args, standalone_mode=False, prog_name="synthaug")
+        code = app(args=args, standalone_mode=False, prog_name="synthaug")
+        if isinstance(code, int) and code:  # click returns (not raises) typer.Exit codes here
+            return code
     except UserInputError as exc:
         if debug:
             traceback.print_exc()

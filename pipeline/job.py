@@ -30,6 +30,7 @@ from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, Ru
 from pipeline.sources import load_dataset
 from pipeline.split import HeldOutTest, TrainSplit, split_dataset
 from pipeline.validate import validate_dataset
+from pipeline.watermark import apply as marking
 
 log = logging.getLogger(__name__)
 STAGES = ("ingest", "validate", "split", "record", "train", "generate")  # the main job's stages, in order
@@ -225,18 +226,28 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     labels = labels_for(counts, gan.classes_)
     seed, batch = config.seed + 1, config.generation.batch_size
     metadata = {PRIVACY_METADATA_KEY: json.dumps(gan.privacy_ if gan.privacy_ is not None else NO_PRIVACY)}
+    watermark: dict[str, Any] | str = "not applied: disabled by watermark.enabled: false"
     if kind == "image":
         images, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
+        if config.watermark.enabled:
+            watermark = marking.IMAGES_NOT_AVAILABLE
+            log.warning("the synthetic images are NOT watermarked: %s", watermark)
         write_image_set(run.file(SYNTHETIC_DIR), images, labels, gan.classes_, metadata=metadata)
     else:
         rows = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
+        if config.watermark.enabled:
+            key, source = marking.resolve_key(config.watermark, run.path)
+            rows, params = marking.mark_rows(rows, marking.table_watermark(key, gan.transformer_))
+            metadata[marking.METADATA_KEY] = json.dumps(params)
+            watermark = {"applied": True, **params, "key_source": source}
         write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, rows, metadata=metadata)
     log.info("generated %d %s samples: %s", len(labels), kind, counts)
-    if config.watermark.enabled:
-        log.warning(
-            "the synthetic samples are NOT watermarked: watermarking is not available in this version"
-        )
-    return {"strategy": config.generation.strategy, "counts": counts, "total": len(labels)}
+    return {
+        "strategy": config.generation.strategy,
+        "counts": counts,
+        "total": len(labels),
+        "watermark": watermark,
+    }
 
 
 def write_rows(path: Path, rows: pd.DataFrame, *, metadata: dict[str, str] | None = None) -> Path:
@@ -260,6 +271,7 @@ def finish(run: RunDirectory, *, training: dict[str, Any], generation: dict[str,
         training=training,
         generation=generation,
         privacy=training.get("privacy", NO_PRIVACY),
+        watermark=generation.get("watermark"),
     )
 
 
@@ -325,7 +337,7 @@ def write_manifest(
             "notes": list(summary.notes),
         },
         "stages_completed": ["ingest", "validate", "split", "record"],
-        "watermark": "not applied: watermarking is not available in this version (outputs are unmarked)",
+        "watermark": "pending: applied when the synthetic samples are generated",
         "environment": environment(),
     }
     write_json(run.file(MANIFEST_FILE), manifest)

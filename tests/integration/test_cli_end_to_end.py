@@ -83,7 +83,9 @@ def test_demo_writes_a_complete_run_directory(tmp_path):
         "strategy": "balanced",
         "counts": {str(i): 3 for i in range(10)},
         "total": 30,
+        "watermark": "not applied: the image watermark is not available in this version",
     }
+    assert manifest["watermark"] == manifest["generation"]["watermark"]  # stated, not claimed
     assert manifest["stages_completed"][-2:] == ["train", "generate"]
     assert "ingested 1797 image rows" in (run_dir / "logs" / "run.log").read_text()
 

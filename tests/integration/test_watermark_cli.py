@@ -1,0 +1,69 @@
+"""The main job marks synthetic tables; keygen and verify-watermark check them (in-process CLI)."""
+
+import json
+import stat
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = [
+    "training.steps=4",
+    "training.batch_size=20",
+    "training.tabular.generator_width=16",
+    "training.tabular.discriminator_width=16",
+    "generation.per_class=100",
+]
+
+
+def run_tabular(cli, output: Path, *extra: str) -> Path:
+    args = [f"--set={item}" for item in (*TINY, *extra)]
+    config = REPO / "examples" / "breast_cancer.yaml"
+    code, _, err = cli("run", "--config", config, "--output-dir", output, *args)
+    assert code == 0, err
+    [run_dir] = list(output.iterdir())
+    return run_dir
+
+
+@pytest.mark.slow
+def test_a_run_without_a_key_generates_one_privately_and_marks_its_rows(cli, tmp_path):
+    run_dir = run_tabular(cli, tmp_path / "runs")
+    key_file = run_dir / "private" / "watermark.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    mark = manifest["watermark"]
+    assert mark["applied"] is True and mark["scheme"] == "synthaug-table-cells/1"
+    assert len(mark["columns"]) == 30 and "generated for this run" in mark["key_source"]
+    rows = run_dir / "synthetic" / "rows.parquet"
+    assert json.loads(pq.read_schema(rows).metadata[b"synthaug.watermark"])["key_id"] == mark["key_id"]
+    secret_hex = key_file.read_text().strip()
+    for path in (run_dir / "synthetic").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert secret_hex.encode() not in data and bytes.fromhex(secret_hex) not in data
+
+    code, out, _ = cli("verify-watermark", run_dir, "--key-file", key_file)
+    assert code == 0 and "MARKED" in out and "200 samples tested" in " ".join(out.split())
+
+    other = tmp_path / "other.key"
+    code, out, _ = cli("keygen", other)
+    assert code == 0 and "key id" in out
+    code, out, _ = cli("verify-watermark", rows, "--key-file", other)
+    assert code == 3 and "NOT MARKED" in out
+    code, _, err = cli("keygen", other)
+    assert code == 2 and "already exists" in err
+
+
+@pytest.mark.slow
+def test_a_configured_key_is_used_and_a_disabled_watermark_is_stated(cli, tmp_path):
+    key_file = tmp_path / "team.key"
+    assert cli("keygen", key_file)[0] == 0
+    run_dir = run_tabular(cli, tmp_path / "marked", f"watermark.key_file={key_file}")
+    assert not (run_dir / "private").exists()
+    assert cli("verify-watermark", run_dir, "--key-file", key_file)[0] == 0
+    plain = run_tabular(cli, tmp_path / "plain", "watermark.enabled=false")
+    manifest = json.loads((plain / "manifest.json").read_text())
+    assert manifest["watermark"].startswith("not applied: disabled")
+    code, _, err = cli("verify-watermark", plain, "--key-file", key_file)
+    assert code == 2 and "carries no synthaug watermark parameters" in " ".join(err.split())
