@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from pipeline.config import GenerationConfig
 from pipeline.errors import UserInputError, suggest
@@ -67,7 +68,7 @@ def write_image_set(
     for pixels, label in zip(images, labels.tolist(), strict=True):
         relative = f"{IMAGES_DIR}/{folders[label]}/{folders[label]}_{counters[label]:06d}.png"
         counters[label] += 1
-        data = png_bytes(pixels)
+        data = png_bytes(pixels, metadata)
         target = staging / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -91,11 +92,14 @@ def write_image_set(
     return manifest
 
 
-def png_bytes(pixels: np.ndarray) -> bytes:
-    """(H, W, C) uint8 -> PNG (grayscale for C = 1)."""
+def png_bytes(pixels: np.ndarray, metadata: dict[str, str] | None = None) -> bytes:
+    """(H, W, C) uint8 -> PNG (grayscale for C = 1), ``metadata`` as text chunks."""
     image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
+    info = PngInfo()
+    for key, value in (metadata or {}).items():
+        info.add_text(key, value)
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
+    image.save(buffer, format="PNG", pnginfo=info)
     return buffer.getvalue()
 
 

@@ -29,6 +29,7 @@ from pipeline.provenance import environment
 from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory
 from pipeline.sources import load_dataset
 from pipeline.split import HeldOutTest, TrainSplit, split_dataset
+from pipeline.synthetic_metadata import synthetic_metadata
 from pipeline.validate import validate_dataset
 from pipeline.watermark import apply as marking
 
@@ -36,7 +37,6 @@ log = logging.getLogger(__name__)
 STAGES = ("ingest", "validate", "split", "record", "train", "generate")  # the main job's stages, in order
 MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
 ROWS_FILE = "rows.parquet"
-PRIVACY_METADATA_KEY = "synthaug.privacy"  # Parquet key-value metadata: the privacy statement (JSON)
 NO_PRIVACY = "none"
 TRAINING_DIR = "training"
 SYNTHETIC_DIR = "synthetic"
@@ -225,21 +225,27 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     counts = plan_counts(train_split.data.class_counts(), config.generation)
     labels = labels_for(counts, gan.classes_)
     seed, batch = config.seed + 1, config.generation.batch_size
-    metadata = {PRIVACY_METADATA_KEY: json.dumps(gan.privacy_ if gan.privacy_ is not None else NO_PRIVACY)}
+    privacy = gan.privacy_ if gan.privacy_ is not None else NO_PRIVACY
     watermark: dict[str, Any] | str = "not applied: disabled by watermark.enabled: false"
     if kind == "image":
         images, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
         if config.watermark.enabled:
             watermark = marking.IMAGES_NOT_AVAILABLE
             log.warning("the synthetic images are NOT watermarked: %s", watermark)
+        metadata = _synthetic_metadata(run, privacy, watermark)
         write_image_set(run.file(SYNTHETIC_DIR), images, labels, gan.classes_, metadata=metadata)
     else:
         rows = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
         if config.watermark.enabled:
             key, source = marking.resolve_key(config.watermark, run.path)
             rows, params = marking.mark_rows(rows, marking.table_watermark(key, gan.transformer_))
-            metadata[marking.METADATA_KEY] = json.dumps(params)
             watermark = {"applied": True, **params, "key_source": source}
+        exported = (
+            {k: v for k, v in watermark.items() if k != "key_source"}
+            if isinstance(watermark, dict)
+            else watermark
+        )
+        metadata = _synthetic_metadata(run, privacy, exported)
         write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, rows, metadata=metadata)
     log.info("generated %d %s samples: %s", len(labels), kind, counts)
     return {
@@ -248,6 +254,17 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
         "total": len(labels),
         "watermark": watermark,
     }
+
+
+def _synthetic_metadata(run: RunDirectory, privacy: Any, watermark: Any) -> dict[str, str]:
+    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
+    return synthetic_metadata(
+        run_id=run.run_id,
+        config_file=run.file(CONFIG_FILE),
+        source_sha256=manifest["data"]["sha256"],
+        privacy=privacy,
+        watermark=watermark,
+    )
 
 
 def write_rows(path: Path, rows: pd.DataFrame, *, metadata: dict[str, str] | None = None) -> Path:

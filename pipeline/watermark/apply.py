@@ -19,13 +19,14 @@ from typing import Any
 import pandas as pd
 
 from pipeline.config import WatermarkConfig
+from pipeline.synthetic_metadata import WATERMARK
 from pipeline.tabular_transform import NumericEncoding, TabularTransformer
 from pipeline.watermark.keys import KEY_FILE_ENV, WatermarkKey, generate_key_file, read_key_file
 from pipeline.watermark.table_mark import ColumnCells, TableWatermark
 
 log = logging.getLogger(__name__)
 
-METADATA_KEY = "synthaug.watermark"  # Parquet key-value metadata: the scheme's public parameters (JSON)
+METADATA_KEY = WATERMARK  # Parquet key-value metadata: the scheme's public parameters (JSON)
 RUN_KEY_FILE = "private/watermark.key"
 IMAGES_NOT_AVAILABLE = "not applied: the image watermark is not available in this version"
 

@@ -38,6 +38,12 @@ def verify(path: Path, key_file: Path) -> dict[str, Any]:
             hint="Only tables exported by synthaug with watermark.enabled: true carry them.",
         )
     params = json.loads(raw)
+    if not isinstance(params, dict):  # a run that did not mark its samples says why
+        raise UserInputError(
+            f"the file carries no synthaug watermark parameters, so it cannot be tested ({params})",
+            where=file,
+            hint="Only tables exported by synthaug with watermark.enabled: true carry them.",
+        )
     if params.get("scheme") != TABLE_SCHEME:
         raise UserInputError(f"unknown watermark scheme {params.get('scheme')!r}", where=file)
     detection = TableWatermark.from_params(key, params).detect(pq.read_table(file).to_pandas())

@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from PIL import Image
 
 from pipeline.config import ImageOptions, demo_config
 from pipeline.dataset_io import read_dataset
@@ -109,6 +110,17 @@ def test_demo_writes_a_complete_run_directory(tmp_path):
     }
     first = run_dir / "synthetic" / synthetic["file"][0]
     assert hashlib.sha256(first.read_bytes()).hexdigest() == synthetic["sha256"][0]
+    with Image.open(first) as png:  # plain Pillow reads the provenance from the PNG's text chunks
+        chunks = dict(png.text)
+    assert chunks["synthetic"] == "true" and chunks["run_id"] == run_dir.name
+    assert chunks["digital_source_type"].endswith("/digitalsourcetype/trainedAlgorithmicMedia")
+    assert chunks["source_data_sha256"] == manifest["data"]["sha256"]
+    assert chunks["config_sha256"] == hashlib.sha256((run_dir / "config.yaml").read_bytes()).hexdigest()
+    assert json.loads(chunks["synthaug.privacy"]) == "none" and chunks["generator"] == "synthaug"
+    assert (
+        pq.read_schema(run_dir / "synthetic" / "manifest.parquet").metadata[b"run_id"]
+        == run_dir.name.encode()
+    )
     regenerated = read_image_folder(run_dir / "synthetic" / "images", ImageOptions())
     assert regenerated.features.shape == (30, 8, 8, 1) and regenerated.classes == tuple(
         str(i) for i in range(10)

@@ -36,7 +36,10 @@ def test_a_run_without_a_key_generates_one_privately_and_marks_its_rows(cli, tmp
     assert mark["applied"] is True and mark["scheme"] == "synthaug-table-cells/1"
     assert len(mark["columns"]) == 30 and "generated for this run" in mark["key_source"]
     rows = run_dir / "synthetic" / "rows.parquet"
-    assert json.loads(pq.read_schema(rows).metadata[b"synthaug.watermark"])["key_id"] == mark["key_id"]
+    metadata = pq.read_schema(rows).metadata
+    exported = json.loads(metadata[b"synthaug.watermark"])
+    assert exported["key_id"] == mark["key_id"] and "key_source" not in exported  # no key path exported
+    assert metadata[b"synthetic"] == b"true" and metadata[b"run_id"] == run_dir.name.encode()
     secret_hex = key_file.read_text().strip()
     for path in (run_dir / "synthetic").rglob("*"):
         if path.is_file():
