@@ -144,6 +144,15 @@ def inspect(
         out.print_json(json.dumps(info, default=str))
     else:
         _print_description(info)
+    checksums = info.get("synthetic", {}).get("checksums")
+    if checksums and not checksums["ok"]:
+        bad = checksums["missing"] + checksums["altered"]
+        raise UserInputError(
+            f"{len(checksums['altered'])} synthetic file(s) differ from the sha256 in their manifest and "
+            f"{len(checksums['missing'])} are missing, e.g. {bad[0]}",
+            where=info["synthetic"]["manifest"],
+            hint="The synthetic set was changed after it was written; regenerate it or restore the files.",
+        )
 
 
 @app.command()
@@ -193,7 +202,7 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
 
 def _print_description(info: dict[str, Any]) -> None:
     if "manifest" in info:
-        out.print_json(json.dumps(info["manifest"], default=str))
+        out.print_json(json.dumps({k: v for k, v in info.items() if k != "run_directory"}, default=str))
         return
     source = info["source"]
     out.print(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
 from PIL import Image
 
 from pipeline.config import BUNDLED_PREFIX, DatasetConfig
@@ -14,6 +16,7 @@ from pipeline.rundir import MANIFEST_FILE
 from pipeline.schema import TabularSchema
 from pipeline.sources import load_dataset
 
+SYNTHETIC_DIR, IMAGE_MANIFEST, ROWS_FILE = "synthetic", "manifest.parquet", "rows.parquet"
 LIKELY_TARGETS = ("target", "label", "labels", "class", "y", "diagnosis", "outcome")
 
 
@@ -21,7 +24,11 @@ def describe(source: str, *, target: str | None = None) -> dict[str, Any]:
     """A JSON-friendly description of a dataset file, folder, bundled set or run directory."""
     path = Path(source)
     if not source.startswith(BUNDLED_PREFIX) and (path / MANIFEST_FILE).is_file():
-        return {"run_directory": str(path), "manifest": json.loads((path / MANIFEST_FILE).read_text())}
+        info = {"run_directory": str(path), "manifest": json.loads((path / MANIFEST_FILE).read_text())}
+        synthetic = describe_synthetic(path / SYNTHETIC_DIR)
+        if synthetic:
+            info["synthetic"] = synthetic
+        return info
     dataset = load_dataset(DatasetConfig(source=source, target=target), require_target=False)
     info = describe_dataset(dataset)
     if isinstance(dataset.schema, TabularSchema) and target is None:
@@ -47,6 +54,40 @@ def describe_dataset(dataset: Dataset) -> dict[str, Any]:
     if dataset.source.format == "image-folder":
         info["provenance"] = _png_text_chunks(Path(dataset.source.uri))
     return info
+
+
+def describe_synthetic(folder: Path) -> dict[str, Any]:
+    """Provenance of a run's synthetic outputs and, for images, every file checked against the
+    sha256 its manifest lists (``checksums.ok`` is false when one is missing or altered)."""
+    manifest, rows = folder / IMAGE_MANIFEST, folder / ROWS_FILE
+    if manifest.is_file():
+        table = pq.read_table(manifest, columns=["file", "sha256"]).to_pydict()
+        missing, altered = [], []
+        for name, digest in zip(table["file"], table["sha256"], strict=True):
+            file = folder / name
+            if not file.is_file():
+                missing.append(name)
+            elif hashlib.sha256(file.read_bytes()).hexdigest() != digest:
+                altered.append(name)
+        checksums = {
+            "checked": len(table["file"]),
+            "missing": missing,
+            "altered": altered,
+            "ok": not missing and not altered,
+        }
+        return {"manifest": str(manifest), "provenance": _parquet_metadata(manifest), "checksums": checksums}
+    if rows.is_file():
+        return {"rows": str(rows), "provenance": _parquet_metadata(rows)}
+    return {}
+
+
+def _parquet_metadata(path: Path) -> dict[str, Any]:
+    raw = pq.read_schema(path).metadata or {}
+    decoded = {k.decode(): v.decode() for k, v in raw.items() if k != b"pandas"}
+    for key in ("synthaug.privacy", "synthaug.watermark"):
+        if key in decoded:
+            decoded[key] = json.loads(decoded[key])
+    return decoded
 
 
 def _png_text_chunks(root: Path, limit: int = 1) -> dict[str, str]:

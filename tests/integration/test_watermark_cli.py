@@ -70,3 +70,31 @@ def test_a_configured_key_is_used_and_a_disabled_watermark_is_stated(cli, tmp_pa
     assert manifest["watermark"].startswith("not applied: disabled")
     code, _, err = cli("verify-watermark", plain, "--key-file", key_file)
     assert code == 2 and "carries no synthaug watermark parameters" in " ".join(err.split())
+
+
+@pytest.mark.slow
+def test_inspect_shows_provenance_and_catches_an_altered_synthetic_image(cli, tmp_path):
+    code, _, err = cli(
+        "demo",
+        "--output-dir",
+        tmp_path / "runs",
+        *[f"--set={item}" for item in ("training.steps=2", "training.width=8", "generation.per_class=2")],
+    )
+    assert code == 0, err
+    [run_dir] = list((tmp_path / "runs").iterdir())
+    code, out, _ = cli("inspect", run_dir, "--json")
+    info = json.loads(out)
+    assert code == 0 and info["synthetic"]["checksums"] == {
+        "checked": 20,
+        "missing": [],
+        "altered": [],
+        "ok": True,
+    }
+    assert info["synthetic"]["provenance"]["synthetic"] == "true"
+    assert info["synthetic"]["provenance"]["synthaug.privacy"] == "none"
+    victim = sorted((run_dir / "synthetic" / "images").rglob("*.png"))[3]
+    victim.write_bytes(victim.read_bytes() + b"\0")
+    code, _, err = cli("inspect", run_dir)
+    assert code == 2 and "1 synthetic file(s) differ from the sha256 in their manifest" in " ".join(
+        err.split()
+    )
