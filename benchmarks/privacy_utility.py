@@ -44,10 +44,6 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * np.real(root)))
 
 
-def data_kind(config) -> str:
-    return config.dataset.resolved_kind()
-
-
 def _features(kind: str, data) -> np.ndarray:
     if kind == "image":
         return data.features.reshape(len(data.features), -1).astype(np.float64) / 255.0
@@ -59,7 +55,7 @@ def run(dataset: str, epsilon: float | None, steps: int | None) -> dict:
     updates = {"enabled": epsilon is not None, **({"target_epsilon": epsilon} if epsilon else {})}
     privacy = config.privacy.model_copy(update=updates)
     training = config.training.model_copy(update={"steps": steps} if steps else {})
-    if epsilon is None and data_kind(config) == "tabular":
+    if epsilon is None and config.dataset.resolved_kind() == "tabular":
         training = training.model_copy(update={"batch_size": None})  # CTGAN's 500 (pac 10 needs a multiple)
     data = load_dataset(config.dataset)
     train, test = split_dataset(data, config.split, seed=config.split_seed, per_class=None)

@@ -99,15 +99,14 @@ class ImageCGAN(ConditionalSynthesizer):
 
         ``labels``: None (classes in turn), one class (index or name) for all, or one per image.
         """
-        self._check_fitted()
-        y = self._labels(n, labels)
-        generator = torch.Generator().manual_seed(self.seed if seed is None else seed)
-        model = self.ema_generator_ if use_ema else self.generator_
-        chunks = []
-        for start in range(0, n, batch_size):
-            part = torch.as_tensor(y[start : start + batch_size])
-            z = torch.randn(len(part), model.z_dim, generator=generator)
-            chunks.append(model(z, part).float())
+        y, chunks = self._generate(
+            n,
+            labels,
+            seed=seed,
+            use_ema=use_ema,
+            batch_size=batch_size,
+            condition=lambda classes, _: torch.as_tensor(classes),  # the class index is the condition
+        )
         images = (
             torch.cat(chunks)
             if chunks

@@ -4,7 +4,7 @@ device / determinism set-up before training, and saving / loading (``weights_onl
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -94,6 +94,30 @@ class ConditionalSynthesizer(ABC):
         model.generator_.eval()
         model.ema_generator_.eval()
         return model
+
+    @torch.no_grad()
+    def _generate(
+        self,
+        n: int,
+        labels: Labels,
+        *,
+        seed: int | None,
+        use_ema: bool,
+        batch_size: int,
+        condition: Callable[[np.ndarray, torch.Generator], torch.Tensor],
+    ) -> tuple[np.ndarray, list[torch.Tensor]]:
+        """Class indices for ``n`` samples and the generator's float outputs in batches; each batch
+        draws z, then its condition (``condition(classes, generator)``), from one seeded stream."""
+        self._check_fitted()
+        y = self._labels(n, labels)
+        generator = torch.Generator().manual_seed(self.seed if seed is None else seed)
+        model = self.ema_generator_ if use_ema else self.generator_
+        chunks = []
+        for start in range(0, n, batch_size):
+            part = y[start : start + batch_size]
+            z = torch.randn(len(part), model.z_dim, generator=generator)
+            chunks.append(model(z, condition(part, generator)).float())
+        return y, chunks
 
     def _labels(self, n: int, labels: Labels) -> np.ndarray:
         """Class indices for ``n`` samples: classes in turn, one class for all, or one per sample."""

@@ -136,11 +136,12 @@ class TabularCGAN(ConditionalSynthesizer):
         _, widths = categorical_layout(self.transformer_)
         if not widths:
             return encoded, np.zeros((len(self.classes_), 0))
+        exact = ConditionSampler.from_data(
+            category_codes(encoded, self.transformer_), np.asarray(labels), len(self.classes_), widths
+        ).counts
         counts, release = noisy_category_counts(
-            category_codes(encoded, self.transformer_),
-            np.asarray(labels),
-            num_classes=len(self.classes_),
-            widths=widths,
+            exact,
+            columns=len(widths),
             noise_multiplier=spec.count_noise_multiplier,
             seed=self.seed,
             secure=spec.secure_mode,
@@ -159,17 +160,10 @@ class TabularCGAN(ConditionalSynthesizer):
         batch_size: int = 1024,
     ) -> pd.DataFrame:
         """``n`` rows with the original columns and the target column holding exactly ``labels``."""
-        self._check_fitted()
-        y = self._labels(n, labels)
-        generator = torch.Generator().manual_seed(self.seed if seed is None else seed)
-        model = self.ema_generator_ if use_ema else self.generator_
-        chunks = []
-        for start in range(0, n, batch_size):
-            part = y[start : start + batch_size]
-            z = torch.randn(len(part), model.z_dim, generator=generator)
-            condition = self.sampler_.for_classes(part, generator)
-            chunks.append(model(z, condition).numpy())
-        encoded = np.concatenate(chunks) if chunks else np.zeros((0, self.transformer_.output_width))
+        y, chunks = self._generate(
+            n, labels, seed=seed, use_ema=use_ema, batch_size=batch_size, condition=self.sampler_.for_classes
+        )
+        encoded = torch.cat(chunks).numpy() if chunks else np.zeros((0, self.transformer_.output_width))
         frame = self.transformer_.inverse_transform(encoded)
         frame[self.schema_.target] = _target_values(np.asarray(self.classes_)[y], self.schema_.target_dtype)
         return frame

@@ -35,6 +35,7 @@ from models.training_metrics import Metric, MetricsLog
 from pipeline.config import TrainingConfig
 from pipeline.errors import TrainingStopped, UserInputError
 from privacy.engine import PrivateDiscriminator, make_private_discriminator
+from privacy.statement import privacy_statement
 from privacy.training import PrivateTraining
 
 log = logging.getLogger(__name__)
@@ -208,8 +209,6 @@ class GanTrainer:
         seen = self.step * cfg.batch_size * self.d_steps
         statement = None
         if self.private is not None:
-            from privacy.statement import privacy_statement
-
             statement = privacy_statement(self.private, stop_reason=stop_reason)
             log.info("privacy spent: epsilon %.3f at delta %g", statement["epsilon"], statement["delta"])
         return TrainingResult(
@@ -261,7 +260,8 @@ class GanTrainer:
             (real_terms.sum() + fake_terms.sum()).backward()
             self.opt_d.step()
             self.private.record_step()
-            grad_norm = _grad_norm(self.D)  # of the clipped, noised update
+            # of the clipped, noised update
+            grad_norm = float(torch.nn.utils.get_total_norm([p.grad for p in self.D.parameters()]))
         real, fake = real.detach(), fake.detach()
         if self.ada is not None:
             self.ada.observe(real)
@@ -269,7 +269,7 @@ class GanTrainer:
         fake_right = (fake < 0).float().mean()
         real_right = (real > 0).float().mean() if n else fake_right
         stats = {
-            Metric.LOSS_D: float(loss.detach()) if torch.is_tensor(loss) else float(loss),
+            Metric.LOSS_D: float(loss.detach()),
             Metric.D_REAL: float(real.mean()) if n else float("nan"),
             Metric.D_FAKE: float(fake.mean()),
             Metric.D_ACCURACY: float(0.5 * (real_right + fake_right)),
@@ -458,8 +458,3 @@ class GanTrainer:
         self.metrics.truncate_after(self.step)
         log.info("resumed from step %d (%s)", self.step, path)
         return self.step
-
-
-def _grad_norm(model: nn.Module) -> float:
-    grads = [p.grad.detach().flatten() for p in model.parameters() if p.grad is not None]
-    return float(torch.cat(grads).norm()) if grads else 0.0

@@ -116,18 +116,12 @@ def split(dataset: Dataset, config: SynthaugConfig) -> tuple[TrainSplit, HeldOut
 def check_private_data(train: TrainSplit, config: SynthaugConfig) -> None:
     """Under privacy: delta below 1/N, a batch smaller than N, and (tables) public declarations that
     cover every column and every value, checked before a run directory is written."""
+    from privacy.compatibility import check_batch_size
     from privacy.training import PrivateTraining
 
     PrivateTraining.start(config.privacy, num_records=len(train.data))
     kind = train.data.kind
-    batch = config.training.resolved(kind, private=True).batch_size or 0
-    if batch >= len(train.data):
-        raise UserInputError(
-            f"training.batch_size ({batch}) must be smaller than the {len(train.data)} training records "
-            "under privacy (it is the expected size of a Poisson sample of them)",
-            where="training.batch_size",
-            hint=f"Set training.batch_size to about {max(1, len(train.data) // 10)}.",
-        )
+    check_batch_size(config.training.resolved(kind, private=True).batch_size or 0, len(train.data))
     if kind == "tabular":
         from privacy.public_schema import conform, public_transformer
 

@@ -64,7 +64,7 @@ class PrivacyLedger:
         while spent(high) <= target:
             low, high = high, high * 2
             if high > 100_000_000:
-                return high
+                return low  # the last count checked to stay within the target
         while high - low > 1:  # invariant: spent(low) <= target < spent(high)
             middle = (low + high) // 2
             if spent(middle) <= target:

@@ -93,6 +93,17 @@ def check_generation_config(generation: GenerationConfig) -> None:
         )
 
 
+def check_batch_size(batch_size: int, num_records: int) -> None:
+    """The expected Poisson batch must be smaller than the data it samples."""
+    if batch_size >= num_records:
+        raise UserInputError(
+            f"training.batch_size ({batch_size}) must be smaller than the {num_records} training records "
+            "under privacy (it is the expected size of a Poisson sample of them)",
+            where="training.batch_size",
+            hint=f"Set training.batch_size to about {max(1, num_records // 10)}.",
+        )
+
+
 def check_discriminator(module: nn.Module) -> None:
     """Refuse a discriminator DP-SGD cannot train privately, naming the offending layer."""
     problems: list[str] = []

@@ -22,25 +22,17 @@ COUNT_FLOOR = 1e-3  # a cell never goes to zero weight, so every declared value 
 
 
 def noisy_category_counts(
-    codes: np.ndarray,
-    labels: np.ndarray,
+    counts: np.ndarray,
     *,
-    num_classes: int,
-    widths: list[int],
+    columns: int,
     noise_multiplier: float,
     seed: int,
     secure: bool = False,
 ) -> tuple[np.ndarray, Release]:
-    """(K, sum(widths)) noisy counts of class k having each value, clamped at a small floor.
-
-    ``codes``: (N, J) value index of each record in each of the J categorical columns.
-    """
-    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).astype(int) if widths else np.zeros(0, int)
-    counts = np.zeros((num_classes, int(sum(widths))), dtype=np.float64)
-    for j, offset in enumerate(offsets):
-        np.add.at(counts, (labels, offset + codes[:, j]), 1.0)
-    std = noise_multiplier * math.sqrt(len(widths))
+    """The exact (K, slots) counts of class k having each value of ``columns`` categorical columns,
+    noised and clamped at a small floor."""
+    std = noise_multiplier * math.sqrt(columns)
     generator = torch.Generator().manual_seed(secrets.randbits(63) if secure else seed * 1000 + 19)
     noise = torch.randn(counts.shape, generator=generator, dtype=torch.float64).numpy() * std
-    noisy = np.maximum(counts + noise, COUNT_FLOOR)
+    noisy = np.maximum(counts.astype(np.float64) + noise, COUNT_FLOOR)
     return noisy, Release(CATEGORY_COUNTS, noise_multiplier, 1.0, 1)

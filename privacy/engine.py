@@ -39,7 +39,7 @@ from torch import nn
 from pipeline.config import PrivacyConfig
 from pipeline.errors import UserInputError
 from privacy.accounting import MAX_NOISE_MULTIPLIER, PrivacyLedger, Release
-from privacy.compatibility import check_discriminator
+from privacy.compatibility import check_batch_size, check_discriminator
 
 log = logging.getLogger(__name__)
 # Opacus' backward hooks fire on D's first layer although its input (images, rows) needs no
@@ -157,13 +157,7 @@ def make_private_discriminator(
     one generator update are refused.
     """
     check_discriminator(discriminator)
-    if batch_size >= num_records:
-        raise UserInputError(
-            f"training.batch_size ({batch_size}) must be smaller than the {num_records} training records "
-            "under privacy (it is the expected size of a Poisson sample of them)",
-            where="training.batch_size",
-            hint=f"Set training.batch_size to about {max(1, num_records // 10)}.",
-        )
+    check_batch_size(batch_size, num_records)
     sample_rate = batch_size / num_records
     target = config.target_epsilon
     if ledger.epsilon() >= target:
