@@ -1,6 +1,6 @@
 """The ``augment`` flow: the main job behind ``synthaug run`` and ``synthaug demo``.
 
-Tasks: ingest -> validate -> split -> write-run-directory -> train -> generate -> finish.
+Tasks: ingest -> validate -> split -> write-run-directory -> train -> generate -> export -> finish.
 Ingestion and splitting pass datasets in memory (one process); every later task reads what it
 needs from the run directory, which is also what lets ``--resume`` continue a killed run.
 Training has no retries: a retry cannot fix a diverging GAN and would repeat hours of work.
@@ -64,9 +64,18 @@ def generate_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     return job.generate(run, config)
 
 
+@task(name="export", **_TASK)
+def export_task(
+    run: RunDirectory, config: SynthaugConfig, training: dict[str, Any], generation: dict[str, Any]
+) -> dict[str, Any]:
+    return job.export(run, config, training=training, generation=generation)
+
+
 @task(name="finish", **_TASK)
-def finish_task(run: RunDirectory, training: dict[str, Any], generation: dict[str, Any]) -> dict[str, Any]:
-    return job.finish(run, training=training, generation=generation)
+def finish_task(
+    run: RunDirectory, training: dict[str, Any], generation: dict[str, Any], exported: dict[str, Any]
+) -> dict[str, Any]:
+    return job.finish(run, training=training, generation=generation, exported=exported)
 
 
 @flow(name="augment", persist_result=False)
@@ -88,5 +97,6 @@ def augment(config: SynthaugConfig, command: list[str] | None = None, resume: st
             record_task(run, config, dataset, train, test, command or [])
         training = train_task(run, config, bool(resume))
         generation = generate_task(run, config)
-        finish_task(run, training, generation)
+        exported = export_task(run, config, training, generation)
+        finish_task(run, training, generation, exported)
     return str(run.final)

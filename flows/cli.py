@@ -129,7 +129,7 @@ def inspect(
     path: Annotated[
         str,
         typer.Argument(
-            help="A CSV/Parquet/NPZ file, an image folder, a run directory, "
+            help="A CSV/Parquet/NPZ file, an image folder, a run directory, an export, "
             "or bundled:digits / bundled:breast_cancer."
         ),
     ],
@@ -144,15 +144,20 @@ def inspect(
         out.print_json(json.dumps(info, default=str))
     else:
         _print_description(info)
-    checksums = info.get("synthetic", {}).get("checksums")
-    if checksums and not checksums["ok"]:
-        bad = checksums["missing"] + checksums["altered"]
-        raise UserInputError(
-            f"{len(checksums['altered'])} synthetic file(s) differ from the sha256 in their manifest and "
-            f"{len(checksums['missing'])} are missing, e.g. {bad[0]}",
-            where=info["synthetic"]["manifest"],
-            hint="The synthetic set was changed after it was written; regenerate it or restore the files.",
-        )
+    checked = [
+        (info.get("synthetic", {}).get("checksums"), info.get("synthetic", {}).get("manifest")),
+        (info.get("image_checksums"), Path(path) / "manifest.parquet"),
+        (info.get("checksums"), Path(path) / "export.json"),
+    ]
+    for checksums, manifest in checked:
+        if checksums and not checksums["ok"]:
+            bad = checksums["missing"] + checksums["altered"]
+            raise UserInputError(
+                f"{len(checksums['altered'])} synthetic file(s) differ from the sha256 in their manifest and "
+                f"{len(checksums['missing'])} are missing, e.g. {bad[0]}",
+                where=manifest,
+                hint="The data were changed after they were written; export again or restore the files.",
+            )
 
 
 @app.command()
@@ -166,7 +171,12 @@ def keygen(path: Annotated[Path, typer.Argument(help="Where to write the new key
 
 @app.command("verify-watermark")
 def verify_watermark(
-    path: Annotated[Path, typer.Argument(help="Synthetic rows (Parquet) or a run directory.")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="A run directory, an export, synthetic rows (Parquet), an image or a folder of images."
+        ),
+    ],
     key_file: Annotated[Path, typer.Option("--key-file", help="The key the data should carry.")],
 ) -> None:
     """Test data for this key's watermark: exit 0 when marked, 3 when not."""
@@ -174,13 +184,33 @@ def verify_watermark(
 
     result = verify(path, key_file)
     verdict = "[green]MARKED[/green]" if result["marked"] else "[yellow]NOT MARKED[/yellow]"
+    p_value = f"{result['p_value']:.3g}" if result["p_value"] > 0 else f"1e{result['log10_p_value']:.0f}"
     out.print(
-        f"{verdict} with key {result['key_id']}: p-value {result['p_value']:.3g} "
+        f"{verdict} with key {result['key_id']}: p-value {p_value} "
         f"(threshold {result['threshold']:g}), z {result['z']:.2f}, {result['samples']} samples tested "
         f"({result['file']})"
     )
+    if result.get("parameters", "").startswith("the scheme's defaults"):
+        out.print(
+            "[yellow]note[/yellow] no watermark parameters stored with the images: tested with the defaults"
+        )
+    if result.get("key_matches_export") is False:
+        out.print("[yellow]note[/yellow] the data's metadata name a different key id than this key's")
     if not result["marked"]:
         raise typer.Exit(EXIT_NOT_MARKED)
+
+
+@app.command()
+def export(
+    run_dir: Annotated[Path, typer.Argument(help="A completed run directory.")],
+    to: Annotated[Path, typer.Option("--to", help="The export directory to write.")],
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing export at --to.")] = False,
+) -> None:
+    """Export a run's synthetic data (data, dataset card, checksums) to a new directory, atomically."""
+    from pipeline.export import export_run
+
+    summary = export_run(run_dir, to, overwrite=overwrite)
+    out.print(f"[green]exported[/green] {summary['files']} files to {summary['directory']}")
 
 
 def _overrides(
@@ -201,7 +231,7 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
 
 
 def _print_description(info: dict[str, Any]) -> None:
-    if "manifest" in info:
+    if "manifest" in info or "export" in info:
         out.print_json(json.dumps({k: v for k, v in info.items() if k != "run_directory"}, default=str))
         return
     source = info["source"]

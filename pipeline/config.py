@@ -358,6 +358,17 @@ class WatermarkConfig(_Section):
     key_file: Path | None = Field(None, description="Key file; SYNTHAUG_WATERMARK_KEY_FILE if unset.")
 
 
+class ExportConfig(_Section):
+    """Where the deliverable dataset (synthetic data, manifest, dataset card) is written."""
+
+    directory: Path | None = Field(
+        None,
+        description="Export directory; <run directory>/export if unset. An existing directory is "
+        "never replaced unless export.overwrite is true.",
+    )
+    overwrite: bool = Field(False, description="Replace an existing export at export.directory.")
+
+
 class EvaluationConfig(_Section):
     seeds: Annotated[int, Field(ge=1)] = 5
     require_gain: bool = False
@@ -377,6 +388,7 @@ class SynthaugConfig(_Section):
     generation: GenerationConfig = Field(default_factory=GenerationConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     watermark: WatermarkConfig = Field(default_factory=WatermarkConfig)
+    export: ExportConfig = Field(default_factory=ExportConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
 
     @property

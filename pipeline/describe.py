@@ -12,9 +12,11 @@ from PIL import Image
 
 from pipeline.config import BUNDLED_PREFIX, DatasetConfig
 from pipeline.dataset import Dataset
+from pipeline.export import EXPORT_FILE, check_export
 from pipeline.rundir import MANIFEST_FILE
 from pipeline.schema import TabularSchema
 from pipeline.sources import load_dataset
+from pipeline.synthetic_metadata import read_parquet_metadata
 
 SYNTHETIC_DIR, IMAGE_MANIFEST, ROWS_FILE = "synthetic", "manifest.parquet", "rows.parquet"
 LIKELY_TARGETS = ("target", "label", "labels", "class", "y", "diagnosis", "outcome")
@@ -23,6 +25,8 @@ LIKELY_TARGETS = ("target", "label", "labels", "class", "y", "diagnosis", "outco
 def describe(source: str, *, target: str | None = None) -> dict[str, Any]:
     """A JSON-friendly description of a dataset file, folder, bundled set or run directory."""
     path = Path(source)
+    if not source.startswith(BUNDLED_PREFIX) and (path / EXPORT_FILE).is_file():
+        return describe_export(path)
     if not source.startswith(BUNDLED_PREFIX) and (path / MANIFEST_FILE).is_file():
         info = {"run_directory": str(path), "manifest": json.loads((path / MANIFEST_FILE).read_text())}
         synthetic = describe_synthetic(path / SYNTHETIC_DIR)
@@ -56,6 +60,20 @@ def describe_dataset(dataset: Dataset) -> dict[str, Any]:
     return info
 
 
+def describe_export(folder: Path) -> dict[str, Any]:
+    """An export's summary, provenance and every checksum (export.json, and the image manifest)."""
+    summary = json.loads((folder / EXPORT_FILE).read_text(encoding="utf-8"))
+    info: dict[str, Any] = {
+        "export_directory": str(folder),
+        "export": {**{k: v for k, v in summary.items() if k != "files"}, "files": len(summary["files"])},
+        "checksums": check_export(folder),
+    }
+    synthetic = describe_synthetic(folder)
+    if "checksums" in synthetic:
+        info["image_checksums"] = synthetic["checksums"]
+    return info
+
+
 def describe_synthetic(folder: Path) -> dict[str, Any]:
     """Provenance of a run's synthetic outputs and, for images, every file checked against the
     sha256 its manifest lists (``checksums.ok`` is false when one is missing or altered)."""
@@ -75,19 +93,14 @@ def describe_synthetic(folder: Path) -> dict[str, Any]:
             "altered": altered,
             "ok": not missing and not altered,
         }
-        return {"manifest": str(manifest), "provenance": _parquet_metadata(manifest), "checksums": checksums}
+        return {
+            "manifest": str(manifest),
+            "provenance": read_parquet_metadata(manifest),
+            "checksums": checksums,
+        }
     if rows.is_file():
-        return {"rows": str(rows), "provenance": _parquet_metadata(rows)}
+        return {"rows": str(rows), "provenance": read_parquet_metadata(rows)}
     return {}
-
-
-def _parquet_metadata(path: Path) -> dict[str, Any]:
-    raw = pq.read_schema(path).metadata or {}
-    decoded = {k.decode(): v.decode() for k, v in raw.items() if k != b"pandas"}
-    for key in ("synthaug.privacy", "synthaug.watermark"):
-        if key in decoded:
-            decoded[key] = json.loads(decoded[key])
-    return decoded
 
 
 def _png_text_chunks(root: Path, limit: int = 1) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 Images go to ``synthetic/images/<class>/<class>_<n>.png`` (a class-folder layout that synthaug
 itself can ingest) with ``synthetic/manifest.parquet`` listing file, label and sha256. The folder
-is staged under a temporary name and renamed when complete.
+is staged under a temporary name and renamed when complete (pipeline/atomic.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ import pyarrow.parquet as pq
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
+from pipeline.atomic import atomic_directory
 from pipeline.config import GenerationConfig
 from pipeline.errors import UserInputError, suggest
 
@@ -60,8 +60,17 @@ def write_image_set(
 ) -> pa.Table:
     """PNG files plus manifest under ``directory`` (replaced atomically); returns the manifest.
     ``metadata`` goes into the manifest's Parquet key-value metadata."""
-    staging = directory.with_name(f".{directory.name}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
+    with atomic_directory(directory, overwrite=True) as staging:
+        return _write_image_set(staging, images, labels, classes, metadata)
+
+
+def _write_image_set(
+    staging: Path,
+    images: np.ndarray,
+    labels: np.ndarray,
+    classes: tuple[str, ...],
+    metadata: dict[str, str] | None,
+) -> pa.Table:
     folders = class_folders(classes)
     counters = dict.fromkeys(range(len(classes)), 0)
     files, names, digests = [], [], []
@@ -84,11 +93,7 @@ def write_image_set(
     )
     if metadata:
         manifest = manifest.replace_schema_metadata(metadata)
-    staging.mkdir(parents=True, exist_ok=True)
     pq.write_table(manifest, staging / MANIFEST_FILE)
-    if directory.exists():
-        shutil.rmtree(directory)
-    staging.rename(directory)
     return manifest
 
 

@@ -1,8 +1,8 @@
 """The main job's steps as plain functions; ``flows/`` wraps each one as a Prefect task.
 
-ingest -> check -> split -> record -> train -> generate -> finish. Steps after ``record`` read
-their inputs from the run directory, so a run can be resumed from it. Later stages (watermark,
-export, verify, report) join here as they land.
+ingest -> check -> split -> record -> train -> generate (and watermark) -> export -> finish.
+Steps after ``record`` read their inputs from the run directory, so a run can be resumed from it.
+Later stages (verify, report) join here as they land.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pipeline.config_loading import config_to_yaml
 from pipeline.dataset import Dataset
 from pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
 from pipeline.errors import UserInputError
+from pipeline.export import DEFAULT_DIR as DEFAULT_EXPORT_DIR
+from pipeline.export import export_destination, export_run
 from pipeline.generate import labels_for, plan_counts, write_image_set
 from pipeline.provenance import environment
 from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory
@@ -34,7 +36,15 @@ from pipeline.validate import validate_dataset
 from pipeline.watermark import apply as marking
 
 log = logging.getLogger(__name__)
-STAGES = ("ingest", "validate", "split", "record", "train", "generate")  # the main job's stages, in order
+STAGES = (
+    "ingest",
+    "validate",
+    "split",
+    "record",
+    "train",
+    "generate",
+    "export",
+)  # the main job's stages, in order
 MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
 ROWS_FILE = "rows.parquet"
 NO_PRIVACY = "none"
@@ -69,6 +79,13 @@ def check_config(config: SynthaugConfig) -> None:
                 hint="Declare every feature column from public knowledge: bounds: [low, high] for numeric "
                 "columns, categories: [...] for categorical ones (see examples/breast_cancer_dp.yaml).",
             )
+    destination = config.export.directory
+    if destination is not None and Path(destination).exists() and not config.export.overwrite:
+        raise UserInputError(
+            "export.directory already exists; refusing to overwrite an earlier export",
+            where=destination,
+            hint="Choose a new export.directory, or set export.overwrite: true to replace it.",
+        )
     if config.evaluation.require_gain:
         raise UserInputError(
             "evaluation.require_gain is true, but the verification of downstream gain is not available in "
@@ -221,26 +238,24 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     seed, batch = config.seed + 1, config.generation.batch_size
     privacy = gan.privacy_ if gan.privacy_ is not None else NO_PRIVACY
     watermark: dict[str, Any] | str = "not applied: disabled by watermark.enabled: false"
+    key = None
+    if config.watermark.enabled:
+        key, key_source = marking.resolve_key(config.watermark, run.path)
     if kind == "image":
-        images, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
-        if config.watermark.enabled:
-            watermark = marking.IMAGES_NOT_AVAILABLE
-            log.warning("the synthetic images are NOT watermarked: %s", watermark)
-        metadata = _synthetic_metadata(run, privacy, watermark)
-        write_image_set(run.file(SYNTHETIC_DIR), images, labels, gan.classes_, metadata=metadata)
+        samples, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
+        if key is not None:
+            samples, params = marking.mark_images(samples, key)
+            watermark = {"applied": True, **params, "key_source": key_source}
     else:
-        rows = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
-        if config.watermark.enabled:
-            key, source = marking.resolve_key(config.watermark, run.path)
-            rows, params = marking.mark_rows(rows, marking.table_watermark(key, gan.transformer_))
-            watermark = {"applied": True, **params, "key_source": source}
-        exported = (
-            {k: v for k, v in watermark.items() if k != "key_source"}
-            if isinstance(watermark, dict)
-            else watermark
-        )
-        metadata = _synthetic_metadata(run, privacy, exported)
-        write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, rows, metadata=metadata)
+        samples = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
+        if key is not None:
+            samples, params = marking.mark_rows(samples, marking.table_watermark(key, gan.transformer_))
+            watermark = {"applied": True, **params, "key_source": key_source}
+    metadata = _synthetic_metadata(run, privacy, marking.public_statement(watermark))
+    if kind == "image":
+        write_image_set(run.file(SYNTHETIC_DIR), samples, labels, gan.classes_, metadata=metadata)
+    else:
+        write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, samples, metadata=metadata)
     log.info("generated %d %s samples: %s", len(labels), kind, counts)
     return {
         "strategy": config.generation.strategy,
@@ -272,8 +287,29 @@ def write_rows(path: Path, rows: pd.DataFrame, *, metadata: dict[str, str] | Non
     return path
 
 
-def finish(run: RunDirectory, *, training: dict[str, Any], generation: dict[str, Any]) -> dict[str, Any]:
-    """Mark the manifest complete with the training and generation summaries."""
+def export(
+    run: RunDirectory, config: SynthaugConfig, *, training: dict[str, Any], generation: dict[str, Any]
+) -> dict[str, Any]:
+    """Record the training and generation summaries, then write the export (data, dataset card,
+    checksums) atomically to export.directory, or to ``export/`` inside the run."""
+    update_manifest(
+        run,
+        training=training,
+        generation=generation,
+        privacy=training.get("privacy", NO_PRIVACY),
+        watermark=generation.get("watermark"),
+    )
+    inside_run = config.export.directory is None
+    destination = export_destination(run.path, config.export.directory)
+    summary = export_run(run.path, destination, overwrite=config.export.overwrite or inside_run)
+    # the run directory is renamed when it completes: an export inside it is recorded relative to it
+    return {**summary, "directory": DEFAULT_EXPORT_DIR if inside_run else str(destination)}
+
+
+def finish(
+    run: RunDirectory, *, training: dict[str, Any], generation: dict[str, Any], exported: dict[str, Any]
+) -> dict[str, Any]:
+    """Mark the manifest complete with the training, generation and export summaries."""
     return update_manifest(
         run,
         status="complete",
@@ -283,6 +319,7 @@ def finish(run: RunDirectory, *, training: dict[str, Any], generation: dict[str,
         generation=generation,
         privacy=training.get("privacy", NO_PRIVACY),
         watermark=generation.get("watermark"),
+        export=exported,
     )
 
 

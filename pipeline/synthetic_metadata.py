@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from pipeline.provenance import package_versions
 
 IPTC_TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
@@ -51,3 +53,13 @@ def synthetic_metadata(
         WATERMARK: json.dumps(watermark),
         CREATED: (created or datetime.now(UTC)).isoformat(),
     }
+
+
+def read_parquet_metadata(path: Path) -> dict[str, Any]:
+    """The provenance pairs of a synthetic Parquet file, JSON values decoded (pandas' own omitted)."""
+    raw = pq.read_schema(path).metadata or {}
+    decoded: dict[str, Any] = {k.decode(): v.decode() for k, v in raw.items() if k != b"pandas"}
+    for key in (PRIVACY, WATERMARK):
+        if key in decoded:
+            decoded[key] = json.loads(decoded[key])
+    return decoded

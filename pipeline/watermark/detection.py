@@ -1,15 +1,18 @@
 """The detection statistic shared by the image and table watermarks.
 
-For units u (image blocks, table cells) the key fixes signs s_u in {-1, +1} and the data under
-test give weights m_u computed without the key (a residual, a count difference). The statistic
+For units u (image blocks, table cells) the data under test give weights w_u >= 0 computed
+without the key (a count difference, the length of a sum of phases), and the key decides how
+well each unit lines up with the mark: an alignment a_u in [-1, 1] (a sign for table cells, the
+cosine between a unit's phase and the key's dither for image blocks). The statistic
 
-    z = sum_u s_u m_u / sqrt(sum_u m_u^2)
+    z = sum_u a_u w_u / sqrt(sum_u w_u^2)
 
-has, under the null hypothesis that the data were not marked with this key (the signs are then
-independent fair coins with respect to the weights), P(z >= t) <= exp(-t^2 / 2) by Hoeffding's
-inequality, whatever the data look like. That bound is the reported p-value: conservative, and
-valid for correlated pixels, repeated values, or a tiny set. Marking aligns the weights with the
-signs, so z grows like the square root of the number of units carrying signal.
+has, under the null hypothesis that the data were not marked with this key (each a_u w_u is
+then an independent, zero-mean variable in [-w_u, w_u], because the key's choices are
+independent of the data), P(z >= t) <= exp(-t^2 / 2) by Hoeffding's inequality, whatever the
+data look like. That bound is the reported p-value: conservative, and valid for correlated
+pixels, repeated values, or a tiny set. Marking lines the units up with the key, so z grows
+like the square root of the number of units carrying signal.
 """
 
 from __future__ import annotations
@@ -34,21 +37,29 @@ class Detection:
     def marked(self) -> bool:
         return self.p_value < self.threshold
 
+    @property
+    def log10_p_value(self) -> float:
+        """log10 of the p-value, finite where the p-value itself underflows to 0."""
+        return -self.z * self.z / (2 * math.log(10)) if self.z > 0 else 0.0
+
     def to_dict(self) -> dict:
-        return {**asdict(self), "marked": self.marked}
+        return {**asdict(self), "log10_p_value": round(self.log10_p_value, 2), "marked": self.marked}
 
 
-def signed_sum_test(signs: np.ndarray, weights: np.ndarray, *, samples: int) -> Detection:
-    """The test above for matching arrays of signs (+-1) and data-only weights."""
-    signs, weights = (
-        np.asarray(signs, dtype=np.float64).ravel(),
+def signed_sum_test(alignments: np.ndarray, weights: np.ndarray, *, samples: int) -> Detection:
+    """The test above for matching arrays of key alignments in [-1, 1] (signs for the table
+    mark) and data-only weights."""
+    alignments, weights = (
+        np.asarray(alignments, dtype=np.float64).ravel(),
         np.asarray(weights, dtype=np.float64).ravel(),
     )
-    if signs.shape != weights.shape:
-        raise ValueError(f"signs {signs.shape} and weights {weights.shape} differ")
+    if alignments.shape != weights.shape:
+        raise ValueError(f"alignments {alignments.shape} and weights {weights.shape} differ")
+    if np.any(np.abs(alignments) > 1 + 1e-12):
+        raise ValueError("alignments must lie in [-1, 1] for the bound to hold")
     energy = float(np.sum(weights**2))
     if energy <= 0:
         return Detection(0.0, 1.0, 0, samples)
-    z = float(np.dot(signs, weights)) / math.sqrt(energy)
+    z = float(np.dot(alignments, weights)) / math.sqrt(energy)
     p_value = math.exp(-z * z / 2) if z > 0 else 1.0
     return Detection(z, p_value, int(np.count_nonzero(weights)), samples)

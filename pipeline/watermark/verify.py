@@ -1,4 +1,11 @@
-"""Checking data for a key's watermark, from the scheme parameters stored with the data."""
+"""Checking data for a key's watermark: synthetic rows, one image, or a set of images.
+
+``verify`` accepts a run directory, an export directory, a Parquet file (synthetic rows or an
+image manifest), a single image file, or any folder of images. Table marks are read with the
+grid stored in the Parquet metadata. Image marks need only the key: the scheme's parameters are
+taken from the manifest or the PNG text chunks when present, and otherwise (images re-encoded as
+JPEG, or stripped of their metadata) from the scheme's defaults, which the result says.
+"""
 
 from __future__ import annotations
 
@@ -6,50 +13,155 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow.parquet as pq
+from PIL import Image, UnidentifiedImageError
 
 from pipeline.errors import UserInputError
-from pipeline.watermark.apply import METADATA_KEY
-from pipeline.watermark.keys import read_key_file
+from pipeline.synthetic_metadata import WATERMARK
+from pipeline.watermark.detection import signed_sum_test
+from pipeline.watermark.image_mark import SCHEME as IMAGE_SCHEME
+from pipeline.watermark.image_mark import ImageWatermark
+from pipeline.watermark.keys import WatermarkKey, read_key_file
 from pipeline.watermark.table_mark import SCHEME as TABLE_SCHEME
 from pipeline.watermark.table_mark import TableWatermark
 
-ROWS_IN_RUN = "synthetic/rows.parquet"
+ROWS_FILE, IMAGE_MANIFEST, SYNTHETIC_DIR = "rows.parquet", "manifest.parquet", "synthetic"
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+NOT_MARKABLE = "Only tables and images exported by synthaug with watermark.enabled: true carry a mark."
 
 
 def verify(path: Path, key_file: Path) -> dict[str, Any]:
-    """The detection result (JSON-ready) for the synthetic rows at ``path`` and the key in ``key_file``."""
-    path = Path(path)
-    file = path / ROWS_IN_RUN if path.is_dir() else path
-    if not file.is_file():
-        raise UserInputError(
-            "no synthetic rows to test here", where=file, hint="Pass a rows.parquet file or a run directory."
-        )
+    """The detection result (JSON-ready) for the data at ``path`` and the key in ``key_file``."""
     key = read_key_file(key_file)
+    target = _resolve(Path(path))
+    if target.suffix == ".parquet" and not _is_image_manifest(target):
+        return _verify_rows(target, key)
+    return _verify_images(target, key)
+
+
+def _resolve(path: Path) -> Path:
+    """The file or folder to test: run directories and exports point at their synthetic data."""
+    if not path.exists():
+        raise UserInputError("nothing to test here: the path does not exist", where=path)
+    if path.is_file():
+        return path
+    for folder in (path / SYNTHETIC_DIR, path):
+        for name in (ROWS_FILE, IMAGE_MANIFEST):
+            if (folder / name).is_file():
+                return folder / name
+    return path  # a plain folder of images
+
+
+def _is_image_manifest(path: Path) -> bool:
+    return {"file", "sha256"} <= set(_schema(path).names)
+
+
+def _schema(path: Path):
     try:
-        schema = pq.read_schema(file)
+        return pq.read_schema(path)
     except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
-        raise UserInputError(f"not a readable Parquet file ({exc})", where=file) from None
-    raw = (schema.metadata or {}).get(METADATA_KEY.encode())
+        raise UserInputError(f"not a readable Parquet file ({exc})", where=path) from None
+
+
+def _stored_params(raw: bytes | str | None, where: Path, scheme: str) -> dict[str, Any] | None:
+    """The scheme parameters from stored metadata; None when there are none; an error when the
+    data say they were not marked, or were marked with another scheme."""
     if raw is None:
-        raise UserInputError(
-            "the file carries no synthaug watermark parameters, so it cannot be tested",
-            where=file,
-            hint="Only tables exported by synthaug with watermark.enabled: true carry them.",
-        )
+        return None
     params = json.loads(raw)
     if not isinstance(params, dict):  # a run that did not mark its samples says why
         raise UserInputError(
-            f"the file carries no synthaug watermark parameters, so it cannot be tested ({params})",
-            where=file,
-            hint="Only tables exported by synthaug with watermark.enabled: true carry them.",
+            f"the data carry no synthaug watermark parameters, so they cannot be tested ({params})",
+            where=where,
+            hint=NOT_MARKABLE,
         )
-    if params.get("scheme") != TABLE_SCHEME:
-        raise UserInputError(f"unknown watermark scheme {params.get('scheme')!r}", where=file)
+    if params.get("scheme") != scheme:
+        raise UserInputError(
+            f"unknown watermark scheme {params.get('scheme')!r} (this version reads {scheme!r})", where=where
+        )
+    return params
+
+
+def _verify_rows(file: Path, key: WatermarkKey) -> dict[str, Any]:
+    raw = (_schema(file).metadata or {}).get(WATERMARK.encode())
+    params = _stored_params(raw, file, TABLE_SCHEME)
+    if params is None:
+        raise UserInputError(
+            "the file carries no synthaug watermark parameters, so it cannot be tested",
+            where=file,
+            hint=NOT_MARKABLE,
+        )
     detection = TableWatermark.from_params(key, params).detect(pq.read_table(file).to_pandas())
+    return _result(detection.to_dict(), key, params, file, kind="table", parameters="stored with the data")
+
+
+def _verify_images(target: Path, key: WatermarkKey) -> dict[str, Any]:
+    files, params = _image_files(target)
+    if not files:
+        raise UserInputError(
+            "no images to test here", where=target, hint="Pass an image, a folder of images or an export."
+        )
+    by_size: dict[tuple[int, int], list[np.ndarray]] = {}
+    for file in files:
+        pixels, chunk = _read_image(file)
+        params = params or _stored_params(chunk, file, IMAGE_SCHEME)
+        by_size.setdefault(pixels.shape[:2], []).append(pixels)
+    parameters = "stored with the data" if params else "the scheme's defaults (no stored parameters found)"
+    watermark = ImageWatermark.from_params(key, params) if params else ImageWatermark(key)
+    alignments, weights = [], []
+    for images in by_size.values():  # sizes are tested apart (their units differ) and pooled
+        a, w = watermark.units(np.stack(images))
+        alignments.append(a.ravel())
+        weights.append(w.ravel())
+    detection = signed_sum_test(np.concatenate(alignments), np.concatenate(weights), samples=len(files))
+    return _result(detection.to_dict(), key, params, target, kind="image", parameters=parameters)
+
+
+def _image_files(target: Path) -> tuple[list[Path], dict[str, Any] | None]:
+    """The images to test and, for a manifest, the parameters stored in it."""
+    if target.suffix == ".parquet":
+        params = _stored_params(
+            (_schema(target).metadata or {}).get(WATERMARK.encode()), target, IMAGE_SCHEME
+        )
+        names = pq.read_table(target, columns=["file"]).column("file").to_pylist()
+        missing = [n for n in names if not (target.parent / n).is_file()]
+        if missing:
+            raise UserInputError(
+                f"{len(missing)} image(s) listed in the manifest are missing, e.g. {missing[0]}",
+                where=target,
+                hint="Test the folder of images that is there instead, or restore the files.",
+            )
+        return [target.parent / n for n in names], params
+    if target.is_file():
+        return [target], None
+    return sorted(p for p in target.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()), None
+
+
+def _read_image(file: Path) -> tuple[np.ndarray, str | None]:
+    """(H, W, C) uint8 pixels (grey or RGB, as the mark was embedded) and the stored parameters."""
+    try:
+        with Image.open(file) as image:
+            chunk = getattr(image, "text", {}).get(WATERMARK)
+            if image.mode in ("L", "RGB"):
+                converted = image
+            elif image.mode in ("1", "I", "I;16", "F", "LA"):
+                converted = image.convert("L")
+            else:
+                converted = image.convert("RGB")
+            pixels = np.asarray(converted)
+    except (UnidentifiedImageError, OSError) as exc:
+        raise UserInputError(f"not a readable image ({exc})", where=file) from None
+    return (pixels[..., None] if pixels.ndim == 2 else pixels), chunk
+
+
+def _result(
+    detection: dict, key: WatermarkKey, params: dict | None, path: Path, **extra: str
+) -> dict[str, Any]:
     return {
-        **detection.to_dict(),
+        **detection,
+        **extra,
         "key_id": key.key_id,
-        "key_matches_export": key.key_id == params.get("key_id"),
-        "file": str(file),
+        "key_matches_export": None if params is None else key.key_id == params.get("key_id"),
+        "file": str(path),
     }

@@ -84,10 +84,12 @@ def test_demo_writes_a_complete_run_directory(tmp_path):
         "strategy": "balanced",
         "counts": {str(i): 3 for i in range(10)},
         "total": 30,
-        "watermark": "not applied: the image watermark is not available in this version",
+        "watermark": manifest["generation"]["watermark"],
     }
-    assert manifest["watermark"] == manifest["generation"]["watermark"]  # stated, not claimed
-    assert manifest["stages_completed"][-2:] == ["train", "generate"]
+    mark = manifest["watermark"]
+    assert mark["applied"] is True and mark["scheme"] == "synthaug-image-dither/1" and mark["psnr_db"] > 30
+    assert manifest["stages_completed"][-3:] == ["train", "generate", "export"]
+    assert manifest["export"]["directory"] == "export" and (run_dir / "export" / "DATASET_CARD.md").is_file()
     assert "ingested 1797 image rows" in (run_dir / "logs" / "run.log").read_text()
 
     split = pq.read_table(run_dir / "split.parquet").to_pandas()

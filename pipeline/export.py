@@ -1,0 +1,127 @@
+"""The export stage: the deliverable dataset, self-describing and written all at once.
+
+An export is a folder with the synthetic data as the run wrote them (``rows.parquet``, or
+``images/<class>/*.png`` with ``manifest.parquet``), each carrying the provenance metadata of
+pipeline/synthetic_metadata.py; ``DATASET_CARD.md``; and ``export.json`` listing every file with
+its size and sha256. It is built in a hidden staging folder beside the destination, flushed to
+disk and renamed into place (pipeline/atomic.py): an interrupted export leaves nothing at the
+destination, and an existing export is replaced only when asked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline.atomic import atomic_directory
+from pipeline.dataset_card import CARD_FILE, render_card
+from pipeline.errors import UserInputError
+from pipeline.rundir import MANIFEST_FILE
+from pipeline.synthetic_metadata import read_parquet_metadata
+
+log = logging.getLogger(__name__)
+
+EXPORT_FILE = "export.json"
+EXPORT_FORMAT = "synthaug-export/1"
+DEFAULT_DIR = "export"  # inside the run directory when export.directory is unset
+SYNTHETIC_DIR = "synthetic"
+DATA_FILES = {"tabular": ("rows.parquet",), "image": ("manifest.parquet", "images")}
+
+
+def export_destination(run_path: Path, directory: Path | None) -> Path:
+    return Path(directory) if directory is not None else run_path / DEFAULT_DIR
+
+
+def export_run(run_path: Path, destination: Path, *, overwrite: bool = False) -> dict[str, Any]:
+    """Export the synthetic data of the run at ``run_path`` to ``destination``; returns a summary."""
+    run_path, destination = Path(run_path), Path(destination)
+    manifest = json.loads((run_path / MANIFEST_FILE).read_text(encoding="utf-8"))
+    generation, training = manifest.get("generation"), manifest.get("training")
+    if not generation or not training:
+        raise UserInputError(
+            "the run has no generated samples to export (it did not get past generation)",
+            where=run_path,
+            hint="Export a complete run, or resume this one with `synthaug run --resume RUN_DIR`.",
+        )
+    kind = manifest["data"]["kind"]
+    source = run_path / SYNTHETIC_DIR
+    with atomic_directory(
+        destination,
+        overwrite=overwrite,
+        what="export directory",
+        hint="Choose a new directory, or replace it deliberately (`synthaug export --overwrite`, or "
+        "export.overwrite: true in the config).",
+    ) as staging:
+        for name in DATA_FILES[kind]:
+            item = source / name
+            if item.is_dir():
+                shutil.copytree(item, staging / name)
+            elif item.is_file():
+                shutil.copy2(item, staging / name)
+            else:
+                raise UserInputError(
+                    f"the run's synthetic data are incomplete: {name} is missing", where=source
+                )
+        metadata = read_parquet_metadata(staging / DATA_FILES[kind][0])
+        files = file_table(staging)
+        card = render_card(
+            manifest=manifest, generation=generation, training=training, files=files, metadata=metadata
+        )
+        (staging / CARD_FILE).write_text(card, encoding="utf-8")
+        summary = {
+            "format": EXPORT_FORMAT,
+            "run_id": manifest["run_id"],
+            "kind": kind,
+            "samples": generation["total"],
+            "class_counts": generation["counts"],
+            "exported_at": datetime.now(UTC).isoformat(),
+            "metadata": metadata,
+            "files": file_table(staging),  # now including the card
+        }
+        (staging / EXPORT_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    log.info("exported %d %s samples to %s", generation["total"], kind, destination)
+    return {"directory": str(destination), "files": len(summary["files"]) + 1, "format": EXPORT_FORMAT}
+
+
+def file_table(folder: Path) -> list[dict[str, Any]]:
+    """Every file under ``folder`` but export.json: relative path, size and sha256, sorted."""
+    rows = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != EXPORT_FILE):
+        rows.append(
+            {
+                "path": path.relative_to(folder).as_posix(),
+                "bytes": path.stat().st_size,
+                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            }
+        )
+    return rows
+
+
+def check_export(folder: Path) -> dict[str, Any]:
+    """Every file listed in ``export.json`` checked against its sha256, and files not listed."""
+    summary = json.loads((folder / EXPORT_FILE).read_text(encoding="utf-8"))
+    missing, altered = [], []
+    for entry in summary["files"]:
+        path = folder / entry["path"]
+        if not path.is_file():
+            missing.append(entry["path"])
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
+            altered.append(entry["path"])
+    listed = {entry["path"] for entry in summary["files"]} | {EXPORT_FILE}
+    unlisted = sorted(
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p.relative_to(folder).as_posix() not in listed
+    )
+    return {
+        "checked": len(summary["files"]),
+        "missing": missing,
+        "altered": altered,
+        "unlisted": unlisted,
+        "ok": not missing and not altered,
+    }
