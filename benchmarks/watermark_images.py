@@ -20,14 +20,13 @@ import secrets
 
 import numpy as np
 from PIL import Image
-from scipy import stats
 from sklearn.datasets import load_sample_images
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from benchmarks.common import digits_splits, write_result
+from benchmarks.common import digits_splits, paired_difference, write_result
 from pipeline.watermark.detection import DEFAULT_THRESHOLD
 from pipeline.watermark.image_mark import ImageWatermark, psnr
 from pipeline.watermark.keys import WatermarkKey
@@ -126,18 +125,7 @@ def downstream_cost(pool, pool_labels, test, data, resamples: int) -> dict:
         differences.append(scores[0] - scores[1])
     return {
         "classifier": "standardised logistic regression on pixels",
-        **interval(differences, unmarked_scores),
-    }
-
-
-def interval(differences: list[float], baseline: list[float]) -> dict:
-    d = np.asarray(differences)
-    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-    return {
-        "unmarked_balanced_accuracy_mean": round(float(np.mean(baseline)), 2),
-        "unmarked_minus_marked_points_mean": round(float(d.mean()), 3),
-        "ci95": [round(float(d.mean() - half), 3), round(float(d.mean() + half), 3)],
-        "per_resample": [round(float(x), 3) for x in d],
+        **paired_difference(differences, unmarked_scores),
     }
 
 

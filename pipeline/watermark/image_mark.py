@@ -6,14 +6,16 @@ as the mean grey level over the square and the channels.
 
 Embedding (dither modulation): the key draws, per unit, a dither d in [0, step). A unit's value
 v is moved ``fraction`` of the way to the nearest point of the lattice d + step * Z, by shifting
-every pixel of the square (all channels alike); units whose nearest lattice point lies outside
-0..255 (black or white backgrounds) are left alone. The dithers differ from image to image: the
-image's coarse content (a 4x4 grid of means, which the mark, noise and JPEG barely move) is
-projected onto ``bits`` key-drawn zero-sum directions, and the signs of the projections give a
-content group with its own dithers. A set of images therefore carries many independent units
-instead of one shared pattern whose agreement with shared content (every digit has a similar
-shape) would be noise. Nothing but the key and the image size is needed to detect the mark, so
-images stripped of their metadata can still be tested.
+every pixel of the square (all channels alike). Units within step / 4 of black or white (flat
+backgrounds), or whose lattice point lies there, are left alone, and detection ignores them.
+
+The dithers differ from image to image: the image's coarse content (a 4x4 grid of means, which
+the mark, noise and JPEG barely move) is projected onto ``bits`` key-drawn zero-sum unit
+directions, and which projections exceed a small margin gives a content group with its own
+dithers. A set of images therefore carries many independent units instead of one shared pattern
+whose agreement with shared content (every digit has a similar shape) would be noise. Nothing
+but the key and the image size is needed to detect the mark, so images stripped of their
+metadata can still be tested.
 
 Detection: for each (group, unit), the tested images' phases 2 pi v / step are summed as unit
 vectors into A. Its length |A| is the unit's weight and the cosine between A and the key's
@@ -38,6 +40,7 @@ DEFAULT_FRACTION = 0.6  # share of the way to the lattice point (moves of at mos
 DEFAULT_BITS = 16  # up to 65,536 content groups: large sets still get fresh dithers per image
 LARGE_IMAGE = 28  # from this side length on, units are 4x4 squares
 COARSE = 4  # the grouping reads a COARSE x COARSE grid of means
+GROUP_MARGIN = 6.0  # grey levels a projection must exceed to set its bit (see groups())
 REGROUP_ROUNDS = 3  # embedding passes that settle images whose group the mark itself moved
 
 
@@ -109,8 +112,10 @@ class ImageWatermark:
         )
 
     def groups(self, images: np.ndarray) -> np.ndarray:
-        """(N,) content group of each image: the signs of its coarse projections as bits."""
-        above = self._projections(images) > 0  # (N, bits)
+        """(N,) content group of each image: bit k is set when projection k exceeds GROUP_MARGIN.
+        Flat images project near 0 on every (zero-sum) direction; with the margin their bits are
+        all clear and stay clear under the mark, instead of flipping on its small changes."""
+        above = self._projections(images) > GROUP_MARGIN  # (N, bits)
         return (above * (1 << np.arange(self.bits))).sum(axis=1).astype(np.int64)
 
     def _projections(self, images: np.ndarray) -> np.ndarray:
@@ -118,6 +123,7 @@ class ImageWatermark:
         _, h, w, _ = images.shape
         directions = self.key.stream(f"{SCHEME}|{h}x{w}|groups").standard_normal((self.bits, COARSE * COARSE))
         directions -= directions.mean(axis=1, keepdims=True)  # zero-sum: blind to overall brightness
+        directions /= np.linalg.norm(directions, axis=1, keepdims=True)
         return coarse_means(images) @ directions.T
 
     # -- embedding and detection -----------------------------------------------------------------
@@ -132,7 +138,8 @@ class ImageWatermark:
         for _ in range(REGROUP_ROUNDS):
             dither = self.dithers(assigned, h, w)
             target = dither + self.step * np.round((values - dither) / self.step)
-            move = np.where((target >= 0) & (target <= 255), self.fraction * (target - values), 0.0)
+            movable = self._active(values) & self._active(target)  # so a marked unit stays active
+            move = np.where(movable, self.fraction * (target - values), 0.0)
             shift = np.kron(move, np.ones((1, b, b)))[:, :h, :w, None]  # (N, H, W, 1)
             marked = np.clip(np.rint(images + shift), 0, 255).astype(np.uint8)
             seen = self.groups(marked)
@@ -152,7 +159,7 @@ class ImageWatermark:
         images = _check(images)
         _, h, w, _ = images.shape
         present, where = np.unique(self.groups(images), return_inverse=True)
-        phases = np.exp(2j * np.pi * self.block_values(images) / self.step)  # (N, by, bx)
+        phases = self._phases(images)  # (N, by, bx)
         sums = np.zeros((len(present), *phases.shape[1:]), dtype=np.complex128)
         np.add.at(sums, where, phases)
         return self._alignments(sums, self.dithers(present, h, w)), np.abs(sums)
@@ -161,12 +168,24 @@ class ImageWatermark:
         """One test per image."""
         images = _check(images)
         _, h, w, _ = images.shape
-        phases = np.exp(2j * np.pi * self.block_values(images) / self.step)
+        phases = self._phases(images)
         dithers = self.dithers(self.groups(images), h, w)
         return [
             signed_sum_test(self._alignments(p, d), np.abs(p), samples=1)
             for p, d in zip(phases, dithers, strict=True)
         ]
+
+    def _active(self, values: np.ndarray) -> np.ndarray:
+        """Units that carry the mark: not within step / 4 of black or white. Flat backgrounds stay
+        exactly as generated (no noise for a classifier to pick up), and the rule reads only the
+        data, so detection can apply it without the key."""
+        margin = self.step / 4
+        return (values >= margin) & (values <= 255 - margin)
+
+    def _phases(self, images: np.ndarray) -> np.ndarray:
+        """(N, by, bx) unit vectors exp(2 pi i v / step) of the active units, 0 elsewhere."""
+        values = self.block_values(images)
+        return np.where(self._active(values), np.exp(2j * np.pi * values / self.step), 0)
 
     def _alignments(self, sums: np.ndarray, dithers: np.ndarray) -> np.ndarray:
         """cos(angle between each unit's summed phase and the key's dither phase), in [-1, 1]."""
