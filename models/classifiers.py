@@ -1,0 +1,180 @@
+"""Downstream classifiers: what the verification stage trains to see if synthetic data help.
+
+Tables: a standardised logistic regression and scikit-learn's histogram gradient boosting, each
+behind the same one-hot / impute / scale encoder. Images: a small CNN trained for a fixed number
+of steps (``augment=True`` adds standard augmentation: per-image random rotation, shift and
+scale). Every classifier is built by name from ``TABULAR_CLASSIFIERS`` / ``IMAGE_CLASSIFIERS``
+with a seed, and exposes ``fit(x, y)`` and ``predict_proba(x)`` with one column per class of
+the task (``n_classes``), even when a class is missing from the training data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from torch import nn
+from torch.nn import functional as F
+
+
+def numeric_columns(frame: pd.DataFrame) -> list[str]:
+    return [
+        c
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+    ]
+
+
+def tabular_encoder(frame: pd.DataFrame) -> ColumnTransformer:
+    """Median-imputed, standardised numeric columns; most-frequent-imputed one-hot categoricals."""
+    numeric = numeric_columns(frame)
+    categorical = [c for c in frame.columns if c not in numeric]
+    return ColumnTransformer(
+        [
+            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
+            (
+                "categorical",
+                make_pipeline(SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")),
+                categorical,
+            ),
+        ]
+    )
+
+
+def as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categoricals as plain objects (the encoders need one dtype per column across sets)."""
+    out = frame.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.CategoricalDtype):
+            out[column] = out[column].astype(object).where(out[column].notna(), np.nan)
+    return out
+
+
+class TabularClassifier:
+    """An encoder + scikit-learn classifier whose probabilities cover every class of the task."""
+
+    def __init__(self, make: Callable[[int], object], *, n_classes: int, seed: int = 0):
+        self.make, self.n_classes, self.seed = make, n_classes, seed
+
+    def fit(self, x: pd.DataFrame, y: np.ndarray) -> TabularClassifier:
+        x = as_objects(x)
+        self.pipeline_ = Pipeline([("encode", tabular_encoder(x)), ("classify", self.make(self.seed))])
+        self.pipeline_.fit(x, np.asarray(y))
+        return self
+
+    def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
+        seen = self.pipeline_.predict_proba(as_objects(x))
+        out = np.zeros((len(x), self.n_classes))
+        out[:, self.pipeline_.classes_.astype(int)] = seen
+        return out
+
+
+def _logistic(seed: int) -> LogisticRegression:
+    return LogisticRegression(max_iter=3000, random_state=seed)
+
+
+def _gradient_boosting(seed: int) -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(max_iter=100, learning_rate=0.1, random_state=seed)
+
+
+TABULAR_CLASSIFIERS: dict[str, Callable[..., TabularClassifier]] = {
+    "logistic": lambda *, n_classes, seed: TabularClassifier(_logistic, n_classes=n_classes, seed=seed),
+    "hist_gradient_boosting": lambda *, n_classes, seed: TabularClassifier(
+        _gradient_boosting, n_classes=n_classes, seed=seed
+    ),
+}
+
+
+class SmallCNN(nn.Module):
+    """Three 3x3 conv layers, pooled to a 4x4 map, and a two-layer head; any size from 8 px."""
+
+    def __init__(self, channels: int, n_classes: int, width: int = 32):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(channels, width, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(width, 2 * width, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(2 * width, 2 * width, 3, padding=1),
+            nn.ReLU(),
+            nn.AdaptiveAvgPool2d(4),
+        )
+        self.head = nn.Sequential(
+            nn.Flatten(), nn.Dropout(0.3), nn.Linear(2 * width * 16, 128), nn.ReLU(), nn.Linear(128, n_classes)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (N, C, H, W) -> (N, classes)
+        return self.head(self.features(x))
+
+
+def random_affine(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """Standard augmentation, drawn per image: rotation +-10 degrees, shift +-10%, scale 0.9-1.1."""
+    n = x.shape[0]
+    uniform = torch.rand((n, 4), generator=generator, device=x.device) * 2 - 1  # (N, 4) in [-1, 1)
+    angle, scale = uniform[:, 0] * math.radians(10), 1 + 0.1 * uniform[:, 1]
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos, -sin, 0.2 * uniform[:, 2]], 1), torch.stack([sin, cos, 0.2 * uniform[:, 3]], 1)], 1
+    )  # (N, 2, 3); a shift of 0.2 in grid units is 10% of the side
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+
+
+class CNNClassifier:
+    """``fit`` / ``predict_proba`` on uint8 images (N, H, W, C) with a fixed training budget."""
+
+    def __init__(
+        self,
+        *,
+        n_classes: int,
+        seed: int = 0,
+        augment: bool = False,
+        steps: int = 400,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        device: str = "cpu",
+    ):
+        self.n_classes, self.seed, self.augment = n_classes, seed, augment
+        self.steps, self.batch_size, self.lr, self.device = steps, batch_size, lr, device
+
+    def fit(self, images: np.ndarray, labels: np.ndarray) -> CNNClassifier:
+        torch.manual_seed(self.seed)
+        generator = torch.Generator(device=self.device).manual_seed(self.seed)
+        x, y = _to_tensor(images, self.device), torch.as_tensor(np.asarray(labels), device=self.device)
+        self.model_ = SmallCNN(x.shape[1], self.n_classes).to(self.device)
+        optimizer = torch.optim.Adam(self.model_.parameters(), lr=self.lr, weight_decay=1e-4)
+        self.model_.train()
+        for _ in range(self.steps):
+            index = torch.randint(0, len(x), (min(self.batch_size, len(x)),), generator=generator, device=self.device)
+            batch = random_affine(x[index], generator) if self.augment else x[index]
+            loss = F.cross_entropy(self.model_(batch), y[index])
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+        self.model_.eval()
+        return self
+
+    @torch.no_grad()
+    def predict_proba(self, images: np.ndarray) -> np.ndarray:
+        x = _to_tensor(images, self.device)
+        parts = [torch.softmax(self.model_(x[i : i + 512]), dim=1) for i in range(0, len(x), 512)]
+        return torch.cat(parts).cpu().numpy() if parts else np.zeros((0, self.n_classes))
+
+
+def _to_tensor(images: np.ndarray, device: str) -> torch.Tensor:
+    """uint8 (N, H, W, C) -> float (N, C, H, W) in [-1, 1]."""
+    return torch.as_tensor(np.asarray(images), device=device).permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
+
+
+IMAGE_CLASSIFIERS: dict[str, Callable[..., CNNClassifier]] = {
+    "cnn": lambda *, n_classes, seed, **options: CNNClassifier(n_classes=n_classes, seed=seed, **options),
+}
