@@ -1,6 +1,7 @@
 """The ``augment`` flow: the main job behind ``synthaug run`` and ``synthaug demo``.
 
-Tasks: ingest -> validate -> split -> write-run-directory -> train -> generate -> export -> finish.
+Tasks: ingest -> validate -> split -> write-run-directory -> train -> generate -> verify -> export ->
+finish.
 Ingestion and splitting pass datasets in memory (one process); every later task reads what it
 needs from the run directory, which is also what lets ``--resume`` continue a killed run.
 Training has no retries: a retry cannot fix a diverging GAN and would repeat hours of work.
@@ -64,18 +65,33 @@ def generate_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     return job.generate(run, config)
 
 
+@task(name="verify", **_TASK)
+def verify_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    return job.verify(run, config)
+
+
 @task(name="export", **_TASK)
 def export_task(
-    run: RunDirectory, config: SynthaugConfig, training: dict[str, Any], generation: dict[str, Any]
+    run: RunDirectory,
+    config: SynthaugConfig,
+    training: dict[str, Any],
+    generation: dict[str, Any],
+    verification: dict[str, Any],
 ) -> dict[str, Any]:
-    return job.export(run, config, training=training, generation=generation)
+    return job.export(run, config, training=training, generation=generation, verification=verification)
 
 
 @task(name="finish", **_TASK)
 def finish_task(
-    run: RunDirectory, training: dict[str, Any], generation: dict[str, Any], exported: dict[str, Any]
+    run: RunDirectory,
+    training: dict[str, Any],
+    generation: dict[str, Any],
+    verification: dict[str, Any],
+    exported: dict[str, Any],
 ) -> dict[str, Any]:
-    return job.finish(run, training=training, generation=generation, exported=exported)
+    return job.finish(
+        run, training=training, generation=generation, verification=verification, exported=exported
+    )
 
 
 @flow(name="augment", persist_result=False)
@@ -97,6 +113,7 @@ def augment(config: SynthaugConfig, command: list[str] | None = None, resume: st
             record_task(run, config, dataset, train, test, command or [])
         training = train_task(run, config, bool(resume))
         generation = generate_task(run, config)
-        exported = export_task(run, config, training, generation)
-        finish_task(run, training, generation, exported)
+        verification = verify_task(run, config)
+        exported = export_task(run, config, training, generation, verification)
+        finish_task(run, training, generation, verification, exported)
     return str(run.final)

@@ -1,7 +1,8 @@
 """The ``synthaug`` command line.
 
 Exit codes: 0 success, 2 a problem the user can fix (one paragraph, no traceback unless
-``--debug``), 1 an internal error, 3 ``verify-watermark`` found no mark of that key.
+``--debug``), 1 an internal error, 3 ``verify-watermark`` found no mark of that key, 4 a run with
+evaluation.require_gain whose verdict was not gain (nothing exported; the run is kept).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pipeline.config_loading import load_config
 from pipeline.errors import UserInputError
 from pipeline.rundir import CONFIG_FILE
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED = 0, 1, 2, 3
+EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN = 0, 1, 2, 3, 4
 
 app = typer.Typer(
     name="synthaug",
@@ -228,6 +229,18 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
 
     run_dir = augment(config=config, command=sys.argv, resume=str(resume) if resume else None)
     out.print(f"[green]run complete[/green]: {run_dir}")
+    manifest = json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+    verification = manifest.get("verification", {})
+    if "verdict" in verification:
+        details = verification.get("details", "")
+        out.print(f"verification verdict: [bold]{verification['verdict']}[/bold] ({details})")
+    refused = manifest.get("export", {}).get("refused")
+    if refused:
+        err.print(
+            f"[red]{refused}[/red]. The run directory keeps the model, the synthetic data and the scores; "
+            "set evaluation.require_gain: false to export anyway, or improve the data and run again."
+        )
+        raise typer.Exit(EXIT_NO_GAIN)
 
 
 def _print_description(info: dict[str, Any]) -> None:

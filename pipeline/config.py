@@ -370,8 +370,31 @@ class ExportConfig(_Section):
 
 
 class EvaluationConfig(_Section):
-    seeds: Annotated[int, Field(ge=1)] = 5
-    require_gain: bool = False
+    """The verification of downstream gain (pipeline/evaluation/gain.py)."""
+
+    enabled: bool = True
+    seeds: Annotated[int, Field(ge=2, description="Downstream training seeds per condition.")] = 5
+    folds: Annotated[int, Field(ge=2, le=10, description="Inner CV folds in the training split.")] = 3
+    amounts: list[Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: [0.0, 0.5, 1.0, 2.0, 4.0],
+        description="Candidate synthetic amounts, as multiples of each class's real count; 0 (add "
+        "nothing) is always a candidate.",
+    )
+    filtering: bool = Field(
+        True, description="Evaluate filtering of synthetic samples; kept only if it helps."
+    )
+    filter_confidence: Annotated[float, Field(gt=0.5, le=1.0)] = 0.8
+    tabular_classifiers: list[str] = Field(default_factory=lambda: ["logistic", "random_forest"])
+    image_classifiers: list[str] = Field(default_factory=lambda: ["cnn"])
+    cnn_steps: Annotated[int, Field(ge=1, description="Fixed training budget of the downstream CNN.")] = 300
+    require_gain: bool = Field(
+        False, description="Refuse to export (exit code 4) unless the verdict is gain."
+    )
+
+    @field_validator("amounts")
+    @classmethod
+    def _zero_is_a_candidate(cls, amounts: list[float]) -> list[float]:
+        return sorted({0.0, *amounts})
 
 
 class SynthaugConfig(_Section):

@@ -33,6 +33,7 @@ def render_card(
     manifest: dict[str, Any],
     generation: dict[str, Any],
     training: dict[str, Any],
+    verification: dict[str, Any],
     files: list[dict[str, Any]],
     metadata: dict[str, str],
 ) -> str:
@@ -84,6 +85,10 @@ def render_card(
         "",
         "`export.json` lists every file with its sha256; `synthaug inspect <this folder>` checks them all.",
         "",
+        "## Does it help?",
+        "",
+        verification_text(verification),
+        "",
         "## Intended uses",
         "",
         *(f"- {use}" for use in INTENDED_USES),
@@ -130,4 +135,35 @@ def watermark_text(watermark: Any, *, kind: str) -> str:
         "copy or subset: `synthaug verify-watermark PATH --key-file KEY` prints a p-value for "
         f'"not marked with this key" (decision threshold {watermark["threshold"]:g}). The key itself is '
         "not part of this export."
+    )
+
+
+def verification_text(verification: dict[str, Any]) -> str:
+    """The verdict of the downstream check in words, with each classifier's paired gain."""
+    verdict = verification.get("verdict", "not verified")
+    if "classifiers" not in verification:
+        reason = verification.get("reason", verdict)
+        return f"**Not verified** ({reason}): nobody has measured whether these data help."
+    meaning = {
+        "gain": "adding these data improved every downstream classifier on real held-out data",
+        "no-gain": "adding these data did not measurably improve the downstream classifiers",
+        "harm": "adding these data made a downstream classifier worse: do not use them for training",
+    }[verdict]
+    rows = [
+        f"| {name} | {c['selected_amount']:g}x{' (filtered)' if c['filtered'] else ''} | "
+        f"{100 * c['real_' + verification['metric']]:.1f} | {c['gain_points']:+.2f} "
+        f"[{c['gain_ci95_points'][0]:+.2f}, {c['gain_ci95_points'][1]:+.2f}] | {c['verdict']} |"
+        for name, c in verification["classifiers"].items()
+    ]
+    return "\n".join(
+        [
+            f"**Verdict: {verdict}**: {meaning}. Measured over {verification['seeds']} seeds on "
+            f"{verification['test_rows']} real test samples the generator never saw; the amount of synthetic "
+            "data was chosen by cross-validation inside the real training split.",
+            "",
+            f"| classifier | amount added | real only ({verification['metric']}, %) | gain, points [95% CI] "
+            "| verdict |",
+            "|---|---|---:|---|---|",
+            *rows,
+        ]
     )

@@ -2,10 +2,11 @@
 
 An export is a folder with the synthetic data as the run wrote them (``rows.parquet``, or
 ``images/<class>/*.png`` with ``manifest.parquet``), each carrying the provenance metadata of
-pipeline/synthetic_metadata.py; ``DATASET_CARD.md``; and ``export.json`` listing every file with
-its size and sha256. It is built in a hidden staging folder beside the destination, flushed to
-disk and renamed into place (pipeline/atomic.py): an interrupted export leaves nothing at the
-destination, and an existing export is replaced only when asked.
+pipeline/synthetic_metadata.py (the Parquet file also the verification verdict);
+``DATASET_CARD.md``; and ``export.json`` listing every file with its size and sha256. It is
+built in a hidden staging folder beside the destination, flushed to disk and renamed into place
+(pipeline/atomic.py): an interrupted export leaves nothing at the destination, and an existing
+export is replaced only when asked.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
 from pipeline.atomic import atomic_directory
 from pipeline.dataset_card import CARD_FILE, render_card
 from pipeline.errors import UserInputError
 from pipeline.rundir import MANIFEST_FILE
-from pipeline.synthetic_metadata import read_parquet_metadata
+from pipeline.synthetic_metadata import VERIFICATION, read_parquet_metadata
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +70,19 @@ def export_run(run_path: Path, destination: Path, *, overwrite: bool = False) ->
                 raise UserInputError(
                     f"the run's synthetic data are incomplete: {name} is missing", where=source
                 )
+        verification = manifest.get("verification", {"verdict": "not verified"})
+        _add_parquet_metadata(
+            staging / DATA_FILES[kind][0], {VERIFICATION: json.dumps(_verdict_only(verification))}
+        )
         metadata = read_parquet_metadata(staging / DATA_FILES[kind][0])
         files = file_table(staging)
         card = render_card(
-            manifest=manifest, generation=generation, training=training, files=files, metadata=metadata
+            manifest=manifest,
+            generation=generation,
+            training=training,
+            verification=verification,
+            files=files,
+            metadata=metadata,
         )
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
         summary = {
@@ -80,12 +92,24 @@ def export_run(run_path: Path, destination: Path, *, overwrite: bool = False) ->
             "samples": generation["total"],
             "class_counts": generation["counts"],
             "exported_at": datetime.now(UTC).isoformat(),
+            "verification": verification,
             "metadata": metadata,
             "files": file_table(staging),  # now including the card
         }
         (staging / EXPORT_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     log.info("exported %d %s samples to %s", generation["total"], kind, destination)
     return {"directory": str(destination), "files": len(summary["files"]) + 1, "format": EXPORT_FORMAT}
+
+
+def _verdict_only(verification: dict[str, Any]) -> dict[str, Any]:
+    """The verdict and its headline numbers, for the data file's metadata."""
+    return {k: verification[k] for k in ("verdict", "metric", "seeds", "classifiers") if k in verification}
+
+
+def _add_parquet_metadata(path: Path, pairs: dict[str, str]) -> None:
+    table = pq.read_table(path)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), **pairs})
+    pq.write_table(table, path)
 
 
 def file_table(folder: Path) -> list[dict[str, Any]]:

@@ -1,8 +1,8 @@
 """The main job's steps as plain functions; ``flows/`` wraps each one as a Prefect task.
 
-ingest -> check -> split -> record -> train -> generate (and watermark) -> export -> finish.
-Steps after ``record`` read their inputs from the run directory, so a run can be resumed from it.
-Later stages (verify, report) join here as they land.
+ingest -> check -> split -> record -> train -> generate (and watermark) -> verify -> export ->
+finish. Steps after ``record`` read their inputs from the run directory, so a run can be resumed
+from it. The held-out test split is read by ``verify`` alone, for the final scores.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pipeline.config_loading import config_to_yaml
 from pipeline.dataset import Dataset
 from pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
 from pipeline.errors import UserInputError
+from pipeline.evaluation.run_verification import check_classifier_names, verify_run
 from pipeline.export import DEFAULT_DIR as DEFAULT_EXPORT_DIR
 from pipeline.export import export_destination, export_run
 from pipeline.generate import labels_for, plan_counts, write_image_set
@@ -43,11 +44,13 @@ STAGES = (
     "record",
     "train",
     "generate",
+    "verify",
     "export",
 )  # the main job's stages, in order
 MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
 ROWS_FILE = "rows.parquet"
 NO_PRIVACY = "none"
+NOT_VERIFIED = "not verified"
 TRAINING_DIR = "training"
 SYNTHETIC_DIR = "synthetic"
 
@@ -86,13 +89,13 @@ def check_config(config: SynthaugConfig) -> None:
             where=destination,
             hint="Choose a new export.directory, or set export.overwrite: true to replace it.",
         )
-    if config.evaluation.require_gain:
+    if config.evaluation.require_gain and not config.evaluation.enabled:
         raise UserInputError(
-            "evaluation.require_gain is true, but the verification of downstream gain is not available in "
-            "this version, so no gain could be shown",
+            "evaluation.require_gain is true, but evaluation.enabled is false, so no gain could be shown",
             where="evaluation.require_gain",
-            hint="Set evaluation.require_gain: false.",
+            hint="Enable the evaluation, or set evaluation.require_gain: false.",
         )
+    check_classifier_names(config.evaluation)
 
 
 def ingest(spec: DatasetConfig) -> Dataset:
@@ -287,18 +290,53 @@ def write_rows(path: Path, rows: pd.DataFrame, *, metadata: dict[str, str] | Non
     return path
 
 
+def verify(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    """Score downstream classifiers with and without the synthetic data on the held-out test split."""
+    if not config.evaluation.enabled:
+        return {"verdict": NOT_VERIFIED, "reason": "evaluation.enabled: false"}
+    from models.device import select_device
+
+    train_split = load_train_split(run)
+    data_dir = run.file(DATA_DIR)
+    test_file = next(p for p in (data_dir / "test.npz", data_dir / "test.parquet") if p.exists())
+    summary = verify_run(
+        run.path,
+        train=train_split.data,
+        test_file=test_file,
+        spec=config.evaluation,
+        device=select_device(config.training.device).type,
+    )
+    log.info("verification verdict: %s (%s)", summary["verdict"], summary["classifiers"])
+    return summary
+
+
 def export(
-    run: RunDirectory, config: SynthaugConfig, *, training: dict[str, Any], generation: dict[str, Any]
+    run: RunDirectory,
+    config: SynthaugConfig,
+    *,
+    training: dict[str, Any],
+    generation: dict[str, Any],
+    verification: dict[str, Any],
 ) -> dict[str, Any]:
-    """Record the training and generation summaries, then write the export (data, dataset card,
-    checksums) atomically to export.directory, or to ``export/`` inside the run."""
+    """Record the summaries so far, then write the export (data, dataset card, checksums)
+    atomically to export.directory, or to ``export/`` inside the run. With
+    evaluation.require_gain, a verdict other than gain exports nothing and says why."""
     update_manifest(
         run,
         training=training,
         generation=generation,
+        verification=verification,
         privacy=training.get("privacy", NO_PRIVACY),
         watermark=generation.get("watermark"),
     )
+    verdict = verification.get("verdict")
+    if config.evaluation.require_gain and verdict != "gain":
+        reason = (
+            f"not exported: evaluation.require_gain is true and the verification verdict is '{verdict}' "
+            f"(see {verification.get('details', 'the manifest')})"
+        )
+        log.error(reason)
+        return {"refused": reason, "verdict": verdict}
     inside_run = config.export.directory is None
     destination = export_destination(run.path, config.export.directory)
     summary = export_run(run.path, destination, overwrite=config.export.overwrite or inside_run)
@@ -307,9 +345,14 @@ def export(
 
 
 def finish(
-    run: RunDirectory, *, training: dict[str, Any], generation: dict[str, Any], exported: dict[str, Any]
+    run: RunDirectory,
+    *,
+    training: dict[str, Any],
+    generation: dict[str, Any],
+    verification: dict[str, Any],
+    exported: dict[str, Any],
 ) -> dict[str, Any]:
-    """Mark the manifest complete with the training, generation and export summaries."""
+    """Mark the manifest complete with every stage's summary."""
     return update_manifest(
         run,
         status="complete",
@@ -319,6 +362,7 @@ def finish(
         generation=generation,
         privacy=training.get("privacy", NO_PRIVACY),
         watermark=generation.get("watermark"),
+        verification=verification,
         export=exported,
     )
 

@@ -29,6 +29,7 @@ SOURCE_DATA_SHA256 = "source_data_sha256"
 PRIVACY = "synthaug.privacy"  # JSON: the privacy statement, or "none"
 WATERMARK = "synthaug.watermark"  # JSON: the watermark scheme's public parameters and key id, or a reason
 CREATED = "created"
+VERIFICATION = "synthaug.verification"  # JSON: the downstream-gain verdict (added at export)
 
 
 def synthetic_metadata(
@@ -59,7 +60,7 @@ def read_parquet_metadata(path: Path) -> dict[str, Any]:
     """The provenance pairs of a synthetic Parquet file, JSON values decoded (pandas' own omitted)."""
     raw = pq.read_schema(path).metadata or {}
     decoded: dict[str, Any] = {k.decode(): v.decode() for k, v in raw.items() if k != b"pandas"}
-    for key in (PRIVACY, WATERMARK):
+    for key in (PRIVACY, WATERMARK, VERIFICATION):
         if key in decoded:
             decoded[key] = json.loads(decoded[key])
     return decoded

@@ -173,7 +173,8 @@ def test_unknown_config_key(run_job, tmp_path):
 @pytest.mark.parametrize(
     ("dataset", "sections", "message"),
     [
-        ({}, {"evaluation": {"require_gain": True}}, "no gain could be shown"),
+        ({}, {"evaluation": {"require_gain": True, "enabled": False}}, "no gain could be shown"),
+        ({}, {"evaluation": {"tabular_classifiers": ["logistc"]}}, "unknown classifier 'logistc'"),
         (
             {},
             {"privacy": {"enabled": True}, "training": {"r1_gamma": 1.0, "minibatch_stddev": True}},

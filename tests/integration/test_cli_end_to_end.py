@@ -32,6 +32,10 @@ TINY_TRAINING = [
         "training.checkpoint_every=5",
         "training.grid_every=5",
         "generation.per_class=3",
+        "evaluation.seeds=2",
+        "evaluation.folds=2",
+        "evaluation.cnn_steps=10",
+        "evaluation.amounts=[0, 1]",
     )
     for arg in ("--set", item)
 ]
@@ -45,6 +49,10 @@ TINY_TABULAR = [
         "training.tabular.generator_width=16",
         "training.tabular.discriminator_width=16",
         "generation.per_class=5",
+        "evaluation.seeds=2",
+        "evaluation.folds=2",
+        "evaluation.cnn_steps=10",
+        "evaluation.amounts=[0, 1]",
     )
     for arg in ("--set", item)
 ]
@@ -88,7 +96,11 @@ def test_demo_writes_a_complete_run_directory(tmp_path):
     }
     mark = manifest["watermark"]
     assert mark["applied"] is True and mark["scheme"] == "synthaug-image-dither/1" and mark["psnr_db"] > 30
-    assert manifest["stages_completed"][-3:] == ["train", "generate", "export"]
+    assert manifest["stages_completed"][-4:] == ["train", "generate", "verify", "export"]
+    assert manifest["verification"]["verdict"] in ("gain", "no-gain", "harm")
+    assert (run_dir / "evaluation" / "gain.json").is_file() and (
+        run_dir / "evaluation" / "scores.jsonl"
+    ).is_file()
     assert manifest["export"]["directory"] == "export" and (run_dir / "export" / "DATASET_CARD.md").is_file()
     assert "ingested 1797 image rows" in (run_dir / "logs" / "run.log").read_text()
 
@@ -233,6 +245,10 @@ def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
         "training.z_dim=16",
         "training.checkpoint_every=10",
         "generation.per_class=2",
+        "evaluation.seeds=2",
+        "evaluation.folds=2",
+        "evaluation.cnn_steps=10",
+        "evaluation.amounts=[0, 1]",
     ]
     settings = [arg for item in overrides for arg in ("--set", item)]
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}

@@ -10,12 +10,19 @@ import pytest
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[2]
+FAST_EVALUATION = [
+    "evaluation.seeds=2",
+    "evaluation.folds=2",
+    "evaluation.cnn_steps=10",
+    "evaluation.amounts=[0, 1]",
+]
 TINY = [
     "training.steps=4",
     "training.batch_size=20",
     "training.tabular.generator_width=16",
     "training.tabular.discriminator_width=16",
     "generation.per_class=100",
+    *FAST_EVALUATION,
 ]
 
 
@@ -80,7 +87,10 @@ def test_inspect_shows_provenance_and_catches_an_altered_synthetic_image(cli, tm
         "demo",
         "--output-dir",
         tmp_path / "runs",
-        *[f"--set={item}" for item in ("training.steps=2", "training.width=8", "generation.per_class=2")],
+        *[
+            f"--set={item}"
+            for item in ("training.steps=2", "training.width=8", "generation.per_class=2", *FAST_EVALUATION)
+        ],
     )
     assert code == 0, err
     [run_dir] = list((tmp_path / "runs").iterdir())
@@ -107,7 +117,7 @@ def test_images_are_marked_exported_and_verifiable_without_their_metadata(cli, t
     key_file = tmp_path / "team.key"
     assert cli("keygen", key_file)[0] == 0
     destination = tmp_path / "shared" / "digits-v1"
-    settings = ("training.steps=4", "training.width=8", "generation.per_class=30")
+    settings = ("training.steps=4", "training.width=8", "generation.per_class=30", *FAST_EVALUATION)
     code, _, err = cli(
         "demo",
         "--output-dir",

@@ -1,0 +1,141 @@
+"""The main job's verification step: the protocol of gain.py on a run's recorded data.
+
+Reads the real training split, the synthetic samples exactly as they will be exported (with
+their watermark) and, for the final scores only, the held-out test split; writes
+``evaluation/gain.json`` (the full result) and ``evaluation/scores.jsonl`` (one line per
+classifier, condition and seed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow.parquet as pq
+from PIL import Image
+
+from pipeline.atomic import atomic_path, write_json
+from pipeline.config import EvaluationConfig
+from pipeline.dataset import Dataset
+from pipeline.dataset_io import read_dataset
+from pipeline.errors import UserInputError, suggest
+from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
+from pipeline.evaluation.gain import REAL, REAL_SYNTHETIC, ProtocolSettings, run_protocol
+from pipeline.evaluation.samples import Samples
+
+EVALUATION_DIR = "evaluation"
+RESULT_FILE = "evaluation/gain.json"
+SCORES_FILE = "evaluation/scores.jsonl"
+
+
+def check_classifier_names(spec: EvaluationConfig) -> None:
+    from models.classifiers import IMAGE_CLASSIFIERS, TABULAR_CLASSIFIERS
+
+    for key, names, registry in (
+        ("tabular_classifiers", spec.tabular_classifiers, TABULAR_CLASSIFIERS),
+        ("image_classifiers", spec.image_classifiers, IMAGE_CLASSIFIERS),
+    ):
+        for name in names:
+            if name not in registry:
+                raise UserInputError(
+                    f"evaluation.{key} names an unknown classifier '{name}'",
+                    where=f"evaluation.{key}",
+                    hint=suggest(name, registry) + f" Known: {', '.join(registry)}.",
+                )
+
+
+def verify_run(
+    run_path: Path, *, train: Dataset, test_file: Path, spec: EvaluationConfig, device: str = "cpu"
+) -> dict[str, Any]:
+    """Run the protocol; returns a short summary (the full result is in RESULT_FILE)."""
+    real = _samples(train)
+    synthetic = _synthetic_samples(run_path / "synthetic", train)
+    classifiers = _classifiers(train.kind, spec, n_classes=len(train.classes), device=device)
+    settings = ProtocolSettings(
+        seeds=spec.seeds,
+        folds=spec.folds,
+        amounts=tuple(spec.amounts),
+        filtering=spec.filtering,
+        filter_confidence=spec.filter_confidence,
+    )
+    lines: list[str] = []
+    result = run_protocol(
+        real=real,
+        synthetic=synthetic,
+        test=_samples(read_dataset(test_file)),  # first read here: after nothing else
+        classifiers=classifiers,
+        kind=train.kind,
+        settings=settings,
+        record=lambda row: lines.append(json.dumps(row)),
+    )
+    result["classes"] = list(train.classes)
+    write_json(run_path / RESULT_FILE, result)
+    with atomic_path(run_path / SCORES_FILE) as tmp:
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return summarise(result)
+
+
+def summarise(result: dict[str, Any]) -> dict[str, Any]:
+    """The verdict and, per classifier, the selected amount and the paired primary-metric gain."""
+    per_classifier = {}
+    for name, r in result["classifiers"].items():
+        paired = r["paired_vs_real"][REAL_SYNTHETIC][PRIMARY_METRIC]
+        per_classifier[name] = {
+            "verdict": r["verdict"],
+            "selected_amount": r["selection"]["synthetic"]["amount"],
+            "filtered": r["selection"]["synthetic"]["filtered"],
+            f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
+            "gain_points": round(100 * paired["mean_difference"], 2),
+            "gain_ci95_points": [round(100 * paired["low"], 2), round(100 * paired["high"], 2)],
+            "p_value": round(paired["p_value"], 4),
+        }
+    return {
+        "verdict": result["verdict"],
+        "metric": PRIMARY_METRIC,
+        "seeds": result["settings"]["seeds"],
+        "test_rows": result["sizes"]["test"],
+        "classifiers": per_classifier,
+        "details": RESULT_FILE,
+    }
+
+
+def _classifiers(kind: str, spec: EvaluationConfig, *, n_classes: int, device: str):
+    from models.classifiers import IMAGE_CLASSIFIERS, TABULAR_CLASSIFIERS
+
+    if kind == "tabular":
+        return {
+            name: (lambda seed, classic, make=TABULAR_CLASSIFIERS[name]: make(n_classes=n_classes, seed=seed))
+            for name in spec.tabular_classifiers
+        }
+    return {
+        name: (
+            lambda seed, classic, make=IMAGE_CLASSIFIERS[name]: make(
+                n_classes=n_classes, seed=seed, augment=classic, steps=spec.cnn_steps, device=device
+            )
+        )
+        for name in spec.image_classifiers
+    }
+
+
+def _samples(dataset: Dataset) -> Samples:
+    return Samples(dataset.features, np.asarray(dataset.labels), len(dataset.classes))
+
+
+def _synthetic_samples(folder: Path, train: Dataset) -> Samples:
+    classes = list(train.classes)
+    if train.kind == "tabular":
+        frame = pq.read_table(folder / "rows.parquet").to_pandas()
+        target = train.schema.target
+        labels = frame[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
+        return Samples(frame[list(train.features.columns)], labels.astype(np.int64), len(classes))
+    manifest = pq.read_table(folder / "manifest.parquet", columns=["file", "label"]).to_pydict()
+    images = []
+    for name in manifest["file"]:
+        with Image.open(folder / name) as image:
+            pixels = np.asarray(image)
+        images.append(pixels[..., None] if pixels.ndim == 2 else pixels)
+    labels = np.array([classes.index(label) for label in manifest["label"]], dtype=np.int64)
+    stacked = np.stack(images) if images else np.zeros((0, *train.features.shape[1:]), np.uint8)
+    return Samples(stacked, labels, len(classes))

@@ -1,0 +1,64 @@
+"""The verification stage in the main job: its files, the verdict in the export, require_gain."""
+
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TINY = [
+    "training.steps=4",
+    "training.batch_size=20",
+    "training.tabular.generator_width=16",
+    "training.tabular.discriminator_width=16",
+    "generation.per_class=40",
+    "dataset.per_class=15",
+    "evaluation.seeds=2",
+    "evaluation.folds=2",
+]
+
+
+def run(cli, output: Path, *extra: str) -> tuple[int, str, str]:
+    args = [f"--set={item}" for item in (*TINY, *extra)]
+    return cli("run", "--config", REPO / "examples" / "breast_cancer.yaml", "--output-dir", output, *args)
+
+
+@pytest.mark.slow
+def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
+    code, out, err = run(cli, tmp_path / "runs", "evaluation.amounts=[0, 1]")
+    assert code == 0, err
+    [run_dir] = list((tmp_path / "runs").iterdir())
+    result = json.loads((run_dir / "evaluation" / "gain.json").read_text())
+    assert set(result["classifiers"]) == {"logistic", "random_forest"}
+    conditions = result["classifiers"]["logistic"]["conditions"]
+    assert set(conditions) == {"real", "real+synthetic", "real+classic", "synthetic-only"}
+    assert result["sizes"]["real_train"] == 30 and result["sizes"]["test"] == 171
+    rows = [json.loads(line) for line in (run_dir / "evaluation" / "scores.jsonl").read_text().splitlines()]
+    assert len(rows) == 2 * 4 * 2 and {"balanced_accuracy", "macro_f1", "auroc"} <= set(rows[0])
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    verdict = manifest["verification"]["verdict"]
+    assert verdict == result["verdict"] and f"verification verdict: {verdict}" in " ".join(out.split())
+    exported = json.loads(
+        pq.read_schema(run_dir / "export" / "rows.parquet").metadata[b"synthaug.verification"]
+    )
+    assert exported["verdict"] == verdict and set(exported["classifiers"]) == {"logistic", "random_forest"}
+    assert f"**Verdict: {verdict}**" in (run_dir / "export" / "DATASET_CARD.md").read_text()
+
+
+@pytest.mark.slow
+def test_require_gain_exports_nothing_without_a_gain_and_keeps_the_run(cli, tmp_path):
+    # amounts [0]: nothing is ever added, so the paired difference is exactly zero: no-gain
+    code, _, err = run(cli, tmp_path / "runs", "evaluation.amounts=[0]", "evaluation.require_gain=true")
+    assert code == 4
+    assert (
+        "not exported: evaluation.require_gain is true and the verification verdict is 'no-gain'"
+        in " ".join(err.split())
+    )
+    [run_dir] = list((tmp_path / "runs").iterdir())
+    assert not run_dir.name.endswith((".partial", ".failed")) and not (run_dir / "export").exists()
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["export"]["verdict"] == "no-gain" and manifest["status"] == "complete"
+    assert (run_dir / "synthetic" / "rows.parquet").is_file() and (
+        run_dir / "evaluation" / "gain.json"
+    ).is_file()
