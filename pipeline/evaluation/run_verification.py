@@ -22,8 +22,6 @@ from pipeline.dataset import Dataset
 from pipeline.dataset_io import read_dataset
 from pipeline.errors import UserInputError, suggest
 from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
-from pipeline.evaluation.gain import REAL, REAL_SYNTHETIC, ProtocolSettings, run_protocol
-from pipeline.evaluation.samples import Samples
 
 EVALUATION_DIR = "evaluation"
 RESULT_FILE = "evaluation/gain.json"
@@ -50,6 +48,8 @@ def verify_run(
     run_path: Path, *, train: Dataset, test_file: Path, spec: EvaluationConfig, device: str = "cpu"
 ) -> dict[str, Any]:
     """Run the protocol; returns a short summary (the full result is in RESULT_FILE)."""
+    from pipeline.evaluation.gain import ProtocolSettings, run_protocol  # torch: imported when used
+
     real = _samples(train)
     synthetic = _synthetic_samples(run_path / "synthetic", train)
     classifiers = _classifiers(train.kind, spec, n_classes=len(train.classes), device=device)
@@ -79,6 +79,8 @@ def verify_run(
 
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
     """The verdict and, per classifier, the selected amount and the paired primary-metric gain."""
+    from pipeline.evaluation.gain import REAL, REAL_SYNTHETIC
+
     per_classifier = {}
     for name, r in result["classifiers"].items():
         paired = r["paired_vs_real"][REAL_SYNTHETIC][PRIMARY_METRIC]
@@ -119,11 +121,15 @@ def _classifiers(kind: str, spec: EvaluationConfig, *, n_classes: int, device: s
     }
 
 
-def _samples(dataset: Dataset) -> Samples:
+def _samples(dataset: Dataset):
+    from pipeline.evaluation.samples import Samples
+
     return Samples(dataset.features, np.asarray(dataset.labels), len(dataset.classes))
 
 
-def _synthetic_samples(folder: Path, train: Dataset) -> Samples:
+def _synthetic_samples(folder: Path, train: Dataset):
+    from pipeline.evaluation.samples import Samples
+
     classes = list(train.classes)
     if train.kind == "tabular":
         frame = pq.read_table(folder / "rows.parquet").to_pandas()

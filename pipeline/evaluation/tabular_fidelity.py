@@ -17,14 +17,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy.stats import ks_2samp
-from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from models.classifiers import as_objects, numeric_columns, tabular_encoder
 
 COLUMN_SHAPE = "column_shape"
 CORRELATION_DIFFERENCE = "correlation_difference"
@@ -33,17 +32,9 @@ DETECTION_AUC_TREE = "detection_auc_tree"
 TSTR_BALANCED_ACCURACY = "tstr_balanced_accuracy"
 
 
-def _numeric(frame: pd.DataFrame) -> list[str]:
-    return [
-        c
-        for c in frame.columns
-        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
-    ]
-
-
 def column_shapes(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, float]:
     """Per column: 1 - KS statistic (numeric) or 1 - total variation distance (categorical)."""
-    numeric = set(_numeric(real))
+    numeric = set(numeric_columns(real))
     scores = {}
     for column in real.columns:
         r, s = real[column].dropna(), synthetic[column].dropna()
@@ -59,39 +50,13 @@ def column_shapes(real: pd.DataFrame, synthetic: pd.DataFrame) -> dict[str, floa
 
 
 def correlation_difference(real: pd.DataFrame, synthetic: pd.DataFrame) -> float:
-    columns = _numeric(real)
+    columns = numeric_columns(real)
     if len(columns) < 2:
         return 0.0
     a = real[columns].astype(float).corr().to_numpy()
     b = synthetic[columns].astype(float).corr().to_numpy()
     off_diagonal = ~np.eye(len(columns), dtype=bool)
     return float(np.nanmean(np.abs(a - b)[off_diagonal]))
-
-
-def _encoder(frame: pd.DataFrame) -> ColumnTransformer:
-    numeric = _numeric(frame)
-    categorical = [c for c in frame.columns if c not in numeric]
-    return ColumnTransformer(
-        [
-            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()), numeric),
-            (
-                "categorical",
-                make_pipeline(
-                    SimpleImputer(strategy="most_frequent"), OneHotEncoder(handle_unknown="ignore")
-                ),
-                categorical,
-            ),
-        ]
-    )
-
-
-def _as_objects(frame: pd.DataFrame) -> pd.DataFrame:
-    """Categoricals as plain objects (the encoders need one dtype per column across both sets)."""
-    out = frame.copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(object).where(out[column].notna(), np.nan)
-    return out
 
 
 def detection_auc(
@@ -102,14 +67,14 @@ def detection_auc(
     seed: int = 0,
 ) -> float:
     """Cross-validated ROC AUC of a classifier separating real (1) from synthetic (0) rows."""
-    frame = _as_objects(pd.concat([real, synthetic], ignore_index=True))
+    frame = as_objects(pd.concat([real, synthetic], ignore_index=True))
     is_real = np.r_[np.ones(len(real), dtype=int), np.zeros(len(synthetic), dtype=int)]
     classifier = (
         LogisticRegression(max_iter=2000)
         if model == "logistic"
         else HistGradientBoostingClassifier(max_iter=100, random_state=seed)
     )
-    pipeline = make_pipeline(_encoder(frame), classifier)
+    pipeline = make_pipeline(tabular_encoder(frame), classifier)
     folds = StratifiedKFold(
         n_splits=min(5, int(min(len(real), len(synthetic)))), shuffle=True, random_state=seed
     )
@@ -119,10 +84,10 @@ def detection_auc(
 def tstr_balanced_accuracy(synthetic: pd.DataFrame, real_test: pd.DataFrame, target: str) -> float:
     """Train a standardised logistic regression on synthetic rows; balanced accuracy on real rows."""
     train_x, test_x = (
-        _as_objects(synthetic.drop(columns=[target])),
-        _as_objects(real_test.drop(columns=[target])),
+        as_objects(synthetic.drop(columns=[target])),
+        as_objects(real_test.drop(columns=[target])),
     )
-    pipeline = make_pipeline(_encoder(train_x), LogisticRegression(max_iter=2000))
+    pipeline = make_pipeline(tabular_encoder(train_x), LogisticRegression(max_iter=2000))
     pipeline.fit(train_x, synthetic[target].astype(str))
     return float(balanced_accuracy_score(real_test[target].astype(str), pipeline.predict(test_x)))
 
