@@ -1,9 +1,9 @@
 """The main job's verification step: the protocol of gain.py on a run's recorded data.
 
 Reads the real training split, the synthetic samples exactly as they will be exported (with
-their watermark) and, for the final scores only, the held-out test split; writes
-``evaluation/gain.json`` (the full result) and ``evaluation/scores.jsonl`` (one line per
-classifier, condition and seed).
+their watermark) and, for the final scores and the privacy audit only, the held-out test split;
+writes ``evaluation/gain.json`` (the full result, with the audit of privacy/audit.py) and
+``evaluation/scores.jsonl`` (one line per classifier, condition and seed).
 """
 
 from __future__ import annotations
@@ -61,16 +61,18 @@ def verify_run(
         filter_confidence=spec.filter_confidence,
     )
     lines: list[str] = []
+    test = _samples(read_dataset(test_file))  # first read here: after nothing else
     result = run_protocol(
         real=real,
         synthetic=synthetic,
-        test=_samples(read_dataset(test_file)),  # first read here: after nothing else
+        test=test,
         classifiers=classifiers,
         kind=train.kind,
         settings=settings,
         record=lambda row: lines.append(json.dumps(row)),
     )
     result["classes"] = list(train.classes)
+    result["privacy_audit"] = privacy_audit(real, test, synthetic)
     write_json(run_path / RESULT_FILE, result)
     with atomic_path(run_path / SCORES_FILE) as tmp:
         tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -99,8 +101,26 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "seeds": result["settings"]["seeds"],
         "test_rows": result["sizes"]["test"],
         "classifiers": per_classifier,
+        "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},
         "details": RESULT_FILE,
     }
+
+
+def privacy_audit(real, test, synthetic) -> dict[str, float]:
+    """privacy/audit.py on shared features: the downstream encoder fitted on the training split
+    (tables), or pixels in [0, 1] (images). The test split serves as the unseen holdout."""
+    from models.classifiers import as_objects, tabular_encoder
+    from privacy.audit import audit
+
+    if isinstance(real.x, np.ndarray):
+        return audit(*(s.x.reshape(len(s), -1) / 255.0 for s in (real, test, synthetic)))
+    encoder = tabular_encoder(as_objects(real.x)).fit(as_objects(real.x))
+
+    def dense(samples) -> np.ndarray:
+        encoded = encoder.transform(as_objects(samples.x))
+        return encoded.toarray() if hasattr(encoded, "toarray") else np.asarray(encoded, dtype=np.float64)
+
+    return audit(dense(real), dense(test), dense(synthetic))
 
 
 def _classifiers(kind: str, spec: EvaluationConfig, *, n_classes: int, device: str):
