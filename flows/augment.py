@@ -82,16 +82,8 @@ def export_task(
 
 
 @task(name="finish", **_TASK)
-def finish_task(
-    run: RunDirectory,
-    training: dict[str, Any],
-    generation: dict[str, Any],
-    verification: dict[str, Any],
-    exported: dict[str, Any],
-) -> dict[str, Any]:
-    return job.finish(
-        run, training=training, generation=generation, verification=verification, exported=exported
-    )
+def finish_task(run: RunDirectory, exported: dict[str, Any]) -> dict[str, Any]:
+    return job.finish(run, exported=exported)
 
 
 @flow(name="augment", persist_result=False)
@@ -115,5 +107,5 @@ def augment(config: SynthaugConfig, command: list[str] | None = None, resume: st
         generation = generate_task(run, config)
         verification = verify_task(run, config)
         exported = export_task(run, config, training, generation, verification)
-        finish_task(run, training, generation, verification, exported)
+        finish_task(run, exported)
     return str(run.final)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from PIL import Image
 
 from pipeline.config import BUNDLED_PREFIX, DatasetConfig
 from pipeline.dataset import Dataset
-from pipeline.export import EXPORT_FILE, check_export
+from pipeline.export import EXPORT_FILE, check_checksums, check_export
 from pipeline.rundir import MANIFEST_FILE
 from pipeline.schema import TabularSchema
 from pipeline.sources import load_dataset
@@ -61,42 +60,32 @@ def describe_dataset(dataset: Dataset) -> dict[str, Any]:
 
 
 def describe_export(folder: Path) -> dict[str, Any]:
-    """An export's summary, provenance and every checksum (export.json, and the image manifest)."""
+    """An export's summary, provenance and every checksum (export.json, and the image manifest),
+    each file hashed once."""
     summary = json.loads((folder / EXPORT_FILE).read_text(encoding="utf-8"))
+    digests: dict[str, str] = {}
     info: dict[str, Any] = {
         "export_directory": str(folder),
         "export": {**{k: v for k, v in summary.items() if k != "files"}, "files": len(summary["files"])},
-        "checksums": check_export(folder),
+        "checksums": check_export(folder, digests),
     }
-    synthetic = describe_synthetic(folder)
+    synthetic = describe_synthetic(folder, digests)
     if "checksums" in synthetic:
         info["image_checksums"] = synthetic["checksums"]
     return info
 
 
-def describe_synthetic(folder: Path) -> dict[str, Any]:
+def describe_synthetic(folder: Path, digests: dict[str, str] | None = None) -> dict[str, Any]:
     """Provenance of a run's synthetic outputs and, for images, every file checked against the
     sha256 its manifest lists (``checksums.ok`` is false when one is missing or altered)."""
     manifest, rows = folder / IMAGE_MANIFEST, folder / ROWS_FILE
     if manifest.is_file():
         table = pq.read_table(manifest, columns=["file", "sha256"]).to_pydict()
-        missing, altered = [], []
-        for name, digest in zip(table["file"], table["sha256"], strict=True):
-            file = folder / name
-            if not file.is_file():
-                missing.append(name)
-            elif hashlib.sha256(file.read_bytes()).hexdigest() != digest:
-                altered.append(name)
-        checksums = {
-            "checked": len(table["file"]),
-            "missing": missing,
-            "altered": altered,
-            "ok": not missing and not altered,
-        }
+        expected = dict(zip(table["file"], table["sha256"], strict=True))
         return {
             "manifest": str(manifest),
             "provenance": read_parquet_metadata(manifest),
-            "checksums": checksums,
+            "checksums": check_checksums(folder, expected, digests),
         }
     if rows.is_file():
         return {"rows": str(rows), "provenance": read_parquet_metadata(rows)}

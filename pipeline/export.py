@@ -94,7 +94,7 @@ def export_run(run_path: Path, destination: Path, *, overwrite: bool = False) ->
             "exported_at": datetime.now(UTC).isoformat(),
             "verification": verification,
             "metadata": metadata,
-            "files": file_table(staging),  # now including the card
+            "files": sorted([*files, file_entry(staging, staging / CARD_FILE)], key=lambda f: f["path"]),
         }
         (staging / EXPORT_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     log.info("exported %d %s samples to %s", generation["total"], kind, destination)
@@ -112,40 +112,54 @@ def _add_parquet_metadata(path: Path, pairs: dict[str, str]) -> None:
     pq.write_table(table, path)
 
 
+def file_entry(folder: Path, path: Path) -> dict[str, Any]:
+    return {
+        "path": path.relative_to(folder).as_posix(),
+        "bytes": path.stat().st_size,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+
+
 def file_table(folder: Path) -> list[dict[str, Any]]:
     """Every file under ``folder`` but export.json: relative path, size and sha256, sorted."""
-    rows = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != EXPORT_FILE):
-        rows.append(
-            {
-                "path": path.relative_to(folder).as_posix(),
-                "bytes": path.stat().st_size,
-                "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-            }
-        )
-    return rows
+    return [
+        file_entry(folder, path)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != EXPORT_FILE)
+    ]
 
 
-def check_export(folder: Path) -> dict[str, Any]:
+def check_checksums(
+    folder: Path, expected: dict[str, str], digests: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Files under ``folder`` (relative path -> sha256) checked against ``expected``. ``digests``
+    caches the sha256 of files already hashed, so several manifests cost one pass over the data."""
+    digests = {} if digests is None else digests
+    missing, altered = [], []
+    for name, digest in expected.items():
+        path = folder / name
+        if not path.is_file():
+            missing.append(name)
+            continue
+        if name not in digests:
+            digests[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digests[name] != digest:
+            altered.append(name)
+    return {
+        "checked": len(expected),
+        "missing": missing,
+        "altered": altered,
+        "ok": not missing and not altered,
+    }
+
+
+def check_export(folder: Path, digests: dict[str, str] | None = None) -> dict[str, Any]:
     """Every file listed in ``export.json`` checked against its sha256, and files not listed."""
     summary = json.loads((folder / EXPORT_FILE).read_text(encoding="utf-8"))
-    missing, altered = [], []
-    for entry in summary["files"]:
-        path = folder / entry["path"]
-        if not path.is_file():
-            missing.append(entry["path"])
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != entry["sha256"]:
-            altered.append(entry["path"])
+    result = check_checksums(folder, {entry["path"]: entry["sha256"] for entry in summary["files"]}, digests)
     listed = {entry["path"] for entry in summary["files"]} | {EXPORT_FILE}
     unlisted = sorted(
         p.relative_to(folder).as_posix()
         for p in folder.rglob("*")
         if p.is_file() and p.relative_to(folder).as_posix() not in listed
     )
-    return {
-        "checked": len(summary["files"]),
-        "missing": missing,
-        "altered": altered,
-        "unlisted": unlisted,
-        "ok": not missing and not altered,
-    }
+    return {**{k: v for k, v in result.items() if k != "ok"}, "unlisted": unlisted, "ok": result["ok"]}

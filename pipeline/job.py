@@ -182,10 +182,15 @@ def record_run(
     return summary
 
 
+def split_file(run: RunDirectory, part: str) -> Path:
+    """The recorded ``train`` or ``test`` data file (NPZ for images, Parquet for tables)."""
+    data_dir = run.file(DATA_DIR)
+    return next(p for p in (data_dir / f"{part}.npz", data_dir / f"{part}.parquet") if p.exists())
+
+
 def load_train_split(run: RunDirectory) -> TrainSplit:
     """The training split as recorded in the run (the test rows are not read)."""
-    data_dir = run.file(DATA_DIR)
-    train_path = next(p for p in (data_dir / "train.npz", data_dir / "train.parquet") if p.exists())
+    train_path = split_file(run, "train")
     parts = pq.read_table(run.file(SPLIT_FILE), columns=["row", "part"]).to_pandas()
     part = parts["part"].astype(str)
     indices = parts["row"].to_numpy()[part.to_numpy() == "train"]
@@ -297,12 +302,10 @@ def verify(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     from models.device import select_device
 
     train_split = load_train_split(run)
-    data_dir = run.file(DATA_DIR)
-    test_file = next(p for p in (data_dir / "test.npz", data_dir / "test.parquet") if p.exists())
     summary = verify_run(
         run.path,
         train=train_split.data,
-        test_file=test_file,
+        test_file=split_file(run, "test"),
         spec=config.evaluation,
         device=select_device(config.training.device).type,
     )
@@ -344,25 +347,13 @@ def export(
     return {**summary, "directory": DEFAULT_EXPORT_DIR if inside_run else str(destination)}
 
 
-def finish(
-    run: RunDirectory,
-    *,
-    training: dict[str, Any],
-    generation: dict[str, Any],
-    verification: dict[str, Any],
-    exported: dict[str, Any],
-) -> dict[str, Any]:
-    """Mark the manifest complete with every stage's summary."""
+def finish(run: RunDirectory, *, exported: dict[str, Any]) -> dict[str, Any]:
+    """Mark the manifest complete (``export`` recorded the other stages' summaries)."""
     return update_manifest(
         run,
         status="complete",
         finished_at=datetime.now(UTC).isoformat(),
         stages_completed=list(STAGES),
-        training=training,
-        generation=generation,
-        privacy=training.get("privacy", NO_PRIVACY),
-        watermark=generation.get("watermark"),
-        verification=verification,
         export=exported,
     )
 

@@ -134,32 +134,24 @@ def _select(
         return {"synthetic": nothing, "classic": nothing} if kind == "tabular" else {"synthetic": nothing}
     folds = _folds(real, settings)
     grid = [a for a in settings.amounts if a == 0 or synthetic.available_for(real, a)]
-    cv = {
-        f"x{a:g}": _cv_score(
-            real, folds, make, lambda fold, rng, a=a: draw_per_class(synthetic, fold, a, rng)
-        )
-        for a in grid
-    }
-    best = max(grid, key=lambda a: (round(cv[f"x{a:g}"], 10), -a))
+    cv, best = _best_amount(
+        real, folds, make, grid, lambda fold, rng, a: draw_per_class(synthetic, fold, a, rng)
+    )
     filtered = False
     if settings.filtering and best > 0:
-        masks = {}
 
-        def filtered_draw(fold: Samples, rng, fold_id: int) -> Samples:
-            if fold_id not in masks:
-                masks[fold_id] = filter_mask(fold, synthetic, make, settings.filter_confidence)
-            return draw_per_class(synthetic.subset(masks[fold_id]), fold, best, rng)
+        def filtered_draw(fold: Samples, rng: np.random.Generator) -> Samples:
+            keep = filter_mask(fold, synthetic, make, settings.filter_confidence)
+            return draw_per_class(synthetic.subset(keep), fold, best, rng)
 
         key = f"x{best:g}+filter"
-        cv[key] = _cv_score(real, folds, make, filtered_draw, pass_fold_id=True)
+        cv[key] = _cv_score(real, folds, make, filtered_draw)
         filtered = cv[key] > cv[f"x{best:g}"]
     selections = {"synthetic": Selection(best, filtered, cv)}
     if kind == "tabular":
-        classic_cv = {
-            f"x{a:g}": _cv_score(real, folds, make, lambda fold, rng, a=a: classic_oversample(fold, a, rng))
-            for a in settings.amounts
-        }
-        classic_best = max(settings.amounts, key=lambda a: (round(classic_cv[f"x{a:g}"], 10), -a))
+        classic_cv, classic_best = _best_amount(
+            real, folds, make, list(settings.amounts), lambda fold, rng, a: classic_oversample(fold, a, rng)
+        )
         selections["classic"] = Selection(classic_best, False, classic_cv)
     log.info(
         "selected by %d-fold CV on the training split: %s",
@@ -176,14 +168,21 @@ def _folds(real: Samples, settings: ProtocolSettings) -> list[tuple[np.ndarray, 
     return list(splitter.split(np.zeros(len(real)), real.y))
 
 
-def _cv_score(real: Samples, folds, make: ClassifierFactory, extra, *, pass_fold_id: bool = False) -> float:
+def _best_amount(real: Samples, folds, make: ClassifierFactory, amounts: list[float], extra):
+    """CV score of each amount (``extra(fold_train, rng, amount)`` adds the samples) and the best,
+    the smaller amount winning ties."""
+    cv = {
+        f"x{a:g}": _cv_score(real, folds, make, lambda fold, rng, a=a: extra(fold, rng, a)) for a in amounts
+    }
+    return cv, max(amounts, key=lambda a: (round(cv[f"x{a:g}"], 10), -a))
+
+
+def _cv_score(real: Samples, folds, make: ClassifierFactory, extra) -> float:
     """Mean validation balanced accuracy of real fold-train + ``extra(fold_train, rng)``."""
     values = []
     for fold_id, (train_index, val_index) in enumerate(folds):
         fold_train, fold_val = real.subset(train_index), real.subset(val_index)
-        rng = np.random.default_rng(fold_id)
-        added = extra(fold_train, rng, fold_id) if pass_fold_id else extra(fold_train, rng)
-        train = fold_train.concat(added)
+        train = fold_train.concat(extra(fold_train, np.random.default_rng(fold_id)))
         model = make(0, False).fit(train.x, train.y)
         values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
     return float(np.mean(values))
