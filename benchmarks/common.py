@@ -9,11 +9,19 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy import stats
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import balanced_accuracy_score
+from sklearn.pipeline import make_pipeline
 
+from models.classifiers import as_objects, tabular_encoder
 from pipeline.config import SynthaugConfig, demo_config
 from pipeline.dataset import Dataset
+from pipeline.evaluation.fidelity.column_shapes import column_shapes
+from pipeline.evaluation.fidelity.correlation_difference import correlation_difference
+from pipeline.evaluation.fidelity.detection_auc import detection_auc
 from pipeline.provenance import package_versions
 from pipeline.sources import load_dataset
 from pipeline.split import HeldOutTest, TrainSplit, split_dataset
@@ -59,3 +67,34 @@ def paired_difference(differences: list[float], baseline: list[float]) -> dict:
         "ci95": [round(float(d.mean() - half), 3), round(float(d.mean() + half), 3)],
         "per_resample": [round(float(x), 3) for x in d],
     }
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    header = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    body = [
+        "| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |"
+        for row in frame.itertuples(index=False)
+    ]
+    return "\n".join([header, rule, *body])
+
+
+def table_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0) -> dict[str, float]:
+    """The tabular fidelity metrics as flat columns for a benchmark table."""
+    return {
+        "column_shape": float(np.mean(list(column_shapes(real, synthetic).values()))),
+        "correlation_difference": correlation_difference(real, synthetic),
+        "detection_auc_logistic": detection_auc(real, synthetic, model="logistic", seed=seed),
+        "detection_auc_tree": detection_auc(real, synthetic, model="tree", seed=seed),
+    }
+
+
+def tstr_balanced_accuracy(synthetic: pd.DataFrame, real_test: pd.DataFrame, target: str) -> float:
+    """Train a standardised logistic regression on synthetic rows; balanced accuracy on real rows."""
+    train_x, test_x = (
+        as_objects(synthetic.drop(columns=[target])),
+        as_objects(real_test.drop(columns=[target])),
+    )
+    pipeline = make_pipeline(tabular_encoder(train_x), LogisticRegression(max_iter=2000))
+    pipeline.fit(train_x, synthetic[target].astype(str))
+    return float(balanced_accuracy_score(real_test[target].astype(str), pipeline.predict(test_x)))

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import write_result
+from benchmarks.common import table_fidelity, tstr_balanced_accuracy, write_result
 from models.tabular_cgan import TabularCGAN
 from pipeline.config_loading import load_config
-from pipeline.evaluation.tabular_fidelity import fidelity_report, tstr_balanced_accuracy
 from pipeline.sources import load_dataset
 from pipeline.split import split_dataset
 
@@ -43,7 +42,7 @@ def run_seed(seed: int, steps: int) -> dict[str, float]:
     rows_per_second = len(labels) / (time.perf_counter() - started)
     target = train.data.schema.target
     real_test, real_train = test.data.to_frame(), train.data.to_frame()
-    fidelity = fidelity_report(real_test.drop(columns=[target]), synthetic.drop(columns=[target]), seed=seed)
+    fidelity = table_fidelity(real_test.drop(columns=[target]), synthetic.drop(columns=[target]), seed=seed)
     return {
         "seed": seed,
         "fit_seconds": round(fit_seconds, 1),

@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import RESULTS, write_result
+from benchmarks.common import RESULTS, markdown_table, table_fidelity, tstr_balanced_accuracy, write_result
 from models.tabular_cgan import TabularCGAN
 from pipeline.config_loading import load_config
-from pipeline.evaluation.tabular_fidelity import fidelity_report, tstr_balanced_accuracy
 from pipeline.sources import load_dataset
 from pipeline.split import split_dataset
 
@@ -67,7 +66,7 @@ def fit_ctgan(frame: pd.DataFrame, target: str, epochs: int, seed: int, classes:
 
 
 def evaluate(name, rows, requested, fit, sample_seconds, epochs, test, target, seed) -> dict:
-    fidelity = fidelity_report(test.drop(columns=[target]), rows.drop(columns=[target]), seed=seed)
+    fidelity = table_fidelity(test.drop(columns=[target]), rows.drop(columns=[target]), seed=seed)
     return {
         "method": name,
         "epochs": epochs,
@@ -78,16 +77,6 @@ def evaluate(name, rows, requested, fit, sample_seconds, epochs, test, target, s
         "tstr_balanced_accuracy": round(tstr_balanced_accuracy(rows, test, target), 4),
         "requested_label_rate": round(float((rows[target].astype(str).to_numpy() == requested).mean()), 4),
     }
-
-
-def markdown_table(frame: pd.DataFrame) -> str:
-    header = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "---|" * len(frame.columns)
-    body = [
-        "| " + " | ".join("" if pd.isna(v) else str(v) for v in row) + " |"
-        for row in frame.itertuples(index=False)
-    ]
-    return "\n".join([header, rule, *body])
 
 
 def main() -> None:

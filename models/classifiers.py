@@ -178,6 +178,14 @@ class CNNClassifier:
         parts = [torch.softmax(self.model_(x[i : i + 512]), dim=1) for i in range(0, len(x), 512)]
         return torch.cat(parts).cpu().numpy() if parts else np.zeros((0, self.n_classes))
 
+    @torch.no_grad()
+    def features(self, images: np.ndarray) -> np.ndarray:
+        """(N, 128) activations of the hidden layer before the class logits."""
+        x = _to_tensor(images, self.device)
+        hidden = self.model_.head[:-1]  # flatten, dropout (off in eval), linear, ReLU
+        parts = [hidden(self.model_.features(x[i : i + 512])) for i in range(0, len(x), 512)]
+        return torch.cat(parts).double().cpu().numpy()
+
 
 def _to_tensor(images: np.ndarray, device: str) -> torch.Tensor:
     """uint8 (N, H, W, C) -> float (N, C, H, W) in [-1, 1]."""

@@ -387,6 +387,18 @@ class EvaluationConfig(_Section):
     tabular_classifiers: list[str] = Field(default_factory=lambda: ["logistic", "random_forest"])
     image_classifiers: list[str] = Field(default_factory=lambda: ["cnn"])
     cnn_steps: Annotated[int, Field(ge=1, description="Fixed training budget of the downstream CNN.")] = 300
+    fidelity_metrics: list[str] | None = Field(
+        None,
+        description="Fidelity metrics to compute (pipeline/evaluation/fidelity); all that apply when unset.",
+    )
+    fidelity_neighbours: Annotated[int, Field(ge=1, le=50)] = Field(
+        5, description="k of the precision / recall / density / coverage metric."
+    )
+    inception_weights: Path | None = Field(
+        None,
+        description="Local Inception weights (TorchScript detector or torchvision state dict) for "
+        "standard FID; never downloaded.",
+    )
     require_gain: bool = Field(
         False, description="Refuse to export (exit code 4) unless the verdict is gain."
     )

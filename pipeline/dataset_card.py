@@ -89,6 +89,10 @@ def render_card(
         "",
         verification_text(verification),
         "",
+        "## How close is it to the real data?",
+        "",
+        fidelity_text(verification.get("fidelity")),
+        "",
         "## Intended uses",
         "",
         *(f"- {use}" for use in INTENDED_USES),
@@ -164,6 +168,28 @@ def verification_text(verification: dict[str, Any]) -> str:
             f"| classifier | amount added | real only ({verification['metric']}, %) | gain, points [95% CI] "
             "| verdict |",
             "|---|---|---:|---|---|",
+            *rows,
+        ]
+    )
+
+
+def fidelity_text(fidelity: dict[str, dict[str, float | None]] | None) -> str:
+    """The headline fidelity numbers next to what held-out real data score."""
+    if not fidelity:
+        return "Not measured (the verification stage did not run)."
+    rows = [
+        f"| {name} | {v['value']:.4g} | {'' if v['reference'] is None else format(v['reference'], '.4g')} |"
+        for name, v in fidelity.items()
+    ]
+    return "\n".join(
+        [
+            "Each metric compares these data with the real training data. For scale, the last column "
+            "gives what real held-out data (never seen by the generator) score on the same metric: "
+            "with few real samples, even real data are far from a perfect score. Definitions and "
+            "per-class numbers: `evaluation/fidelity.json` in the run directory.",
+            "",
+            "| metric | synthetic | real held-out |",
+            "|---|---:|---:|",
             *rows,
         ]
     )

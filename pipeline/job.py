@@ -24,7 +24,7 @@ from pipeline.config_loading import config_to_yaml
 from pipeline.dataset import Dataset
 from pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
 from pipeline.errors import UserInputError
-from pipeline.evaluation.run_verification import check_classifier_names, verify_run
+from pipeline.evaluation.run_verification import check_evaluation_config, verify_run
 from pipeline.export import DEFAULT_DIR as DEFAULT_EXPORT_DIR
 from pipeline.export import export_destination, export_run
 from pipeline.generate import labels_for, plan_counts, write_image_set
@@ -95,7 +95,7 @@ def check_config(config: SynthaugConfig) -> None:
             where="evaluation.require_gain",
             hint="Enable the evaluation, or set evaluation.require_gain: false.",
         )
-    check_classifier_names(config.evaluation)
+    check_evaluation_config(config.evaluation)
 
 
 def ingest(spec: DatasetConfig) -> Dataset:

@@ -2,8 +2,10 @@
 
 Reads the real training split, the synthetic samples exactly as they will be exported (with
 their watermark) and, for the final scores and the privacy audit only, the held-out test split;
-writes ``evaluation/gain.json`` (the full result, with the audit of privacy/audit.py) and
-``evaluation/scores.jsonl`` (one line per classifier, condition and seed).
+writes ``evaluation/gain.json`` (the full result, with the audit of privacy/audit.py),
+``evaluation/scores.jsonl`` (one line per classifier, condition and seed), and the fidelity
+metrics of pipeline/evaluation/fidelity as ``evaluation/fidelity.json`` and ``fidelity.jsonl``
+(one line per metric value).
 """
 
 from __future__ import annotations
@@ -26,10 +28,23 @@ from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
 EVALUATION_DIR = "evaluation"
 RESULT_FILE = "evaluation/gain.json"
 SCORES_FILE = "evaluation/scores.jsonl"
+FIDELITY_FILE = "evaluation/fidelity.json"
+FIDELITY_LINES_FILE = "evaluation/fidelity.jsonl"
 
 
-def check_classifier_names(spec: EvaluationConfig) -> None:
+def check_evaluation_config(spec: EvaluationConfig) -> None:
+    """Names that must exist (classifiers, fidelity metrics) and the Inception weights file."""
     from models.classifiers import IMAGE_CLASSIFIERS, TABULAR_CLASSIFIERS
+    from pipeline.evaluation.fidelity.registry import check_metric_names
+
+    check_metric_names(spec.fidelity_metrics)
+    if spec.inception_weights is not None and not spec.inception_weights.is_file():
+        raise UserInputError(
+            f"the Inception weights file {spec.inception_weights} does not exist",
+            where="evaluation.inception_weights",
+            hint="Point it at a local file, or remove the setting (standard FID is then skipped; "
+            "nothing is downloaded).",
+        )
 
     for key, names, registry in (
         ("tabular_classifiers", spec.tabular_classifiers, TABULAR_CLASSIFIERS),
@@ -48,7 +63,8 @@ def verify_run(
     run_path: Path, *, train: Dataset, test_file: Path, spec: EvaluationConfig, device: str = "cpu"
 ) -> dict[str, Any]:
     """Run the protocol; returns a short summary (the full result is in RESULT_FILE)."""
-    from pipeline.evaluation.gain import ProtocolSettings, run_protocol  # torch: imported when used
+    from pipeline.evaluation.fidelity.report import fidelity_lines, headline  # torch: imported when used
+    from pipeline.evaluation.gain import ProtocolSettings, run_protocol
 
     real = _samples(train)
     synthetic = _synthetic_samples(run_path / "synthetic", train)
@@ -73,10 +89,33 @@ def verify_run(
     )
     result["classes"] = list(train.classes)
     result["privacy_audit"] = privacy_audit(real, test, synthetic)
+    fidelity = fidelity_report(
+        real, synthetic, test, kind=train.kind, classes=train.classes, spec=spec, device=device
+    )
     write_json(run_path / RESULT_FILE, result)
-    with atomic_path(run_path / SCORES_FILE) as tmp:
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return summarise(result)
+    _write_lines(run_path / SCORES_FILE, lines)
+    write_json(run_path / FIDELITY_FILE, fidelity)
+    _write_lines(run_path / FIDELITY_LINES_FILE, [json.dumps(line) for line in fidelity_lines(fidelity)])
+    return {**summarise(result), "fidelity": headline(fidelity)}
+
+
+def fidelity_report(
+    real, synthetic, reference, *, kind, classes, spec: EvaluationConfig, device: str
+) -> dict:
+    from pipeline.evaluation.fidelity.base import FidelityInputs, FidelityOptions
+    from pipeline.evaluation.fidelity.registry import metrics_for
+    from pipeline.evaluation.fidelity.report import compute_fidelity
+
+    options = FidelityOptions(
+        k=spec.fidelity_neighbours, inception_weights=spec.inception_weights, device=device
+    )
+    inputs = FidelityInputs(kind, tuple(classes), real, synthetic, reference, options)
+    return compute_fidelity(inputs, metrics_for(kind, spec.fidelity_metrics), cnn_steps=spec.cnn_steps)
+
+
+def _write_lines(path: Path, lines: list[str]) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
 def summarise(result: dict[str, Any]) -> dict[str, Any]:

@@ -101,6 +101,11 @@ def test_demo_writes_a_complete_run_directory(tmp_path):
     assert (run_dir / "evaluation" / "gain.json").is_file() and (
         run_dir / "evaluation" / "scores.jsonl"
     ).is_file()
+    fidelity = json.loads((run_dir / "evaluation" / "fidelity.json").read_text())["metrics"]
+    assert fidelity["class_counts"]["per_class"]["0"] == {"real": 20, "synthetic": 3}
+    assert fidelity["frechet_distance"]["value"] > 0 and fidelity["inception_fid"]["computed"] is False
+    assert 0 <= manifest["verification"]["fidelity"]["precision_recall/coverage"]["value"] <= 1
+    assert "| frechet_distance |" in (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert manifest["export"]["directory"] == "export" and (run_dir / "export" / "DATASET_CARD.md").is_file()
     assert "ingested 1797 image rows" in (run_dir / "logs" / "run.log").read_text()
 

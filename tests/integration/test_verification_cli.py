@@ -39,6 +39,15 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     assert all(0.0 <= value <= 1.0 for value in audit.values())
     rows = [json.loads(line) for line in (run_dir / "evaluation" / "scores.jsonl").read_text().splitlines()]
     assert len(rows) == 2 * 4 * 2 and {"balanced_accuracy", "macro_f1", "auroc"} <= set(rows[0])
+    fidelity = [
+        json.loads(line) for line in (run_dir / "evaluation" / "fidelity.jsonl").read_text().splitlines()
+    ]
+    values = {line["metric"]: line["value"] for line in fidelity if "class" not in line}
+    assert {"column_shapes", "correlation_difference", "detection_auc/logistic", "detection_auc/tree"} <= set(
+        values
+    )
+    assert 0 <= values["column_shapes"] <= 1 and 0 <= values["detection_auc/tree"] <= 1
+    assert {"metric": "class_counts", "class": "malignant", "real": 15, "synthetic": 40} in fidelity
     manifest = json.loads((run_dir / "manifest.json").read_text())
     verdict = manifest["verification"]["verdict"]
     assert verdict == result["verdict"] and f"verification verdict: {verdict}" in " ".join(out.split())
