@@ -221,6 +221,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--no-ctgan", action="store_true", help="skip CTGAN (no .venv-bench needed)")
     parser.add_argument("--keep", type=Path, help="keep the run directories here (default: a temp dir)")
+    parser.add_argument("--result-name", default="verification_gain", help="results file stem")
     args = parser.parse_args()
     if not args.no_ctgan and not BENCH_PYTHON.exists():
         parser.error(f"{BENCH_PYTHON} is missing: run `make bench-env` first, or pass --no-ctgan")
@@ -248,7 +249,7 @@ def main() -> None:
     print(table.to_string())
     print(json.dumps(met, indent=2))
     write_result(
-        "verification_gain",
+        args.result_name,
         {
             "settings": f"{PER_CLASS} per class, test fraction 0.3, pipeline seeds {args.seeds}, "
             "5 downstream seeds per condition; metric: balanced accuracy, points",
@@ -258,7 +259,7 @@ def main() -> None:
             "stage_seconds": timings,
         },
     )
-    (RESULTS / "verification_gain.md").write_text(
+    (RESULTS / f"{args.result_name}.md").write_text(
         f"# Verification gain, {PER_CLASS} real samples per class, pipeline seeds {args.seeds}\n\n"
         "Gain: balanced accuracy (points) of real + method minus real only, on the held-out real "
         "test split; mean over pipeline seeds with a 95% t-interval.\n\n"
