@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from scipy import linalg
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.neural_network import MLPClassifier
@@ -30,18 +29,11 @@ from sklearn.preprocessing import StandardScaler
 
 from benchmarks.common import write_result
 from pipeline.config_loading import load_config
+from pipeline.evaluation.fidelity.frechet_distance import frechet_distance
 from pipeline.sources import load_dataset
 from pipeline.split import split_dataset
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a S_b)^(1/2)) of two feature sets (rows = samples)."""
-    mu_a, mu_b = a.mean(axis=0), b.mean(axis=0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * np.real(root)))
 
 
 def _features(kind: str, data) -> np.ndarray:

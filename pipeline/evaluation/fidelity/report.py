@@ -20,7 +20,10 @@ from pipeline.evaluation.samples import Samples
 
 log = logging.getLogger(__name__)
 
-FEATURE_SPACE = "hidden layer (128-d) of the downstream CNN trained on the real training split"
+FEATURE_SPACE = (
+    "hidden layer (128-d) of the downstream CNN trained on the real training split, scaled so that "
+    "the real split's mean squared activation is 1"
+)
 
 
 def image_features(
@@ -31,10 +34,14 @@ def image_features(
     model = CNNClassifier(n_classes=real.n_classes, seed=seed, augment=True, steps=steps, device=device)
     model.fit(real.x, real.y)
     predicted = model.predict_proba(reference.x).argmax(axis=1)
+    real_features = model.features(real.x)
+    # one scale for every set: the real split's mean squared activation becomes 1, so distances
+    # do not depend on how large this particular network's activations happen to be
+    scale = float(np.sqrt(np.mean(real_features**2))) or 1.0
     return FeatureSets(
-        real=model.features(real.x),
-        synthetic=model.features(synthetic.x),
-        reference=model.features(reference.x),
+        real=real_features / scale,
+        synthetic=model.features(synthetic.x) / scale,
+        reference=model.features(reference.x) / scale,
         synthetic_probabilities=model.predict_proba(synthetic.x),
         reference_accuracy=float(np.mean(predicted == reference.y)),
     )
