@@ -1,7 +1,7 @@
 """The ``augment`` flow: the main job behind ``synthaug run`` and ``synthaug demo``.
 
 Tasks: ingest -> validate -> split -> write-run-directory -> train -> generate -> verify -> export ->
-finish.
+report -> finish.
 Ingestion and splitting pass datasets in memory (one process); every later task reads what it
 needs from the run directory, which is also what lets ``--resume`` continue a killed run.
 Training has no retries: a retry cannot fix a diverging GAN and would repeat hours of work.
@@ -81,9 +81,14 @@ def export_task(
     return job.export(run, config, training=training, generation=generation, verification=verification)
 
 
+@task(name="report", **_TASK)
+def report_task(run: RunDirectory, exported: dict[str, Any]) -> dict[str, str]:
+    return job.report(run, exported=exported)
+
+
 @task(name="finish", **_TASK)
-def finish_task(run: RunDirectory, exported: dict[str, Any]) -> dict[str, Any]:
-    return job.finish(run, exported=exported)
+def finish_task(run: RunDirectory, exported: dict[str, Any], reported: dict[str, str]) -> dict[str, Any]:
+    return job.finish(run, exported=exported, reported=reported)
 
 
 @flow(name="augment", persist_result=False)
@@ -107,5 +112,6 @@ def augment(config: SynthaugConfig, command: list[str] | None = None, resume: st
         generation = generate_task(run, config)
         verification = verify_task(run, config)
         exported = export_task(run, config, training, generation, verification)
-        finish_task(run, exported)
+        reported = report_task(run, exported)
+        finish_task(run, exported, reported)
     return str(run.final)

@@ -214,6 +214,21 @@ def export(
     out.print(f"[green]exported[/green] {summary['files']} files to {summary['directory']}")
 
 
+@app.command()
+def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
+    """(Re)build a run's report: report/report.html (self-contained) and report/report.md."""
+    from reports.run_report import write_report
+
+    if not (run_dir / "manifest.json").is_file():
+        raise UserInputError(
+            f"{run_dir} is not a run directory (it has no manifest.json)",
+            where=run_dir,
+            hint="Give a directory that `synthaug run` created.",
+        )
+    written = write_report(run_dir)
+    out.print(f"[green]report[/green] {run_dir / written['html']} and {run_dir / written['markdown']}")
+
+
 def _overrides(
     set_: list[str] | None, seed: int | None, name: str | None, output_dir: Path | None
 ) -> list[str]:

@@ -46,6 +46,7 @@ STAGES = (
     "generate",
     "verify",
     "export",
+    "report",
 )  # the main job's stages, in order
 MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
 ROWS_FILE = "rows.parquet"
@@ -347,7 +348,16 @@ def export(
     return {**summary, "directory": DEFAULT_EXPORT_DIR if inside_run else str(destination)}
 
 
-def finish(run: RunDirectory, *, exported: dict[str, Any]) -> dict[str, Any]:
+def report(run: RunDirectory, *, exported: dict[str, Any]) -> dict[str, str]:
+    """The run's report (reports/): ``report/report.html``, self-contained, and ``report.md``."""
+    from reports.run_report import write_report  # matplotlib: imported when used
+
+    written = write_report(run.path, exported)
+    log.info("report written to %s", run.path / written["html"])
+    return written
+
+
+def finish(run: RunDirectory, *, exported: dict[str, Any], reported: dict[str, str]) -> dict[str, Any]:
     """Mark the manifest complete (``export`` recorded the other stages' summaries)."""
     return update_manifest(
         run,
@@ -355,6 +365,7 @@ def finish(run: RunDirectory, *, exported: dict[str, Any]) -> dict[str, Any]:
         finished_at=datetime.now(UTC).isoformat(),
         stages_completed=list(STAGES),
         export=exported,
+        report=reported,
     )
 
 

@@ -1,1 +1,1 @@
-"""HTML and Markdown reports rendered from a run directory (issue 8)."""
+"""Run reports: a self-contained HTML file and a Markdown version, with figures."""

@@ -96,7 +96,10 @@ def test_demo_writes_a_complete_run_directory(tmp_path):
     }
     mark = manifest["watermark"]
     assert mark["applied"] is True and mark["scheme"] == "synthaug-image-dither/1" and mark["psnr_db"] > 30
-    assert manifest["stages_completed"][-4:] == ["train", "generate", "verify", "export"]
+    assert manifest["stages_completed"][-5:] == ["train", "generate", "verify", "export", "report"]
+    assert manifest["report"] == {"html": "report/report.html", "markdown": "report/report.md"}
+    page = (run_dir / "report" / "report.html").read_text()
+    assert "Verdict: " in page and page.count("data:image/png;base64,") >= 4 and 'src="http' not in page
     assert manifest["verification"]["verdict"] in ("gain", "no-gain", "harm")
     assert (run_dir / "evaluation" / "gain.json").is_file() and (
         run_dir / "evaluation" / "scores.jsonl"
@@ -175,6 +178,10 @@ def test_run_with_the_tabular_example(tmp_path):
     assert json.loads((run_dir / "manifest.json").read_text())["privacy"] == "none"
     exported = pq.read_schema(run_dir / "synthetic" / "rows.parquet").metadata
     assert json.loads(exported[b"synthaug.privacy"]) == "none"
+    figures = {p.name for p in (run_dir / "report" / "figures").iterdir()}
+    assert {"training_curves.png", "column_distributions.png", "correlations.png", "gains.png"} <= figures
+    markdown = (run_dir / "report" / "report.md").read_text()
+    assert "## Does it help?" in markdown and "| column_shapes |" in markdown
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from PIL import Image
 from pipeline import job
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["validate"], ["inspect"]])
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["validate"], ["inspect"], ["report"]])
 def test_help_everywhere(cli, command):
     code, out, _ = cli(*command, "--help")
     assert code == 0 and "Usage:" in out
@@ -117,3 +117,8 @@ def test_demo_runs_the_flow_in_process(cli, tmp_path):
     data = np.load(run_dir / "data" / "train.npz")
     assert data["x"].shape == (50, 8, 8, 1)
     assert manifest["status"] == "complete" and manifest["generation"]["total"] == 10
+
+
+def test_report_refuses_a_directory_that_is_not_a_run(cli, tmp_path):
+    code, _, err = cli("report", tmp_path)
+    assert code == 2 and "is not a run directory (it has no manifest.json)" in " ".join(err.split())

@@ -1,0 +1,39 @@
+"""Markdown rendering of a report; figures are written beside it and linked by relative path."""
+
+from __future__ import annotations
+
+from reports.document import Figure, Paragraph, Preformatted, Report, Table
+
+FIGURE_DIR = "figures"
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    lines = [f"# {report.title}", "", report.subtitle, ""]
+    for section in report.sections:
+        lines += [f"## {section.title}", ""]
+        for block in section.blocks:
+            if isinstance(block, Paragraph):
+                lines += [block.text, ""]
+            elif isinstance(block, Table):
+                align = ["---:" if i in block.numeric else "---" for i in range(len(block.header))]
+                lines += [
+                    "| " + " | ".join(_cell(h) for h in block.header) + " |",
+                    "|" + "|".join(align) + "|",
+                ]
+                lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in block.rows]
+                lines.append("")
+            elif isinstance(block, Figure):
+                lines += [
+                    f"![{_cell(block.caption)}]({FIGURE_DIR}/{block.name}.png)",
+                    "",
+                    f"*{block.caption}*",
+                    "",
+                ]
+            elif isinstance(block, Preformatted):
+                fence = "````" if "```" in block.text else "```"
+                lines += [fence, block.text.rstrip("\n"), fence, ""]
+    return "\n".join(lines)

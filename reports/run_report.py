@@ -1,0 +1,371 @@
+"""A run's report: what was trained, what came out, whether it helps, and what it costs in privacy.
+
+``build_report(run_path, exported)`` reads only the run directory (manifest, training metrics and
+grids, evaluation results, synthetic data, the export's dataset card) and returns a
+``Report``; ``write_report`` renders it to ``report/report.html`` (self-contained) and
+``report/report.md`` with ``report/figures/*.png``, replacing any earlier report atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from pipeline.atomic import atomic_directory
+from reports import figures
+from reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
+from reports.html import to_html
+from reports.markdown import FIGURE_DIR, to_markdown
+
+REPORT_DIR = "report"
+HTML_FILE, MARKDOWN_FILE = "report.html", "report.md"
+MAX_GRIDS = 4
+MAX_COLUMNS = 12
+VERDICT_WORDS = {
+    "gain": "adding the synthetic data improved every downstream classifier on real held-out data.",
+    "no-gain": "adding the synthetic data did not measurably improve the downstream classifiers.",
+    "harm": "adding the synthetic data made a downstream classifier worse: do not train on them.",
+    "not verified": "nobody has measured whether these data help (verification was off).",
+}
+AUDIT_MEANING = {
+    "share_closer_to_train": "share of synthetic samples nearer a training than an unseen record (0.5 ideal)",
+    "exact_copies": "share that are exact copies of a training record",
+    "near_copies": "share closer to a training record than 95% of unseen records are",
+    "membership_auc": "AUC of a distance-based membership-inference attack (0.5: learns nothing)",
+}
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _points(x: float) -> str:
+    return f"{100 * x:+.2f}"
+
+
+def build_report(run_path: Path, exported: dict[str, Any] | None = None) -> Report:
+    manifest = _read_json(run_path / "manifest.json") or {}
+    exported = exported if exported is not None else manifest.get("export") or {}
+    verification = manifest.get("verification") or {}
+    verdict = verification.get("verdict", "not verified")
+    data = manifest.get("data", {})
+    report = Report(
+        title=f"synthaug run {manifest.get('run_id', run_path.name)}",
+        subtitle=f"{data.get('uri', '?')} ({data.get('kind', '?')}), seed {manifest.get('seed', '?')}, "
+        f"started {manifest.get('started_at', '?')}",
+    )
+    report.sections = [
+        _summary(manifest, verdict, exported),
+        _training(run_path, manifest),
+        _samples(run_path, data.get("kind")),
+        _class_counts(manifest),
+        _verification(run_path, verdict),
+        _fidelity(run_path),
+        _privacy(run_path, manifest),
+        _watermark(manifest),
+        _dataset_card(run_path, exported),
+        _reproducibility(manifest),
+    ]
+    return report
+
+
+def _summary(manifest: dict, verdict: str, exported: dict) -> Section:
+    split, training, data = (
+        manifest.get("split", {}),
+        manifest.get("training") or {},
+        manifest.get("data", {}),
+    )
+    export_text = (
+        f"not exported: {exported['refused']}"
+        if "refused" in exported
+        else f"exported to `{exported.get('directory', '?')}`"
+        if exported
+        else "not exported yet"
+    )
+    css = "verdict " + verdict.replace(" ", "-")
+    return Section("Summary").add(
+        Paragraph(f"**Verdict: {verdict}**: {VERDICT_WORDS.get(verdict, verdict)}", css_class=css),
+        Table(
+            ("", ""),
+            (
+                (
+                    "data",
+                    f"{data.get('uri', '?')} ({data.get('rows', '?')} rows)",
+                ),
+                (
+                    "real training / held-out test",
+                    f"{split.get('train_rows', '?')} / {split.get('test_rows', '?')}",
+                ),
+                (
+                    "training",
+                    f"{training.get('steps', '?')} steps, {training.get('stop_reason', '?')}, "
+                    f"{training.get('seconds', '?')} s",
+                ),
+                ("synthetic samples", str((manifest.get("generation") or {}).get("total", "?"))),
+                ("export", export_text),
+            ),
+        ),
+    )
+
+
+def _warning_steps(warnings: list[str]) -> list[int]:
+    return [int(m.group(1)) for w in warnings if (m := re.match(r"step (\d+):", w))]
+
+
+def _training(run_path: Path, manifest: dict) -> Section:
+    section = Section("Training")
+    records = _metrics(run_path)
+    training = manifest.get("training") or {}
+    warnings = list(training.get("warnings", []))
+    if not records:
+        return section.add(Paragraph("No training metrics were recorded."))
+    section.add(
+        Figure(
+            "training_curves",
+            figures.training_curves(records, _warning_steps(warnings)),
+            "Generator and discriminator over training (smoothed): losses, D accuracy and r_t, "
+            "gradient norms, augmentation probability.",
+        ),
+    )
+    section.add(
+        Paragraph(
+            f"{training.get('samples_per_second', '?')} samples/s. "
+            + (f"**{len(warnings)} warning(s):**" if warnings else "No training warnings.")
+        )
+    )
+    if warnings:
+        section.add(Table(("warning",), tuple((w,) for w in warnings)))
+    return section
+
+
+def _metrics(run_path: Path) -> list[dict[str, Any]]:
+    path = run_path / "training" / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def _samples(run_path: Path, kind: str | None) -> Section:
+    section = Section("Samples")
+    if kind == "image":
+        grids = sorted((run_path / "training" / "grids").glob("step_*.png"))
+        chosen = (
+            sorted({grids[round(i * (len(grids) - 1) / (MAX_GRIDS - 1))] for i in range(MAX_GRIDS)})
+            if grids
+            else []
+        )
+        section.add(
+            Paragraph(
+                "The generator (EMA weights) on one fixed latent bank, one row per class, over training."
+            )
+        )
+        for grid in chosen:
+            step = int(grid.stem.split("_")[1])
+            section.add(Figure(f"grid_{step:06d}", grid.read_bytes(), f"fixed latent bank at step {step}"))
+        return section if chosen else section.add(Paragraph("No sample grids were recorded."))
+    real_path, synthetic_path = run_path / "data" / "train.parquet", run_path / "synthetic" / "rows.parquet"
+    if not (real_path.is_file() and synthetic_path.is_file()):
+        return section.add(Paragraph("No synthetic rows to show."))
+    real, synthetic = pq.read_table(real_path).to_pandas(), pq.read_table(synthetic_path).to_pandas()
+    columns = [c for c in real.columns if c in synthetic.columns][:MAX_COLUMNS]
+    section.add(
+        Figure(
+            "column_distributions",
+            figures.column_distributions(real, synthetic, columns),
+            f"Real training rows vs synthetic rows, first {len(columns)} columns.",
+        ),
+    )
+    numeric = [c for c in real.columns if pd.api.types.is_numeric_dtype(real[c]) and c in synthetic.columns]
+    if len(numeric) >= 2:
+        section.add(
+            Figure(
+                "correlations",
+                figures.correlation_heatmaps(real, synthetic, numeric),
+                "Pearson correlations of the numeric columns, real vs synthetic.",
+            ),
+        )
+    return section
+
+
+def _class_counts(manifest: dict) -> Section:
+    real = manifest.get("split", {}).get("train_class_counts", {})
+    synthetic = (manifest.get("generation") or {}).get("counts", {})
+    classes = list(real)
+    section = Section("Class counts")
+    if not classes:
+        return section.add(Paragraph("No class counts recorded."))
+    real_n, synthetic_n = [int(real[c]) for c in classes], [int(synthetic.get(c, 0)) for c in classes]
+    return section.add(
+        Figure(
+            "class_counts",
+            figures.class_counts(classes, real_n, synthetic_n),
+            "Samples per class: the real training split and the synthetic samples generated.",
+        ),
+        Table(
+            ("class", "real", "synthetic", "real + synthetic"),
+            tuple(
+                (c, str(r), str(s), str(r + s)) for c, r, s in zip(classes, real_n, synthetic_n, strict=True)
+            ),
+            numeric=(1, 2, 3),
+        ),
+    )
+
+
+def _verification(run_path: Path, verdict: str) -> Section:
+    section = Section("Does it help?")
+    result = _read_json(run_path / "evaluation" / "gain.json")
+    if result is None:
+        return section.add(Paragraph(f"**{verdict}**: {VERDICT_WORDS.get(verdict, '')}"))
+    metric = result["primary_metric"]
+    section.add(
+        Paragraph(
+            f"**Verdict: {verdict}**: {VERDICT_WORDS[verdict]} Each condition was trained with "
+            f"{result['settings']['seeds']} seeds and scored on {result['sizes']['test']} real held-out "
+            f"samples; gains are paired differences in {metric.replace('_', ' ')} versus real only, in "
+            "points, with 95% intervals. The amount of synthetic data was chosen by cross-validation "
+            "inside the real training split.",
+            css_class="verdict " + verdict,
+        )
+    )
+    rows = []
+    for classifier, entry in result["classifiers"].items():
+        real = entry["conditions"]["real"][metric]["mean"]
+        selection = entry["selection"]["synthetic"]
+        for condition, comparisons in entry["paired_vs_real"].items():
+            c = comparisons[metric]
+            rows.append(
+                (
+                    classifier,
+                    condition,
+                    f"{100 * real:.2f}",
+                    f"{100 * entry['conditions'][condition][metric]['mean']:.2f}",
+                    f"{_points(c['mean_difference'])} [{_points(c['low'])}, {_points(c['high'])}]",
+                    f"{c['p_value']:.3g}",
+                    c["verdict"],
+                    f"{selection['amount']:g}x" + (" filtered" if selection["filtered"] else "")
+                    if "synthetic" in condition and condition != "synthetic-only"
+                    else "",
+                )
+            )
+    section.add(
+        Table(
+            (
+                "classifier",
+                "condition",
+                "real only, %",
+                "condition, %",
+                "gain, points [95% CI]",
+                "p",
+                "verdict",
+                "synthetic added",
+            ),
+            tuple(rows),
+            numeric=(2, 3, 5),
+        ),
+        Figure(
+            "gains",
+            figures.gains(result, metric),
+            "Paired gain versus real only, 95% intervals; green: gain, amber: no gain, red: harm.",
+        ),
+        Paragraph(f"Caveat: {result['caveat']}."),
+    )
+    return section
+
+
+def _fidelity(run_path: Path) -> Section:
+    section = Section("Fidelity")
+    report = _read_json(run_path / "evaluation" / "fidelity.json")
+    if report is None:
+        return section.add(Paragraph("Not measured (verification did not run)."))
+    from pipeline.evaluation.fidelity.report import headline
+
+    section.add(Paragraph(f"Compared with {report['compared_with']}."))
+    if report.get("feature_space"):
+        section.add(Paragraph(f"Image feature space: {report['feature_space']}."))
+    rows = tuple(
+        (name, f"{v['value']:.4g}", "" if v["reference"] is None else f"{v['reference']:.4g}")
+        for name, v in headline(report).items()
+    )
+    section.add(Table(("metric", "synthetic", "real held-out (reference)"), rows, numeric=(1, 2)))
+    skipped = [(n, m["reason"]) for n, m in report["metrics"].items() if m.get("computed") is False]
+    if skipped:
+        section.add(Table(("not computed", "why"), tuple(skipped)))
+    return section
+
+
+def _privacy(run_path: Path, manifest: dict) -> Section:
+    section = Section("Privacy")
+    privacy = manifest.get("privacy")
+    section.add(
+        Paragraph(f"Differential privacy: {json.dumps(privacy) if isinstance(privacy, dict) else privacy}.")
+    )
+    spent = figures.privacy_spent(_metrics(run_path))
+    if spent is not None:
+        section.add(Figure("privacy_spent", spent, "Privacy budget (epsilon) spent over training."))
+    audit = (_read_json(run_path / "evaluation" / "gain.json") or {}).get("privacy_audit")
+    if audit:
+        section.add(
+            Paragraph("Empirical audit against the held-out split (an audit, not a guarantee):"),
+            Table(
+                ("measure", "value", "meaning"),
+                tuple((k, f"{v:.3f}", AUDIT_MEANING.get(k, "")) for k, v in audit.items()),
+                numeric=(1,),
+            ),
+        )
+    return section
+
+
+def _watermark(manifest: dict) -> Section:
+    mark = manifest.get("watermark")
+    if not isinstance(mark, dict):
+        return Section("Watermark").add(Paragraph(str(mark or "not recorded")))
+    shown = {k: v for k, v in mark.items() if k != "key_source"}
+    return Section("Watermark").add(
+        Paragraph(
+            "The synthetic data carry a keyed watermark; `synthaug verify-watermark` with the key detects it."
+        ),
+        Table(("field", "value"), tuple((k, str(v)) for k, v in shown.items())),
+    )
+
+
+def _dataset_card(run_path: Path, exported: dict) -> Section:
+    section = Section("Dataset card")
+    directory = exported.get("directory")
+    if not directory or "refused" in exported:
+        return section.add(Paragraph("No export, so no dataset card."))
+    card = (
+        run_path / directory if not Path(directory).is_absolute() else Path(directory)
+    ) / "DATASET_CARD.md"
+    if not card.is_file():
+        return section.add(Paragraph(f"The dataset card is not at {card}."))
+    return section.add(Preformatted(card.read_text(encoding="utf-8")))
+
+
+def _reproducibility(manifest: dict) -> Section:
+    packages = (manifest.get("environment") or {}).get("packages", {})
+    return Section("Reproducibility").add(
+        Paragraph(
+            f"Config snapshot: `config.yaml`. Seed {manifest.get('seed')}, "
+            f"split seed {manifest.get('split_seed')}. "
+            f"Data sha256 `{manifest.get('data', {}).get('sha256', '?')}`. "
+            f"Command: `{' '.join(manifest.get('command', []))}`."
+        ),
+        Table(("package", "version"), tuple(sorted((k, str(v)) for k, v in packages.items())), numeric=()),
+    )
+
+
+def write_report(run_path: Path, exported: dict[str, Any] | None = None) -> dict[str, str]:
+    """Render the report into ``run_path/report`` (replaced atomically); relative paths written."""
+    report = build_report(run_path, exported)
+    with atomic_directory(run_path / REPORT_DIR, overwrite=True) as staging:
+        (staging / HTML_FILE).write_text(to_html(report), encoding="utf-8")
+        (staging / MARKDOWN_FILE).write_text(to_markdown(report), encoding="utf-8")
+        (staging / FIGURE_DIR).mkdir()
+        for figure in report.figures():
+            (staging / FIGURE_DIR / f"{figure.name}.png").write_bytes(figure.png)
+    return {"html": f"{REPORT_DIR}/{HTML_FILE}", "markdown": f"{REPORT_DIR}/{MARKDOWN_FILE}"}

@@ -1,0 +1,74 @@
+import json
+
+from reports.document import Figure, Paragraph, Table
+from reports.run_report import build_report, write_report
+
+
+def minimal_run(tmp_path, **manifest):
+    (tmp_path / "training").mkdir()
+    records = [
+        {
+            "step": s,
+            "loss_g": 1.0 / s,
+            "loss_d": 1.0,
+            "d_accuracy": 0.6,
+            "r_t": 0.1,
+            "grad_norm_g": 2.0,
+            "grad_norm_d": 3.0,
+            "augment_p": 0.0,
+            "epsilon": 0.1 * s,
+        }
+        for s in range(1, 21)
+    ]
+    (tmp_path / "training" / "metrics.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    base = {
+        "run_id": "t-1",
+        "data": {"uri": "bundled:digits", "kind": "image", "rows": 10},
+        "split": {"train_rows": 4, "test_rows": 6, "train_class_counts": {"a": 2, "b": 2}},
+        "training": {
+            "steps": 20,
+            "stop_reason": "completed",
+            "warnings": ["step 12: mode collapse: class a"],
+        },
+        "generation": {"counts": {"a": 3, "b": 0}, "total": 3},
+        "verification": {"verdict": "not verified", "reason": "evaluation.enabled: false"},
+        "privacy": {"epsilon": 2.0, "delta": 1e-5},
+        "watermark": "not applied: disabled by watermark.enabled: false",
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({**base, **manifest}))
+    return tmp_path
+
+
+def section(report, title):
+    return next(s for s in report.sections if s.title == title)
+
+
+def test_a_run_without_verification_or_export_still_reports_what_it_has(tmp_path):
+    report = build_report(minimal_run(tmp_path), {"refused": "require_gain", "verdict": "no-gain"})
+    summary = section(report, "Summary")
+    assert summary.blocks[0].css_class == "verdict not-verified"
+    assert ("export", "not exported: require_gain") in summary.blocks[1].rows
+    training = section(report, "Training")
+    assert [b.name for b in training.blocks if isinstance(b, Figure)] == ["training_curves"]
+    assert ("step 12: mode collapse: class a",) in next(
+        b for b in training.blocks if isinstance(b, Table)
+    ).rows
+    assert any(isinstance(b, Figure) and b.name == "privacy_spent" for b in section(report, "Privacy").blocks)
+    counts = next(b for b in section(report, "Class counts").blocks if isinstance(b, Table))
+    assert counts.rows == (("a", "2", "3", "5"), ("b", "2", "0", "2"))
+    card = section(report, "Dataset card").blocks[0]
+    assert isinstance(card, Paragraph) and card.text == "No export, so no dataset card."
+
+
+def test_write_report_replaces_an_earlier_report(tmp_path):
+    run = minimal_run(tmp_path)
+    (run / "report").mkdir()
+    (run / "report" / "stale.txt").write_text("old")
+    written = write_report(run)
+    assert written == {"html": "report/report.html", "markdown": "report/report.md"}
+    assert not (run / "report" / "stale.txt").exists()
+    assert sorted(p.name for p in (run / "report" / "figures").iterdir()) == [
+        "class_counts.png",
+        "privacy_spent.png",
+        "training_curves.png",
+    ]
