@@ -147,11 +147,8 @@ def per_seed_rows(dataset: str, seed: int, results: dict[str, dict[str, Any]]) -
                 continue
             entry = result["classifiers"][classifier]
             paired = entry["paired_vs_real"][condition][PRIMARY_METRIC]
-            selection = (
-                {}
-                if condition == gain.SYNTHETIC_ONLY
-                else entry["selection"]["classic" if condition == gain.REAL_CLASSIC else "synthetic"]
-            )
+            which = {gain.REAL_CLASSIC: "classic", gain.SYNTHETIC_ONLY: None}.get(condition, "synthetic")
+            selection = entry["selection"].get(which, {}) if which else {}
             rows.append(
                 {
                     "dataset": dataset,
@@ -215,20 +212,45 @@ def goals(table: pd.DataFrame) -> dict[str, bool]:
     }
 
 
+SECONDS_FILE = "baselines/stage_seconds.json"
+
+
+def collect(output: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-seed rows and stage timings of every completed run under ``output``."""
+    rows, timings = [], []
+    for run_dir in sorted(p for p in output.iterdir() if (p / RESULT_FILE).is_file()):
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        dataset, seed = manifest["data"]["uri"].removeprefix("bundled:"), manifest["seed"]
+        results = {"ours": json.loads((run_dir / RESULT_FILE).read_text())}
+        ctgan_file = run_dir / "baselines" / "ctgan" / RESULT_FILE
+        if ctgan_file.exists():
+            results["ctgan"] = json.loads(ctgan_file.read_text())
+        rows.extend(per_seed_rows(dataset, seed, results))
+        if (run_dir / SECONDS_FILE).is_file():
+            timings.append(
+                {"dataset": dataset, "seed": seed, **json.loads((run_dir / SECONDS_FILE).read_text())}
+            )
+    return rows, timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", nargs="+", choices=list(EXAMPLES), default=list(EXAMPLES))
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--no-ctgan", action="store_true", help="skip CTGAN (no .venv-bench needed)")
     parser.add_argument("--keep", type=Path, help="keep the run directories here (default: a temp dir)")
+    parser.add_argument(
+        "--summarise-only", action="store_true", help="run nothing: summarise the runs kept in --keep"
+    )
     parser.add_argument("--result-name", default="verification_gain", help="results file stem")
     args = parser.parse_args()
-    if not args.no_ctgan and not BENCH_PYTHON.exists():
+    if args.summarise_only and not args.keep:
+        parser.error("--summarise-only needs --keep DIR (the runs to summarise)")
+    if not args.no_ctgan and not args.summarise_only and not BENCH_PYTHON.exists():
         parser.error(f"{BENCH_PYTHON} is missing: run `make bench-env` first, or pass --no-ctgan")
-    rows, timings = [], []
     with tempfile.TemporaryDirectory() as tmp:
         output = args.keep or Path(tmp)
-        for dataset in args.datasets:
+        for dataset in [] if args.summarise_only else args.datasets:
             for seed in args.seeds:
                 config = load_config(
                     EXAMPLES[dataset],
@@ -237,13 +259,11 @@ def main() -> None:
                 run, seconds = run_pipeline(config)
                 if not args.no_ctgan:
                     seconds["ctgan_fit_and_verify"] = ctgan_protocol(run, config, seed)
-                results = {"ours": json.loads((run.final / RESULT_FILE).read_text())}
-                ctgan_file = run.final / "baselines" / "ctgan" / RESULT_FILE
-                if ctgan_file.exists():
-                    results["ctgan"] = json.loads(ctgan_file.read_text())
-                rows.extend(per_seed_rows(dataset, seed, results))
-                timings.append({"dataset": dataset, "seed": seed, **seconds})
-                print(json.dumps(timings[-1]), flush=True)
+                (run.final / SECONDS_FILE).parent.mkdir(exist_ok=True)
+                (run.final / SECONDS_FILE).write_text(json.dumps(seconds))
+                print(json.dumps({"dataset": dataset, "seed": seed, **seconds}), flush=True)
+        rows, timings = collect(output)
+    seeds = sorted({r["seed"] for r in rows})
     table = summarise(rows)
     met = goals(table)
     print(table.to_string())
@@ -251,7 +271,7 @@ def main() -> None:
     write_result(
         args.result_name,
         {
-            "settings": f"{PER_CLASS} per class, test fraction 0.3, pipeline seeds {args.seeds}, "
+            "settings": f"{PER_CLASS} per class, test fraction 0.3, pipeline seeds {seeds}, "
             "5 downstream seeds per condition; metric: balanced accuracy, points",
             "table": table.to_dict(orient="records"),
             "goals": met,
@@ -260,7 +280,7 @@ def main() -> None:
         },
     )
     (RESULTS / f"{args.result_name}.md").write_text(
-        f"# Verification gain, {PER_CLASS} real samples per class, pipeline seeds {args.seeds}\n\n"
+        f"# Verification gain, {PER_CLASS} real samples per class, pipeline seeds {seeds}\n\n"
         "Gain: balanced accuracy (points) of real + method minus real only, on the held-out real "
         "test split; mean over pipeline seeds with a 95% t-interval.\n\n"
         + markdown_table(table)

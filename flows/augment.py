@@ -19,6 +19,7 @@ apply_defaults()
 from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import NO_CACHE  # noqa: E402
 
+from flows import artifacts  # noqa: E402
 from pipeline import job  # noqa: E402
 from pipeline.config import DatasetConfig, SynthaugConfig  # noqa: E402
 from pipeline.dataset import Dataset  # noqa: E402
@@ -57,7 +58,8 @@ def record_task(
 
 @task(name="train", **_TASK)
 def train_task(run: RunDirectory, config: SynthaugConfig, resume: bool) -> dict[str, Any]:
-    return job.train(run, config, resume=resume)
+    progress = artifacts.training_progress(config.name, config.training.steps)
+    return job.train(run, config, resume=resume, on_step=progress)
 
 
 @task(name="generate", **_TASK)
@@ -67,7 +69,9 @@ def generate_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
 
 @task(name="verify", **_TASK)
 def verify_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
-    return job.verify(run, config)
+    summary = job.verify(run, config)
+    artifacts.verification_table(config.name, summary)
+    return summary
 
 
 @task(name="export", **_TASK)
@@ -113,5 +117,6 @@ def augment(config: SynthaugConfig, command: list[str] | None = None, resume: st
         verification = verify_task(run, config)
         exported = export_task(run, config, training, generation, verification)
         reported = report_task(run, exported)
-        finish_task(run, exported, reported)
+        manifest = finish_task(run, exported, reported)
+    artifacts.run_summary(config.name, run.final, manifest)
     return str(run.final)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,12 +211,19 @@ def _synthesizer(kind: str):
     return TabularCGAN
 
 
-def train(run: RunDirectory, config: SynthaugConfig, *, resume: bool = False) -> dict[str, Any]:
-    """Fit the class-conditional GAN on the recorded training split and save it."""
+def train(
+    run: RunDirectory,
+    config: SynthaugConfig,
+    *,
+    resume: bool = False,
+    on_step: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Fit the class-conditional GAN on the recorded training split and save it; ``on_step``
+    is called after every generator step (progress reporting)."""
     train_split = load_train_split(run)
     kind = train_split.data.kind
     gan = _synthesizer(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
-        train_split, workdir=run.file(TRAINING_DIR), resume=resume
+        train_split, workdir=run.file(TRAINING_DIR), resume=resume, on_step=on_step
     )
     gan.save(run.file(MODEL_FILES[kind]))
     result = gan.training_

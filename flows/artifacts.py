@@ -1,0 +1,81 @@
+"""Prefect artifacts of the augment flow: training progress, the verification table, a run summary.
+
+They make a run readable from the Prefect UI (``prefect server start``) or API without opening
+the run directory. Keys derive from the job's name, so each scheduled job keeps its own history.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+
+
+def artifact_key(name: str, what: str) -> str:
+    """Prefect keys allow lowercase letters, digits and dashes only."""
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", f"{name}-{what}".lower())).strip("-")
+
+
+def training_progress(name: str, total_steps: int) -> Callable[[int], None]:
+    """A progress artifact and the ``on_step`` callback that advances it (at most every 1%)."""
+    artifact_id = create_progress_artifact(
+        progress=0.0, key=artifact_key(name, "training"), description="GAN training progress, % of steps"
+    )
+    shown = [0.0]
+
+    def on_step(step: int) -> None:
+        percent = min(100.0, 100.0 * step / total_steps)
+        if percent - shown[0] >= 1.0 or step >= total_steps:
+            update_progress_artifact(artifact_id, percent)
+            shown[0] = percent
+
+    return on_step
+
+
+def verification_table(name: str, verification: dict[str, Any]) -> None:
+    """One row per downstream classifier: selected amount, paired gain with its interval, verdict."""
+    rows = [
+        {
+            "classifier": classifier,
+            "verdict": c["verdict"],
+            "synthetic_added": f"{c['selected_amount']:g}x" + (" (filtered)" if c["filtered"] else ""),
+            f"real_only_{verification['metric']}": c[f"real_{verification['metric']}"],
+            "gain_points": c["gain_points"],
+            "gain_ci95_points": c["gain_ci95_points"],
+            "p_value": c["p_value"],
+        }
+        for classifier, c in verification.get("classifiers", {}).items()
+    ]
+    description = f"Verification verdict: {verification.get('verdict', 'not verified')}"
+    if rows:
+        create_table_artifact(rows, key=artifact_key(name, "verification"), description=description)
+
+
+def run_summary(name: str, run_path: Path, manifest: dict[str, Any]) -> None:
+    """Markdown summary of a finished run, linking its HTML report."""
+    verification = manifest.get("verification") or {}
+    exported = manifest.get("export") or {}
+    report = run_path / (manifest.get("report") or {}).get("html", "report/report.html")
+    lines = [
+        f"# {manifest.get('run_id', run_path.name)}",
+        "",
+        f"**Verdict: {verification.get('verdict', 'not verified')}**",
+        "",
+        f"- data: {manifest.get('data', {}).get('uri')} ({manifest.get('data', {}).get('rows')} rows)",
+        f"- training: {(manifest.get('training') or {}).get('steps')} steps, "
+        f"{(manifest.get('training') or {}).get('stop_reason')}",
+        f"- synthetic samples: {(manifest.get('generation') or {}).get('total')}",
+        f"- export: {exported.get('refused') or exported.get('directory')}",
+        f"- report: [{report}]({report.as_uri()})",
+    ]
+    create_markdown_artifact(
+        "\n".join(lines), key=artifact_key(name, "run"), description="synthaug run summary"
+    )
