@@ -7,8 +7,8 @@ needs from the run directory, which is also what lets ``--resume`` continue a ki
 Training has no retries: a retry cannot fix a diverging GAN and would repeat hours of work.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: Prefect validates a deployment run's JSON parameters
+# against these signatures in a fresh process, which needs the real classes, not strings.
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from flows import artifacts  # noqa: E402
 from pipeline import job  # noqa: E402
 from pipeline.config import DatasetConfig, SynthaugConfig  # noqa: E402
+from pipeline.config_loading import load_config  # noqa: E402
 from pipeline.dataset import Dataset  # noqa: E402
 from pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
 from pipeline.split import HeldOutTest, TrainSplit  # noqa: E402
@@ -96,12 +97,21 @@ def finish_task(run: RunDirectory, exported: dict[str, Any], reported: dict[str,
 
 
 @flow(name="augment", persist_result=False)
-def augment(config: SynthaugConfig, command: list[str] | None = None, resume: str | None = None) -> str:
+def augment(
+    config: SynthaugConfig,
+    command: list[str] | None = None,
+    resume: str | None = None,
+    overrides: list[str] | None = None,
+) -> str:
     """Run the augmentation job for ``config``; returns the completed run directory.
 
-    With ``resume`` (an interrupted or failed run directory), ingestion and splitting are taken
-    from that run and training continues from its latest checkpoint.
+    ``overrides`` are ``KEY=VALUE`` changes to the config, as with ``--set`` (a deployment run can
+    pass ``--param 'overrides=["seed=3"]'`` instead of a whole config). With ``resume`` (an
+    interrupted or failed run directory), ingestion and splitting are taken from that run and
+    training continues from its latest checkpoint.
     """
+    if overrides:
+        config = load_config(base=config, overrides=overrides)
     job.check_config(config)  # before anything is written
     run = (
         reopen_run_directory(Path(resume)) if resume else create_run_directory(config.output_dir, config.name)

@@ -215,6 +215,60 @@ def export(
 
 
 @app.command()
+def serve(
+    config: ConfigOption,
+    cron: Annotated[str, typer.Option(help='Cron schedule, e.g. "0 2 * * *" for 02:00 every day.')],
+    set_: SetOption = None,
+    name: Annotated[str | None, typer.Option(help="Deployment name (default: the config's name).")] = None,
+    timezone: Annotated[str, typer.Option(help="Time zone of the schedule (IANA name).")] = "UTC",
+) -> None:
+    """Create a scheduled deployment of the augment flow and serve it until interrupted (Ctrl-C).
+
+    Scheduled and manual runs (`prefect deployment run 'augment/NAME'`) execute in this process's
+    machine; they need a Prefect server (set PREFECT_API_URL, see `prefect server start`).
+    """
+    from pipeline import job
+
+    resolved = load_config(config, overrides=_overrides(set_, None, None, None))
+    job.check_config(resolved)
+    schedule = _cron_schedule(cron, timezone)
+    # runs start in a served subprocess: make the output folder independent of its working directory
+    resolved = resolved.model_copy(update={"output_dir": resolved.output_dir.resolve()})
+    deployment = name or resolved.name
+    from flows.augment import augment
+
+    out.print(
+        f"serving [bold]augment/{deployment}[/bold] on '{cron}' ({timezone}); "
+        f"runs go to {resolved.output_dir}.\n"
+        f"Run it now: prefect deployment run 'augment/{deployment}' [--param 'overrides=[\"seed=3\"]']"
+    )
+    augment.serve(
+        name=deployment,
+        schedules=[schedule],
+        parameters={
+            "config": resolved.model_dump(mode="json"),
+            "command": ["synthaug", "serve", str(config)],
+        },
+        print_starting_message=False,
+    )
+
+
+def _cron_schedule(cron: str, timezone: str):
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        return CronSchedule(cron=cron, timezone=timezone)
+    except ValidationError as error:
+        raise UserInputError(
+            f"invalid schedule '{cron}' ({timezone}): {error.errors()[0]['msg']}",
+            where="--cron / --timezone",
+            hint="Give five cron fields (minute hour day-of-month month day-of-week), e.g. '0 2 * * *', "
+            "and an IANA time zone such as UTC or Europe/Berlin.",
+        ) from error
+
+
+@app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
     """(Re)build a run's report: report/report.html (self-contained) and report/report.md."""
     from reports.run_report import write_report
