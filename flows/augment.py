@@ -9,6 +9,7 @@ Training has no retries: a retry cannot fix a diverging GAN and would repeat hou
 
 # No ``from __future__ import annotations``: Prefect validates a deployment run's JSON parameters
 # against these signatures in a fresh process, which needs the real classes, not strings.
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from flows.prefect_settings import apply_defaults
 apply_defaults()
 
 from prefect import flow, task  # noqa: E402
-from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.cache_policies import INPUTS, NO_CACHE, TASK_SOURCE, CacheKeyFnPolicy  # noqa: E402
 
 from flows import artifacts  # noqa: E402
 from pipeline import job  # noqa: E402
@@ -25,12 +26,23 @@ from pipeline.config import DatasetConfig, SynthaugConfig  # noqa: E402
 from pipeline.config_loading import load_config  # noqa: E402
 from pipeline.dataset import Dataset  # noqa: E402
 from pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
+from pipeline.sources import source_fingerprint  # noqa: E402
 from pipeline.split import HeldOutTest, TrainSplit  # noqa: E402
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
 
-@task(name="ingest", **_TASK)
+def _source_key(context: Any, parameters: dict[str, Any]) -> str:
+    return source_fingerprint(parameters["spec"])
+
+
+# Ingestion is cached by the dataset settings, the task's code and the source's contents, so a
+# re-run that changes only training or generation settings skips reading and parsing the data.
+# The parsed dataset is kept in Prefect's local result storage ($PREFECT_HOME/storage).
+INGEST_CACHE = INPUTS + TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_source_key)
+
+
+@task(name="ingest", cache_policy=INGEST_CACHE, persist_result=True, cache_expiration=timedelta(days=7))
 def ingest_task(spec: DatasetConfig) -> Dataset:
     return job.ingest(spec)
 

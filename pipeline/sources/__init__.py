@@ -13,6 +13,7 @@ from pipeline.dataset import Dataset
 from pipeline.errors import UserInputError, suggest
 from pipeline.sources.bundled import load_bundled
 from pipeline.sources.csv_source import read_csv
+from pipeline.sources.files import sha256_arrays, sha256_file
 from pipeline.sources.image_folder import read_image_folder
 from pipeline.sources.image_npz import read_npz
 from pipeline.sources.parquet_source import read_parquet
@@ -78,3 +79,24 @@ def load_dataset(spec: DatasetConfig, *, require_target: bool = True) -> Dataset
             hint="Remove dataset.kind or point dataset.source at matching data.",
         )
     return READERS[fmt](spec, column_rules(spec), require_target)
+
+
+def source_fingerprint(spec: DatasetConfig) -> str:
+    """A cheap identity of the source's current contents, for caching ingestion: a file's sha256,
+    a folder's file names, sizes and modification times, a bundled set's package version. A
+    source that cannot be read gets a key of its own (ingestion then reports the problem)."""
+    if spec.is_bundled:
+        from importlib.metadata import version
+
+        return sha256_arrays(spec.source, "scikit-learn", version("scikit-learn"))
+    path = Path(spec.source)
+    if path.is_file():
+        return sha256_file(path)
+    if path.is_dir():
+        entries = sorted(
+            (p.relative_to(path).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in path.rglob("*")
+            if p.is_file()
+        )
+        return sha256_arrays(*(f"{name}\0{size}\0{mtime}" for name, size, mtime in entries))
+    return sha256_arrays("unreadable", spec.source)
