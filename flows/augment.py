@@ -21,6 +21,7 @@ from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import INPUTS, NO_CACHE, TASK_SOURCE, CacheKeyFnPolicy  # noqa: E402
 
 from flows import artifacts  # noqa: E402
+from flows.gpu_lock import gpu_slot  # noqa: E402
 from pipeline import job  # noqa: E402
 from pipeline.config import DatasetConfig, SynthaugConfig  # noqa: E402
 from pipeline.config_loading import load_config  # noqa: E402
@@ -71,8 +72,11 @@ def record_task(
 
 @task(name="train", **_TASK)
 def train_task(run: RunDirectory, config: SynthaugConfig, resume: bool) -> dict[str, Any]:
+    from models.device import select_device
+
     progress = artifacts.training_progress(config.name, config.training.steps)
-    return job.train(run, config, resume=resume, on_step=progress)
+    with gpu_slot(select_device(config.training.device).type):  # one GPU training at a time
+        return job.train(run, config, resume=resume, on_step=progress)
 
 
 @task(name="generate", **_TASK)
