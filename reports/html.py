@@ -58,7 +58,8 @@ def _block(block) -> str:
             + "</tr>"
             for row in block.rows
         )
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        thead = f"<thead><tr>{head}</tr></thead>" if any(block.header) else ""  # a key-value table has none
+        return f"<table>{thead}<tbody>{body}</tbody></table>"
     if isinstance(block, Figure):
         data = base64.b64encode(block.png).decode("ascii")
         caption = html.escape(block.caption)
