@@ -26,11 +26,27 @@ from pipeline import job  # noqa: E402
 from pipeline.config import DatasetConfig, SynthaugConfig  # noqa: E402
 from pipeline.config_loading import load_config  # noqa: E402
 from pipeline.dataset import Dataset  # noqa: E402
+from pipeline.errors import UserInputError  # noqa: E402
 from pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
 from pipeline.sources import source_fingerprint  # noqa: E402
 from pipeline.split import HeldOutTest, TrainSplit  # noqa: E402
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+def transient_io_error(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only what a retry can fix: an OSError while writing (a full disk, a flaky network
+    share). Exports and reports are written atomically, so a retry starts clean; user errors and
+    bugs are not retried."""
+    try:
+        state.result()
+    except UserInputError:
+        return False
+    except OSError:
+        return True
+    except Exception:  # a bug: retrying would only repeat it
+        return False
+    return False
 
 
 def _source_key(context: Any, parameters: dict[str, Any]) -> str:
@@ -91,7 +107,7 @@ def verify_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     return summary
 
 
-@task(name="export", **_TASK)
+@task(name="export", retries=2, retry_delay_seconds=5, retry_condition_fn=transient_io_error, **_TASK)
 def export_task(
     run: RunDirectory,
     config: SynthaugConfig,
@@ -102,7 +118,7 @@ def export_task(
     return job.export(run, config, training=training, generation=generation, verification=verification)
 
 
-@task(name="report", **_TASK)
+@task(name="report", retries=2, retry_delay_seconds=5, retry_condition_fn=transient_io_error, **_TASK)
 def report_task(run: RunDirectory, exported: dict[str, Any]) -> dict[str, str]:
     return job.report(run, exported=exported)
 

@@ -122,3 +122,15 @@ def test_demo_runs_the_flow_in_process(cli, tmp_path):
 def test_report_refuses_a_directory_that_is_not_a_run(cli, tmp_path):
     code, _, err = cli("report", tmp_path)
     assert code == 2 and "is not a run directory (it has no manifest.json)" in " ".join(err.split())
+
+
+def test_only_io_errors_are_retried():
+    from prefect.states import Completed, Failed
+
+    from flows.augment import transient_io_error
+    from pipeline.errors import UserInputError
+
+    assert transient_io_error(None, None, Failed(data=OSError(28, "No space left on device")))
+    assert not transient_io_error(None, None, Failed(data=UserInputError("export exists")))
+    assert not transient_io_error(None, None, Failed(data=KeyError("bug")))
+    assert not transient_io_error(None, None, Completed(data=1))
