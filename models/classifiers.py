@@ -179,12 +179,14 @@ class CNNClassifier:
         return torch.cat(parts).cpu().numpy() if parts else np.zeros((0, self.n_classes))
 
     @torch.no_grad()
-    def features(self, images: np.ndarray) -> np.ndarray:
-        """(N, 128) activations of the hidden layer before the class logits."""
+    def features_and_probabilities(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 128) activations of the hidden layer before the class logits, and (N, classes)
+        class probabilities, from one forward pass."""
         x = _to_tensor(images, self.device)
         hidden = self.model_.head[:-1]  # flatten, dropout (off in eval), linear, ReLU
-        parts = [hidden(self.model_.features(x[i : i + 512])) for i in range(0, len(x), 512)]
-        return torch.cat(parts).double().cpu().numpy()
+        features = torch.cat([hidden(self.model_.features(x[i : i + 512])) for i in range(0, len(x), 512)])
+        probabilities = torch.softmax(self.model_.head[-1](features), dim=1)
+        return features.double().cpu().numpy(), probabilities.cpu().numpy()
 
 
 def _to_tensor(images: np.ndarray, device: str) -> torch.Tensor:

@@ -54,6 +54,8 @@ def build_report(run_path: Path, exported: dict[str, Any] | None = None) -> Repo
     verification = manifest.get("verification") or {}
     verdict = verification.get("verdict", "not verified")
     data = manifest.get("data", {})
+    records = _metrics(run_path)  # training metrics: the curves and, under DP, epsilon over steps
+    gain = _read_json(run_path / "evaluation" / "gain.json")  # verification and the privacy audit
     report = Report(
         title=f"synthaug run {manifest.get('run_id', run_path.name)}",
         subtitle=f"{data.get('uri', '?')} ({data.get('kind', '?')}), seed {manifest.get('seed', '?')}, "
@@ -61,12 +63,12 @@ def build_report(run_path: Path, exported: dict[str, Any] | None = None) -> Repo
     )
     report.sections = [
         _summary(manifest, verdict, exported),
-        _training(run_path, manifest),
+        _training(records, manifest),
         _samples(run_path, data.get("kind")),
         _class_counts(manifest),
-        _verification(run_path, verdict),
+        _verification(gain, verdict),
         _fidelity(run_path),
-        _privacy(run_path, manifest),
+        _privacy(records, gain, manifest),
         _watermark(manifest),
         _dataset_card(run_path, exported),
         _reproducibility(manifest),
@@ -117,9 +119,8 @@ def _warning_steps(warnings: list[str]) -> list[int]:
     return [int(m.group(1)) for w in warnings if (m := re.match(r"step (\d+):", w))]
 
 
-def _training(run_path: Path, manifest: dict) -> Section:
+def _training(records: list[dict[str, Any]], manifest: dict) -> Section:
     section = Section("Training")
-    records = _metrics(run_path)
     training = manifest.get("training") or {}
     warnings = list(training.get("warnings", []))
     if not records:
@@ -216,9 +217,8 @@ def _class_counts(manifest: dict) -> Section:
     )
 
 
-def _verification(run_path: Path, verdict: str) -> Section:
+def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     section = Section("Does it help?")
-    result = _read_json(run_path / "evaluation" / "gain.json")
     if result is None:
         return section.add(Paragraph(f"**{verdict}**: {VERDICT_WORDS.get(verdict, '')}"))
     metric = result["primary_metric"]
@@ -298,16 +298,16 @@ def _fidelity(run_path: Path) -> Section:
     return section
 
 
-def _privacy(run_path: Path, manifest: dict) -> Section:
+def _privacy(records: list[dict[str, Any]], gain: dict[str, Any] | None, manifest: dict) -> Section:
     section = Section("Privacy")
     privacy = manifest.get("privacy")
     section.add(
         Paragraph(f"Differential privacy: {json.dumps(privacy) if isinstance(privacy, dict) else privacy}.")
     )
-    spent = figures.privacy_spent(_metrics(run_path))
+    spent = figures.privacy_spent(records)
     if spent is not None:
         section.add(Figure("privacy_spent", spent, "Privacy budget (epsilon) spent over training."))
-    audit = (_read_json(run_path / "evaluation" / "gain.json") or {}).get("privacy_audit")
+    audit = (gain or {}).get("privacy_audit")
     if audit:
         section.add(
             Paragraph("Empirical audit against the held-out split (an audit, not a guarantee):"),

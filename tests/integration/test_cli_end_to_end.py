@@ -20,6 +20,7 @@ from PIL import Image
 from pipeline.config import ImageOptions, demo_config
 from pipeline.dataset_io import read_dataset
 from pipeline.sources.image_folder import read_image_folder
+from tests.settings import FAST_EVALUATION, SMALL_TABULAR_GAN
 
 REPO = Path(__file__).resolve().parents[2]
 SYNTHAUG = Path(sys.executable).parent / "synthaug"
@@ -32,10 +33,7 @@ TINY_TRAINING = [
         "training.checkpoint_every=5",
         "training.grid_every=5",
         "generation.per_class=3",
-        "evaluation.seeds=2",
-        "evaluation.folds=2",
-        "evaluation.cnn_steps=10",
-        "evaluation.amounts=[0, 1]",
+        *FAST_EVALUATION,
     )
     for arg in ("--set", item)
 ]
@@ -45,14 +43,9 @@ TINY_TABULAR = [
     arg
     for item in (
         "training.steps=4",
-        "training.batch_size=20",
-        "training.tabular.generator_width=16",
-        "training.tabular.discriminator_width=16",
+        *SMALL_TABULAR_GAN,
         "generation.per_class=5",
-        "evaluation.seeds=2",
-        "evaluation.folds=2",
-        "evaluation.cnn_steps=10",
-        "evaluation.amounts=[0, 1]",
+        *FAST_EVALUATION,
     )
     for arg in ("--set", item)
 ]
@@ -257,10 +250,7 @@ def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
         "training.z_dim=16",
         "training.checkpoint_every=10",
         "generation.per_class=2",
-        "evaluation.seeds=2",
-        "evaluation.folds=2",
-        "evaluation.cnn_steps=10",
-        "evaluation.amounts=[0, 1]",
+        *FAST_EVALUATION,
     ]
     settings = [arg for item in overrides for arg in ("--set", item)]
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}

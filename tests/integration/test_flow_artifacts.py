@@ -5,15 +5,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.settings import QUICK_VERIFICATION, SMALL_TABULAR_GAN, set_args
+
 REPO = Path(__file__).resolve().parents[2]
 TINY = [
     "training.steps=20",
-    "training.batch_size=20",
-    "training.tabular.generator_width=16",
-    "training.tabular.discriminator_width=16",
+    *SMALL_TABULAR_GAN,
     "generation.per_class=20",
-    "evaluation.seeds=2",
-    "evaluation.folds=2",
+    *QUICK_VERIFICATION,
     "evaluation.amounts=[0, 1]",
     "name=Artifact_Test.v1",
 ]
@@ -30,7 +29,7 @@ async def read(key: str):
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_api")
 def test_progress_verification_table_and_run_summary_artifacts(cli, tmp_path):
-    args = [f"--set={item}" for item in TINY]
+    args = set_args(*TINY)
     code, _, err = cli(
         "run", "--config", REPO / "examples" / "breast_cancer.yaml", "--output-dir", tmp_path, *args
     )

@@ -5,6 +5,8 @@ import asyncio
 
 import pytest
 
+from tests.settings import SMALL_TABULAR_GAN, set_args
+
 
 async def ingest_states() -> list[str]:
     from prefect.client.orchestration import get_client
@@ -24,23 +26,13 @@ async def ingest_states() -> list[str]:
 def test_a_rerun_with_new_training_settings_reuses_the_ingested_data(cli, write_config, tmp_path):
     rows = ["a,b,label"] + [f"{i % 7},{(i * 3) % 5},{'x' if i % 2 else 'y'}" for i in range(60)]
     (tmp_path / "cached.csv").write_text("\n".join(rows) + "\n")
-    tiny = {
-        "training": {
-            "steps": 4,
-            "batch_size": 20,
-            "tabular": {"generator_width": 16, "discriminator_width": 16},
-        },
-        "generation": {"per_class": 5},
-        "evaluation": {"enabled": False},
-    }
-    config = write_config(
-        {"source": "cached.csv", "target": "label"}, output_dir=str(tmp_path / "runs"), **tiny
-    )
+    tiny = set_args(*SMALL_TABULAR_GAN, "generation.per_class=5", "evaluation.enabled=false")
+    config = write_config({"source": "cached.csv", "target": "label"}, output_dir=str(tmp_path / "runs"))
     before = len(asyncio.run(ingest_states()))
     for steps in (4, 6):
-        code, _, err = cli("run", "--config", config, "--set", f"training.steps={steps}")
+        code, _, err = cli("run", "--config", config, *tiny, f"--set=training.steps={steps}")
         assert code == 0, err
     (tmp_path / "cached.csv").write_text("\n".join([*rows, "1,1,x"]) + "\n")  # the data changed
-    code, _, err = cli("run", "--config", config)
+    code, _, err = cli("run", "--config", config, *tiny, "--set=training.steps=4")
     assert code == 0, err
     assert asyncio.run(ingest_states())[before:] == ["Completed", "Cached", "Completed"]

@@ -11,20 +11,19 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-import yaml
+
+from tests.settings import QUICK_VERIFICATION, SMALL_TABULAR_GAN, set_args
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PREFECT_RUN = [BIN / "prefect", "deployment", "run", "augment/nightly"]
-TINY = {
-    "training": {
-        "steps": 10,
-        "batch_size": 20,
-        "tabular": {"generator_width": 16, "discriminator_width": 16},
-    },
-    "generation": {"per_class": 10},
-    "evaluation": {"seeds": 2, "folds": 2, "amounts": [0, 1]},
-}
+TINY = [
+    "training.steps=10",
+    *SMALL_TABULAR_GAN,
+    "generation.per_class=10",
+    *QUICK_VERIFICATION,
+    "evaluation.amounts=[0, 1]",
+]
 
 
 def free_port() -> int:
@@ -62,9 +61,8 @@ def test_a_served_deployment_runs_when_triggered_with_parameters(tmp_path):
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_ENABLED": "false",
     }
-    config = tmp_path / "nightly.yaml"
-    base = yaml.safe_load((REPO / "examples" / "breast_cancer.yaml").read_text())
-    config.write_text(yaml.safe_dump({**base, **TINY, "output_dir": str(tmp_path / "runs")}))
+    config = REPO / "examples" / "breast_cancer.yaml"
+    settings = set_args(*TINY, f"output_dir={tmp_path / 'runs'}")
     port = api.split(":")[2].split("/")[0]
     processes = []
     try:
@@ -80,7 +78,17 @@ def test_a_served_deployment_runs_when_triggered_with_parameters(tmp_path):
 
         serve_log = tmp_path / "serve.log"
         serve = subprocess.Popen(
-            [BIN / "synthaug", "serve", "--config", config, "--cron", "0 2 * * *", "--name", "nightly"],
+            [
+                BIN / "synthaug",
+                "serve",
+                "--config",
+                config,
+                *settings,
+                "--cron",
+                "0 2 * * *",
+                "--name",
+                "nightly",
+            ],
             env=env,
             cwd=tmp_path,
             stdout=serve_log.open("w"),

@@ -6,21 +6,20 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from tests.settings import QUICK_VERIFICATION, SMALL_TABULAR_GAN, set_args
+
 REPO = Path(__file__).resolve().parents[2]
 TINY = [
     "training.steps=4",
-    "training.batch_size=20",
-    "training.tabular.generator_width=16",
-    "training.tabular.discriminator_width=16",
+    *SMALL_TABULAR_GAN,
     "generation.per_class=40",
     "dataset.per_class=15",
-    "evaluation.seeds=2",
-    "evaluation.folds=2",
+    *QUICK_VERIFICATION,
 ]
 
 
 def run(cli, output: Path, *extra: str) -> tuple[int, str, str]:
-    args = [f"--set={item}" for item in (*TINY, *extra)]
+    args = set_args(*TINY, *extra)
     return cli("run", "--config", REPO / "examples" / "breast_cancer.yaml", "--output-dir", output, *args)
 
 

@@ -9,25 +9,19 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
+from tests.settings import FAST_EVALUATION, SMALL_TABULAR_GAN, set_args
+
 REPO = Path(__file__).resolve().parents[2]
-FAST_EVALUATION = [
-    "evaluation.seeds=2",
-    "evaluation.folds=2",
-    "evaluation.cnn_steps=10",
-    "evaluation.amounts=[0, 1]",
-]
 TINY = [
     "training.steps=4",
-    "training.batch_size=20",
-    "training.tabular.generator_width=16",
-    "training.tabular.discriminator_width=16",
+    *SMALL_TABULAR_GAN,
     "generation.per_class=100",
     *FAST_EVALUATION,
 ]
 
 
 def run_tabular(cli, output: Path, *extra: str) -> Path:
-    args = [f"--set={item}" for item in (*TINY, *extra)]
+    args = set_args(*TINY, *extra)
     config = REPO / "examples" / "breast_cancer.yaml"
     code, _, err = cli("run", "--config", config, "--output-dir", output, *args)
     assert code == 0, err

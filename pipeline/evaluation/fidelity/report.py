@@ -33,17 +33,18 @@ def image_features(
 
     model = CNNClassifier(n_classes=real.n_classes, seed=seed, augment=True, steps=steps, device=device)
     model.fit(real.x, real.y)
-    predicted = model.predict_proba(reference.x).argmax(axis=1)
-    real_features = model.features(real.x)
+    real_features, _ = model.features_and_probabilities(real.x)
+    synthetic_features, synthetic_probabilities = model.features_and_probabilities(synthetic.x)
+    reference_features, reference_probabilities = model.features_and_probabilities(reference.x)
     # one scale for every set: the real split's mean squared activation becomes 1, so distances
     # do not depend on how large this particular network's activations happen to be
     scale = float(np.sqrt(np.mean(real_features**2))) or 1.0
     return FeatureSets(
         real=real_features / scale,
-        synthetic=model.features(synthetic.x) / scale,
-        reference=model.features(reference.x) / scale,
-        synthetic_probabilities=model.predict_proba(synthetic.x),
-        reference_accuracy=float(np.mean(predicted == reference.y)),
+        synthetic=synthetic_features / scale,
+        reference=reference_features / scale,
+        synthetic_probabilities=synthetic_probabilities,
+        reference_accuracy=float(np.mean(reference_probabilities.argmax(axis=1) == reference.y)),
     )
 
 
