@@ -45,8 +45,9 @@ from pipeline.evaluation import gain
 from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
 from pipeline.evaluation.run_verification import RESULT_FILE, verify_run
 from pipeline.evaluation.statistics import paired_comparison
+from pipeline.evaluation.verification_inputs import VerificationFiles
 from pipeline.generate import write_image_set
-from pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle
+from pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {name: ROOT / "examples" / f"{name}.yaml" for name in ("digits", "breast_cancer")}
@@ -85,7 +86,7 @@ def run_pipeline(config: SynthaugConfig) -> tuple[RunDirectory, dict[str, float]
 
 def ctgan_protocol(run: RunDirectory, config: SynthaugConfig, seed: int) -> float:
     """CTGAN fitted on the run's training split, through the same protocol; returns seconds."""
-    train = read_dataset(job.split_file(run, "train"))
+    train = read_dataset(split_file(run.final, "train"))
     folder = run.final / "baselines" / "ctgan"
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -117,7 +118,10 @@ def ctgan_protocol(run: RunDirectory, config: SynthaugConfig, seed: int) -> floa
     else:
         images, labels = _pixel_images(rows, train)
         write_image_set(folder / "synthetic", images, labels, train.classes)
-    verify_run(folder, train=train, test_file=job.split_file(run, "test"), spec=config.evaluation)
+    files = VerificationFiles(
+        folder, train=split_file(run.final, "train"), test=split_file(run.final, "test")
+    )
+    verify_run(files, spec=config.evaluation)
     return round(time.perf_counter() - started, 1)
 
 

@@ -1,9 +1,10 @@
 """The ``augment`` flow: the main job behind ``synthaug run`` and ``synthaug demo``.
 
-Tasks: ingest -> validate -> split -> write-run-directory -> train -> generate -> verify -> export ->
-report -> finish.
-Ingestion and splitting pass datasets in memory (one process); every later task reads what it
-needs from the run directory, which is also what lets ``--resume`` continue a killed run.
+Tasks: ingest -> validate -> split -> train -> generate -> verify (a subflow whose units fan out
+over the ``execution`` task runner, flows/verification.py) -> export -> report -> finish.
+Tasks pass paths and small summaries: ingestion writes the parsed dataset to a file and passes
+its path; ``split`` writes the run directory, from which every later task reads what it needs
+(which is also what lets ``--resume`` continue a killed run).
 Training has no retries: a retry cannot fix a diverging GAN and would repeat hours of work.
 """
 
@@ -17,19 +18,20 @@ from flows.prefect_settings import apply_defaults
 
 apply_defaults()
 
-from prefect import flow, task  # noqa: E402
+from prefect import flow, task, unmapped  # noqa: E402
 from prefect.cache_policies import INPUTS, NO_CACHE, TASK_SOURCE, CacheKeyFnPolicy  # noqa: E402
 
 from flows import artifacts  # noqa: E402
 from flows.gpu_lock import gpu_slot  # noqa: E402
+from flows.task_runners import task_runner_for  # noqa: E402
+from flows.verification import run_verify_flow  # noqa: E402
 from pipeline import job  # noqa: E402
-from pipeline.config import DatasetConfig, SynthaugConfig  # noqa: E402
+from pipeline.config import DatasetConfig, ExecutionConfig, SynthaugConfig  # noqa: E402
 from pipeline.config_loading import load_config  # noqa: E402
-from pipeline.dataset import Dataset  # noqa: E402
+from pipeline.dataset_io import read_dataset  # noqa: E402
 from pipeline.errors import UserInputError  # noqa: E402
 from pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
 from pipeline.sources import source_fingerprint  # noqa: E402
-from pipeline.split import HeldOutTest, TrainSplit  # noqa: E402
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -55,35 +57,40 @@ def _source_key(context: Any, parameters: dict[str, Any]) -> str:
 
 # Ingestion is cached by the dataset settings, the task's code and the source's contents, so a
 # re-run that changes only training or generation settings skips reading and parsing the data.
-# The parsed dataset is kept in Prefect's local result storage ($PREFECT_HOME/storage).
+# The cached result is the parsed dataset's path ($PREFECT_HOME/synthaug/ingested/) and summary.
 INGEST_CACHE = INPUTS + TASK_SOURCE + CacheKeyFnPolicy(cache_key_fn=_source_key)
 
 
 @task(name="ingest", cache_policy=INGEST_CACHE, persist_result=True, cache_expiration=timedelta(days=7))
-def ingest_task(spec: DatasetConfig) -> Dataset:
-    return job.ingest(spec)
+def ingest_task(spec: DatasetConfig) -> job.IngestedData:
+    return job.ingest_to(spec, ingested_folder())
+
+
+def ingested_folder() -> Path:
+    """Parsed datasets, kept beside Prefect's cached results (which hold only their paths)."""
+    from prefect.settings import get_current_settings
+
+    return Path(get_current_settings().home) / "synthaug" / "ingested"
+
+
+def ingest(spec: DatasetConfig) -> job.IngestedData:
+    """The cached ingestion, run again when its file has been removed since it was cached."""
+    ingested = ingest_task(spec)
+    if not Path(ingested.path).is_file():
+        ingested = ingest_task.with_options(refresh_cache=True)(spec)
+    return ingested
 
 
 @task(name="validate", **_TASK)
-def validate_task(dataset: Dataset) -> dict[str, int]:
-    return job.check(dataset)
+def validate_task(ingested: job.IngestedData) -> dict[str, int]:
+    return job.check(read_dataset(Path(ingested.path)))
 
 
 @task(name="split", **_TASK)
-def split_task(dataset: Dataset, config: SynthaugConfig) -> tuple[TrainSplit, HeldOutTest]:
-    return job.split(dataset, config)
-
-
-@task(name="write-run-directory", **_TASK)
-def record_task(
-    run: RunDirectory,
-    config: SynthaugConfig,
-    dataset: Dataset,
-    train: TrainSplit,
-    test: HeldOutTest,
-    command: list[str],
+def split_task(
+    run: RunDirectory, config: SynthaugConfig, ingested: job.IngestedData, command: list[str]
 ) -> job.SplitSummary:
-    return job.record_run(run, config=config, dataset=dataset, train=train, test=test, command=command)
+    return job.split_into_run(run, config, dataset_file=Path(ingested.path), command=command)
 
 
 @task(name="train", **_TASK)
@@ -98,13 +105,6 @@ def train_task(run: RunDirectory, config: SynthaugConfig, resume: bool) -> dict[
 @task(name="generate", **_TASK)
 def generate_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     return job.generate(run, config)
-
-
-@task(name="verify", **_TASK)
-def verify_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
-    summary = job.verify(run, config)
-    artifacts.verification_table(config.name, summary)
-    return summary
 
 
 @task(name="export", retries=2, retry_delay_seconds=5, retry_condition_fn=transient_io_error, **_TASK)
@@ -150,15 +150,53 @@ def augment(
     )
     with run_lifecycle(run):
         if not resume:
-            dataset = ingest_task(config.dataset)
-            validate_task(dataset)
-            train, test = split_task(dataset, config)
-            record_task(run, config, dataset, train, test, command or [])
+            ingested = ingest(config.dataset)
+            validate_task(ingested)
+            split_task(run, config, ingested, command or [])
         training = train_task(run, config, bool(resume))
         generation = generate_task(run, config)
-        verification = verify_task(run, config)
+        verification = run_verify_flow(run, config)  # a subflow: its units fan out
         exported = export_task(run, config, training, generation, verification)
         reported = report_task(run, exported)
         manifest = finish_task(run, exported, reported)
     artifacts.run_summary(config.name, run.final, manifest)
     return str(run.final)
+
+
+@task(name="augment-dataset", **_TASK)
+def augment_dataset_task(config: SynthaugConfig, command: list[str]) -> str:
+    """One dataset's whole job, as a nested ``augment`` flow run."""
+    return augment(config, command=command)
+
+
+@flow(name="augment-many", persist_result=False)
+def augment_many(configs: list[SynthaugConfig], command: list[str] | None = None) -> list[str]:
+    """The augmentation job for several datasets, spread over the flow's task runner (see
+    ``run_many``); returns the completed run directories in the order of ``configs``.
+
+    Every config is checked before any job starts. A job that fails does not stop the others:
+    its run directory is marked failed as usual, and the flow fails at the end, naming it.
+    """
+    for config in configs:
+        job.check_config(config)
+    futures = augment_dataset_task.map(configs, unmapped(command or []))
+    done, failed = [], []
+    for config, future in zip(configs, futures, strict=True):
+        future.wait()
+        try:
+            done.append(future.result())
+        except Exception as error:  # each failure was logged and recorded by its own run
+            failed.append((config.name, error))
+    if failed:
+        message = "; ".join(f"{name}: {error}" for name, error in failed)
+        summary = f"{len(failed)} of {len(configs)} datasets failed ({message})"
+        if all(isinstance(error, UserInputError) for _, error in failed):
+            raise UserInputError(summary, hint="Fix those configs or their data and run them again.")
+        raise RuntimeError(summary)
+    return done
+
+
+def run_many(configs: list[SynthaugConfig], execution: ExecutionConfig, command: list[str]) -> list[str]:
+    """``augment_many`` with its datasets spread over a task runner for ``execution`` (each job's
+    own verification fans out as its config's ``execution`` says)."""
+    return augment_many.with_options(task_runner=task_runner_for(execution))(configs, command)

@@ -60,8 +60,14 @@ def _options(
 
 @app.command()
 def run(
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="YAML config file.", dir_okay=False)
+    configs: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="YAML config file; repeat it to run several datasets side by side.",
+            dir_okay=False,
+        ),
     ] = None,
     set_: SetOption = None,
     seed: SeedOption = None,
@@ -73,8 +79,30 @@ def run(
             help="Continue an interrupted (.partial) or failed (.failed) run from its last checkpoint."
         ),
     ] = None,
+    task_runner: Annotated[
+        str, typer.Option(help="With several --config: how the datasets are spread (threads or dask).")
+    ] = "threads",
+    workers: Annotated[int, typer.Option(help="With several --config: datasets at once.")] = 1,
+    dask_address: Annotated[
+        str | None, typer.Option(help="With several --config and --task-runner dask: a running cluster.")
+    ] = None,
 ) -> None:
-    """Run the main augmentation job described by a config file (or resume one)."""
+    """Run the main augmentation job described by a config file (or resume one); with several
+    --config, one job per dataset (--set, --seed and --output-dir apply to each)."""
+    if configs and len(configs) > 1:
+        if resume is not None or name is not None:
+            raise UserInputError(
+                "--resume and --name take one run, not several configs",
+                where="--config",
+                hint="Give one --config, or drop --resume / --name (each config names its runs).",
+            )
+        execution = _execution_options(task_runner, workers, dask_address)
+        resolved_all = [
+            load_config(path, overrides=_overrides(set_, seed, None, output_dir)) for path in configs
+        ]
+        _run_many(resolved_all, execution)
+        return
+    config = configs[0] if configs else None
     if resume is not None:
         if config is not None or set_ or seed is not None or name is not None or output_dir is not None:
             raise UserInputError(
@@ -297,8 +325,14 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
     from flows.augment import augment
 
     run_dir = augment(config=config, command=sys.argv, resume=str(resume) if resume else None)
+    if _print_outcome(Path(run_dir)):
+        raise typer.Exit(EXIT_NO_GAIN)
+
+
+def _print_outcome(run_dir: Path) -> bool:
+    """Say where the run is and its verdict; returns whether the export was refused."""
     out.print(f"[green]run complete[/green]: {run_dir}")
-    manifest = json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     verification = manifest.get("verification", {})
     if "verdict" in verification:
         details = verification.get("details", "")
@@ -309,6 +343,27 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
             f"[red]{refused}[/red]. The run directory keeps the model, the synthetic data and the scores; "
             "set evaluation.require_gain: false to export anyway, or improve the data and run again."
         )
+    return bool(refused)
+
+
+def _execution_options(task_runner: str, workers: int, dask_address: str | None):
+    from pydantic import ValidationError
+
+    from pipeline.config import ExecutionConfig
+
+    try:
+        return ExecutionConfig(task_runner=task_runner, workers=workers, dask_address=dask_address)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        option = "--" + str(problem["loc"][0]).replace("_", "-") if problem["loc"] else "--task-runner"
+        raise UserInputError(problem["msg"], where=option, hint="See 'synthaug run --help'.") from None
+
+
+def _run_many(configs: list[SynthaugConfig], execution) -> None:
+    from flows.augment import run_many
+
+    refused = [_print_outcome(Path(run_dir)) for run_dir in run_many(configs, execution, sys.argv)]
+    if any(refused):
         raise typer.Exit(EXIT_NO_GAIN)
 
 

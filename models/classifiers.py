@@ -97,10 +97,28 @@ TABULAR_CLASSIFIERS: dict[str, Callable[..., TabularClassifier]] = {
 }
 
 
-class SmallCNN(nn.Module):
-    """Three 3x3 conv layers, pooled to a 4x4 map, and a two-layer head; any size from 8 px."""
+class SeededDropout(nn.Module):
+    """Dropout drawing its mask from ``generator`` (set before training) instead of torch's global
+    RNG, so classifiers trained in parallel threads stay reproducible; same draws as
+    ``nn.Dropout`` on a global RNG seeded like the generator."""
 
-    def __init__(self, channels: int, n_classes: int, width: int = 32):
+    def __init__(self, p: float):
+        super().__init__()
+        self.p = p
+        self.generator: torch.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0:
+            return x
+        keep = torch.empty_like(x).bernoulli_(1 - self.p, generator=self.generator)
+        return x * keep.div_(1 - self.p)
+
+
+class SmallCNN(nn.Module):
+    """Three 3x3 conv layers, pooled to a 4x4 map, and a two-layer head; any size from 8 px.
+    Its initial weights and dropout masks come from ``generator``, not the global RNG."""
+
+    def __init__(self, channels: int, n_classes: int, width: int = 32, *, generator: torch.Generator):
         super().__init__()
         self.features = nn.Sequential(
             nn.Conv2d(channels, width, 3, padding=1),
@@ -113,14 +131,27 @@ class SmallCNN(nn.Module):
         )
         self.head = nn.Sequential(
             nn.Flatten(),
-            nn.Dropout(0.3),
+            SeededDropout(0.3),
             nn.Linear(2 * width * 16, 128),
             nn.ReLU(),
             nn.Linear(128, n_classes),
         )
+        self.head[1].generator = generator
+        for layer in self.modules():
+            if isinstance(layer, nn.Conv2d | nn.Linear):
+                _default_init(layer, generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (N, C, H, W) -> (N, classes)
         return self.head(self.features(x))
+
+
+def _default_init(layer: nn.Conv2d | nn.Linear, generator: torch.Generator) -> None:
+    """PyTorch's default initialisation for conv and linear layers (kaiming-uniform weights with
+    a = sqrt(5), biases uniform in +-1/sqrt(fan_in)), drawn from ``generator``."""
+    nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5), generator=generator)
+    fan_in = layer.weight[0].numel()
+    bound = 1 / math.sqrt(fan_in)
+    nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
 
 
 def random_affine(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -154,10 +185,14 @@ class CNNClassifier:
         self.steps, self.batch_size, self.lr, self.device = steps, batch_size, lr, device
 
     def fit(self, images: np.ndarray, labels: np.ndarray) -> CNNClassifier:
-        torch.manual_seed(self.seed)
+        # no global RNG (parallel threads): one stream for weights and dropout, as torch.manual_seed
+        # would give, and one for batches and augmentation
+        weights = torch.Generator().manual_seed(self.seed)
         generator = torch.Generator(device=self.device).manual_seed(self.seed)
         x, y = _to_tensor(images, self.device), torch.as_tensor(np.asarray(labels), device=self.device)
-        self.model_ = SmallCNN(x.shape[1], self.n_classes).to(self.device)
+        self.model_ = SmallCNN(x.shape[1], self.n_classes, generator=weights).to(self.device)
+        if self.model_.head[1].generator.device != x.device:  # dropout masks are drawn where x is
+            self.model_.head[1].generator = torch.Generator(device=self.device).manual_seed(self.seed)
         optimizer = torch.optim.Adam(self.model_.parameters(), lr=self.lr, weight_decay=1e-4)
         self.model_.train()
         for _ in range(self.steps):

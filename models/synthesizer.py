@@ -3,6 +3,7 @@ device / determinism set-up before training, and saving / loading (``weights_onl
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,10 @@ from privacy.compatibility import check_training_config
 from privacy.training import PrivateTraining
 
 Labels = int | str | Sequence[int | str] | np.ndarray | None
+# Fitting seeds torch's global RNG (weight initialisation, dropout) and sets process-wide
+# determinism flags, so fits in threads of one process must take turns to stay reproducible
+# (separate processes train side by side). Callers that may fit in parallel threads hold it.
+FIT_LOCK = threading.Lock()
 
 
 class ConditionalSynthesizer(ABC):

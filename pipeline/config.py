@@ -409,6 +409,30 @@ class EvaluationConfig(_Section):
         return sorted({0.0, *amounts})
 
 
+class ExecutionConfig(_Section):
+    """How tasks that can run side by side are run (flows/task_runners.py): a run's verification
+    units (per classifier and seed, and the fidelity metrics), and the datasets of
+    ``synthaug run --config A --config B``. Results do not depend on these settings."""
+
+    task_runner: Literal["threads", "dask"] = Field(
+        "threads",
+        description="threads: a thread pool in the flow's process; dask: prefect-dask's DaskTaskRunner "
+        "(a local cluster of worker processes, or the cluster at dask_address).",
+    )
+    workers: Annotated[int, Field(ge=1, le=256)] = Field(
+        1, description="Tasks at once: threads, or local Dask worker processes (one thread each)."
+    )
+    dask_address: str | None = Field(
+        None, description="Scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786 (task_runner: dask)."
+    )
+
+    @model_validator(mode="after")
+    def _address_needs_dask(self) -> ExecutionConfig:
+        if self.dask_address is not None and self.task_runner != "dask":
+            raise ValueError("dask_address is set but task_runner is not dask: set task_runner: dask")
+        return self
+
+
 class SynthaugConfig(_Section):
     """Everything one run needs. Field order is the order of the config snapshot."""
 
@@ -425,6 +449,7 @@ class SynthaugConfig(_Section):
     watermark: WatermarkConfig = Field(default_factory=WatermarkConfig)
     export: ExportConfig = Field(default_factory=ExportConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
 
     @property
     def split_seed(self) -> int:

@@ -30,8 +30,9 @@ from pipeline.export import DEFAULT_DIR as DEFAULT_EXPORT_DIR
 from pipeline.export import export_destination, export_run
 from pipeline.generate import labels_for, plan_counts, write_image_set
 from pipeline.provenance import environment
-from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory
-from pipeline.sources import load_dataset
+from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory, split_file
+from pipeline.sources import load_dataset, source_fingerprint
+from pipeline.sources.files import sha256_arrays
 from pipeline.split import HeldOutTest, TrainSplit, split_dataset
 from pipeline.synthetic_metadata import synthetic_metadata
 from pipeline.validate import validate_dataset
@@ -112,6 +113,43 @@ def ingest(spec: DatasetConfig) -> Dataset:
     return dataset
 
 
+@dataclass(frozen=True)
+class IngestedData:
+    """What ingestion passes on: where the parsed dataset was written, and a short summary."""
+
+    path: str  # NPZ (images) or Parquet (tables), read back exactly by dataset_io.read_dataset
+    kind: str
+    rows: int
+    class_counts: dict[str, int]
+    source: str
+    sha256: str
+
+
+def ingest_to(spec: DatasetConfig, folder: Path) -> IngestedData:
+    """Ingest and write the parsed dataset into ``folder``, named by the dataset settings and the
+    source's fingerprint (the same input always lands in the same file)."""
+    dataset = ingest(spec)
+    key = sha256_arrays(source_fingerprint(spec), spec.model_dump_json())[:32]
+    path = write_dataset(dataset, Path(folder) / dataset_filename(dataset, key))
+    return IngestedData(
+        str(path),
+        dataset.kind,
+        len(dataset),
+        dataset.class_counts(),
+        dataset.source.uri,
+        dataset.source.sha256,
+    )
+
+
+def split_into_run(
+    run: RunDirectory, config: SynthaugConfig, *, dataset_file: Path, command: list[str]
+) -> SplitSummary:
+    """Split the ingested dataset and record the run (``split`` then ``record_run``)."""
+    dataset = read_dataset(Path(dataset_file))
+    train, test = split(dataset, config)
+    return record_run(run, config=config, dataset=dataset, train=train, test=test, command=command)
+
+
 def check(dataset: Dataset) -> dict[str, int]:
     counts = validate_dataset(dataset)
     log.info("class counts: %s", counts)
@@ -175,6 +213,14 @@ def record_run(
 ) -> SplitSummary:
     """Write the config snapshot, split indices, data parts and manifest into the run."""
     summary = summarize_split(dataset, train, test)
+    # said here too: ingestion may have come from the cache and logged nothing in this run
+    log.info(
+        "data: %d %s rows from %s (sha256 %s)",
+        len(dataset),
+        dataset.kind,
+        dataset.source.uri,
+        dataset.source.sha256,
+    )
     write_text(run.file(CONFIG_FILE), config_to_yaml(config))
     write_split_table(run, dataset, train, test)
     data_dir = run.file(DATA_DIR)
@@ -184,15 +230,9 @@ def record_run(
     return summary
 
 
-def split_file(run: RunDirectory, part: str) -> Path:
-    """The recorded ``train`` or ``test`` data file (NPZ for images, Parquet for tables)."""
-    data_dir = run.file(DATA_DIR)
-    return next(p for p in (data_dir / f"{part}.npz", data_dir / f"{part}.parquet") if p.exists())
-
-
 def load_train_split(run: RunDirectory) -> TrainSplit:
     """The training split as recorded in the run (the test rows are not read)."""
-    train_path = split_file(run, "train")
+    train_path = split_file(run.path, "train")
     parts = pq.read_table(run.file(SPLIT_FILE), columns=["row", "part"]).to_pandas()
     part = parts["part"].astype(str)
     indices = parts["row"].to_numpy()[part.to_numpy() == "train"]
@@ -220,11 +260,14 @@ def train(
 ) -> dict[str, Any]:
     """Fit the class-conditional GAN on the recorded training split and save it; ``on_step``
     is called after every generator step (progress reporting)."""
+    from models.synthesizer import FIT_LOCK
+
     train_split = load_train_split(run)
     kind = train_split.data.kind
-    gan = _synthesizer(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
-        train_split, workdir=run.file(TRAINING_DIR), resume=resume, on_step=on_step
-    )
+    with FIT_LOCK:  # several datasets' jobs may run in threads of one process
+        gan = _synthesizer(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
+            train_split, workdir=run.file(TRAINING_DIR), resume=resume, on_step=on_step
+        )
     gan.save(run.file(MODEL_FILES[kind]))
     result = gan.training_
     log.info(
@@ -305,21 +348,34 @@ def write_rows(path: Path, rows: pd.DataFrame, *, metadata: dict[str, str] | Non
 
 
 def verify(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
-    """Score downstream classifiers with and without the synthetic data on the held-out test split."""
+    """Score downstream classifiers with and without the synthetic data on the held-out test split
+    (every verification unit in turn; flows/ spreads them over a task runner instead)."""
     if not config.evaluation.enabled:
-        return {"verdict": NOT_VERIFIED, "reason": "evaluation.enabled: false"}
+        return not_verified()
+    summary = verify_run(verification_files(run), spec=config.evaluation, device=verification_device(config))
+    log_verdict(summary)
+    return summary
+
+
+def not_verified() -> dict[str, Any]:
+    return {"verdict": NOT_VERIFIED, "reason": "evaluation.enabled: false"}
+
+
+def verification_files(run: RunDirectory):
+    from pipeline.evaluation.verification_inputs import VerificationFiles
+
+    return VerificationFiles.of_run(run.path)
+
+
+def verification_device(config: SynthaugConfig) -> str:
+    """The downstream CNN's device: the training device."""
     from models.device import select_device
 
-    train_split = load_train_split(run)
-    summary = verify_run(
-        run.path,
-        train=train_split.data,
-        test_file=split_file(run, "test"),
-        spec=config.evaluation,
-        device=select_device(config.training.device).type,
-    )
+    return select_device(config.training.device).type
+
+
+def log_verdict(summary: dict[str, Any]) -> None:
     log.info("verification verdict: %s (%s)", summary["verdict"], summary["classifiers"])
-    return summary
 
 
 def export(

@@ -8,6 +8,7 @@ error it is removed (nothing left behind); on an internal error it becomes ``<id
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import shutil
@@ -36,6 +37,15 @@ CAPTURED_LOGGERS = (
     "prefect.flow_runs",
     "prefect.task_runs",
 )
+
+
+def split_file(run_path: Path, part: str) -> Path:
+    """A run's recorded ``train`` or ``test`` data file (NPZ for images, Parquet for tables)."""
+    data_dir = run_path / DATA_DIR
+    found = [p for p in (data_dir / f"{part}.npz", data_dir / f"{part}.parquet") if p.exists()]
+    if not found:
+        raise UserInputError(f"the run has no recorded {part} split", where=data_dir)
+    return found[0]
 
 
 @dataclass(frozen=True)
@@ -128,13 +138,29 @@ def create_run_directory(output_dir: Path, name: str, *, now: datetime | None = 
     raise RuntimeError(f"could not find a free run id under {output_dir}")
 
 
+# The run whose code is executing: set by run_lifecycle, inherited by the threads Prefect runs
+# tasks in (they copy the context), so that runs side by side in one process keep their own logs.
+_ACTIVE_RUN: contextvars.ContextVar[str | None] = contextvars.ContextVar("synthaug_run", default=None)
+
+
+class _ThisRunOnly(logging.Filter):
+    def __init__(self, run_id: str):
+        super().__init__()
+        self.run_id = run_id
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return _ACTIVE_RUN.get() == self.run_id
+
+
 @contextlib.contextmanager
 def run_lifecycle(run: RunDirectory) -> Iterator[RunDirectory]:
-    """Capture logs into the run, then complete, discard (user error) or mark it failed."""
+    """Capture the run's logs into it, then complete, discard (user error) or mark it failed."""
     log_path = run.partial / LOG_FILE
     log_path.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(log_path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_ThisRunOnly(run.run_id))
+    active = _ACTIVE_RUN.set(run.run_id)
     loggers = [logging.getLogger(name) for name in CAPTURED_LOGGERS]
     for logger in loggers:
         logger.addHandler(handler)
@@ -157,6 +183,7 @@ def run_lifecycle(run: RunDirectory) -> Iterator[RunDirectory]:
         raise
     finally:
         _detach(handler, loggers)
+        _ACTIVE_RUN.reset(active)
         if succeeded:
             run.complete()
 

@@ -61,10 +61,35 @@ class Selection:
     def to_dict(self) -> dict[str, Any]:
         return {"amount": self.amount, "filtered": self.filtered, "cv_balanced_accuracy": self.cv_scores}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Selection:
+        return cls(float(data["amount"]), bool(data["filtered"]), dict(data["cv_balanced_accuracy"]))
+
+
+@dataclass
+class ClassifierSelection:
+    """Phase 1's outcome for one classifier: the selections ("synthetic", and "classic" for
+    tables) and, when filtering was selected, which synthetic samples survive it."""
+
+    selections: dict[str, Selection]
+    filter_keep: np.ndarray | None = None  # (pool size,) bool
+
+    def to_dict(self) -> dict[str, Any]:
+        keep = None if self.filter_keep is None else [bool(k) for k in self.filter_keep]
+        return {"selection": {k: v.to_dict() for k, v in self.selections.items()}, "filter_keep": keep}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClassifierSelection:
+        keep = data.get("filter_keep")
+        selections = {k: Selection.from_dict(v) for k, v in data["selection"].items()}
+        return cls(selections, None if keep is None else np.asarray(keep, dtype=bool))
+
 
 # A classifier factory: (seed, classic) -> object with fit(x, y) / predict_proba(x). ``classic``
 # asks for the classic augmentation inside training (images); tables ignore it.
 ClassifierFactory = Callable[[int, bool], Any]
+# One seed's scores: condition -> metric -> value.
+SeedScores = dict[str, dict[str, float]]
 
 
 def run_protocol(
@@ -78,30 +103,78 @@ def run_protocol(
     record: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Selection on ``real`` only, then every condition scored on ``test``; JSON-ready result.
-    ``record`` receives one row per (classifier, condition, seed) as it is scored."""
-    n_classes = real.n_classes
-    selections = {name: _select(real, synthetic, make, kind, settings) for name, make in classifiers.items()}
+    ``record`` receives one row per (classifier, condition, seed) as it is scored.
+
+    This runs the phases one after another; ``select_settings`` (per classifier) and
+    ``score_seed`` (per classifier and seed) are independent units that a task runner can run in
+    parallel, with ``summarise_classifier`` and ``assemble_result`` combining their outputs into
+    the same result.
+    """
+    selections = {
+        name: select_settings(real=real, synthetic=synthetic, make=make, kind=kind, settings=settings)
+        for name, make in classifiers.items()
+    }
     # the test split is read from here on only
     results: dict[str, Any] = {}
     for name, make in classifiers.items():
-        selection = selections[name]
-        filter_keep = (
-            filter_mask(real, synthetic, classifiers[name], settings.filter_confidence)
-            if selection["synthetic"].filtered
-            else None
-        )
-        per_condition: dict[str, list[dict[str, float]]] = {}
+        per_seed = []
         for seed in range(settings.seeds):
-            rng = np.random.default_rng(10_000 + seed)
-            for condition, (train, classic) in _conditions(
-                real, synthetic, selection, filter_keep, kind, rng, seed
-            ).items():
-                model = make(seed, classic).fit(train.x, train.y)
-                scores = score(test.y, model.predict_proba(test.x), n_classes)
-                per_condition.setdefault(condition, []).append(scores)
+            scores = score_seed(
+                real=real,
+                synthetic=synthetic,
+                test=test,
+                make=make,
+                chosen=selections[name],
+                kind=kind,
+                seed=seed,
+            )
+            per_seed.append(scores)
+            for condition, values in scores.items():
                 if record:
-                    record({"classifier": name, "condition": condition, "seed": seed, **scores})
-        results[name] = _summarise(per_condition, selection)
+                    record({"classifier": name, "condition": condition, "seed": seed, **values})
+        results[name] = summarise_classifier(per_seed, selections[name])
+    sizes = {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)}
+    return assemble_result(results, settings=settings, sizes=sizes)
+
+
+def select_settings(
+    *, real: Samples, synthetic: Samples, make: ClassifierFactory, kind: str, settings: ProtocolSettings
+) -> ClassifierSelection:
+    """Phase 1 for one classifier, on the real training split only."""
+    selections = _select(real, synthetic, make, kind, settings)
+    keep = (
+        filter_mask(real, synthetic, make, settings.filter_confidence)
+        if selections["synthetic"].filtered
+        else None
+    )
+    return ClassifierSelection(selections, keep)
+
+
+def score_seed(
+    *,
+    real: Samples,
+    synthetic: Samples,
+    test: Samples,
+    make: ClassifierFactory,
+    chosen: ClassifierSelection,
+    kind: str,
+    seed: int,
+) -> SeedScores:
+    """Phase 2 for one classifier and seed: every condition trained with the selected settings
+    and scored on the held-out ``test`` samples."""
+    rng = np.random.default_rng(10_000 + seed)
+    conditions = _conditions(real, synthetic, chosen.selections, chosen.filter_keep, kind, rng)
+    scores: SeedScores = {}
+    for condition, (train, classic) in conditions.items():
+        model = make(seed, classic).fit(train.x, train.y)
+        scores[condition] = score(test.y, model.predict_proba(test.x), real.n_classes)
+    return scores
+
+
+def assemble_result(
+    results: dict[str, dict[str, Any]], *, settings: ProtocolSettings, sizes: dict[str, int]
+) -> dict[str, Any]:
+    """The protocol's JSON result from each classifier's ``summarise_classifier`` output."""
     verdicts = [r["verdict"] for r in results.values()]
     return {
         "primary_metric": PRIMARY_METRIC,
@@ -113,7 +186,7 @@ def run_protocol(
             "filtering_evaluated": settings.filtering,
             "filter_confidence": settings.filter_confidence,
         },
-        "sizes": {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)},
+        "sizes": sizes,
         "classifiers": results,
         "verdict": statistics.overall_verdict(verdicts),
         "verdict_rule": "per classifier: gain when the 95% interval of the paired difference in "
@@ -188,7 +261,7 @@ def _cv_score(real: Samples, folds, make: ClassifierFactory, extra) -> float:
     return float(np.mean(values))
 
 
-def _conditions(real, synthetic, selection, filter_keep, kind, rng, seed) -> dict[str, tuple[Samples, bool]]:
+def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str, tuple[Samples, bool]]:
     """Each condition's training samples, and whether the classic augmentation runs in training."""
     pool = synthetic.subset(filter_keep) if filter_keep is not None else synthetic
     added = draw_per_class(pool, real, selection["synthetic"].amount, rng)
@@ -208,10 +281,10 @@ def _conditions(real, synthetic, selection, filter_keep, kind, rng, seed) -> dic
     return conditions
 
 
-def _summarise(
-    per_condition: dict[str, list[dict[str, float]]], selection: dict[str, Selection]
-) -> dict[str, Any]:
-    frames = {c: pd.DataFrame(rows) for c, rows in per_condition.items()}
+def summarise_classifier(per_seed: list[SeedScores], chosen: ClassifierSelection) -> dict[str, Any]:
+    """Means with intervals per condition, and paired differences against real-only across seeds
+    (``per_seed`` in seed order)."""
+    frames = {c: pd.DataFrame([scores[c] for scores in per_seed]) for c in per_seed[0]}
     conditions = {
         c: {m: statistics.mean_interval(frame[m]).to_dict() for m in METRICS} for c, frame in frames.items()
     }
@@ -222,7 +295,7 @@ def _summarise(
     }
     verdict = paired[REAL_SYNTHETIC][PRIMARY_METRIC]["verdict"]
     return {
-        "selection": {k: v.to_dict() for k, v in selection.items()},
+        "selection": {k: v.to_dict() for k, v in chosen.selections.items()},
         "conditions": conditions,
         "paired_vs_real": paired,
         "verdict": verdict,

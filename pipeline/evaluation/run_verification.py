@@ -1,31 +1,41 @@
-"""The main job's verification step: the protocol of gain.py on a run's recorded data.
+"""The main job's verification step: the protocol of gain.py on a run's recorded data, as units
+a task runner can spread over workers.
 
-Reads the real training split, the synthetic samples exactly as they will be exported (with
-their watermark) and, for the final scores and the privacy audit only, the held-out test split;
-writes ``evaluation/gain.json`` (the full result, with the audit of privacy/audit.py),
-``evaluation/scores.jsonl`` (one line per classifier, condition and seed), and the fidelity
-metrics of pipeline/evaluation/fidelity as ``evaluation/fidelity.json`` and ``fidelity.jsonl``
-(one line per metric value).
+Units, each of which loads its inputs from disk (verification_inputs.VerificationFiles) and writes
+its output under ``evaluation/``, so that tasks pass paths and small summaries:
+
+- ``select_unit(classifier)``: phase 1 (amount and filtering by inner CV on the training split);
+  writes ``evaluation/parts/selection-<classifier>.json``.
+- ``score_unit(classifier, seed)``: phase 2 for one seed, on the held-out test split; needs that
+  classifier's selection; writes ``evaluation/parts/scores-<classifier>-<seed>.json``.
+- ``fidelity_unit()``: the fidelity metrics of pipeline/evaluation/fidelity, written as
+  ``evaluation/fidelity.json`` and ``fidelity.jsonl`` (one line per metric value).
+- ``combine_units()``: after all of the above, the privacy audit (privacy/audit.py) and
+  ``evaluation/gain.json`` (the full result) and ``evaluation/scores.jsonl`` (one line per
+  classifier, condition and seed).
+
+``verify_run`` runs them one after another; every order gives the same files, since each unit
+draws its own seeded randomness.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyarrow.parquet as pq
-from PIL import Image
 
 from pipeline.atomic import atomic_path, write_json
 from pipeline.config import EvaluationConfig
-from pipeline.dataset import Dataset
-from pipeline.dataset_io import read_dataset
 from pipeline.errors import UserInputError, suggest
 from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
 
+if TYPE_CHECKING:
+    from pipeline.evaluation.verification_inputs import VerificationFiles
+
 EVALUATION_DIR = "evaluation"
+PARTS_DIR = "evaluation/parts"
 RESULT_FILE = "evaluation/gain.json"
 SCORES_FILE = "evaluation/scores.jsonl"
 FIDELITY_FILE = "evaluation/fidelity.json"
@@ -59,44 +69,128 @@ def check_evaluation_config(spec: EvaluationConfig) -> None:
                 )
 
 
-def verify_run(
-    run_path: Path, *, train: Dataset, test_file: Path, spec: EvaluationConfig, device: str = "cpu"
-) -> dict[str, Any]:
-    """Run the protocol; returns a short summary (the full result is in RESULT_FILE)."""
-    from pipeline.evaluation.fidelity.report import fidelity_lines, headline  # torch: imported when used
-    from pipeline.evaluation.gain import ProtocolSettings, run_protocol
+def classifier_names(spec: EvaluationConfig, kind: str) -> list[str]:
+    """The downstream classifiers the protocol trains for a data kind."""
+    return list(spec.tabular_classifiers if kind == "tabular" else spec.image_classifiers)
 
-    real = _samples(train)
-    synthetic = _synthetic_samples(run_path / "synthetic", train)
-    classifiers = _classifiers(train.kind, spec, n_classes=len(train.classes), device=device)
-    settings = ProtocolSettings(
+
+def protocol_settings(spec: EvaluationConfig):
+    from pipeline.evaluation.gain import ProtocolSettings
+
+    return ProtocolSettings(
         seeds=spec.seeds,
         folds=spec.folds,
         amounts=tuple(spec.amounts),
         filtering=spec.filtering,
         filter_confidence=spec.filter_confidence,
     )
-    lines: list[str] = []
-    test = _samples(read_dataset(test_file))  # first read here: after nothing else
-    result = run_protocol(
+
+
+def select_unit(
+    files: VerificationFiles, *, spec: EvaluationConfig, classifier: str, device: str = "cpu"
+) -> dict[str, Any]:
+    """Phase 1 for ``classifier``; returns the selected amount and whether filtering is on."""
+    from pipeline.evaluation.gain import select_settings
+
+    train, real, synthetic = files.training()
+    make = _classifier(train.kind, classifier, spec, n_classes=len(train.classes), device=device)
+    chosen = select_settings(
+        real=real, synthetic=synthetic, make=make, kind=train.kind, settings=protocol_settings(spec)
+    )
+    write_json(_selection_file(files, classifier), chosen.to_dict())
+    synthetic_choice = chosen.selections["synthetic"]
+    return {
+        "classifier": classifier,
+        "amount": synthetic_choice.amount,
+        "filtered": synthetic_choice.filtered,
+    }
+
+
+def score_unit(
+    files: VerificationFiles, *, spec: EvaluationConfig, classifier: str, seed: int, device: str = "cpu"
+) -> dict[str, Any]:
+    """Phase 2 for ``classifier`` and ``seed`` (after its ``select_unit``); returns the primary
+    metric per condition."""
+    from pipeline.evaluation.gain import ClassifierSelection, score_seed
+
+    chosen = ClassifierSelection.from_dict(_read_json(_selection_file(files, classifier)))
+    train, real, synthetic = files.training()
+    make = _classifier(train.kind, classifier, spec, n_classes=len(train.classes), device=device)
+    scores = score_seed(
         real=real,
         synthetic=synthetic,
-        test=test,
-        classifiers=classifiers,
+        test=files.held_out(),
+        make=make,
+        chosen=chosen,
         kind=train.kind,
-        settings=settings,
-        record=lambda row: lines.append(json.dumps(row)),
+        seed=seed,
     )
+    write_json(_scores_file(files, classifier, seed), scores)
+    return {"classifier": classifier, "seed": seed, **{c: v[PRIMARY_METRIC] for c, v in scores.items()}}
+
+
+def fidelity_unit(files: VerificationFiles, *, spec: EvaluationConfig, device: str = "cpu") -> dict[str, Any]:
+    """The fidelity metrics; returns their headline values."""
+    from pipeline.evaluation.fidelity.report import fidelity_lines, headline
+
+    train, real, synthetic = files.training()
+    fidelity = fidelity_report(
+        real, synthetic, files.held_out(), kind=train.kind, classes=train.classes, spec=spec, device=device
+    )
+    write_json(files.output / FIDELITY_FILE, fidelity)
+    _write_lines(files.output / FIDELITY_LINES_FILE, [json.dumps(line) for line in fidelity_lines(fidelity)])
+    return headline(fidelity)
+
+
+def combine_units(files: VerificationFiles, *, spec: EvaluationConfig) -> dict[str, Any]:
+    """The full result from every unit's output (all must have run); returns the summary."""
+    from pipeline.evaluation.fidelity.report import headline
+    from pipeline.evaluation.gain import ClassifierSelection, assemble_result, summarise_classifier
+
+    train, real, synthetic = files.training()
+    test = files.held_out()
+    results, lines = {}, []
+    for name in classifier_names(spec, train.kind):
+        chosen = ClassifierSelection.from_dict(_read_json(_selection_file(files, name)))
+        per_seed = [_read_json(_scores_file(files, name, seed)) for seed in range(spec.seeds)]
+        lines += [
+            json.dumps({"classifier": name, "condition": condition, "seed": seed, **values})
+            for seed, scores in enumerate(per_seed)
+            for condition, values in scores.items()
+        ]
+        results[name] = summarise_classifier(per_seed, chosen)
+    sizes = {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)}
+    result = assemble_result(results, settings=protocol_settings(spec), sizes=sizes)
     result["classes"] = list(train.classes)
     result["privacy_audit"] = privacy_audit(real, test, synthetic)
-    fidelity = fidelity_report(
-        real, synthetic, test, kind=train.kind, classes=train.classes, spec=spec, device=device
-    )
-    write_json(run_path / RESULT_FILE, result)
-    _write_lines(run_path / SCORES_FILE, lines)
-    write_json(run_path / FIDELITY_FILE, fidelity)
-    _write_lines(run_path / FIDELITY_LINES_FILE, [json.dumps(line) for line in fidelity_lines(fidelity)])
+    write_json(files.output / RESULT_FILE, result)
+    _write_lines(files.output / SCORES_FILE, lines)
+    fidelity = _read_json(files.output / FIDELITY_FILE)
     return {**summarise(result), "fidelity": headline(fidelity)}
+
+
+def verify_run(files: VerificationFiles, *, spec: EvaluationConfig, device: str = "cpu") -> dict[str, Any]:
+    """Every unit, one after another, then the combined result; returns the summary."""
+    names = classifier_names(spec, files.kind)
+    for name in names:
+        select_unit(files, spec=spec, classifier=name, device=device)
+    for name in names:
+        for seed in range(spec.seeds):
+            score_unit(files, spec=spec, classifier=name, seed=seed, device=device)
+    fidelity_unit(files, spec=spec, device=device)
+    return combine_units(files, spec=spec)
+
+
+def _selection_file(files: VerificationFiles, classifier: str) -> Path:
+    return files.output / PARTS_DIR / f"selection-{classifier}.json"
+
+
+def _scores_file(files: VerificationFiles, classifier: str, seed: int) -> Path:
+    return files.output / PARTS_DIR / f"scores-{classifier}-{seed}.json"
+
+
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def fidelity_report(
@@ -162,45 +256,14 @@ def privacy_audit(real, test, synthetic) -> dict[str, float]:
     return audit(dense(real), dense(test), dense(synthetic))
 
 
-def _classifiers(kind: str, spec: EvaluationConfig, *, n_classes: int, device: str):
+def _classifier(kind: str, name: str, spec: EvaluationConfig, *, n_classes: int, device: str):
+    """The protocol's factory for one named classifier: (seed, classic) -> unfitted model."""
     from models.classifiers import IMAGE_CLASSIFIERS, TABULAR_CLASSIFIERS
 
     if kind == "tabular":
-        return {
-            name: (lambda seed, classic, make=TABULAR_CLASSIFIERS[name]: make(n_classes=n_classes, seed=seed))
-            for name in spec.tabular_classifiers
-        }
-    return {
-        name: (
-            lambda seed, classic, make=IMAGE_CLASSIFIERS[name]: make(
-                n_classes=n_classes, seed=seed, augment=classic, steps=spec.cnn_steps, device=device
-            )
-        )
-        for name in spec.image_classifiers
-    }
-
-
-def _samples(dataset: Dataset):
-    from pipeline.evaluation.samples import Samples
-
-    return Samples(dataset.features, np.asarray(dataset.labels), len(dataset.classes))
-
-
-def _synthetic_samples(folder: Path, train: Dataset):
-    from pipeline.evaluation.samples import Samples
-
-    classes = list(train.classes)
-    if train.kind == "tabular":
-        frame = pq.read_table(folder / "rows.parquet").to_pandas()
-        target = train.schema.target
-        labels = frame[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
-        return Samples(frame[list(train.features.columns)], labels.astype(np.int64), len(classes))
-    manifest = pq.read_table(folder / "manifest.parquet", columns=["file", "label"]).to_pydict()
-    images = []
-    for name in manifest["file"]:
-        with Image.open(folder / name) as image:
-            pixels = np.asarray(image)
-        images.append(pixels[..., None] if pixels.ndim == 2 else pixels)
-    labels = np.array([classes.index(label) for label in manifest["label"]], dtype=np.int64)
-    stacked = np.stack(images) if images else np.zeros((0, *train.features.shape[1:]), np.uint8)
-    return Samples(stacked, labels, len(classes))
+        make = TABULAR_CLASSIFIERS[name]
+        return lambda seed, classic: make(n_classes=n_classes, seed=seed)
+    make = IMAGE_CLASSIFIERS[name]
+    return lambda seed, classic: make(
+        n_classes=n_classes, seed=seed, augment=classic, steps=spec.cnn_steps, device=device
+    )

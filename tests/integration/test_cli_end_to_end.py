@@ -103,7 +103,7 @@ def test_demo_writes_a_complete_run_directory(tmp_path):
     assert 0 <= manifest["verification"]["fidelity"]["precision_recall/coverage"]["value"] <= 1
     assert "| frechet_distance |" in (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert manifest["export"]["directory"] == "export" and (run_dir / "export" / "DATASET_CARD.md").is_file()
-    assert "ingested 1797 image rows" in (run_dir / "logs" / "run.log").read_text()
+    assert "data: 1797 image rows from bundled:digits" in (run_dir / "logs" / "run.log").read_text()
 
     split = pq.read_table(run_dir / "split.parquet").to_pandas()
     parts = split["part"].astype(str).value_counts().to_dict()

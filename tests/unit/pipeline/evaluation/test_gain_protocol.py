@@ -151,3 +151,38 @@ def test_cnn_classifier_covers_every_class_and_is_seeded():
         CNNClassifier(n_classes=3, seed=5, steps=5, augment=True).fit(images, labels).predict_proba(images)
     )
     assert first.shape == (40, 3) and np.allclose(first.sum(axis=1), 1) and np.allclose(first, again)
+
+
+def test_cnn_classifier_is_reproducible_while_other_threads_use_torch_rng():
+    """Verification units may train CNNs in parallel threads: a fit must not read torch's global
+    RNG, which another thread may be drawing from or reseeding."""
+    import threading
+
+    import torch
+
+    rng = np.random.default_rng(4)
+    images = rng.integers(0, 256, (48, 8, 8, 1), dtype=np.uint8)
+    labels = np.arange(48) % 3
+
+    def fit(seed: int) -> np.ndarray:
+        return CNNClassifier(n_classes=3, seed=seed, steps=20).fit(images, labels).predict_proba(images)
+
+    alone = [fit(seed) for seed in (1, 2)]
+    stop, results = threading.Event(), {}
+
+    def disturb() -> None:  # what a GAN training in another thread does to the global RNG
+        while not stop.is_set():
+            torch.manual_seed(int(rng.integers(1000)))
+            torch.rand(64)
+
+    noise = threading.Thread(target=disturb)
+    noise.start()
+    workers = [threading.Thread(target=lambda s=s: results.__setitem__(s, fit(s))) for s in (1, 2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    stop.set()
+    noise.join()
+    assert np.array_equal(results[1], alone[0]) and np.array_equal(results[2], alone[1])
+    assert not np.array_equal(alone[0], alone[1])

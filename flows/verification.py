@@ -1,0 +1,85 @@
+"""The ``verify`` subflow: a run's verification units (pipeline/evaluation/run_verification.py)
+spread over the task runner named by the config's ``execution`` section.
+
+select-amount (one task per classifier) -> score-seed (one per classifier and seed, each after its
+classifier's selection), fidelity alongside -> combine-verification. Each task loads its inputs
+from the run directory and writes its output there, so tasks pass paths and small summaries and
+run equally well in threads or in Dask worker processes; the result does not depend on the
+runner or the number of workers.
+"""
+
+# No ``from __future__ import annotations``: Prefect validates flow parameters against the real
+# classes (see flows/augment.py).
+from typing import TYPE_CHECKING, Any
+
+from prefect import flow, task, unmapped
+from prefect.cache_policies import NO_CACHE
+
+from flows import artifacts
+from flows.task_runners import task_runner_for
+from pipeline import job
+from pipeline.config import EvaluationConfig, SynthaugConfig
+from pipeline.evaluation import run_verification as units
+from pipeline.rundir import RunDirectory
+
+if TYPE_CHECKING:  # imports torch: the tasks only need the name
+    from pipeline.evaluation.verification_inputs import VerificationFiles
+
+_TASK = {"cache_policy": NO_CACHE, "persist_result": False}
+
+
+@task(name="select-amount", **_TASK)
+def select_task(
+    files: "VerificationFiles", spec: EvaluationConfig, classifier: str, device: str
+) -> dict[str, Any]:
+    return units.select_unit(files, spec=spec, classifier=classifier, device=device)
+
+
+@task(name="score-seed", **_TASK)
+def score_task(
+    files: "VerificationFiles", spec: EvaluationConfig, classifier: str, seed: int, device: str
+) -> dict[str, Any]:
+    return units.score_unit(files, spec=spec, classifier=classifier, seed=seed, device=device)
+
+
+@task(name="fidelity", **_TASK)
+def fidelity_task(files: "VerificationFiles", spec: EvaluationConfig, device: str) -> dict[str, Any]:
+    return units.fidelity_unit(files, spec=spec, device=device)
+
+
+@task(name="combine-verification", **_TASK)
+def combine_task(files: "VerificationFiles", spec: EvaluationConfig) -> dict[str, Any]:
+    return units.combine_units(files, spec=spec)
+
+
+@flow(name="verify", persist_result=False)
+def verify_flow(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    """Every verification unit of ``run``, then the combined result (its summary is returned and
+    published as a table artifact)."""
+    if not config.evaluation.enabled:
+        return job.not_verified()
+    files, spec, device = job.verification_files(run), config.evaluation, job.verification_device(config)
+    names = units.classifier_names(spec, files.kind)
+    selections = {name: select_task.submit(files, spec, name, device) for name in names}
+    scores = [
+        future
+        for name in names
+        for future in score_task.map(
+            unmapped(files),
+            unmapped(spec),
+            name,
+            range(spec.seeds),
+            unmapped(device),
+            wait_for=[selections[name]],
+        )
+    ]
+    fidelity = fidelity_task.submit(files, spec, device)
+    summary = combine_task(files, spec, wait_for=[*selections.values(), *scores, fidelity])
+    job.log_verdict(summary)
+    artifacts.verification_table(config.name, summary)
+    return summary
+
+
+def run_verify_flow(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    """The subflow on a fresh task runner for ``config.execution``."""
+    return verify_flow.with_options(task_runner=task_runner_for(config.execution))(run, config)
