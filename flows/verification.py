@@ -4,8 +4,8 @@ spread over the task runner named by the config's ``execution`` section.
 select-amount (one task per classifier) -> score-seed (one per classifier and seed, each after its
 classifier's selection), fidelity alongside -> combine-verification. Each task loads its inputs
 from the run directory and writes its output there, so tasks pass paths and small summaries and
-run equally well in threads or in Dask worker processes; the result does not depend on the
-runner or the number of workers.
+run equally well in threads or in Dask worker processes. The order does not change the result;
+on CPU, the image CNN's scores depend on torch's thread count (one in a Dask worker).
 """
 
 # No ``from __future__ import annotations``: Prefect validates flow parameters against the real

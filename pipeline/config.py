@@ -412,7 +412,8 @@ class EvaluationConfig(_Section):
 class ExecutionConfig(_Section):
     """How tasks that can run side by side are run (flows/task_runners.py): a run's verification
     units (per classifier and seed, and the fidelity metrics), and the datasets of
-    ``synthaug run --config A --config B``. Results do not depend on these settings."""
+    ``synthaug run --config A --config B``. Tables score the same under every setting; on CPU the
+    image CNN's scores depend on torch's thread count, which is one in a Dask worker."""
 
     task_runner: Literal["threads", "dask"] = Field(
         "threads",

@@ -15,7 +15,7 @@ its output under ``evaluation/``, so that tasks pass paths and small summaries:
   classifier, condition and seed).
 
 ``verify_run`` runs them one after another; every order gives the same files, since each unit
-draws its own seeded randomness.
+draws its own seeded randomness (for the same torch thread count: the CNN's CPU sums depend on it).
 """
 
 from __future__ import annotations
