@@ -31,7 +31,7 @@ from pipeline.export import export_destination, export_run
 from pipeline.generate import labels_for, plan_counts, write_image_set
 from pipeline.provenance import environment
 from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory, split_file
-from pipeline.sources import load_dataset, source_fingerprint
+from pipeline.sources import load_dataset
 from pipeline.sources.files import sha256_arrays
 from pipeline.split import HeldOutTest, TrainSplit, split_dataset
 from pipeline.synthetic_metadata import synthetic_metadata
@@ -127,9 +127,9 @@ class IngestedData:
 
 def ingest_to(spec: DatasetConfig, folder: Path) -> IngestedData:
     """Ingest and write the parsed dataset into ``folder``, named by the dataset settings and the
-    source's fingerprint (the same input always lands in the same file)."""
+    data hash ingestion computed (the same input always lands in the same file)."""
     dataset = ingest(spec)
-    key = sha256_arrays(source_fingerprint(spec), spec.model_dump_json())[:32]
+    key = sha256_arrays(dataset.source.sha256, spec.model_dump_json())[:32]
     path = write_dataset(dataset, Path(folder) / dataset_filename(dataset, key))
     return IngestedData(
         str(path),

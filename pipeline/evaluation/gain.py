@@ -129,9 +129,8 @@ def run_protocol(
                 seed=seed,
             )
             per_seed.append(scores)
-            for condition, values in scores.items():
-                if record:
-                    record({"classifier": name, "condition": condition, "seed": seed, **values})
+            for condition, values in scores.items() if record else ():
+                record({"classifier": name, "condition": condition, "seed": seed, **values})
         results[name] = summarise_classifier(per_seed, selections[name])
     sizes = {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)}
     return assemble_result(results, settings=settings, sizes=sizes)
