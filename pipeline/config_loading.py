@@ -6,6 +6,7 @@ suggest the closest known key.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipeline.config import BUNDLED_PREFIX, SynthaugConfig
+from pipeline.config import SynthaugConfig
 from pipeline.errors import UserInputError, suggest
 
 
@@ -23,10 +24,8 @@ def load_config(
     base: SynthaugConfig | None = None,
     overrides: Sequence[str] = (),
 ) -> SynthaugConfig:
-    """Build a config from a YAML file (or ``base``) plus ``key.path=value`` overrides.
-
-    A relative ``dataset.source`` in a file is resolved against the file's folder, so a config
-    works from any working directory.
+    """Build a config from a YAML file (or ``base``) plus ``key.path=value`` overrides, with every
+    path made absolute here, once (see ``resolve_paths``).
     """
     if (path is None) == (base is None):
         raise ValueError("pass exactly one of path or base")
@@ -35,9 +34,7 @@ def load_config(
     for item in overrides:
         _apply_override(raw, item)
     config = validate_config(raw, where=where)
-    if path is not None:
-        config = _resolve_source(config, Path(path).resolve().parent)
-    return config
+    return resolve_paths(config, config_folder=Path(path).resolve().parent if path is not None else None)
 
 
 def validate_config(raw: Mapping[str, Any], *, where: str = "config") -> SynthaugConfig:
@@ -118,9 +115,36 @@ def _known_keys(loc: Sequence[str]) -> list[str]:
     return list(model.model_fields)
 
 
-def _resolve_source(config: SynthaugConfig, folder: Path) -> SynthaugConfig:
+def resolve_paths(config: SynthaugConfig, *, config_folder: Path | None = None) -> SynthaugConfig:
+    """The config with every relative path made absolute, so that no later step depends on the
+    working directory (tasks in other threads or processes, a served deployment, a report link):
+
+    - ``dataset.source`` is data named by the config file: relative to the file's folder
+      (``config_folder``; the working directory for a config built without a file);
+    - ``output_dir``, ``export.directory``, ``watermark.key_file`` and
+      ``evaluation.inception_weights`` are relative to the working directory, as on a command line.
+    """
     source = config.dataset.source
-    if source.startswith(BUNDLED_PREFIX) or Path(source).is_absolute():
-        return config
-    dataset = config.dataset.model_copy(update={"source": str(folder / source)})
-    return config.model_copy(update={"dataset": dataset})
+    if not config.dataset.is_bundled and not Path(source).is_absolute():
+        source = str(_absolute(Path(source), config_folder))
+    return config.model_copy(
+        update={
+            "output_dir": _absolute(config.output_dir),
+            "dataset": config.dataset.model_copy(update={"source": source}),
+            "export": config.export.model_copy(update={"directory": _absolute(config.export.directory)}),
+            "watermark": config.watermark.model_copy(
+                update={"key_file": _absolute(config.watermark.key_file)}
+            ),
+            "evaluation": config.evaluation.model_copy(
+                update={"inception_weights": _absolute(config.evaluation.inception_weights)}
+            ),
+        }
+    )
+
+
+def _absolute(path: Path | None, folder: Path | None = None) -> Path | None:
+    """``path`` joined to ``folder`` (default: the working directory) and normalised; ``..`` is
+    collapsed but symbolic links are kept as the user named them."""
+    if path is None:
+        return None
+    return Path(os.path.abspath(Path(folder or Path.cwd()) / Path(path).expanduser()))

@@ -120,8 +120,9 @@ def reopen_run_directory(path: Path) -> RunDirectory:
 
 
 def create_run_directory(output_dir: Path, name: str, *, now: datetime | None = None) -> RunDirectory:
-    """A new, empty ``.partial`` directory with a unique id."""
+    """A new, empty ``.partial`` directory with a unique id (its paths are absolute)."""
     now = now or datetime.now(UTC)
+    output_dir = Path(os.path.abspath(output_dir))
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
     created = not output_dir.exists()
     output_dir.mkdir(parents=True, exist_ok=True)

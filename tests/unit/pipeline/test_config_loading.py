@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from pipeline.config import demo_config
@@ -69,3 +71,35 @@ def test_snapshot_round_trips(tmp_path):
     path = tmp_path / "snap.yaml"
     path.write_text(config_to_yaml(config))
     assert load_config(path).model_dump() == config.model_dump()
+
+
+def test_relative_outputs_resolve_against_the_working_directory_and_data_against_the_config(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "work").mkdir()
+    path = tmp_path / "configs" / "c.yaml"
+    path.write_text(
+        "output_dir: runs\n"
+        "dataset: {source: data/x.csv, target: y}\n"
+        "export: {directory: ../exports/v1}\n"
+        "watermark: {key_file: team.key}\n"
+        "evaluation: {inception_weights: weights/inception.pt}\n"
+    )
+    monkeypatch.chdir(tmp_path / "work")
+    work = Path.cwd()  # the working directory as the process sees it
+    config = load_config(path)
+    assert config.output_dir == work / "runs"
+    assert config.dataset.source == str(tmp_path / "configs" / "data" / "x.csv")
+    assert config.export.directory == work.parent / "exports" / "v1"  # '..' collapsed
+    assert config.watermark.key_file == work / "team.key"
+    assert config.evaluation.inception_weights == work / "weights" / "inception.pt"
+
+
+def test_a_config_without_a_file_resolves_against_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(base=demo_config(), overrides=["output_dir=out/runs"])
+    assert config.output_dir == Path.cwd() / "out" / "runs" and config.output_dir.is_absolute()
+    assert config.dataset.source == "bundled:digits"
+    absolute = load_config(base=demo_config(), overrides=[f"output_dir={tmp_path / 'abs'}"])
+    assert absolute.output_dir == tmp_path / "abs"
