@@ -24,20 +24,27 @@ def artifact_key(name: str, what: str) -> str:
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", f"{name}-{what}".lower())).strip("-")
 
 
-def training_progress(name: str, total_steps: int) -> Callable[[int], None]:
-    """A progress artifact and the ``on_step`` callback that advances it (at most every 1%)."""
+def progress(name: str, what: str, description: str) -> Callable[[float], None]:
+    """A progress artifact ``<name>-<what>`` and the callback that sets it from a completed
+    fraction (at most every whole percent)."""
     artifact_id = create_progress_artifact(
-        progress=0.0, key=artifact_key(name, "training"), description="GAN training progress, % of steps"
+        progress=0.0, key=artifact_key(name, what), description=description
     )
     shown = [0.0]
 
-    def on_step(step: int) -> None:
-        percent = min(100.0, 100.0 * step / total_steps)
-        if percent - shown[0] >= 1.0 or step >= total_steps:
+    def update(fraction: float) -> None:
+        percent = min(100.0, 100.0 * fraction)
+        if percent - shown[0] >= 1.0 or (percent >= 100.0 and shown[0] < 100.0):
             update_progress_artifact(artifact_id, percent)
             shown[0] = percent
 
-    return on_step
+    return update
+
+
+def training_progress(name: str, total_steps: int) -> Callable[[int], None]:
+    """The training progress artifact and the ``on_step`` callback that advances it."""
+    update = progress(name, "training", "GAN training progress, % of steps")
+    return lambda step: update(step / total_steps)
 
 
 def verification_table(name: str, verification: dict[str, Any]) -> None:

@@ -260,8 +260,6 @@ def serve(
     resolved = load_config(config, overrides=_overrides(set_, None, None, None))
     job.check_config(resolved)
     schedule = _cron_schedule(cron, timezone)
-    # runs start in a served subprocess: make the output folder independent of its working directory
-    resolved = resolved.model_copy(update={"output_dir": resolved.output_dir.resolve()})
     deployment = name or resolved.name
     from flows.augment import augment
 
@@ -322,6 +320,9 @@ def _overrides(
 
 
 def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
+    from pipeline import job
+
+    job.check_config(config)  # a mistake is reported now, before Prefect and the job start
     from flows.augment import augment
 
     run_dir = augment(config=config, command=sys.argv, resume=str(resume) if resume else None)
@@ -330,20 +331,38 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
 
 
 def _print_outcome(run_dir: Path) -> bool:
-    """Say where the run is and its verdict; returns whether the export was refused."""
-    out.print(f"[green]run complete[/green]: {run_dir}")
+    """Where the run is, one line for the verdict (gain and interval per classifier) and the
+    report as a file:// URI a terminal can open; returns whether the export was refused."""
+    out.print(f"[green]run complete[/green]: {run_dir}", highlight=False)
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
-    verification = manifest.get("verification", {})
-    if "verdict" in verification:
-        details = verification.get("details", "")
-        out.print(f"verification verdict: [bold]{verification['verdict']}[/bold] ({details})")
-    refused = manifest.get("export", {}).get("refused")
+    out.print(verdict_line(manifest.get("verification") or {}), highlight=False)
+    report = (manifest.get("report") or {}).get("html")
+    if report:
+        out.print(f"report: {(run_dir / report).absolute().as_uri()}", highlight=False)
+    refused = (manifest.get("export") or {}).get("refused")
     if refused:
         err.print(
             f"[red]{refused}[/red]. The run directory keeps the model, the synthetic data and the scores; "
             "set evaluation.require_gain: false to export anyway, or improve the data and run again."
         )
     return bool(refused)
+
+
+def verdict_line(verification: dict[str, Any]) -> str:
+    """``verdict: gain (cnn +1.20 [+0.40, +2.00] points of balanced accuracy vs real only, 5 seeds)``."""
+    verdict = verification.get("verdict", "not verified")
+    classifiers = verification.get("classifiers") or {}
+    if not classifiers:
+        return f"verdict: {verdict}" + (f" ({verification['reason']})" if verification.get("reason") else "")
+    gains = "; ".join(
+        f"{name} {c['gain_points']:+.2f} [{c['gain_ci95_points'][0]:+.2f}, {c['gain_ci95_points'][1]:+.2f}]"
+        for name, c in classifiers.items()
+    )
+    metric = str(verification.get("metric", "balanced_accuracy")).replace("_", " ")
+    return (
+        f"verdict: {verdict} ({gains} points of {metric} vs real only, 95% interval over "
+        f"{verification.get('seeds', '?')} seeds; {verification.get('details', '')})"
+    )
 
 
 def _execution_options(task_runner: str, workers: int, dask_address: str | None):
@@ -360,6 +379,10 @@ def _execution_options(task_runner: str, workers: int, dask_address: str | None)
 
 
 def _run_many(configs: list[SynthaugConfig], execution) -> None:
+    from pipeline import job
+
+    for config in configs:  # every config is checked before any job starts
+        job.check_config(config)
     from flows.augment import run_many
 
     refused = [_print_outcome(Path(run_dir)) for run_dir in run_many(configs, execution, sys.argv)]

@@ -49,7 +49,12 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     assert {"metric": "class_counts", "class": "malignant", "real": 15, "synthetic": 40} in fidelity
     manifest = json.loads((run_dir / "manifest.json").read_text())
     verdict = manifest["verification"]["verdict"]
-    assert verdict == result["verdict"] and f"verification verdict: {verdict}" in " ".join(out.split())
+    assert verdict == result["verdict"]
+    logistic = manifest["verification"]["classifiers"]["logistic"]
+    gain, (low, high) = logistic["gain_points"], logistic["gain_ci95_points"]
+    line = f"verdict: {verdict} (logistic {gain:+.2f} [{low:+.2f}, {high:+.2f}]; random_forest "
+    assert line in " ".join(out.split())
+    assert f"report: {(run_dir / 'report' / 'report.html').as_uri()}" in out
     exported = json.loads(
         pq.read_schema(run_dir / "export" / "rows.parquet").metadata[b"synthaug.verification"]
     )
