@@ -17,6 +17,7 @@ import torch
 class GanData(ABC):
     num_classes: int
     supports_augmentation: bool = False
+    memory_format: torch.memory_format = torch.contiguous_format  # the trainer puts G and D in it
 
     @abstractmethod
     def real_batch(

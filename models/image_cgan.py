@@ -62,7 +62,13 @@ class ImageCGAN(ConditionalSynthesizer):
         trainer = GanTrainer(
             generator=generator,
             discriminator=discriminator,
-            data=ImageData(images, labels, len(self.classes_), device),
+            data=ImageData(
+                images,
+                labels,
+                len(self.classes_),
+                device,
+                memory_format=torch.contiguous_format if private is not None else torch.channels_last,
+            ),
             config=self.config.resolved("image", private=private is not None),
             device=device,
             seed=self.seed,

@@ -107,7 +107,8 @@ class MinibatchStdDev(nn.Module):
         n, c, h, w = x.shape
         g = group_size if n % group_size == 0 else 1
         grouped = x.view(n // g, g, c, h, w)
-        std = grouped.var(dim=1, unbiased=False).add(1e-8).sqrt().mean(dim=(1, 2, 3))  # (n // g,)
+        centred = grouped - grouped.mean(dim=1, keepdim=True)  # not .var(): 8x slower on CPU here
+        std = centred.square().mean(dim=1).add(1e-8).sqrt().mean(dim=(1, 2, 3))  # (n // g,)
         std = std.repeat_interleave(g).view(n, 1, 1, 1).expand(n, 1, h, w)
         return torch.cat([x, std], dim=1)
 
@@ -126,10 +127,11 @@ class DiscriminatorBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = F.leaky_relu(x, 0.2) if self.preactivate else x
         h = self.conv2(F.leaky_relu(self.conv1(h), 0.2))
-        s = self.shortcut(x)
-        if self.downsample:
-            h, s = F.avg_pool2d(h, 2), F.avg_pool2d(s, 2)
-        return h + s
+        if not self.downsample:
+            return h + self.shortcut(x)
+        # pool before the 1x1 shortcut conv: both are linear, so the order does not change the
+        # result, and the conv then runs on a quarter of the pixels
+        return F.avg_pool2d(h, 2) + self.shortcut(F.avg_pool2d(x, 2))
 
 
 class ProjectionDiscriminator(nn.Module):

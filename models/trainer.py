@@ -31,9 +31,11 @@ from models.diversity import DiversityProbe
 from models.ema import EmaModel
 from models.gan_data import GanData
 from models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
+from models.time_estimate import StepTimer, TimeEstimate, check_cpu_budget
 from models.training_metrics import Metric, MetricsLog
 from pipeline.config import TrainingConfig
 from pipeline.errors import TrainingStopped, UserInputError
+from pipeline.progress import format_duration
 from privacy.engine import PrivateDiscriminator, make_private_discriminator
 from privacy.statement import privacy_statement
 from privacy.training import PrivateTraining
@@ -56,6 +58,7 @@ class TrainingResult:
     samples_per_second: float
     findings: list[Finding] = field(default_factory=list)
     privacy: dict[str, Any] | None = None  # the privacy statement under DP (privacy/statement.py)
+    estimated_seconds: float | None = None  # the estimate made on the first steps
 
 
 class GanTrainer:
@@ -70,6 +73,7 @@ class GanTrainer:
         seed: int,
         workdir: Path,
         privacy: PrivateTraining | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ):
         if not config.is_resolved:
             raise ValueError("GanTrainer needs a resolved config: call TrainingConfig.resolved(kind)")
@@ -78,7 +82,8 @@ class GanTrainer:
         self.loss = LOSSES.get(config.loss)
         self.d_steps = config.d_steps_per_g_step or self.loss.d_steps
         betas = tuple(config.betas or self.loss.betas)
-        self.G, self.D = generator.to(device), discriminator.to(device)
+        self.G = generator.to(device, memory_format=data.memory_format)
+        self.D = discriminator.to(device, memory_format=data.memory_format)
         self.ema = EmaModel(self.G, config.ema_decay)
         self.opt_g = torch.optim.Adam(self.G.parameters(), lr=config.lr_generator, betas=betas)
         self.opt_d = torch.optim.Adam(self.D.parameters(), lr=config.lr_discriminator, betas=betas)
@@ -129,13 +134,16 @@ class GanTrainer:
         self.metrics = MetricsLog(workdir / METRICS_FILE)
         self.step, self.elapsed = 0, 0.0
         self.findings: list[Finding] = []
+        self.clock = clock  # seconds; injectable so that the time estimate can be tested
+        self.estimate: TimeEstimate | None = None
 
     # ---- the loop -------------------------------------------------------------------------
     def train(self, *, on_step: Callable[[int], None] | None = None) -> TrainingResult:
         cfg = self.config
         bank_z, bank_y = self.latent_bank()
         probe = DiversityProbe(*self.data.real_data, self.num_classes, features=self.data.features)
-        stop_reason, started = "completed", time.perf_counter() - self.elapsed
+        stop_reason, started = "completed", self.clock() - self.elapsed
+        timer = StepTimer(first_step=self.step, total_steps=cfg.steps, elapsed_seconds=self.elapsed)
         with self._progress() as progress:
             task = progress.add_task("training", total=cfg.steps, completed=self.step, stats="")
             while self.step < cfg.steps:
@@ -148,13 +156,15 @@ class GanTrainer:
                         self.private.config.target_epsilon,
                     )
                     break
-                step_started = time.perf_counter()
+                step_started = self.clock()
                 for _ in range(self.d_steps):
                     d_stats = self._discriminator_step()
                 g_stats = self._generator_step()
                 self.ema.update(self.G, self.step)
                 self.step += 1
-                self.elapsed = time.perf_counter() - started
+                now = self.clock()
+                self.elapsed = now - started
+                self._estimate(timer.observe(self.step, now, self.elapsed))
                 record = {
                     Metric.STEP: self.step,
                     **g_stats,
@@ -163,9 +173,7 @@ class GanTrainer:
                     Metric.LR_G: self.opt_g.param_groups[0]["lr"],
                     Metric.LR_D: self.opt_d.param_groups[0]["lr"],
                     Metric.WALL_TIME: round(self.elapsed, 4),
-                    Metric.SAMPLES_PER_S: cfg.batch_size
-                    * self.d_steps
-                    / (time.perf_counter() - step_started),
+                    Metric.SAMPLES_PER_S: cfg.batch_size * self.d_steps / max(now - step_started, 1e-9),
                 }
                 self._stop_if_not_finite(record)
                 if self.private is not None:
@@ -182,7 +190,7 @@ class GanTrainer:
                     self.save()
                 if self.step % cfg.log_every == 0:
                     log.info(
-                        "step %d/%d  loss_d %.3f  loss_g %.3f  D acc %.2f  r_t %.2f  p %.2f",
+                        "step %d/%d  loss_d %.3f  loss_g %.3f  D acc %.2f  r_t %.2f  p %.2f  ETA %s",
                         self.step,
                         cfg.steps,
                         record[Metric.LOSS_D],
@@ -190,6 +198,7 @@ class GanTrainer:
                         record[Metric.D_ACCURACY],
                         record[Metric.R_T],
                         record[Metric.AUGMENT_P],
+                        format_duration(self._remaining_seconds(timer)),
                     )
                 progress.update(
                     task,
@@ -211,9 +220,31 @@ class GanTrainer:
         if self.private is not None:
             statement = privacy_statement(self.private, stop_reason=stop_reason)
             log.info("privacy spent: epsilon %.3f at delta %g", statement["epsilon"], statement["delta"])
+        estimated = round(self.estimate.total_seconds, 1) if self.estimate is not None else None
         return TrainingResult(
-            self.step, stop_reason, self.elapsed, seen / max(self.elapsed, 1e-9), self.findings, statement
+            self.step,
+            stop_reason,
+            self.elapsed,
+            seen / max(self.elapsed, 1e-9),
+            self.findings,
+            statement,
+            estimated,
         )
+
+    def _estimate(self, estimate: TimeEstimate | None) -> None:
+        """Log the time estimate once it is known, and refuse a CPU job over its time limit."""
+        if estimate is None:
+            return
+        self.estimate = estimate
+        log.info("%s", estimate.describe(self.config.steps, self.device.type))
+        if self.device.type == "cpu":
+            check_cpu_budget(estimate, total_steps=self.config.steps, max_minutes=self.config.max_cpu_minutes)
+
+    def _remaining_seconds(self, timer: StepTimer) -> float:
+        """Seconds left at the pace of this session's steps so far."""
+        done = self.step - timer.first_step
+        session = self.elapsed - timer.elapsed_seconds
+        return session / max(done, 1) * (self.config.steps - self.step)
 
     # ---- one discriminator update: real and fake halves in one forward/backward --------------
     def _discriminator_step(self) -> dict[str, float]:

@@ -253,6 +253,11 @@ class TrainingConfig(_Section):
         10.0, description="Thousands of real images over which p can move from 0 to 1."
     )
     mixed_precision: bool = Field(True, description="bf16 autocast on CUDA (ignored on CPU).")
+    max_cpu_minutes: Annotated[float, Field(gt=0)] | None = Field(
+        15.0,
+        description="On the CPU, stop (exit code 2) when the training time estimated on the first "
+        "steps exceeds this many minutes, saying how to make it shorter; null: no limit.",
+    )
     grid_every: Annotated[int, Field(gt=0)] = Field(250, description="Steps between latent-bank grids.")
     checkpoint_every: Annotated[int, Field(gt=0)] = 500
     log_every: Annotated[int, Field(gt=0)] = Field(50, description="Steps between log lines.")
@@ -386,7 +391,9 @@ class EvaluationConfig(_Section):
     filter_confidence: Annotated[float, Field(gt=0.5, le=1.0)] = 0.8
     tabular_classifiers: list[str] = Field(default_factory=lambda: ["logistic", "random_forest"])
     image_classifiers: list[str] = Field(default_factory=lambda: ["cnn"])
-    cnn_steps: Annotated[int, Field(ge=1, description="Fixed training budget of the downstream CNN.")] = 300
+    cnn_steps: Annotated[
+        int, Field(ge=1, description="Fixed training budget of the downstream CNN (batches of 64).")
+    ] = 200
     fidelity_metrics: list[str] | None = Field(
         None,
         description="Fidelity metrics to compute (pipeline/evaluation/fidelity); all that apply when unset.",
@@ -458,11 +465,13 @@ class SynthaugConfig(_Section):
 
 
 def demo_config() -> SynthaugConfig:
-    """The bundled default job: scarce digits, 20 training images per class.
+    """The bundled default job: scarce digits, 20 training images per class, with a GAN sized
+    for 8x8 images so that the whole job takes a few minutes on a 2-core CPU.
 
     ``examples/digits.yaml`` states the same config as a file (a test keeps them equal).
     """
     return SynthaugConfig(
         name="digits-demo",
         dataset=DatasetConfig(source="bundled:digits", per_class=20),
+        training=TrainingConfig(steps=800, width=32, lr_generator=2e-4, lr_discriminator=8e-4),
     )
