@@ -32,6 +32,7 @@ from pipeline.dataset_io import read_dataset  # noqa: E402
 from pipeline.errors import UserInputError  # noqa: E402
 from pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
 from pipeline.sources import source_fingerprint  # noqa: E402
+from pipeline.stage_clock import StageClock  # noqa: E402
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -119,13 +120,17 @@ def export_task(
 
 
 @task(name="report", retries=2, retry_delay_seconds=5, retry_condition_fn=transient_io_error, **_TASK)
-def report_task(run: RunDirectory, exported: dict[str, Any]) -> dict[str, str]:
-    return job.report(run, exported=exported)
+def report_task(
+    run: RunDirectory, exported: dict[str, Any], stage_seconds: dict[str, float]
+) -> dict[str, str]:
+    return job.report(run, exported=exported, stage_seconds=stage_seconds)
 
 
 @task(name="finish", **_TASK)
-def finish_task(run: RunDirectory, exported: dict[str, Any], reported: dict[str, str]) -> dict[str, Any]:
-    return job.finish(run, exported=exported, reported=reported)
+def finish_task(
+    run: RunDirectory, exported: dict[str, Any], reported: dict[str, str], stage_seconds: dict[str, float]
+) -> dict[str, Any]:
+    return job.finish(run, exported=exported, reported=reported, stage_seconds=stage_seconds)
 
 
 @flow(name="augment", persist_result=False)
@@ -148,17 +153,26 @@ def augment(
     run = (
         reopen_run_directory(Path(resume)) if resume else create_run_directory(config.output_dir, config.name)
     )
+    clock = StageClock()  # each stage's wall time, into the manifest and the report
     with run_lifecycle(run):
         if not resume:
-            ingested = ingest(config.dataset)
-            validate_task(ingested)
-            split_task(run, config, ingested, command or [])
-        training = train_task(run, config, bool(resume))
-        generation = generate_task(run, config)
-        verification = run_verify_flow(run, config)  # a subflow: its units fan out
-        exported = export_task(run, config, training, generation, verification)
-        reported = report_task(run, exported)
-        manifest = finish_task(run, exported, reported)
+            with clock.stage("ingest"):
+                ingested = ingest(config.dataset)
+            with clock.stage("validate"):
+                validate_task(ingested)
+            with clock.stage("split"):
+                split_task(run, config, ingested, command or [])
+        with clock.stage("train"):
+            training = train_task(run, config, bool(resume))
+        with clock.stage("generate"):
+            generation = generate_task(run, config)
+        with clock.stage("verify"):
+            verification = run_verify_flow(run, config)  # a subflow: its units fan out
+        with clock.stage("export"):
+            exported = export_task(run, config, training, generation, verification)
+        with clock.stage("report"):
+            reported = report_task(run, exported, dict(clock.seconds))
+        manifest = finish_task(run, exported, reported, clock.seconds)
     artifacts.run_summary(config.name, run.final, manifest)
     return str(run.final)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 from pathlib import Path
 
@@ -21,6 +22,9 @@ from PIL.PngImagePlugin import PngInfo
 from pipeline.atomic import atomic_directory
 from pipeline.config import GenerationConfig
 from pipeline.errors import UserInputError, suggest
+from pipeline.progress import QUIET_SECONDS, Progress
+
+log = logging.getLogger(__name__)
 
 IMAGES_DIR = "images"
 MANIFEST_FILE = "manifest.parquet"
@@ -74,16 +78,21 @@ def _write_image_set(
     folders = class_folders(classes)
     counters = dict.fromkeys(range(len(classes)), 0)
     files, names, digests = [], [], []
-    for pixels, label in zip(images, labels.tolist(), strict=True):
-        relative = f"{IMAGES_DIR}/{folders[label]}/{folders[label]}_{counters[label]:06d}.png"
-        counters[label] += 1
-        data = png_bytes(pixels, metadata)
-        target = staging / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        files.append(relative)
-        names.append(classes[label])
-        digests.append(hashlib.sha256(data).hexdigest())
+    writing = Progress(
+        "writing images", total=len(labels), unit="images", logger=log, quiet_seconds=QUIET_SECONDS
+    )
+    with writing:
+        for pixels, label in zip(images, labels.tolist(), strict=True):
+            relative = f"{IMAGES_DIR}/{folders[label]}/{folders[label]}_{counters[label]:06d}.png"
+            counters[label] += 1
+            data = png_bytes(pixels, metadata)
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            files.append(relative)
+            names.append(classes[label])
+            digests.append(hashlib.sha256(data).hexdigest())
+            writing.advance()
     manifest = pa.table(
         {
             "file": pa.array(files, pa.string()),

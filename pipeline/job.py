@@ -31,25 +31,15 @@ from pipeline.export import export_destination, export_run
 from pipeline.generate import labels_for, plan_counts, write_image_set
 from pipeline.provenance import environment
 from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory, split_file
-from pipeline.sources import load_dataset
+from pipeline.sources import check_source, load_dataset
 from pipeline.sources.files import sha256_arrays
 from pipeline.split import HeldOutTest, TrainSplit, split_dataset
+from pipeline.stage_clock import merge_stage_seconds
 from pipeline.synthetic_metadata import synthetic_metadata
 from pipeline.validate import validate_dataset
 from pipeline.watermark import apply as marking
 
 log = logging.getLogger(__name__)
-STAGES = (
-    "ingest",
-    "validate",
-    "split",
-    "record",
-    "train",
-    "generate",
-    "verify",
-    "export",
-    "report",
-)  # the main job's stages, in order
 MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
 ROWS_FILE = "rows.parquet"
 NO_PRIVACY = "none"
@@ -69,8 +59,10 @@ class SplitSummary:
 
 
 def check_config(config: SynthaugConfig) -> None:
-    """Refuse, before anything is read or written, settings that cannot be honoured: private
-    training with settings DP-SGD cannot keep private, and promises no stage provides yet."""
+    """Refuse, before anything is read or written, settings that cannot be honoured: a data file
+    that is not there, private training with settings DP-SGD cannot keep private, and promises no
+    stage provides yet."""
+    check_source(config.dataset)
     if config.privacy.enabled:
         from privacy.compatibility import check_generation_config, check_training_config
 
@@ -282,6 +274,7 @@ def train(
         "steps": result.steps,
         "stop_reason": result.stop_reason,
         "seconds": round(result.seconds, 2),
+        "estimated_seconds": result.estimated_seconds,
         "samples_per_second": round(result.samples_per_second, 1),
         "warnings": [f"step {f.step}: {f.message}" for f in result.findings],
         "privacy": result.privacy if result.privacy is not None else NO_PRIVACY,
@@ -412,22 +405,36 @@ def export(
     return {**summary, "directory": DEFAULT_EXPORT_DIR if inside_run else str(destination)}
 
 
-def report(run: RunDirectory, *, exported: dict[str, Any]) -> dict[str, str]:
+def report(
+    run: RunDirectory, *, exported: dict[str, Any], stage_seconds: dict[str, float] | None = None
+) -> dict[str, str]:
     """The run's report (reports/): ``report/report.html``, self-contained, and ``report.md``."""
     from reports.run_report import write_report  # matplotlib: imported when used
 
-    written = write_report(run.path, exported)
+    written = write_report(run.path, exported, stage_seconds)
     log.info("report written to %s", run.path / written["html"])
     return written
 
 
-def finish(run: RunDirectory, *, exported: dict[str, Any], reported: dict[str, str]) -> dict[str, Any]:
-    """Mark the manifest complete (``export`` recorded the other stages' summaries)."""
+def finish(
+    run: RunDirectory,
+    *,
+    exported: dict[str, Any],
+    reported: dict[str, str],
+    stage_seconds: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Mark the manifest complete (``export`` recorded the other stages' summaries), with the
+    stages that ran and their wall times (a resumed run adds this session's to the earlier's)."""
+    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
+    seconds = merge_stage_seconds(manifest.get("stage_seconds") or {}, stage_seconds or {})
+    completed = list(dict.fromkeys([*manifest.get("stages_completed", []), *seconds]))
     return update_manifest(
         run,
         status="complete",
         finished_at=datetime.now(UTC).isoformat(),
-        stages_completed=list(STAGES),
+        stages_completed=completed,
+        stage_seconds=seconds,
+        wall_seconds=round(sum(seconds.values()), 2),
         export=exported,
         report=reported,
     )
@@ -494,7 +501,7 @@ def write_manifest(
             "test_class_counts": summary.test_class_counts,
             "notes": list(summary.notes),
         },
-        "stages_completed": ["ingest", "validate", "split", "record"],
+        "stages_completed": ["ingest", "validate", "split"],  # the split task also records the run
         "watermark": "pending: applied when the synthetic samples are generated",
         "environment": environment(),
     }

@@ -48,9 +48,14 @@ def _points(x: float) -> str:
     return f"{100 * x:+.2f}"
 
 
-def build_report(run_path: Path, exported: dict[str, Any] | None = None) -> Report:
+def build_report(
+    run_path: Path, exported: dict[str, Any] | None = None, stage_seconds: dict[str, float] | None = None
+) -> Report:
+    """``exported`` and ``stage_seconds`` default to what the manifest records (a run builds its
+    report before the manifest is final, so it passes them)."""
     manifest = _read_json(run_path / "manifest.json") or {}
     exported = exported if exported is not None else manifest.get("export") or {}
+    stage_seconds = stage_seconds if stage_seconds is not None else manifest.get("stage_seconds") or {}
     verification = manifest.get("verification") or {}
     verdict = verification.get("verdict", "not verified")
     data = manifest.get("data", {})
@@ -71,6 +76,7 @@ def build_report(run_path: Path, exported: dict[str, Any] | None = None) -> Repo
         _privacy(records, gain, manifest),
         _watermark(manifest),
         _dataset_card(run_path, exported),
+        _timing(stage_seconds, manifest),
         _reproducibility(manifest),
     ]
     return report
@@ -346,6 +352,29 @@ def _dataset_card(run_path: Path, exported: dict) -> Section:
     return section.add(Preformatted(card.read_text(encoding="utf-8")))
 
 
+def _timing(stage_seconds: dict[str, float], manifest: dict) -> Section:
+    section = Section("Time")
+    if not stage_seconds:
+        return section.add(Paragraph("No stage times were recorded for this run."))
+    total = sum(stage_seconds.values())
+    rows = tuple(
+        (stage, f"{seconds:.1f}", f"{100 * seconds / total:.0f}%") for stage, seconds in stage_seconds.items()
+    )
+    training = manifest.get("training") or {}
+    estimate = training.get("estimated_seconds")
+    said = (
+        f" Training was estimated at {estimate:.0f} s on its first steps and took "
+        f"{training.get('seconds')} s."
+        if estimate is not None
+        else ""
+    )
+    unfinished = "" if "report" in stage_seconds else " (the report's own stage not yet included)"
+    return section.add(
+        Paragraph(f"Wall time of each stage, {total:.0f} s in all{unfinished}.{said}"),
+        Table(("stage", "seconds", "share"), (*rows, ("total", f"{total:.1f}", "100%")), numeric=(1, 2)),
+    )
+
+
 def _reproducibility(manifest: dict) -> Section:
     packages = (manifest.get("environment") or {}).get("packages", {})
     return Section("Reproducibility").add(
@@ -359,9 +388,11 @@ def _reproducibility(manifest: dict) -> Section:
     )
 
 
-def write_report(run_path: Path, exported: dict[str, Any] | None = None) -> dict[str, str]:
+def write_report(
+    run_path: Path, exported: dict[str, Any] | None = None, stage_seconds: dict[str, float] | None = None
+) -> dict[str, str]:
     """Render the report into ``run_path/report`` (replaced atomically); relative paths written."""
-    report = build_report(run_path, exported)
+    report = build_report(run_path, exported, stage_seconds)
     with atomic_directory(run_path / REPORT_DIR, overwrite=True) as staging:
         (staging / HTML_FILE).write_text(to_html(report), encoding="utf-8")
         (staging / MARKDOWN_FILE).write_text(to_markdown(report), encoding="utf-8")

@@ -13,7 +13,7 @@ from pipeline.dataset import Dataset
 from pipeline.errors import UserInputError, suggest
 from pipeline.sources.bundled import load_bundled
 from pipeline.sources.csv_source import read_csv
-from pipeline.sources.files import sha256_arrays, sha256_file
+from pipeline.sources.files import require_file, sha256_arrays, sha256_file
 from pipeline.sources.image_folder import read_image_folder
 from pipeline.sources.image_npz import read_npz
 from pipeline.sources.parquet_source import read_parquet
@@ -37,6 +37,18 @@ _SUFFIX_FORMAT = {
     ".pq": "parquet",
     ".npz": "npz",
 }
+
+
+FILE_LABELS = {"csv": "CSV file", "parquet": "Parquet file", "npz": "NPZ file"}
+
+
+def check_source(spec: DatasetConfig) -> str:
+    """The reader name for a source whose file exists, before anything else runs (a missing
+    file is then reported in a second, not after the job has started); the reader checks the rest."""
+    fmt = source_format(spec)
+    if fmt in FILE_LABELS:
+        require_file(Path(spec.source), what=FILE_LABELS[fmt])
+    return fmt
 
 
 def source_format(spec: DatasetConfig) -> str:

@@ -18,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from pipeline.config import ImageOptions
 from pipeline.dataset import Dataset, SourceInfo
 from pipeline.errors import UserInputError
+from pipeline.progress import QUIET_SECONDS, Progress
 from pipeline.schema import ImageSchema
 from pipeline.sources.files import sha256_tree
 from pipeline.sources.image_shape import choose_channels, choose_size, mode_channels, to_pixels
@@ -47,14 +48,19 @@ def read_image_folder(root: Path, options: ImageOptions) -> Dataset:
     classes = tuple(sorted({label for label, _ in files}))
     pixels = np.empty((len(files), side, side, channels), dtype=np.uint8)
     labels = np.empty(len(files), dtype=np.int64)
-    for i, (label, path) in enumerate(files):
-        with _open_image(path, root, options) as image:
-            try:
-                image.load()
-            except (OSError, SyntaxError, ValueError) as exc:
-                raise _corrupt(path, root, exc) from None
-            pixels[i] = to_pixels(image, channels=channels, size=side, policy=options.resize)
-        labels[i] = classes.index(label)
+    reading = Progress(
+        "reading images", total=len(files), unit="images", logger=log, quiet_seconds=QUIET_SECONDS
+    )
+    with reading:
+        for i, (label, path) in enumerate(files):
+            with _open_image(path, root, options) as image:
+                try:
+                    image.load()
+                except (OSError, SyntaxError, ValueError) as exc:
+                    raise _corrupt(path, root, exc) from None
+                pixels[i] = to_pixels(image, channels=channels, size=side, policy=options.resize)
+            labels[i] = classes.index(label)
+            reading.advance()
     schema = ImageSchema(side, side, channels, resize_policy=options.resize if options.size else "none")
     source = SourceInfo(
         uri=str(root),
