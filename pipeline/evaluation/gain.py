@@ -32,6 +32,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from pipeline.evaluation import statistics
 from pipeline.evaluation.downstream_metrics import METRICS, PRIMARY_METRIC, score
+from pipeline.evaluation.fits import fit
 from pipeline.evaluation.samples import Samples, classic_oversample, draw_per_class, filter_mask
 
 log = logging.getLogger(__name__)
@@ -136,6 +137,31 @@ def run_protocol(
     return assemble_result(results, settings=settings, sizes=sizes)
 
 
+def planned_fits(
+    *, real_counts: np.ndarray, synthetic_counts: np.ndarray, kind: str, settings: ProtocolSettings
+) -> int:
+    """How many classifier fits ``select_settings`` and ``score_seed`` (all seeds) request for one
+    classifier, at most: the size of the verification's progress. Filtering is counted as if it
+    were chosen; reused fits (fits.py) count too, since each is one request."""
+    conditions = 5 if kind == "image" else 4  # see _conditions
+    fits = settings.seeds * conditions
+    smallest = int(np.min(real_counts))
+    if smallest < 2:
+        return fits  # no cross-validation (see _select)
+    k = max(2, min(settings.folds, smallest))
+    grid = [
+        a
+        for a in settings.amounts
+        if a == 0 or np.all(synthetic_counts >= np.round(a * np.asarray(real_counts)))
+    ]
+    fits += k * len(grid)
+    if settings.filtering:
+        fits += 2 * k + 1  # per fold: the filter and the filtered candidate; then the kept filter
+    if kind == "tabular":
+        fits += k * len(settings.amounts)  # the classic (SMOTE) amounts
+    return fits
+
+
 def select_settings(
     *, real: Samples, synthetic: Samples, make: ClassifierFactory, kind: str, settings: ProtocolSettings
 ) -> ClassifierSelection:
@@ -165,7 +191,7 @@ def score_seed(
     conditions = _conditions(real, synthetic, chosen.selections, chosen.filter_keep, kind, rng)
     scores: SeedScores = {}
     for condition, (train, classic) in conditions.items():
-        model = make(seed, classic).fit(train.x, train.y)
+        model = fit(make, seed, classic, train)
         scores[condition] = score(test.y, model.predict_proba(test.x), real.n_classes)
     return scores
 
@@ -255,7 +281,7 @@ def _cv_score(real: Samples, folds, make: ClassifierFactory, extra) -> float:
     for fold_id, (train_index, val_index) in enumerate(folds):
         fold_train, fold_val = real.subset(train_index), real.subset(val_index)
         train = fold_train.concat(extra(fold_train, np.random.default_rng(fold_id)))
-        model = make(0, False).fit(train.x, train.y)
+        model = fit(make, 0, False, train)
         values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
     return float(np.mean(values))
 

@@ -21,6 +21,9 @@ draws its own seeded randomness (for the same torch thread count: the CNN's CPU 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,9 +33,13 @@ from pipeline.atomic import atomic_path, write_json
 from pipeline.config import EvaluationConfig
 from pipeline.errors import UserInputError, suggest
 from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
+from pipeline.evaluation.numeric_threads import single_threaded_numerics
+from pipeline.progress import Progress
 
 if TYPE_CHECKING:
     from pipeline.evaluation.verification_inputs import VerificationFiles
+
+log = logging.getLogger(__name__)
 
 EVALUATION_DIR = "evaluation"
 PARTS_DIR = "evaluation/parts"
@@ -86,6 +93,7 @@ def protocol_settings(spec: EvaluationConfig):
     )
 
 
+@single_threaded_numerics
 def select_unit(
     files: VerificationFiles, *, spec: EvaluationConfig, classifier: str, device: str = "cpu"
 ) -> dict[str, Any]:
@@ -106,6 +114,7 @@ def select_unit(
     }
 
 
+@single_threaded_numerics
 def score_unit(
     files: VerificationFiles, *, spec: EvaluationConfig, classifier: str, seed: int, device: str = "cpu"
 ) -> dict[str, Any]:
@@ -129,6 +138,7 @@ def score_unit(
     return {"classifier": classifier, "seed": seed, **{c: v[PRIMARY_METRIC] for c, v in scores.items()}}
 
 
+@single_threaded_numerics
 def fidelity_unit(files: VerificationFiles, *, spec: EvaluationConfig, device: str = "cpu") -> dict[str, Any]:
     """The fidelity metrics; returns their headline values."""
     from pipeline.evaluation.fidelity.report import fidelity_lines, headline
@@ -142,6 +152,7 @@ def fidelity_unit(files: VerificationFiles, *, spec: EvaluationConfig, device: s
     return headline(fidelity)
 
 
+@single_threaded_numerics
 def combine_units(files: VerificationFiles, *, spec: EvaluationConfig) -> dict[str, Any]:
     """The full result from every unit's output (all must have run); returns the summary."""
     from pipeline.evaluation.fidelity.report import headline
@@ -172,13 +183,33 @@ def combine_units(files: VerificationFiles, *, spec: EvaluationConfig) -> dict[s
 def verify_run(files: VerificationFiles, *, spec: EvaluationConfig, device: str = "cpu") -> dict[str, Any]:
     """Every unit, one after another, then the combined result; returns the summary."""
     names = classifier_names(spec, files.kind)
-    for name in names:
-        select_unit(files, spec=spec, classifier=name, device=device)
-    for name in names:
-        for seed in range(spec.seeds):
-            score_unit(files, spec=spec, classifier=name, seed=seed, device=device)
-    fidelity_unit(files, spec=spec, device=device)
+    with verification_progress(files, spec):
+        for name in names:
+            select_unit(files, spec=spec, classifier=name, device=device)
+        for name in names:
+            for seed in range(spec.seeds):
+                score_unit(files, spec=spec, classifier=name, seed=seed, device=device)
+        fidelity_unit(files, spec=spec, device=device)
     return combine_units(files, spec=spec)
+
+
+def verification_progress(
+    files: VerificationFiles, spec: EvaluationConfig, *, on_update: Callable[[float], None] | None = None
+) -> Progress:
+    """The verification's progress, counted in classifier fits (a bar with an ETA on a terminal,
+    log lines elsewhere); units in threads of this process report to it while it is open."""
+    from pipeline.evaluation.gain import planned_fits
+
+    real_counts, synthetic_counts = files.label_counts()
+    per_classifier = planned_fits(
+        real_counts=real_counts,
+        synthetic_counts=synthetic_counts,
+        kind=files.kind,
+        settings=protocol_settings(spec),
+    )
+    fidelity = 1 if files.kind == "image" else 0  # the feature-space CNN
+    total = per_classifier * len(classifier_names(spec, files.kind)) + fidelity
+    return Progress("verification", total=total, unit="classifier fits", logger=log, on_update=on_update)
 
 
 def _selection_file(files: VerificationFiles, classifier: str) -> Path:
@@ -204,7 +235,11 @@ def fidelity_report(
         k=spec.fidelity_neighbours, inception_weights=spec.inception_weights, device=device
     )
     inputs = FidelityInputs(kind, tuple(classes), real, synthetic, reference, options)
-    return compute_fidelity(inputs, metrics_for(kind, spec.fidelity_metrics), cnn_steps=spec.cnn_steps)
+    # the feature space is the downstream CNN of the scores (real + classic, seed 0): trained once
+    feature_model = DownstreamClassifier(kind, "cnn", len(classes), spec.cnn_steps, device)
+    return compute_fidelity(
+        inputs, metrics_for(kind, spec.fidelity_metrics), cnn_steps=spec.cnn_steps, make=feature_model
+    )
 
 
 def _write_lines(path: Path, lines: list[str]) -> None:
@@ -258,12 +293,30 @@ def privacy_audit(real, test, synthetic) -> dict[str, float]:
 
 def _classifier(kind: str, name: str, spec: EvaluationConfig, *, n_classes: int, device: str):
     """The protocol's factory for one named classifier: (seed, classic) -> unfitted model."""
-    from models.classifiers import IMAGE_CLASSIFIERS, TABULAR_CLASSIFIERS
+    return DownstreamClassifier(kind, name, n_classes, spec.cnn_steps, device)
 
-    if kind == "tabular":
-        make = TABULAR_CLASSIFIERS[name]
-        return lambda seed, classic: make(n_classes=n_classes, seed=seed)
-    make = IMAGE_CLASSIFIERS[name]
-    return lambda seed, classic: make(
-        n_classes=n_classes, seed=seed, augment=classic, steps=spec.cnn_steps, device=device
-    )
+
+@dataclass(frozen=True)
+class DownstreamClassifier:
+    """A named downstream classifier as the protocol's factory: ``(seed, classic) -> model``.
+    Equal settings make equal factories, so fits.py can recognise a fit it has already made
+    (image classifiers only: ``reuse_fits``)."""
+
+    kind: str
+    name: str
+    n_classes: int
+    cnn_steps: int
+    device: str
+
+    @property
+    def reuse_fits(self) -> bool:
+        return self.kind == "image"
+
+    def __call__(self, seed: int, classic: bool):
+        from models.classifiers import IMAGE_CLASSIFIERS, TABULAR_CLASSIFIERS
+
+        if self.kind == "tabular":
+            return TABULAR_CLASSIFIERS[self.name](n_classes=self.n_classes, seed=seed)
+        return IMAGE_CLASSIFIERS[self.name](
+            n_classes=self.n_classes, seed=seed, augment=classic, steps=self.cnn_steps, device=self.device
+        )

@@ -16,6 +16,7 @@ import pandas as pd
 from imblearn.over_sampling import SMOTE, SMOTENC
 
 from models.classifiers import numeric_columns
+from pipeline.evaluation.fits import fit
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def filter_mask(
 ) -> np.ndarray:
     """Keep a synthetic sample unless a classifier trained on ``real`` puts probability of at
     least ``confidence`` on a class other than its label."""
-    model = make(0, False).fit(real.x, real.y)
+    model = fit(make, 0, False, real)
     proba = model.predict_proba(pool.x)
     predicted = proba.argmax(axis=1)
     return ~((predicted != pool.y) & (proba.max(axis=1) >= confidence))

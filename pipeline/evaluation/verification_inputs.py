@@ -40,6 +40,20 @@ class VerificationFiles:
         train = read_dataset(self.train)
         return train, samples_of(train), synthetic_samples(self.output / SYNTHETIC_DIR, train)
 
+    def label_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-class counts of the training split and of the synthetic set (no pixels decoded)."""
+        train = read_dataset(self.train)
+        classes = list(train.classes)
+        folder = self.output / SYNTHETIC_DIR
+        if train.kind == "tabular":
+            names = pq.read_table(folder / "rows.parquet", columns=[train.schema.target]).column(0)
+        else:
+            names = pq.read_table(folder / "manifest.parquet", columns=["label"]).column(0)
+        index = {c: i for i, c in enumerate(classes)}
+        synthetic = [index[str(name)] for name in names.to_pylist() if str(name) in index]
+        n = len(classes)
+        return np.bincount(train.labels, minlength=n), np.bincount(np.asarray(synthetic, int), minlength=n)
+
     def held_out(self) -> Samples:
         return samples_of(read_dataset(self.test))
 

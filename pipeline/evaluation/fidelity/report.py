@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from pipeline.evaluation.fidelity.base import REFERENCE, VALUE, FeatureSets, FidelityInputs, FidelityMetric
+from pipeline.evaluation.fits import fit
 from pipeline.evaluation.samples import Samples
 
 log = logging.getLogger(__name__)
@@ -27,12 +29,27 @@ FEATURE_SPACE = (
 
 
 def image_features(
-    real: Samples, synthetic: Samples, reference: Samples, *, steps: int, device: str, seed: int = 0
+    real: Samples,
+    synthetic: Samples,
+    reference: Samples,
+    *,
+    steps: int,
+    device: str,
+    seed: int = 0,
+    make: Callable[[int, bool], Any] | None = None,
 ) -> FeatureSets:
+    """Features from the downstream CNN trained with standard augmentation on ``real``; ``make``
+    is the protocol's classifier factory (a fit it already made is reused, see fits.py)."""
     from models.classifiers import CNNClassifier
 
-    model = CNNClassifier(n_classes=real.n_classes, seed=seed, augment=True, steps=steps, device=device)
-    model.fit(real.x, real.y)
+    if make is None:
+
+        def make(seed: int, classic: bool) -> CNNClassifier:
+            return CNNClassifier(
+                n_classes=real.n_classes, seed=seed, augment=classic, steps=steps, device=device
+            )
+
+    model = fit(make, seed, True, real)
     real_features, _ = model.features_and_probabilities(real.x)
     synthetic_features, synthetic_probabilities = model.features_and_probabilities(synthetic.x)
     reference_features, reference_probabilities = model.features_and_probabilities(reference.x)
@@ -49,7 +66,11 @@ def image_features(
 
 
 def compute_fidelity(
-    inputs: FidelityInputs, metrics: list[FidelityMetric], *, cnn_steps: int
+    inputs: FidelityInputs,
+    metrics: list[FidelityMetric],
+    *,
+    cnn_steps: int,
+    make: Callable[[int, bool], Any] | None = None,
 ) -> dict[str, Any]:
     """Each metric's result by name; a metric that cannot be computed on these data (e.g. fewer
     samples than its neighbourhood size) is recorded as not computed, with the reason."""
@@ -62,6 +83,7 @@ def compute_fidelity(
             steps=cnn_steps,
             device=inputs.options.device,
             seed=inputs.options.seed,
+            make=make,
         )
         inputs = replace(inputs, features=features)
         log.info("fidelity feature space trained in %.1fs", time.perf_counter() - started)
