@@ -8,7 +8,12 @@ import sys
 import tempfile
 
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="synthaug-prefect-home-"))
+# a private Prefect home (database, ingest cache); under pytest -n, one per worker process
+os.environ["PREFECT_HOME"] = (
+    tempfile.mkdtemp(prefix="synthaug-prefect-home-")
+    if "PYTEST_XDIST_WORKER" in os.environ or "PREFECT_HOME" not in os.environ
+    else os.environ["PREFECT_HOME"]
+)
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 from pathlib import Path

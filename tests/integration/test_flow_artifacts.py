@@ -35,8 +35,9 @@ def test_progress_verification_table_and_run_summary_artifacts(cli, tmp_path):
     )
     assert code == 0, err
     [run_dir] = list(tmp_path.iterdir())
-    [progress] = asyncio.run(read("artifact-test-v1-training"))
-    assert progress.type == "progress" and float(progress.data) == 100.0
+    for key in ("artifact-test-v1-training", "artifact-test-v1-verification-progress"):
+        [progress] = asyncio.run(read(key))
+        assert progress.type == "progress" and float(progress.data) == 100.0, key
     [table] = asyncio.run(read("artifact-test-v1-verification"))
     assert table.type == "table" and {"logistic", "random_forest"} <= {
         row["classifier"] for row in _rows(table.data)

@@ -69,31 +69,6 @@ def test_verification_on_a_local_dask_cluster_matches_the_serial_result(cli, tmp
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_api")
-def test_several_datasets_run_side_by_side_and_keep_their_own_logs(cli, tmp_path, write_config):
-    second = write_config({"source": "bundled:breast_cancer", "target": "diagnosis", "per_class": 10})
-    code, out, err = cli(
-        "run",
-        "--config",
-        BREAST_CANCER,
-        "--config",
-        second,
-        "--workers",
-        "2",
-        "--output-dir",
-        tmp_path / "runs",
-        *TINY,
-    )
-    assert code == 0, err
-    assert out.count("run complete") == 2
-    [first_run] = (tmp_path / "runs").glob("breast-cancer-*")
-    [second_run] = (tmp_path / "runs").glob("run-*")  # the second config keeps the default name
-    first_log, second_log = ((d / "logs" / "run.log").read_text() for d in (first_run, second_run))
-    assert "split: 30 training rows" in first_log and "split: 20" not in first_log
-    assert "split: 20 training rows" in second_log and "split: 30" not in second_log
-
-
-@pytest.mark.slow
-@pytest.mark.usefixtures("prefect_api")
 def test_a_failing_dataset_does_not_stop_the_others(cli, tmp_path, write_config):
     broken = write_config({"source": "bundled:breast_cancer", "target": "no_such_column"}, name="broken.yaml")
     code, _, err = cli(

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.settings import QUICK_VERIFICATION, SMALL_TABULAR_GAN, set_args
+from pipeline.config_loading import config_to_yaml, load_config
+from tests.settings import SMALL_TABULAR_GAN
 
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 PREFECT_RUN = [BIN / "prefect", "deployment", "run", "augment/nightly"]
-TINY = [
+TINY = [  # the deployment path is tested here; the verification has tests of its own
     "training.steps=10",
     *SMALL_TABULAR_GAN,
     "generation.per_class=10",
-    *QUICK_VERIFICATION,
-    "evaluation.amounts=[0, 1]",
+    "evaluation.enabled=false",
 ]
 
 
@@ -61,8 +61,11 @@ def test_a_served_deployment_runs_when_triggered_with_parameters(tmp_path):
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_UI_ENABLED": "false",
     }
-    config = REPO / "examples" / "breast_cancer.yaml"
-    settings = set_args(*TINY, f"output_dir={tmp_path / 'runs'}")
+    # the user's own config beside them, small settings in it, the default (relative) output_dir
+    config = load_config(REPO / "examples" / "breast_cancer.yaml", overrides=TINY)
+    (tmp_path / "my.yaml").write_text(
+        config_to_yaml(config.model_copy(update={"output_dir": Path("runs")})), encoding="utf-8"
+    )
     port = api.split(":")[2].split("/")[0]
     processes = []
     try:
@@ -78,17 +81,7 @@ def test_a_served_deployment_runs_when_triggered_with_parameters(tmp_path):
 
         serve_log = tmp_path / "serve.log"
         serve = subprocess.Popen(
-            [
-                BIN / "synthaug",
-                "serve",
-                "--config",
-                config,
-                *settings,
-                "--cron",
-                "0 2 * * *",
-                "--name",
-                "nightly",
-            ],
+            [BIN / "synthaug", "serve", "--config", "my.yaml", "--cron", "0 2 * * *", "--name", "nightly"],
             env=env,
             cwd=tmp_path,
             stdout=serve_log.open("w"),
