@@ -1,6 +1,6 @@
 """Cost of DP-SGD: seconds per discriminator step with and without differential privacy.
 
-    python -m benchmarks.dp_overhead [--steps 60]
+    python -m benchmarks.dp_overhead [--steps 60] [--cuda-only]
 
 For the two shipped private configs (examples/digits_dp.yaml, examples/breast_cancer_dp.yaml):
 the same networks and batch size trained by the same loop, once with plain Adam and once with
@@ -114,8 +114,10 @@ def seconds_per_d_step(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=60)
+    parser.add_argument("--cuda-only", action="store_true", help="only CUDA rows (benchmarks/gpu_check.sh)")
     args = parser.parse_args()
-    devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
+    devices = [] if args.cuda_only else [torch.device("cpu")]
+    devices += [torch.device("cuda")] if torch.cuda.is_available() else []
     rows = []
     for name in ("digits_dp", "breast_cancer_dp"):
         config = load_config(EXAMPLES / f"{name}.yaml")
@@ -136,7 +138,7 @@ def main() -> None:
                 )
                 print(rows[-1])
     write_result(
-        "dp_overhead",
+        "dp_overhead_cuda" if args.cuda_only else "dp_overhead",
         {
             "what": "seconds per discriminator step, DP-SGD (Opacus) / plain Adam, same networks and batch",
             "steps_measured": args.steps,

@@ -1,9 +1,13 @@
 """Training throughput of the image GAN (real images seen by D per second).
 
-    python -m benchmarks.image_gan_throughput [--steps 300]
+    python -m benchmarks.image_gan_throughput [--steps 100] [--cuda-only]
 
-CPU: the digits demo config (8x8x1, batch 64). On a CUDA device also: the same with bf16
-autocast, and 64x64 RGB. Warm-up steps are excluded.
+CPU rows: the demo config (8x8x1, width 32, batch 64); the former demo network (width 64), a
+yardstick for how fast this machine is (it ran at 386-399 images/s on one day and 149-161 on
+another); and the default network (width 64) on 32x32 and 64x64 RGB, timed over a few steps
+since each takes seconds to minutes on a CPU. CUDA rows (when a GPU is present): the demo config
+and 64x64 RGB, fp32 and bf16 autocast. Warm-up steps are excluded. With --cuda-only the CPU rows
+are skipped and the result goes to image_gan_throughput_cuda.json (benchmarks/gpu_check.sh).
 """
 
 from __future__ import annotations
@@ -22,10 +26,10 @@ from models.image_networks import ARCHITECTURES, ImageShape
 from models.trainer import GanTrainer
 from pipeline.config import TrainingConfig, demo_config
 
-WARMUP_STEPS = 20
 
-
-def measure(shape: ImageShape, config: TrainingConfig, device: torch.device, steps: int) -> dict[str, float]:
+def measure(
+    shape: ImageShape, config: TrainingConfig, device: torch.device, steps: int, warmup: int
+) -> dict[str, float]:
     num_classes = 10
     _, train, _ = digits_splits()
     if shape.size == 8 and shape.channels == 1:
@@ -41,20 +45,21 @@ def measure(shape: ImageShape, config: TrainingConfig, device: torch.device, ste
     )
     timings = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for phase, n in (("warmup", WARMUP_STEPS), ("measured", steps)):
+        for phase, n in (("warmup", warmup), ("measured", steps)):
             cfg = config.model_copy(
                 update={
                     "steps": n,
                     "checkpoint_every": 10**9,
                     "grid_every": 10**9,
                     "log_every": 10**9,
+                    "max_cpu_minutes": None,
                     "detectors": config.detectors.model_copy(update={"check_every": 10**9}),
                 }
             )
             trainer = GanTrainer(
                 generator=g,
                 discriminator=d,
-                data=ImageData(images, labels, num_classes, device),
+                data=ImageData(images, labels, num_classes, device, memory_format=torch.channels_last),
                 config=cfg,
                 device=device,
                 seed=0,
@@ -72,53 +77,79 @@ def measure(shape: ImageShape, config: TrainingConfig, device: torch.device, ste
     return {
         "steps": steps,
         "seconds": round(seconds, 3),
-        "steps_per_s": round(steps / seconds, 2),
+        "seconds_per_step": round(seconds / steps, 4),
         "images_per_s": round(seen / seconds, 1),
+        "hours_for_2000_steps": round(seconds / steps * 2000 / 3600, 2),
     }
+
+
+def cpu_rows(steps: int) -> list[dict]:
+    demo = demo_config().training.resolved("image")
+    default = TrainingConfig().resolved("image")
+    cpu = torch.device("cpu")
+    plan = [  # (label, shape, config, measured steps, warm-up steps)
+        ("demo config (width 32)", ImageShape(8, 1), demo, steps, 20),
+        ("former demo network (width 64): machine yardstick", ImageShape(8, 1), default, steps, 20),
+        ("default network (width 64)", ImageShape(32, 3), default, 3, 1),
+        ("default network (width 64)", ImageShape(64, 3), default, 2, 1),
+    ]
+    rows = []
+    for label, shape, config, n, warmup in plan:
+        row = {"device": "cpu", "shape": f"{shape.size}x{shape.size}x{shape.channels}", "network": label}
+        rows.append(
+            {**row, "precision": "fp32", "batch": config.batch_size, **measure(shape, config, cpu, n, warmup)}
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def cuda_rows(steps: int) -> list[dict]:
+    if not torch.cuda.is_available():
+        return [{"device": "cuda", "note": "no CUDA device on this machine; not measured"}]
+    demo = demo_config().training.resolved("image")
+    default = TrainingConfig().resolved("image")
+    gpu, rows = torch.device("cuda"), []
+    for shape, config, label in (
+        (ImageShape(8, 1), demo, "demo config"),
+        (ImageShape(64, 3), default, "default"),
+    ):
+        for bf16 in (False, True):
+            cfg = config.model_copy(update={"mixed_precision": bf16})
+            rows.append(
+                {
+                    "device": "cuda",
+                    "shape": f"{shape.size}x{shape.size}x{shape.channels}",
+                    "network": label,
+                    "precision": "bf16" if bf16 else "fp32",
+                    "batch": cfg.batch_size,
+                    **measure(shape, cfg, gpu, steps, 20),
+                }
+            )
+            print(rows[-1], flush=True)
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--steps", type=int, default=100, help="measured steps of the 8x8 and CUDA rows")
+    parser.add_argument("--cuda-only", action="store_true", help="only the CUDA rows (gpu_check.sh)")
     args = parser.parse_args()
-    base = demo_config().training.resolved("image")
-    rows = []
-    cpu = torch.device("cpu")
-    for augmentation in ("off", "on"):
-        cfg = base.model_copy(update={"augmentation": augmentation})
-        rows.append(
-            {
-                "device": "cpu",
-                "shape": "8x8x1",
-                "precision": "fp32",
-                "augmentation": augmentation,
-                **measure(ImageShape(8, 1), cfg, cpu, args.steps),
-            }
-        )
-    if torch.cuda.is_available():
-        gpu = torch.device("cuda")
-        for shape, label in ((ImageShape(8, 1), "8x8x1"), (ImageShape(64, 3), "64x64x3")):
-            for bf16 in (False, True):
-                cfg = base.model_copy(update={"mixed_precision": bf16, "augmentation": "on"})
-                rows.append(
-                    {
-                        "device": "cuda",
-                        "shape": label,
-                        "precision": "bf16" if bf16 else "fp32",
-                        "augmentation": "on",
-                        **measure(shape, cfg, gpu, args.steps),
-                    }
-                )
-    else:
-        rows.append({"device": "cuda", "note": "no CUDA device on this machine; not measured"})
+    rows = ([] if args.cuda_only else cpu_rows(args.steps)) + cuda_rows(args.steps)
+    cpu = [r for r in rows if r.get("device") == "cpu"]
     write_result(
-        "image_gan_throughput",
+        "image_gan_throughput_cuda" if args.cuda_only else "image_gan_throughput",
         {
-            "config": "digits demo (batch 64, width 64, z 64)",
+            "measures": "real images seen by D per second, training loop only (no grids, checkpoints or "
+            "detectors); hours_for_2000_steps is the default step count at that pace",
             "rows": rows,
-            "median_images_per_s_cpu": float(
-                np.median([r["images_per_s"] for r in rows if r.get("device") == "cpu"])
+            "yardstick_images_per_s_cpu": next(
+                (r["images_per_s"] for r in cpu if "yardstick" in r["network"]), None
             ),
+            "median_images_per_s_cpu_8x8": float(
+                np.median([r["images_per_s"] for r in cpu if r["shape"] == "8x8x1"])
+            )
+            if cpu
+            else None,
         },
     )
 
