@@ -1,6 +1,6 @@
 """Quality of the image GAN on the scarce digits demo (20 real training images per class).
 
-    python -m benchmarks.image_gan_quality [--seeds 0 1 2] [--steps 2000]
+    python -m benchmarks.image_gan_quality [--seeds 0 1 2] [--steps N (default: the demo's)]
 
 For each seed: train the demo config, then
 - conditioning accuracy: an SVM trained on the real digits *training pool* (never the held-out
