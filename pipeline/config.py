@@ -473,5 +473,5 @@ def demo_config() -> SynthaugConfig:
     return SynthaugConfig(
         name="digits-demo",
         dataset=DatasetConfig(source="bundled:digits", per_class=20),
-        training=TrainingConfig(steps=800, width=32, lr_generator=2e-4, lr_discriminator=8e-4),
+        training=TrainingConfig(steps=600, width=32, lr_generator=2e-4, lr_discriminator=8e-4),
     )
