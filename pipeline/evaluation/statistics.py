@@ -77,11 +77,16 @@ def paired_comparison(treatment, baseline, *, confidence: float = CONFIDENCE) ->
 
 
 def verdict(comparison: PairedComparison) -> Verdict:
-    if comparison.n < 2:
+    return verdict_of_interval(comparison.low, comparison.high, comparison.n)
+
+
+def verdict_of_interval(low: float, high: float, seeds: int) -> Verdict:
+    """``gain`` when the interval of a difference lies above zero, ``harm`` below, else ``no-gain``."""
+    if seeds < 2:
         return NO_GAIN  # one seed cannot show anything
-    if comparison.low > 0:
+    if low > 0:
         return GAIN
-    if comparison.high < 0:
+    if high < 0:
         return HARM
     return NO_GAIN
 
