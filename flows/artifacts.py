@@ -53,15 +53,21 @@ def verification_table(name: str, verification: dict[str, Any]) -> None:
         {
             "classifier": classifier,
             "verdict": c["verdict"],
+            "recommendation": c.get("recommendation"),
             "synthetic_added": f"{c['selected_amount']:g}x" + (" (filtered)" if c["filtered"] else ""),
             f"real_only_{verification['metric']}": c[f"real_{verification['metric']}"],
             "gain_points": c["gain_points"],
             "gain_ci95_points": c["gain_ci95_points"],
             "p_value": c["p_value"],
+            "vs_classic_points": c.get("vs_classic_points"),
+            "vs_classic_ci95_points": c.get("vs_classic_ci95_points"),
         }
         for classifier, c in verification.get("classifiers", {}).items()
     ]
-    description = f"Verification verdict: {verification.get('verdict', 'not verified')}"
+    description = (
+        f"Recommendation: {verification.get('recommendation', 'none')}; "
+        f"verdict: {verification.get('verdict', 'not verified')}"
+    )
     if rows:
         create_table_artifact(rows, key=artifact_key(name, "verification"), description=description)
 

@@ -349,20 +349,29 @@ def _print_outcome(run_dir: Path) -> bool:
 
 
 def verdict_line(verification: dict[str, Any]) -> str:
-    """``verdict: gain (cnn +1.20 [+0.40, +2.00] points of balanced accuracy vs real only, 5 seeds)``."""
+    """``recommendation: synthetic; verdict: gain (cnn +1.20 [+0.40, +2.00] vs real only, +0.50
+    [+0.10, +0.90] vs classic; points of balanced accuracy, 95% intervals over the test rows and
+    5 seeds; evaluation/gain.json)``."""
     verdict = verification.get("verdict", "not verified")
     classifiers = verification.get("classifiers") or {}
     if not classifiers:
         return f"verdict: {verdict}" + (f" ({verification['reason']})" if verification.get("reason") else "")
     gains = "; ".join(
-        f"{name} {c['gain_points']:+.2f} [{c['gain_ci95_points'][0]:+.2f}, {c['gain_ci95_points'][1]:+.2f}]"
+        f"{name} {_interval(c, 'gain')} vs real only"
+        + (f", {_interval(c, 'vs_classic')} vs classic" if "vs_classic_points" in c else "")
         for name, c in classifiers.items()
     )
     metric = str(verification.get("metric", "balanced_accuracy")).replace("_", " ")
+    lead = f"recommendation: {verification['recommendation']}; " if verification.get("recommendation") else ""
     return (
-        f"verdict: {verdict} ({gains} points of {metric} vs real only, 95% interval over "
+        f"{lead}verdict: {verdict} ({gains}; points of {metric}, 95% intervals over the test rows and "
         f"{verification.get('seeds', '?')} seeds; {verification.get('details', '')})"
     )
+
+
+def _interval(c: dict[str, Any], key: str) -> str:
+    low, high = c[f"{key}_ci95_points"]
+    return f"{c[f'{key}_points']:+.2f} [{low:+.2f}, {high:+.2f}]"
 
 
 def _execution_options(task_runner: str, workers: int, dask_address: str | None):

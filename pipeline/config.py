@@ -389,6 +389,10 @@ class EvaluationConfig(_Section):
         True, description="Evaluate filtering of synthetic samples; kept only if it helps."
     )
     filter_confidence: Annotated[float, Field(gt=0.5, le=1.0)] = 0.8
+    bootstrap_replicates: Annotated[
+        int,
+        Field(ge=200, le=100_000, description="Resamples of the test rows behind each 95% interval."),
+    ] = 2000
     tabular_classifiers: list[str] = Field(default_factory=lambda: ["logistic", "random_forest"])
     image_classifiers: list[str] = Field(default_factory=lambda: ["cnn"])
     cnn_steps: Annotated[

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.evaluation.conditions import ADVICE
 from pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA
 
 CARD_FILE = "DATASET_CARD.md"
@@ -149,28 +150,49 @@ def verification_text(verification: dict[str, Any]) -> str:
         reason = verification.get("reason", verdict)
         return f"**Not verified** ({reason}): nobody has measured whether these data help."
     meaning = {
-        "gain": "adding these data improved every downstream classifier on real held-out data",
-        "no-gain": "adding these data did not measurably improve the downstream classifiers",
+        "gain": "these data beat real only and the classic baseline for every downstream classifier "
+        "on real held-out data",
+        "no-gain": "these data did not measurably beat both real only and the classic baseline",
         "harm": "adding these data made a downstream classifier worse: do not use them for training",
     }[verdict]
     rows = [
-        f"| {name} | {c['selected_amount']:g}x{' (filtered)' if c['filtered'] else ''} | "
-        f"{100 * c['real_' + verification['metric']]:.1f} | {c['gain_points']:+.2f} "
-        f"[{c['gain_ci95_points'][0]:+.2f}, {c['gain_ci95_points'][1]:+.2f}] | {c['verdict']} |"
+        f"| {name} | {c.get('recommendation', '?')} | {c['selected_amount']:g}x"
+        f"{' (filtered)' if c['filtered'] else ''} | {100 * c['real_' + verification['metric']]:.1f} | "
+        f"{_points(c, 'gain')} | {_points(c, 'vs_classic')} | {c['verdict']} |"
         for name, c in verification["classifiers"].items()
     ]
+    recommendation = verification.get("recommendation")
+    lead = (
+        [f"**Recommendation: {recommendation}**: {ADVICE[recommendation]}.", ""]
+        if recommendation in ADVICE
+        else []
+    )
     return "\n".join(
         [
+            *lead,
             f"**Verdict: {verdict}**: {meaning}. Measured over {verification['seeds']} seeds on "
             f"{verification['test_rows']} real test samples the generator never saw; the amount of synthetic "
-            "data was chosen by cross-validation inside the real training split.",
+            "data was chosen by cross-validation inside the real training split. "
+            + (
+                f"{verification['interval'][0].upper()}{verification['interval'][1:]}."
+                if verification.get("interval")
+                else ""
+            ),
             "",
-            f"| classifier | amount added | real only ({verification['metric']}, %) | gain, points [95% CI] "
-            "| verdict |",
-            "|---|---|---:|---|---|",
+            f"| classifier | recommends | amount added | real only ({verification['metric']}, %) "
+            "| synthetic vs real only, points [95% CI] | synthetic vs classic, points [95% CI] | verdict |",
+            "|---|---|---|---:|---|---|---|",
             *rows,
         ]
     )
+
+
+def _points(c: dict[str, Any], key: str) -> str:
+    """``+1.20 [+0.40, +2.00]`` from a summary's ``<key>_points`` and ``<key>_ci95_points``."""
+    if f"{key}_points" not in c:
+        return "n/a"
+    low, high = c[f"{key}_ci95_points"]
+    return f"{c[f'{key}_points']:+.2f} [{low:+.2f}, {high:+.2f}]"
 
 
 def fidelity_text(fidelity: dict[str, dict[str, float | None]] | None) -> str:

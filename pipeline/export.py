@@ -103,7 +103,8 @@ def export_run(run_path: Path, destination: Path, *, overwrite: bool = False) ->
 
 def _verdict_only(verification: dict[str, Any]) -> dict[str, Any]:
     """The verdict and its headline numbers, for the data file's metadata."""
-    return {k: verification[k] for k in ("verdict", "metric", "seeds", "classifiers") if k in verification}
+    keys = ("verdict", "recommendation", "metric", "seeds", "interval", "classifiers")
+    return {k: verification[k] for k in keys if k in verification}
 
 
 def _add_parquet_metadata(path: Path, pairs: dict[str, str]) -> None:

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from pipeline.atomic import atomic_directory
+from pipeline.evaluation.conditions import ADVICE
 from reports import figures
 from reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
 from reports.html import to_html
@@ -27,8 +28,9 @@ HTML_FILE, MARKDOWN_FILE = "report.html", "report.md"
 MAX_GRIDS = 4
 MAX_COLUMNS = 12
 VERDICT_WORDS = {
-    "gain": "adding the synthetic data improved every downstream classifier on real held-out data.",
-    "no-gain": "adding the synthetic data did not measurably improve the downstream classifiers.",
+    "gain": "the synthetic data beat real only and the classic baseline for every downstream "
+    "classifier on real held-out data.",
+    "no-gain": "the synthetic data did not measurably beat both real only and the classic baseline.",
     "harm": "adding the synthetic data made a downstream classifier worse: do not train on them.",
     "not verified": "nobody has measured whether these data help (verification was off).",
 }
@@ -96,7 +98,14 @@ def _summary(manifest: dict, verdict: str, exported: dict) -> Section:
         else "not exported yet"
     )
     css = "verdict " + verdict.replace(" ", "-")
+    recommendation = (manifest.get("verification") or {}).get("recommendation")
+    lead = (
+        [Paragraph(f"**Recommendation: {recommendation}**: {ADVICE[recommendation]}.", css_class=css)]
+        if recommendation in ADVICE
+        else []
+    )
     return Section("Summary").add(
+        *lead,
         Paragraph(f"**Verdict: {verdict}**: {VERDICT_WORDS.get(verdict, verdict)}", css_class=css),
         Table(
             ("", ""),
@@ -228,46 +237,70 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     if result is None:
         return section.add(Paragraph(f"**{verdict}**: {VERDICT_WORDS.get(verdict, '')}"))
     metric = result["primary_metric"]
+    recommendation = result.get("recommendation", {})
     section.add(
         Paragraph(
-            f"**Verdict: {verdict}**: {VERDICT_WORDS[verdict]} Each condition was trained with "
+            f"**Recommendation: {recommendation.get('option', '?')}**"
+            + ("" if recommendation.get("agreed", True) else " (the simplest of the classifiers' choices)")
+            + f". **Verdict: {verdict}**: {VERDICT_WORDS[verdict]} Each condition was trained with "
             f"{result['settings']['seeds']} seeds and scored on {result['sizes']['test']} real held-out "
-            f"samples; gains are paired differences in {metric.replace('_', ' ')} versus real only, in "
-            "points, with 95% intervals. The amount of synthetic data was chosen by cross-validation "
-            "inside the real training split.",
+            f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
+            f"{result.get('interval', '').capitalize()}. The amount of synthetic data was chosen by "
+            "cross-validation inside the real training split.",
             css_class="verdict " + verdict,
         )
     )
+    evidence = tuple(
+        (classifier, entry["recommendation"]["option"], e["comparison"], _interval(e), e["verdict"])
+        for classifier, entry in result["classifiers"].items()
+        if "recommendation" in entry
+        for e in entry["recommendation"]["evidence"]
+    )
+    if evidence:
+        section.add(
+            Paragraph(
+                "How the recommendation was reached: starting from real only, each richer option is "
+                "taken only when its interval lies above zero against real only and against the "
+                "option already taken."
+            ),
+            Table(
+                ("classifier", "recommends", "comparison", "difference, points [95% CI]", "result"), evidence
+            ),
+        )
     rows = []
     for classifier, entry in result["classifiers"].items():
-        real = entry["conditions"]["real"][metric]["mean"]
         selection = entry["selection"]["synthetic"]
-        for condition, comparisons in entry["paired_vs_real"].items():
-            c = comparisons[metric]
-            rows.append(
-                (
-                    classifier,
-                    condition,
-                    f"{100 * real:.2f}",
-                    f"{100 * entry['conditions'][condition][metric]['mean']:.2f}",
-                    f"{_points(c['mean_difference'])} [{_points(c['low'])}, {_points(c['high'])}]",
-                    f"{c['p_value']:.3g}",
-                    c["verdict"],
-                    f"{selection['amount']:g}x" + (" filtered" if selection["filtered"] else "")
-                    if "synthetic" in condition and condition != "synthetic-only"
-                    else "",
+        for key, baseline in (
+            ("paired_vs_real", "real"),
+            ("paired_vs_classic", "real+classic"),
+            ("paired_vs_synthetic", "real+synthetic"),
+        ):
+            for condition, comparisons in entry.get(key, {}).items():
+                c = comparisons[metric]
+                rows.append(
+                    (
+                        classifier,
+                        f"{condition} vs {baseline}",
+                        f"{100 * entry['conditions'][baseline][metric]['mean']:.2f}",
+                        f"{100 * entry['conditions'][condition][metric]['mean']:.2f}",
+                        _interval(c),
+                        f"{c['p_value']:.3g}",
+                        c["verdict"],
+                        f"{selection['amount']:g}x" + (" filtered" if selection["filtered"] else "")
+                        if "synthetic" in condition and condition != "synthetic-only"
+                        else "",
+                    )
                 )
-            )
     section.add(
         Table(
             (
                 "classifier",
-                "condition",
-                "real only, %",
+                "comparison",
+                "baseline, %",
                 "condition, %",
-                "gain, points [95% CI]",
+                "difference, points [95% CI]",
                 "p",
-                "verdict",
+                "result",
                 "synthetic added",
             ),
             tuple(rows),
@@ -278,9 +311,15 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             figures.gains(result, metric),
             "Paired gain versus real only, 95% intervals; green: gain, amber: no gain, red: harm.",
         ),
-        Paragraph(f"Caveat: {result['caveat']}."),
     )
+    if result.get("caveat"):
+        section.add(Paragraph(f"Caveat: {result['caveat']}."))
     return section
+
+
+def _interval(c: dict[str, Any]) -> str:
+    difference = c.get("mean_difference", c.get("difference"))
+    return f"{_points(difference)} [{_points(c['low'])}, {_points(c['high'])}]"
 
 
 def _fidelity(run_path: Path) -> Section:

@@ -27,21 +27,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from pipeline.evaluation import statistics
+from pipeline.evaluation import verdict
+from pipeline.evaluation.bootstrap import COVERS, REPLICATES
+from pipeline.evaluation.conditions import (
+    REAL,
+    REAL_CLASSIC,
+    REAL_CLASSIC_SYNTHETIC,
+    REAL_SYNTHETIC,
+    SYNTHETIC_ONLY,
+)
 from pipeline.evaluation.downstream_metrics import METRICS, PRIMARY_METRIC, score
 from pipeline.evaluation.fits import fit
 from pipeline.evaluation.samples import Samples, classic_oversample, draw_per_class, filter_mask
 
 log = logging.getLogger(__name__)
-
-REAL = "real"
-REAL_SYNTHETIC = "real+synthetic"
-REAL_CLASSIC = "real+classic"
-REAL_CLASSIC_SYNTHETIC = "real+classic+synthetic"
-SYNTHETIC_ONLY = "synthetic-only"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class ProtocolSettings:
     amounts: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
     filtering: bool = True  # evaluate filtering (kept only if it helps)
     filter_confidence: float = 0.8
+    replicates: int = REPLICATES  # bootstrap resamples of the test rows
 
 
 @dataclass
@@ -91,6 +93,8 @@ class ClassifierSelection:
 ClassifierFactory = Callable[[int, bool], Any]
 # One seed's scores: condition -> metric -> value.
 SeedScores = dict[str, dict[str, float]]
+# One seed's predictions on the test rows: condition -> (rows, classes) probabilities.
+SeedPredictions = verdict.SeedPredictions
 
 
 def run_protocol(
@@ -120,7 +124,7 @@ def run_protocol(
     for name, make in classifiers.items():
         per_seed = []
         for seed in range(settings.seeds):
-            scores = score_seed(
+            predictions = predict_seed(
                 real=real,
                 synthetic=synthetic,
                 test=test,
@@ -129,10 +133,10 @@ def run_protocol(
                 kind=kind,
                 seed=seed,
             )
-            per_seed.append(scores)
-            for condition, values in scores.items() if record else ():
+            per_seed.append(predictions)
+            for condition, values in scores_of(test, predictions).items() if record else ():
                 record({"classifier": name, "condition": condition, "seed": seed, **values})
-        results[name] = summarise_classifier(per_seed, selections[name])
+        results[name] = summarise_classifier(test, per_seed, selections[name], settings)
     sizes = {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)}
     return assemble_result(results, settings=settings, sizes=sizes)
 
@@ -175,7 +179,7 @@ def select_settings(
     return ClassifierSelection(selections, keep)
 
 
-def score_seed(
+def predict_seed(
     *,
     real: Samples,
     synthetic: Samples,
@@ -184,23 +188,35 @@ def score_seed(
     chosen: ClassifierSelection,
     kind: str,
     seed: int,
-) -> SeedScores:
-    """Phase 2 for one classifier and seed: every condition trained with the selected settings
-    and scored on the held-out ``test`` samples."""
+) -> SeedPredictions:
+    """Phase 2 for one classifier and seed: every condition trained with the selected settings;
+    its class probabilities on the held-out ``test`` samples."""
     rng = np.random.default_rng(10_000 + seed)
     conditions = _conditions(real, synthetic, chosen.selections, chosen.filter_keep, kind, rng)
-    scores: SeedScores = {}
-    for condition, (train, classic) in conditions.items():
-        model = fit(make, seed, classic, train)
-        scores[condition] = score(test.y, model.predict_proba(test.x), real.n_classes)
-    return scores
+    return {
+        condition: np.asarray(fit(make, seed, classic, train).predict_proba(test.x), dtype=np.float64)
+        for condition, (train, classic) in conditions.items()
+    }
+
+
+def scores_of(test: Samples, predictions: SeedPredictions) -> SeedScores:
+    """Every metric of each condition's predictions on all test rows."""
+    return {c: score(test.y, proba, test.n_classes) for c, proba in predictions.items()}
+
+
+def summarise_classifier(
+    test: Samples, per_seed: list[SeedPredictions], chosen: ClassifierSelection, settings: ProtocolSettings
+) -> dict[str, Any]:
+    """Intervals, comparisons, recommendation and verdict (verdict.py) for one classifier."""
+    selection = {k: v.to_dict() for k, v in chosen.selections.items()}
+    return verdict.summarise_classifier(test.y, per_seed, selection, replicates=settings.replicates)
 
 
 def assemble_result(
     results: dict[str, dict[str, Any]], *, settings: ProtocolSettings, sizes: dict[str, int]
 ) -> dict[str, Any]:
     """The protocol's JSON result from each classifier's ``summarise_classifier`` output."""
-    verdicts = [r["verdict"] for r in results.values()]
+    overall_verdict, recommendation = verdict.overall(results)
     return {
         "primary_metric": PRIMARY_METRIC,
         "metrics": list(METRICS),
@@ -210,13 +226,18 @@ def assemble_result(
             "amounts": list(settings.amounts),
             "filtering_evaluated": settings.filtering,
             "filter_confidence": settings.filter_confidence,
+            "bootstrap_replicates": settings.replicates,
         },
         "sizes": sizes,
         "classifiers": results,
-        "verdict": statistics.overall_verdict(verdicts),
-        "verdict_rule": "per classifier: gain when the 95% interval of the paired difference in "
-        f"{PRIMARY_METRIC} (real+synthetic minus real, across seeds) is above zero, harm when below; "
-        "overall: harm if any classifier is harmed, gain only if every classifier gains",
+        "verdict": overall_verdict,
+        "recommendation": recommendation,
+        "interval": COVERS,
+        "verdict_rule": "per classifier: synthetic data are recommended (gain) when real+synthetic "
+        "(images: real+synthetic or real+classic+synthetic) beats real only and any simpler option "
+        f"that beat it, each by a 95% interval of the paired difference in {PRIMARY_METRIC} above "
+        "zero; harm when adding them lowers it; overall: harm if any classifier is harmed, gain "
+        "only if every classifier gains",
         "caveat": "the cross-validation that chose the amount ran inside the training split the GAN "
         "was trained on; the held-out test split was seen by nothing before these scores",
     }
@@ -304,24 +325,3 @@ def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str,
     # deterministic classifier (the whole pool every time would give a zero-width interval)
     conditions[SYNTHETIC_ONLY] = (synthetic.subset(rng.integers(0, len(synthetic), len(synthetic))), False)
     return conditions
-
-
-def summarise_classifier(per_seed: list[SeedScores], chosen: ClassifierSelection) -> dict[str, Any]:
-    """Means with intervals per condition, and paired differences against real-only across seeds
-    (``per_seed`` in seed order)."""
-    frames = {c: pd.DataFrame([scores[c] for scores in per_seed]) for c in per_seed[0]}
-    conditions = {
-        c: {m: statistics.mean_interval(frame[m]).to_dict() for m in METRICS} for c, frame in frames.items()
-    }
-    paired = {
-        c: {m: statistics.paired_comparison(frame[m], frames[REAL][m]).to_dict() for m in METRICS}
-        for c, frame in frames.items()
-        if c != REAL
-    }
-    verdict = paired[REAL_SYNTHETIC][PRIMARY_METRIC]["verdict"]
-    return {
-        "selection": {k: v.to_dict() for k, v in chosen.selections.items()},
-        "conditions": conditions,
-        "paired_vs_real": paired,
-        "verdict": verdict,
-    }

@@ -7,7 +7,8 @@ its output under ``evaluation/``, so that tasks pass paths and small summaries:
 - ``select_unit(classifier)``: phase 1 (amount and filtering by inner CV on the training split);
   writes ``evaluation/parts/selection-<classifier>.json``.
 - ``score_unit(classifier, seed)``: phase 2 for one seed, on the held-out test split; needs that
-  classifier's selection; writes ``evaluation/parts/scores-<classifier>-<seed>.json``.
+  classifier's selection; writes ``evaluation/parts/scores-<classifier>-<seed>.json`` and each
+  condition's class probabilities on the test rows, ``predictions-<classifier>-<seed>.npz``.
 - ``fidelity_unit()``: the fidelity metrics of pipeline/evaluation/fidelity, written as
   ``evaluation/fidelity.json`` and ``fidelity.jsonl`` (one line per metric value).
 - ``combine_units()``: after all of the above, the privacy audit (privacy/audit.py) and
@@ -90,6 +91,7 @@ def protocol_settings(spec: EvaluationConfig):
         amounts=tuple(spec.amounts),
         filtering=spec.filtering,
         filter_confidence=spec.filter_confidence,
+        replicates=spec.bootstrap_replicates,
     )
 
 
@@ -120,20 +122,24 @@ def score_unit(
 ) -> dict[str, Any]:
     """Phase 2 for ``classifier`` and ``seed`` (after its ``select_unit``); returns the primary
     metric per condition."""
-    from pipeline.evaluation.gain import ClassifierSelection, score_seed
+    from pipeline.evaluation.gain import ClassifierSelection, predict_seed, scores_of
 
     chosen = ClassifierSelection.from_dict(_read_json(_selection_file(files, classifier)))
     train, real, synthetic = files.training()
     make = _classifier(train.kind, classifier, spec, n_classes=len(train.classes), device=device)
-    scores = score_seed(
+    test = files.held_out()
+    predictions = predict_seed(
         real=real,
         synthetic=synthetic,
-        test=files.held_out(),
+        test=test,
         make=make,
         chosen=chosen,
         kind=train.kind,
         seed=seed,
     )
+    scores = scores_of(test, predictions)
+    with atomic_path(_predictions_file(files, classifier, seed)) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, **predictions)
     write_json(_scores_file(files, classifier, seed), scores)
     return {"classifier": classifier, "seed": seed, **{c: v[PRIMARY_METRIC] for c, v in scores.items()}}
 
@@ -169,7 +175,8 @@ def combine_units(files: VerificationFiles, *, spec: EvaluationConfig) -> dict[s
             for seed, scores in enumerate(per_seed)
             for condition, values in scores.items()
         ]
-        results[name] = summarise_classifier(per_seed, chosen)
+        predictions = [_read_predictions(_predictions_file(files, name, s)) for s in range(spec.seeds)]
+        results[name] = summarise_classifier(test, predictions, chosen, protocol_settings(spec))
     sizes = {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)}
     result = assemble_result(results, settings=protocol_settings(spec), sizes=sizes)
     result["classes"] = list(train.classes)
@@ -220,6 +227,15 @@ def _scores_file(files: VerificationFiles, classifier: str, seed: int) -> Path:
     return files.output / PARTS_DIR / f"scores-{classifier}-{seed}.json"
 
 
+def _predictions_file(files: VerificationFiles, classifier: str, seed: int) -> Path:
+    return files.output / PARTS_DIR / f"predictions-{classifier}-{seed}.npz"
+
+
+def _read_predictions(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as stored:
+        return {condition: stored[condition] for condition in stored.files}
+
+
 def _read_json(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -248,30 +264,47 @@ def _write_lines(path: Path, lines: list[str]) -> None:
 
 
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
-    """The verdict and, per classifier, the selected amount and the paired primary-metric gain."""
-    from pipeline.evaluation.gain import REAL, REAL_SYNTHETIC
+    """The verdict, the recommendation and, per classifier, the selected amount and the paired
+    primary-metric differences of real+synthetic against real only and against the classic baseline."""
+    from pipeline.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
+    from pipeline.evaluation.verdict import comparison
 
     per_classifier = {}
     for name, r in result["classifiers"].items():
-        paired = r["paired_vs_real"][REAL_SYNTHETIC][PRIMARY_METRIC]
+        paired = comparison(r, REAL_SYNTHETIC, REAL)
+        synthetic_vs_classic = comparison(r, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC) or comparison(
+            r, REAL_SYNTHETIC, REAL_CLASSIC
+        )
         per_classifier[name] = {
             "verdict": r["verdict"],
+            "recommendation": r["recommendation"]["option"],
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
             f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
-            "gain_points": round(100 * paired["mean_difference"], 2),
-            "gain_ci95_points": [round(100 * paired["low"], 2), round(100 * paired["high"], 2)],
+            "gain_points": _points(paired["mean_difference"]),
+            "gain_ci95_points": [_points(paired["low"]), _points(paired["high"])],
             "p_value": round(paired["p_value"], 4),
+            "vs_classic_points": _points(synthetic_vs_classic["mean_difference"]),
+            "vs_classic_ci95_points": [
+                _points(synthetic_vs_classic["low"]),
+                _points(synthetic_vs_classic["high"]),
+            ],
         }
     return {
         "verdict": result["verdict"],
+        "recommendation": result["recommendation"]["option"],
         "metric": PRIMARY_METRIC,
         "seeds": result["settings"]["seeds"],
         "test_rows": result["sizes"]["test"],
+        "interval": result["interval"],
         "classifiers": per_classifier,
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},
         "details": RESULT_FILE,
     }
+
+
+def _points(fraction: float) -> float:
+    return round(100 * fraction, 2)
 
 
 def privacy_audit(real, test, synthetic) -> dict[str, float]:

@@ -84,8 +84,10 @@ def test_demo_completes_a_run_under_runs_and_says_what_happened(demo, user_dir):
     low, high = cnn["gain_ci95_points"]
     assert f"run complete: {run_dir}" in out
     assert (
-        f"verdict: {verification['verdict']} (cnn {cnn['gain_points']:+.2f} [{low:+.2f}, {high:+.2f}]" in out
+        f"recommendation: {verification['recommendation']}; verdict: {verification['verdict']} "
+        f"(cnn {cnn['gain_points']:+.2f} [{low:+.2f}, {high:+.2f}] vs real only" in out
     )
+    assert verification["recommendation"] in ("real only", "classic", "synthetic", "classic+synthetic")
     report = run_dir / "report" / "report.html"
     assert f"report: {report.as_uri()}" in out and report.is_file()
 

@@ -52,14 +52,27 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     assert verdict == result["verdict"]
     logistic = manifest["verification"]["classifiers"]["logistic"]
     gain, (low, high) = logistic["gain_points"], logistic["gain_ci95_points"]
-    line = f"verdict: {verdict} (logistic {gain:+.2f} [{low:+.2f}, {high:+.2f}]; random_forest "
+    vs_classic, (classic_low, classic_high) = (
+        logistic["vs_classic_points"],
+        logistic["vs_classic_ci95_points"],
+    )
+    recommendation = manifest["verification"]["recommendation"]
+    line = (
+        f"recommendation: {recommendation}; verdict: {verdict} "
+        f"(logistic {gain:+.2f} [{low:+.2f}, {high:+.2f}] vs real only, "
+        f"{vs_classic:+.2f} [{classic_low:+.2f}, {classic_high:+.2f}] vs classic; random_forest "
+    )
     assert line in " ".join(out.split())
+    assert "95% intervals over the test rows and" in " ".join(out.split())
     assert f"report: {(run_dir / 'report' / 'report.html').as_uri()}" in out
     exported = json.loads(
         pq.read_schema(run_dir / "export" / "rows.parquet").metadata[b"synthaug.verification"]
     )
     assert exported["verdict"] == verdict and set(exported["classifiers"]) == {"logistic", "random_forest"}
-    assert f"**Verdict: {verdict}**" in (run_dir / "export" / "DATASET_CARD.md").read_text()
+    card = (run_dir / "export" / "DATASET_CARD.md").read_text()
+    assert exported["recommendation"] == recommendation
+    assert card.index(f"**Recommendation: {recommendation}**") < card.index(f"**Verdict: {verdict}**")
+    assert "stratified paired bootstrap of the rows" in card
 
 
 @pytest.mark.slow

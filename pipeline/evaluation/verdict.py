@@ -1,0 +1,169 @@
+"""The verdict and the recommendation, from every condition's predictions on the held-out rows.
+
+Intervals come from bootstrap.py: every condition and every comparison is scored on the same
+row resamples and seeds, so a comparison keeps its pairing. The comparisons:
+
+- ``paired_vs_real``: every condition minus real only;
+- ``paired_vs_classic``: each synthetic condition minus the classic baseline (tables:
+  real+synthetic vs real+SMOTE; images: real+synthetic and real+classic+synthetic vs real+classic);
+- ``paired_vs_synthetic`` (images): real+classic+synthetic minus real+synthetic.
+
+**Recommendation** (per classifier): start from real only and walk the other candidates simplest
+first (classic, synthetic, classic+synthetic). A candidate is taken when its interval against
+real only lies above zero and, once something other than real only has been taken, its interval
+against that one does too. So synthetic data are recommended only when they beat both real only
+and whatever simpler option already beat it.
+
+**Verdict on the synthetic data** (what ``require_gain`` reads): ``gain`` when the
+recommendation includes synthetic data; ``harm`` when adding them lowers the score (the interval
+of real+synthetic vs real, or for images of real+classic+synthetic vs real+classic, lies below
+zero); ``no-gain`` otherwise, which includes synthetic data that beat real only but not the
+classic baseline.
+
+Across classifiers the verdict is ``harm`` if any classifier is harmed and ``gain`` only if every
+one gains; the recommendation is theirs when they agree, else the simplest of theirs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pipeline.evaluation import statistics
+from pipeline.evaluation.bootstrap import REPLICATES, interval, paired_difference, stratified_row_weights
+from pipeline.evaluation.conditions import (
+    CANDIDATES,
+    OPTIONS,
+    REAL,
+    REAL_CLASSIC,
+    REAL_CLASSIC_SYNTHETIC,
+    REAL_SYNTHETIC,
+    WITH_SYNTHETIC,
+)
+from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
+from pipeline.evaluation.statistics import GAIN, HARM, NO_GAIN, Verdict
+from pipeline.evaluation.weighted_metrics import weighted_scores
+
+# result key of the comparisons against each baseline
+COMPARISONS = {
+    REAL: "paired_vs_real",
+    REAL_CLASSIC: "paired_vs_classic",
+    REAL_SYNTHETIC: "paired_vs_synthetic",
+}
+# (treatment, baseline) whose harm makes the synthetic data's verdict harm
+HARM_CHECKS = ((REAL_SYNTHETIC, REAL), (REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC))
+
+# One seed's predictions: condition -> (test rows, classes) probabilities.
+SeedPredictions = dict[str, np.ndarray]
+
+
+def summarise_classifier(
+    y: np.ndarray,
+    per_seed: list[SeedPredictions],
+    selection: dict[str, Any],
+    *,
+    replicates: int = REPLICATES,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Intervals per condition and metric, the comparisons, the recommendation and the verdict
+    for one classifier; ``per_seed`` in seed order, ``y`` the test labels."""
+    rng = np.random.default_rng(seed)
+    weights = stratified_row_weights(y, replicates, rng)
+    unit = np.ones((1, len(y)))
+    resampled, on_all_rows = {}, {}
+    for condition in per_seed[0]:
+        proba = np.stack([predictions[condition] for predictions in per_seed])  # (S, N, C)
+        resampled[condition] = weighted_scores(y, proba, weights)  # metric -> (B, S)
+        on_all_rows[condition] = {m: v[0] for m, v in weighted_scores(y, proba, unit).items()}
+
+    def compare(treatment: str, baseline: str) -> dict[str, dict]:
+        return {
+            m: paired_difference(
+                resampled[treatment][m],
+                resampled[baseline][m],
+                on_all_rows[treatment][m],
+                on_all_rows[baseline][m],
+                rng,
+            ).to_dict()
+            for m in resampled[treatment]
+        }
+
+    result: dict[str, Any] = {
+        "selection": selection,
+        "conditions": {
+            c: {m: interval(resampled[c][m], on_all_rows[c][m], rng).to_dict() for m in resampled[c]}
+            for c in resampled
+        },
+    }
+    for baseline, key in COMPARISONS.items():
+        treatments = _compared_with(baseline, list(resampled))
+        if baseline in resampled and treatments:
+            result[key] = {t: compare(t, baseline) for t in treatments}
+    result["recommendation"] = recommend(result)
+    result["verdict"] = synthetic_verdict(result)
+    return result
+
+
+def _compared_with(baseline: str, present: list[str]) -> list[str]:
+    if baseline == REAL:
+        return [c for c in present if c != REAL]
+    later = CANDIDATES[CANDIDATES.index(baseline) + 1 :]
+    if baseline == REAL_CLASSIC:
+        later = [c for c in later if c in WITH_SYNTHETIC]
+    return [c for c in later if c in present]
+
+
+def comparison(result: dict[str, Any], treatment: str, baseline: str) -> dict[str, Any] | None:
+    """The primary metric's comparison ``treatment - baseline`` in a classifier's result."""
+    found = result.get(COMPARISONS[baseline], {}).get(treatment)
+    return None if found is None else found[PRIMARY_METRIC]
+
+
+def recommend(result: dict[str, Any]) -> dict[str, Any]:
+    """The walk of the module docstring; ``evidence`` lists every comparison it consulted."""
+    chosen, evidence = REAL, []
+    for candidate in CANDIDATES[1:]:
+        if candidate not in result["conditions"]:
+            continue
+        needed = [REAL] if chosen == REAL else [REAL, chosen]
+        steps = [(candidate, baseline, comparison(result, candidate, baseline)) for baseline in needed]
+        evidence += [_evidence(t, b, c) for t, b, c in steps if c is not None]
+        if all(c is not None and c["verdict"] == GAIN for _, _, c in steps):
+            chosen = candidate
+    return {"condition": chosen, "option": OPTIONS[chosen], "evidence": evidence}
+
+
+def _evidence(treatment: str, baseline: str, found: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "comparison": f"{treatment} vs {baseline}",
+        "difference": found["mean_difference"],
+        "low": found["low"],
+        "high": found["high"],
+        "verdict": found["verdict"],
+    }
+
+
+def synthetic_verdict(result: dict[str, Any]) -> Verdict:
+    """``gain`` / ``harm`` / ``no-gain`` for the synthetic data, as the module docstring says."""
+    if result["recommendation"]["condition"] in WITH_SYNTHETIC:
+        return GAIN
+    for treatment, baseline in HARM_CHECKS:
+        found = comparison(result, treatment, baseline)
+        if found is not None and found["verdict"] == HARM:
+            return HARM
+    return NO_GAIN
+
+
+def overall(results: dict[str, dict[str, Any]]) -> tuple[Verdict, dict[str, Any]]:
+    """The verdict and recommendation across classifiers."""
+    verdict = statistics.overall_verdict([r["verdict"] for r in results.values()])
+    chosen = {name: r["recommendation"]["condition"] for name, r in results.items()}
+    simplest = min(chosen.values(), key=CANDIDATES.index, default=REAL)
+    recommendation = {
+        "condition": simplest,
+        "option": OPTIONS[simplest],
+        "agreed": len(set(chosen.values())) <= 1,
+        "per_classifier": {name: OPTIONS[c] for name, c in chosen.items()},
+    }
+    return verdict, recommendation
