@@ -46,6 +46,7 @@ from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
 from pipeline.evaluation.run_verification import RESULT_FILE, verify_run
 from pipeline.evaluation.statistics import paired_comparison
 from pipeline.evaluation.verification_inputs import VerificationFiles
+from pipeline.fold_generators import train_fold_generators
 from pipeline.generate import write_image_set
 from pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
 
@@ -77,7 +78,13 @@ def run_pipeline(config: SynthaugConfig) -> tuple[RunDirectory, dict[str, float]
         job.check(dataset)
         train, test = job.split(dataset, config)
         job.record_run(run, config=config, dataset=dataset, train=train, test=test, command=["benchmark"])
-        for stage, call in (("train", job.train), ("generate", job.generate), ("verify", job.verify)):
+        stages = (
+            ("train", job.train),
+            ("generate", job.generate),
+            ("cross-fit", train_fold_generators),
+            ("verify", job.verify),
+        )
+        for stage, call in stages:
             call(run, config)
             seconds[stage] = round(time.perf_counter() - started, 1)
             started = time.perf_counter()

@@ -1,6 +1,7 @@
 """The ``augment`` flow: the main job behind ``synthaug run`` and ``synthaug demo``.
 
-Tasks: ingest -> validate -> split -> train -> generate -> verify (a subflow whose units fan out
+Tasks: ingest -> validate -> split -> train -> generate -> cross-fit (the selection folds'
+generators, pipeline/fold_generators.py) -> verify (a subflow whose units fan out
 over the ``execution`` task runner, flows/verification.py) -> export -> report -> finish.
 Tasks pass paths and small summaries: ingestion writes the parsed dataset to a file and passes
 its path; ``split`` writes the run directory, from which every later task reads what it needs
@@ -108,6 +109,16 @@ def generate_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     return job.generate(run, config)
 
 
+@task(name="cross-fit", **_TASK)
+def cross_fit_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    """The selection folds' generators (pipeline/fold_generators.py)."""
+    from models.device import select_device
+    from pipeline.fold_generators import train_fold_generators
+
+    with gpu_slot(select_device(config.training.device).type):
+        return train_fold_generators(run, config)
+
+
 @task(name="export", retries=2, retry_delay_seconds=5, retry_condition_fn=transient_io_error, **_TASK)
 def export_task(
     run: RunDirectory,
@@ -166,6 +177,8 @@ def augment(
             training = train_task(run, config, bool(resume))
         with clock.stage("generate"):
             generation = generate_task(run, config)
+        with clock.stage("cross-fit"):
+            cross_fit_task(run, config)
         with clock.stage("verify"):
             verification = run_verify_flow(run, config)  # a subflow: its units fan out
         with clock.stage("export"):

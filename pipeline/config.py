@@ -389,6 +389,18 @@ class EvaluationConfig(_Section):
         True, description="Evaluate filtering of synthetic samples; kept only if it helps."
     )
     filter_confidence: Annotated[float, Field(gt=0.5, le=1.0)] = 0.8
+    selection: Literal["cross-fit", "shared"] = Field(
+        "cross-fit",
+        description="cross-fit: each inner-CV fold draws synthetic samples from its own generator, "
+        "trained without that fold's validation rows (pipeline/fold_generators.py; not under "
+        "privacy); shared: every fold draws from the run's generator (cheaper, flatters synthetic data).",
+    )
+    fold_generator_share: Annotated[
+        float,
+        Field(
+            gt=0, le=1, description="Training steps of each fold's generator, as a share of training.steps."
+        ),
+    ] = 0.25
     bootstrap_replicates: Annotated[
         int,
         Field(ge=200, le=100_000, description="Resamples of the test rows behind each 95% interval."),

@@ -163,7 +163,7 @@ def verification_text(verification: dict[str, Any]) -> str:
     ]
     recommendation = verification.get("recommendation")
     lead = (
-        [f"**Recommendation: {recommendation}**: {ADVICE[recommendation]}.", ""]
+        [f"**Recommendation: {recommendation}.** {ADVICE[recommendation]}.", ""]
         if recommendation in ADVICE
         else []
     )
@@ -172,7 +172,8 @@ def verification_text(verification: dict[str, Any]) -> str:
             *lead,
             f"**Verdict: {verdict}**: {meaning}. Measured over {verification['seeds']} seeds on "
             f"{verification['test_rows']} real test samples the generator never saw; the amount of synthetic "
-            "data was chosen by cross-validation inside the real training split. "
+            "data was chosen by cross-validation inside the real training split"
+            + (f" ({verification['selection_data']}). " if verification.get("selection_data") else ". ")
             + (
                 f"{verification['interval'][0].upper()}{verification['interval'][1:]}."
                 if verification.get("interval")

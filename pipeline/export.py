@@ -103,7 +103,7 @@ def export_run(run_path: Path, destination: Path, *, overwrite: bool = False) ->
 
 def _verdict_only(verification: dict[str, Any]) -> dict[str, Any]:
     """The verdict and its headline numbers, for the data file's metadata."""
-    keys = ("verdict", "recommendation", "metric", "seeds", "interval", "classifiers")
+    keys = ("verdict", "recommendation", "metric", "seeds", "interval", "selection_data", "classifiers")
     return {k: verification[k] for k in keys if k in verification}
 
 

@@ -31,6 +31,7 @@ from pipeline.export import export_destination, export_run
 from pipeline.generate import labels_for, plan_counts, write_image_set
 from pipeline.provenance import environment
 from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory, split_file
+from pipeline.sampling import sample_marked, synthesizer_class
 from pipeline.sources import check_source, load_dataset
 from pipeline.sources.files import sha256_arrays
 from pipeline.split import HeldOutTest, TrainSplit, split_dataset
@@ -232,17 +233,6 @@ def load_train_split(run: RunDirectory) -> TrainSplit:
     return TrainSplit(read_dataset(train_path), indices, pool)
 
 
-def _synthesizer(kind: str):
-    """The GAN class for a data kind (imported lazily: torch is slow to import)."""
-    if kind == "image":
-        from models.image_cgan import ImageCGAN
-
-        return ImageCGAN
-    from models.tabular_cgan import TabularCGAN
-
-    return TabularCGAN
-
-
 def train(
     run: RunDirectory,
     config: SynthaugConfig,
@@ -257,7 +247,7 @@ def train(
     train_split = load_train_split(run)
     kind = train_split.data.kind
     with FIT_LOCK:  # several datasets' jobs may run in threads of one process
-        gan = _synthesizer(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
+        gan = synthesizer_class(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
             train_split, workdir=run.file(TRAINING_DIR), resume=resume, on_step=on_step
         )
     gan.save(run.file(MODEL_FILES[kind]))
@@ -285,25 +275,14 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     """Sample the configured class counts from the EMA generator into ``synthetic/``."""
     train_split = load_train_split(run)
     kind = train_split.data.kind
-    gan = _synthesizer(kind).load(run.file(MODEL_FILES[kind]))
+    gan = synthesizer_class(kind).load(run.file(MODEL_FILES[kind]))
     counts = plan_counts(train_split.data.class_counts(), config.generation)
     labels = labels_for(counts, gan.classes_)
-    seed, batch = config.seed + 1, config.generation.batch_size
     privacy = gan.privacy_ if gan.privacy_ is not None else NO_PRIVACY
-    watermark: dict[str, Any] | str = "not applied: disabled by watermark.enabled: false"
-    key = None
-    if config.watermark.enabled:
-        key, key_source = marking.resolve_key(config.watermark, run.path)
-    if kind == "image":
-        samples, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
-        if key is not None:
-            samples, params = marking.mark_images(samples, key)
-            watermark = {"applied": True, **params, "key_source": key_source}
-    else:
-        samples = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
-        if key is not None:
-            samples, params = marking.mark_rows(samples, marking.table_watermark(key, gan.transformer_))
-            watermark = {"applied": True, **params, "key_source": key_source}
+    key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
+    samples, labels, watermark = sample_marked(
+        gan, labels, seed=config.seed + 1, batch_size=config.generation.batch_size, key=key
+    )
     metadata = _synthetic_metadata(run, privacy, marking.public_statement(watermark))
     if kind == "image":
         write_image_set(run.file(SYNTHETIC_DIR), samples, labels, gan.classes_, metadata=metadata)

@@ -100,7 +100,7 @@ def _summary(manifest: dict, verdict: str, exported: dict) -> Section:
     css = "verdict " + verdict.replace(" ", "-")
     recommendation = (manifest.get("verification") or {}).get("recommendation")
     lead = (
-        [Paragraph(f"**Recommendation: {recommendation}**: {ADVICE[recommendation]}.", css_class=css)]
+        [Paragraph(f"**Recommendation: {recommendation}.** {ADVICE[recommendation]}.", css_class=css)]
         if recommendation in ADVICE
         else []
     )
@@ -246,7 +246,8 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             f"{result['settings']['seeds']} seeds and scored on {result['sizes']['test']} real held-out "
             f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
             f"{result.get('interval', '').capitalize()}. The amount of synthetic data was chosen by "
-            "cross-validation inside the real training split.",
+            "cross-validation inside the real training split"
+            + (f"; {result['selection_data']}." if result.get("selection_data") else "."),
             css_class="verdict " + verdict,
         )
     )

@@ -23,8 +23,8 @@ OPTIONS = {
 WITH_SYNTHETIC = (REAL_SYNTHETIC, REAL_CLASSIC_SYNTHETIC)
 # what each recommendation asks a team to do
 ADVICE = {
-    "real only": "train on the real data alone: nothing added measurably helped",
-    "classic": "train on the real data with the classic augmentation; the synthetic data did not beat it",
-    "synthetic": "train on the real data plus these synthetic data",
-    "classic+synthetic": "train on the real data plus these synthetic data, with the classic augmentation",
+    "real only": "Train on the real data alone: nothing added measurably helped",
+    "classic": "Train on the real data with the classic augmentation; the synthetic data did not beat it",
+    "synthetic": "Train on the real data plus these synthetic data",
+    "classic+synthetic": "Train on the real data plus these synthetic data, with the classic augmentation",
 }

@@ -14,9 +14,14 @@ test split. The protocol runs in two phases, and the test split enters only the 
    samples are used; synthetic-only trains on a bootstrap resample of the pool) and scored on
    the test rows: balanced accuracy, macro-F1, AUROC.
 
-Caveat, stated in the result: the GAN was trained on the whole training split, so in phase 1
-a validation fold has been seen by the generator, which can flatter synthetic data there. The
-test split has never been seen by anything, so the phase-2 numbers and the verdict are honest.
+Selection data: with ``fold_pools`` (pipeline/fold_generators.py trains one smaller generator per
+fold, without the fold's validation rows) each fold draws its synthetic samples from its own
+generator, and ``check_unseen`` refuses a fold whose generator saw a row it validates on. Without
+them every fold draws from the run's generator, which has seen the validation rows and can
+flatter synthetic data there; the result then carries that caveat. The test split has never been
+seen by anything, so the phase-2 numbers are honest either way.
+
+The intervals, comparisons, recommendation and verdict are verdict.py's.
 """
 
 from __future__ import annotations
@@ -69,6 +74,15 @@ class Selection:
         return cls(float(data["amount"]), bool(data["filtered"]), dict(data["cv_balanced_accuracy"]))
 
 
+@dataclass(frozen=True)
+class FoldPool:
+    """A selection fold's synthetic samples, from a generator trained only on the rows at
+    ``trained_on`` (positions in the real training split)."""
+
+    samples: Samples
+    trained_on: np.ndarray
+
+
 @dataclass
 class ClassifierSelection:
     """Phase 1's outcome for one classifier: the selections ("synthetic", and "classic" for
@@ -88,6 +102,12 @@ class ClassifierSelection:
         return cls(selections, None if keep is None else np.asarray(keep, dtype=bool))
 
 
+CROSS_FIT = (
+    "cross-fitted: each selection fold drew its synthetic samples from a generator trained without "
+    "that fold's validation rows"
+)
+SHARED = "shared: every selection fold drew from the run's generator"
+
 # A classifier factory: (seed, classic) -> object with fit(x, y) / predict_proba(x). ``classic``
 # asks for the classic augmentation inside training (images); tables ignore it.
 ClassifierFactory = Callable[[int, bool], Any]
@@ -105,6 +125,7 @@ def run_protocol(
     classifiers: dict[str, ClassifierFactory],
     kind: str,
     settings: ProtocolSettings,
+    fold_pools: list[FoldPool] | None = None,
     record: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Selection on ``real`` only, then every condition scored on ``test``; JSON-ready result.
@@ -116,7 +137,9 @@ def run_protocol(
     the same result.
     """
     selections = {
-        name: select_settings(real=real, synthetic=synthetic, make=make, kind=kind, settings=settings)
+        name: select_settings(
+            real=real, synthetic=synthetic, make=make, kind=kind, settings=settings, fold_pools=fold_pools
+        )
         for name, make in classifiers.items()
     }
     # the test split is read from here on only
@@ -138,7 +161,7 @@ def run_protocol(
                 record({"classifier": name, "condition": condition, "seed": seed, **values})
         results[name] = summarise_classifier(test, per_seed, selections[name], settings)
     sizes = {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)}
-    return assemble_result(results, settings=settings, sizes=sizes)
+    return assemble_result(results, settings=settings, sizes=sizes, cross_fitted=fold_pools is not None)
 
 
 def planned_fits(
@@ -167,10 +190,18 @@ def planned_fits(
 
 
 def select_settings(
-    *, real: Samples, synthetic: Samples, make: ClassifierFactory, kind: str, settings: ProtocolSettings
+    *,
+    real: Samples,
+    synthetic: Samples,
+    make: ClassifierFactory,
+    kind: str,
+    settings: ProtocolSettings,
+    fold_pools: list[FoldPool] | None = None,
 ) -> ClassifierSelection:
-    """Phase 1 for one classifier, on the real training split only."""
-    selections = _select(real, synthetic, make, kind, settings)
+    """Phase 1 for one classifier, on the real training split only. With ``fold_pools`` (one per
+    selection fold, see ``selection_folds``) each fold draws its synthetic samples from a
+    generator that never saw the fold's validation rows; without, from ``synthetic``."""
+    selections = _select(real, synthetic, make, kind, settings, fold_pools)
     keep = (
         filter_mask(real, synthetic, make, settings.filter_confidence)
         if selections["synthetic"].filtered
@@ -213,11 +244,17 @@ def summarise_classifier(
 
 
 def assemble_result(
-    results: dict[str, dict[str, Any]], *, settings: ProtocolSettings, sizes: dict[str, int]
+    results: dict[str, dict[str, Any]],
+    *,
+    settings: ProtocolSettings,
+    sizes: dict[str, int],
+    cross_fitted: bool,
+    shared_reason: str = "",
 ) -> dict[str, Any]:
-    """The protocol's JSON result from each classifier's ``summarise_classifier`` output."""
+    """The protocol's JSON result from each classifier's ``summarise_classifier`` output;
+    ``cross_fitted``: whether selection used a generator per fold (else ``shared_reason`` says why not)."""
     overall_verdict, recommendation = verdict.overall(results)
-    return {
+    result = {
         "primary_metric": PRIMARY_METRIC,
         "metrics": list(METRICS),
         "settings": {
@@ -238,30 +275,58 @@ def assemble_result(
         f"that beat it, each by a 95% interval of the paired difference in {PRIMARY_METRIC} above "
         "zero; harm when adding them lowers it; overall: harm if any classifier is harmed, gain "
         "only if every classifier gains",
-        "caveat": "the cross-validation that chose the amount ran inside the training split the GAN "
-        "was trained on; the held-out test split was seen by nothing before these scores",
+        "selection_data": CROSS_FIT if cross_fitted else SHARED,
     }
+    if not cross_fitted:
+        result["caveat"] = (
+            "the cross-validation that chose the amount drew from the run's generator, which was trained "
+            "on its validation folds too, so it may favour synthetic data"
+            + (f" ({shared_reason})" if shared_reason else "")
+            + "; the held-out test split was seen by nothing before these scores"
+        )
+    return result
 
 
 def _select(
-    real: Samples, synthetic: Samples, make: ClassifierFactory, kind: str, settings
+    real: Samples,
+    synthetic: Samples,
+    make: ClassifierFactory,
+    kind: str,
+    settings: ProtocolSettings,
+    fold_pools: list[FoldPool] | None,
 ) -> dict[str, Selection]:
     """Phase 1: the synthetic amount (and filtering) and the classic amount, by inner CV."""
     if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
         log.warning("a class has fewer than 2 training rows: no cross-validation, nothing is added")
         nothing = Selection(0.0, False, {})
         return {"synthetic": nothing, "classic": nothing} if kind == "tabular" else {"synthetic": nothing}
-    folds = _folds(real, settings)
-    grid = [a for a in settings.amounts if a == 0 or synthetic.available_for(real, a)]
+    folds = selection_folds(real.y, real.n_classes, settings.folds)
+    if fold_pools is None:
+        pools = [synthetic] * len(folds)
+    else:
+        check_unseen(folds, fold_pools)
+        pools = [pool.samples for pool in fold_pools]
+    grid = [
+        a
+        for a in settings.amounts
+        if a == 0
+        or (
+            synthetic.available_for(real, a)
+            and all(
+                pool.available_for(real.subset(train), a)
+                for pool, (train, _) in zip(pools, folds, strict=True)
+            )
+        )
+    ]
     cv, best = _best_amount(
-        real, folds, make, grid, lambda fold, rng, a: draw_per_class(synthetic, fold, a, rng)
+        real, folds, make, grid, lambda k, fold, rng, a: draw_per_class(pools[k], fold, a, rng)
     )
     filtered = False
     if settings.filtering and best > 0:
 
-        def filtered_draw(fold: Samples, rng: np.random.Generator) -> Samples:
-            keep = filter_mask(fold, synthetic, make, settings.filter_confidence)
-            return draw_per_class(synthetic.subset(keep), fold, best, rng)
+        def filtered_draw(k: int, fold: Samples, rng: np.random.Generator) -> Samples:
+            keep = filter_mask(fold, pools[k], make, settings.filter_confidence)
+            return draw_per_class(pools[k].subset(keep), fold, best, rng)
 
         key = f"x{best:g}+filter"
         cv[key] = _cv_score(real, folds, make, filtered_draw)
@@ -269,39 +334,62 @@ def _select(
     selections = {"synthetic": Selection(best, filtered, cv)}
     if kind == "tabular":
         classic_cv, classic_best = _best_amount(
-            real, folds, make, list(settings.amounts), lambda fold, rng, a: classic_oversample(fold, a, rng)
+            real,
+            folds,
+            make,
+            list(settings.amounts),
+            lambda k, fold, rng, a: classic_oversample(fold, a, rng),
         )
         selections["classic"] = Selection(classic_best, False, classic_cv)
     log.info(
-        "selected by %d-fold CV on the training split: %s",
-        settings.folds,
+        "selected by %d-fold CV on the training split (%s): %s",
+        len(folds),
+        "a generator per fold" if fold_pools is not None else "the run's generator",
         {k: v.to_dict() for k, v in selections.items()},
     )
     return selections
 
 
-def _folds(real: Samples, settings: ProtocolSettings) -> list[tuple[np.ndarray, np.ndarray]]:
-    smallest = int(np.bincount(real.y, minlength=real.n_classes).min())
-    k = max(2, min(settings.folds, smallest))
+def selection_folds(y: np.ndarray, n_classes: int, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The inner CV's (train, validation) positions in the training split; the fold generators
+    of a run are trained on exactly these training positions."""
+    smallest = int(np.bincount(y, minlength=n_classes).min())
+    k = max(2, min(folds, smallest))
     splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=0)
-    return list(splitter.split(np.zeros(len(real)), real.y))
+    return list(splitter.split(np.zeros(len(y)), y))
+
+
+def check_unseen(folds: list[tuple[np.ndarray, np.ndarray]], fold_pools: list[FoldPool]) -> None:
+    """Refuse a selection fold whose synthetic samples come from a generator that was trained on
+    a row the fold validates on."""
+    if len(fold_pools) != len(folds):
+        raise RuntimeError(f"{len(fold_pools)} fold generators for {len(folds)} selection folds")
+    for k, ((_, validation), pool) in enumerate(zip(folds, fold_pools, strict=True)):
+        seen = np.intersect1d(validation, pool.trained_on)
+        if seen.size:
+            raise RuntimeError(
+                f"selection fold {k} validates on {seen.size} training rows (positions {seen[:5].tolist()}"
+                f"{'...' if seen.size > 5 else ''}) that trained the generator of its synthetic samples; "
+                "a fold's generator must be trained on that fold's training rows only"
+            )
 
 
 def _best_amount(real: Samples, folds, make: ClassifierFactory, amounts: list[float], extra):
-    """CV score of each amount (``extra(fold_train, rng, amount)`` adds the samples) and the best,
-    the smaller amount winning ties."""
+    """CV score of each amount (``extra(fold_id, fold_train, rng, amount)`` adds the samples) and
+    the best, the smaller amount winning ties."""
     cv = {
-        f"x{a:g}": _cv_score(real, folds, make, lambda fold, rng, a=a: extra(fold, rng, a)) for a in amounts
+        f"x{a:g}": _cv_score(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a))
+        for a in amounts
     }
     return cv, max(amounts, key=lambda a: (round(cv[f"x{a:g}"], 10), -a))
 
 
 def _cv_score(real: Samples, folds, make: ClassifierFactory, extra) -> float:
-    """Mean validation balanced accuracy of real fold-train + ``extra(fold_train, rng)``."""
+    """Mean validation balanced accuracy of real fold-train + ``extra(fold_id, fold_train, rng)``."""
     values = []
     for fold_id, (train_index, val_index) in enumerate(folds):
         fold_train, fold_val = real.subset(train_index), real.subset(val_index)
-        train = fold_train.concat(extra(fold_train, np.random.default_rng(fold_id)))
+        train = fold_train.concat(extra(fold_id, fold_train, np.random.default_rng(fold_id)))
         model = fit(make, 0, False, train)
         values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
     return float(np.mean(values))

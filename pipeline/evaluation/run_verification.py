@@ -4,7 +4,8 @@ a task runner can spread over workers.
 Units, each of which loads its inputs from disk (verification_inputs.VerificationFiles) and writes
 its output under ``evaluation/``, so that tasks pass paths and small summaries:
 
-- ``select_unit(classifier)``: phase 1 (amount and filtering by inner CV on the training split);
+- ``select_unit(classifier)``: phase 1 (amount and filtering by inner CV on the training split,
+  each fold drawing from its own generator when pipeline/fold_generators.py trained them);
   writes ``evaluation/parts/selection-<classifier>.json``.
 - ``score_unit(classifier, seed)``: phase 2 for one seed, on the held-out test split; needs that
   classifier's selection; writes ``evaluation/parts/scores-<classifier>-<seed>.json`` and each
@@ -105,7 +106,12 @@ def select_unit(
     train, real, synthetic = files.training()
     make = _classifier(train.kind, classifier, spec, n_classes=len(train.classes), device=device)
     chosen = select_settings(
-        real=real, synthetic=synthetic, make=make, kind=train.kind, settings=protocol_settings(spec)
+        real=real,
+        synthetic=synthetic,
+        make=make,
+        kind=train.kind,
+        settings=protocol_settings(spec),
+        fold_pools=files.fold_pools(train),
     )
     write_json(_selection_file(files, classifier), chosen.to_dict())
     synthetic_choice = chosen.selections["synthetic"]
@@ -178,7 +184,14 @@ def combine_units(files: VerificationFiles, *, spec: EvaluationConfig) -> dict[s
         predictions = [_read_predictions(_predictions_file(files, name, s)) for s in range(spec.seeds)]
         results[name] = summarise_classifier(test, predictions, chosen, protocol_settings(spec))
     sizes = {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)}
-    result = assemble_result(results, settings=protocol_settings(spec), sizes=sizes)
+    selection = files.selection_summary()
+    result = assemble_result(
+        results,
+        settings=protocol_settings(spec),
+        sizes=sizes,
+        cross_fitted=bool(selection["cross_fitted"]),
+        shared_reason=selection.get("reason", ""),
+    )
     result["classes"] = list(train.classes)
     result["privacy_audit"] = privacy_audit(real, test, synthetic)
     write_json(files.output / RESULT_FILE, result)
@@ -297,6 +310,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "seeds": result["settings"]["seeds"],
         "test_rows": result["sizes"]["test"],
         "interval": result["interval"],
+        "selection_data": result["selection_data"],
         "classifiers": per_classifier,
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},
         "details": RESULT_FILE,

@@ -4,6 +4,7 @@ they will be exported (with their watermark) and the held-out test split, locate
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,10 +14,19 @@ from PIL import Image
 
 from pipeline.dataset import Dataset
 from pipeline.dataset_io import read_dataset
+from pipeline.evaluation.gain import FoldPool
 from pipeline.evaluation.samples import Samples
 from pipeline.rundir import split_file
 
 SYNTHETIC_DIR = "synthetic"
+SELECTION_DIR = "evaluation/selection"  # the selection folds' generators (pipeline/fold_generators.py)
+TRAINED_ON_FILE = "trained_on.json"
+SELECTION_SUMMARY_FILE = f"{SELECTION_DIR}/summary.json"  # cross-fitted or not, and why not
+
+
+def fold_directory(fold: int) -> str:
+    """Where selection fold ``fold``'s samples (``synthetic/``) and ``trained_on.json`` are."""
+    return f"{SELECTION_DIR}/fold-{fold}"
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,30 @@ class VerificationFiles:
         synthetic = [index[str(name)] for name in names.to_pylist() if str(name) in index]
         n = len(classes)
         return np.bincount(train.labels, minlength=n), np.bincount(np.asarray(synthetic, int), minlength=n)
+
+    def fold_pools(self, train: Dataset) -> list[FoldPool] | None:
+        """The selection folds' synthetic samples and the rows their generators were trained on,
+        in fold order; None when the run selected with its own generator."""
+        folders = []
+        while (self.output / fold_directory(len(folders))).is_dir():
+            folders.append(self.output / fold_directory(len(folders)))
+        if not folders:
+            return None
+        return [
+            FoldPool(
+                synthetic_samples(folder / SYNTHETIC_DIR, train),
+                np.asarray(
+                    json.loads((folder / TRAINED_ON_FILE).read_text(encoding="utf-8")), dtype=np.int64
+                ),
+            )
+            for folder in folders
+        ]
+
+    def selection_summary(self) -> dict:
+        path = self.output / SELECTION_SUMMARY_FILE
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+        return {"cross_fitted": False, "reason": "no selection-fold generators were trained for this run"}
 
     def held_out(self) -> Samples:
         return samples_of(read_dataset(self.test))

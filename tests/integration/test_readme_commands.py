@@ -29,7 +29,7 @@ SYNTHAUG = Path(sys.executable).parent / "synthaug"
 EXAMPLES = sorted(p.name for p in (REPO / "examples").glob("*.yaml"))
 # steps and seeds only: the GAN's steps, the verification's seeds and its CNN's steps
 SMALL = ("--set", "training.steps=10", "--set", "evaluation.seeds=2", "--set", "evaluation.cnn_steps=5")
-STAGES = ["ingest", "validate", "split", "train", "generate", "verify", "export", "report"]
+STAGES = ["ingest", "validate", "split", "train", "generate", "cross-fit", "verify", "export", "report"]
 
 
 def synthaug(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -220,8 +220,13 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
             assert statement[key], key
         assert statement["delta"] < 1 / manifest["split"]["train_rows"]
         assert json.loads(pq.read_schema(synthetic).metadata[b"synthaug.privacy"]) == statement
+        # no fold generators under privacy: selection uses the run's generator, and says why
+        result = json.loads((run_dir / "evaluation" / "gain.json").read_text())
+        assert result["selection_data"].startswith("shared") and "differential privacy" in result["caveat"]
+        assert not (run_dir / "evaluation" / "selection" / "fold-0").exists()
     else:
         assert manifest["privacy"] == "none"
+        assert (run_dir / "evaluation" / "selection" / "fold-2" / "trained_on.json").is_file()
     if kind == "tabular":
         rows = pq.read_table(synthetic).to_pandas()
         train = pq.read_table(run_dir / "data" / "train.parquet").to_pandas()
@@ -283,3 +288,26 @@ def test_a_users_own_table_from_inspect_to_runs_side_by_side(cli, tmp_path, monk
     a_log, b_log = ((d / "logs" / "run.log").read_text() for d in (a_run, b_run))
     assert "split: 30 training rows" in a_log and "split: 20" not in a_log
     assert "split: 20 training rows" in b_log and "split: 30" not in b_log
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("readme-demo")
+def test_each_selection_fold_drew_from_a_generator_that_never_saw_its_validation_rows(demo):
+    from pipeline.evaluation.gain import selection_folds
+    from pipeline.evaluation.verification_inputs import VerificationFiles
+
+    _, run_dir = demo
+    files = VerificationFiles.of_run(run_dir)
+    train = read_dataset(files.train)
+    labels = np.asarray(train.labels)
+    folds = selection_folds(labels, len(train.classes), 3)
+    pools = files.fold_pools(train)
+    assert pools is not None and len(pools) == len(folds) == 3
+    for (fold_train, validation), pool in zip(folds, pools, strict=True):
+        assert set(pool.trained_on.tolist()) == set(fold_train.tolist())
+        assert not set(pool.trained_on.tolist()) & set(validation.tolist())
+        # sampled at the largest candidate amount (4x) of the fold's class counts
+        expected = 4 * np.bincount(labels[fold_train], minlength=len(train.classes))
+        assert list(pool.samples.counts()) == list(expected)
+    result = json.loads((run_dir / "evaluation" / "gain.json").read_text())
+    assert result["selection_data"].startswith("cross-fitted") and "caveat" not in result

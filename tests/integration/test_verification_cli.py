@@ -71,7 +71,7 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     assert exported["verdict"] == verdict and set(exported["classifiers"]) == {"logistic", "random_forest"}
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert exported["recommendation"] == recommendation
-    assert card.index(f"**Recommendation: {recommendation}**") < card.index(f"**Verdict: {verdict}**")
+    assert card.index(f"**Recommendation: {recommendation}.**") < card.index(f"**Verdict: {verdict}**")
     assert "stratified paired bootstrap of the rows" in card
 
 

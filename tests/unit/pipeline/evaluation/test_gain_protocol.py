@@ -12,8 +12,11 @@ from pipeline.evaluation.gain import (
     REAL_CLASSIC,
     REAL_SYNTHETIC,
     SYNTHETIC_ONLY,
+    FoldPool,
     ProtocolSettings,
+    check_unseen,
     run_protocol,
+    selection_folds,
 )
 from pipeline.evaluation.samples import Samples, classic_oversample, draw_per_class, filter_mask
 
@@ -186,3 +189,62 @@ def test_cnn_classifier_is_reproducible_while_other_threads_use_torch_rng():
     noise.join()
     assert np.array_equal(results[1], alone[0]) and np.array_equal(results[2], alone[1])
     assert not np.array_equal(alone[0], alone[1])
+
+
+def test_cross_fitted_selection_draws_each_fold_from_its_own_generator():
+    rng = np.random.default_rng(3)
+    real, test = blobs(30, rng), blobs(60, rng, offset=5000)
+    shared = blobs(200, rng, offset=1000)
+    folds = selection_folds(real.y, 2, 3)
+    # fold k's "generator" output: rows with ids 2000 + 1000k..., trained on fold k's training rows
+    pools = [FoldPool(blobs(200, rng, offset=2000 + 1000 * k), train) for k, (train, _) in enumerate(folds)]
+    fold_ids = [set(pool.samples.x["row_id"].astype(int)) for pool in pools]
+    shared_ids = set(shared.x["row_id"].astype(int))
+    Recorder.log = []
+    run_protocol(
+        real=real,
+        synthetic=shared,
+        test=test,
+        classifiers={"recorder": lambda seed, classic: Recorder(seed)},
+        kind="tabular",
+        settings=ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0, 2.0)),
+        fold_pools=pools,
+    )
+    test_ids = set(test.x["row_id"].astype(int))
+    first_test = next(i for i, (kind, ids) in enumerate(Recorder.log) if ids & test_ids)
+    selection_fits = [ids for kind, ids in Recorder.log[:first_test] if kind == "fit"]
+    real_ids = {int(i) for i in real.x["row_id"]}
+    for ids in selection_fits:
+        extra = ids - real_ids
+        # a selection fit adds samples of one fold's generator only, never the run's generator's,
+        # and only to that fold's training rows
+        assert not extra & shared_ids
+        assert sum(bool(extra & f) for f in fold_ids) <= 1
+        for k, (train, _) in enumerate(folds):
+            if extra & fold_ids[k]:
+                assert ids & real_ids == {int(real.x["row_id"][i]) for i in train}
+    assert any(ids - real_ids for ids in selection_fits)  # synthetic samples were tried
+
+
+def test_a_fold_generator_that_saw_its_validation_rows_is_refused():
+    rng = np.random.default_rng(4)
+    real, test, pool = blobs(30, rng), blobs(40, rng, offset=5000), blobs(200, rng, offset=1000)
+    folds = selection_folds(real.y, 2, 3)
+    honest = [FoldPool(pool, train) for train, _ in folds]
+    check_unseen(folds, honest)  # no error
+    leaky = [*honest[:2], FoldPool(pool, np.arange(len(real)))]  # fold 2's generator saw every row
+    with pytest.raises(RuntimeError, match="selection fold 2 validates on 10 training rows"):
+        check_unseen(folds, leaky)
+    with pytest.raises(RuntimeError, match="2 fold generators for 3 selection folds"):
+        check_unseen(folds, honest[:2])
+    make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
+    with pytest.raises(RuntimeError, match="selection fold 2"):
+        run_protocol(
+            real=plain(real),
+            synthetic=plain(pool),
+            test=plain(test),
+            classifiers={"logistic": make},
+            kind="tabular",
+            settings=ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0)),
+            fold_pools=[FoldPool(plain(p.samples), p.trained_on) for p in leaky],
+        )

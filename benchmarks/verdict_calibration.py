@@ -1,0 +1,256 @@
+"""How often does the verdict say ``gain`` when it should not, and when it should?
+
+    .venv/bin/python -m benchmarks.verdict_calibration [--datasets breast_cancer digits] \
+        [--splits 40] [--controls duplicates jitter more-real]
+
+The verification protocol of a run (pipeline/evaluation/gain.py: amount and filtering chosen by
+inner cross-validation on the training split, every condition trained with the configured seeds,
+intervals over test rows and seeds, the recommendation and the verdict) is run with augmenters
+whose truth is known in place of the GAN, so no GAN is trained:
+
+- ``duplicates`` (negative control): bootstrap copies of the real training rows. They carry no
+  new information; a verdict of ``gain`` is a false gain.
+- ``jitter`` (negative control, reported beside it): the same copies with Gaussian noise of 1%
+  of each numeric feature's range in the training split (images: of the 0-255 pixel range).
+  Noise can regularise a little, so a few gains here may be real.
+- ``more-real`` (positive control): as many extra *real* rows per class as the training split
+  has, drawn from the rows the scarce subsample left unused. They carry new information.
+
+Each dataset uses its shipped example config (``examples/<name>.yaml``: scarce subsample, test
+fraction, classifiers, seeds, amounts, filtering); split ``i`` uses seed ``i``, which redraws the
+held-out rows and the scarce subsample. Goals: ``gain`` in at most 5% of duplicate runs and at
+least 80% of more-real runs.
+
+Every finished (dataset, split, control) appends a line to
+``benchmarks/results/verdict_calibration_runs.jsonl``; a rerun skips what is there (delete the
+file to start over). The summary goes to ``verdict_calibration.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.common import RESULTS, markdown_table, write_result
+from models.classifiers import numeric_columns
+from pipeline.config import SynthaugConfig
+from pipeline.config_loading import load_config
+from pipeline.evaluation import fits
+from pipeline.evaluation.conditions import REAL, REAL_SYNTHETIC
+from pipeline.evaluation.gain import run_protocol
+from pipeline.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
+from pipeline.evaluation.samples import Samples
+from pipeline.evaluation.verdict import comparison
+from pipeline.evaluation.verification_inputs import samples_of
+from pipeline.sources import load_dataset
+from pipeline.split import split_dataset
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = {name: ROOT / "examples" / f"{name}.yaml" for name in ("breast_cancer", "digits")}
+RUNS_FILE = RESULTS / "verdict_calibration_runs.jsonl"
+NOISE = 0.01  # of each feature's range
+VERDICTS = ("gain", "no-gain", "harm")
+GOALS = {"duplicates": ("at most", 0.05), "more-real": ("at least", 0.80)}
+
+
+def duplicates(real: Samples, unused: Samples, most: float, rng: np.random.Generator) -> Samples:
+    """``most`` x each class's count of bootstrap copies of that class's training rows."""
+    picks = [
+        rng.choice(np.flatnonzero(real.y == label), size=round(most * count), replace=True)
+        for label, count in enumerate(real.counts())
+    ]
+    return real.subset(np.concatenate(picks))
+
+
+def jitter(real: Samples, unused: Samples, most: float, rng: np.random.Generator) -> Samples:
+    """``duplicates`` with Gaussian noise, standard deviation 1% of each feature's range."""
+    copies = duplicates(real, unused, most, rng)
+    if isinstance(copies.x, np.ndarray):  # uint8 images
+        noisy = copies.x + rng.normal(0, NOISE * 255, copies.x.shape)
+        return Samples(np.clip(np.rint(noisy), 0, 255).astype(np.uint8), copies.y, copies.n_classes)
+    frame = copies.x.copy()
+    for column in numeric_columns(real.x):
+        values = real.x[column].astype(float)
+        noise = rng.normal(0, NOISE * float(values.max() - values.min()), len(frame))
+        noisy = frame[column].astype(float) + noise
+        frame[column] = np.rint(noisy) if pd.api.types.is_integer_dtype(real.x[column]) else noisy
+    return Samples(frame, copies.y, copies.n_classes)
+
+
+def more_real(real: Samples, unused: Samples, most: float, rng: np.random.Generator) -> Samples:
+    """As many unused real rows per class as the training split has (fewer if the pool runs out)."""
+    picks = []
+    for label, count in enumerate(real.counts()):
+        members = np.flatnonzero(unused.y == label)
+        picks.append(rng.choice(members, size=min(count, len(members)), replace=False))
+    return unused.subset(np.concatenate(picks))
+
+
+CONTROLS: dict[str, Callable[[Samples, Samples, float, np.random.Generator], Samples]] = {
+    "duplicates": duplicates,
+    "jitter": jitter,
+    "more-real": more_real,
+}
+
+
+def split_samples(config: SynthaugConfig, split: int) -> tuple[Samples, Samples, Samples]:
+    """The scarce training rows, the unused training pool and the held-out rows of split ``split``."""
+    data = load_dataset(config.dataset)
+    train, test = split_dataset(data, config.split, seed=split, per_class=config.dataset.per_class)
+    unused = np.setdiff1d(train.pool_indices, train.indices)
+    return samples_of(train.data), samples_of(data.subset(unused)), samples_of(test.data)
+
+
+def run_control(config: SynthaugConfig, split: int, control: str) -> list[dict[str, Any]]:
+    """The protocol with ``control`` as the synthetic pool; one record per classifier."""
+    real, unused, test = split_samples(config, split)
+    spec = config.evaluation
+    kind = "image" if isinstance(real.x, np.ndarray) else "tabular"
+    rng = np.random.default_rng([split, list(CONTROLS).index(control)])
+    pool = CONTROLS[control](real, unused, max(spec.amounts), rng)
+    classifiers = {
+        name: DownstreamClassifier(kind, name, real.n_classes, spec.cnn_steps, "cpu")
+        for name in classifier_names(spec, kind)
+    }
+    started = time.perf_counter()
+    result = run_protocol(
+        real=real,
+        synthetic=pool,
+        test=test,
+        classifiers=classifiers,
+        kind=kind,
+        settings=protocol_settings(spec),
+    )
+    seconds = round(time.perf_counter() - started, 1)
+    records = []
+    for name, entry in result["classifiers"].items():
+        vs_real = comparison(entry, REAL_SYNTHETIC, REAL)
+        records.append(
+            {
+                "dataset": config.name,
+                "split": split,
+                "control": control,
+                "classifier": name,
+                "verdict": entry["verdict"],
+                "recommendation": entry["recommendation"]["option"],
+                "vs_real_verdict": vs_real["verdict"],
+                "vs_real_points": [round(100 * vs_real[k], 3) for k in ("mean_difference", "low", "high")],
+                "selected_amount": entry["selection"]["synthetic"]["amount"],
+                "filtered": entry["selection"]["synthetic"]["filtered"],
+                "overall_verdict": result["verdict"],
+                "train_rows": len(real),
+                "pool_rows": len(pool),
+                "test_rows": len(test),
+                "seconds": seconds,
+            }
+        )
+    return records
+
+
+def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    frame = pd.DataFrame(records)
+    rows = []
+    for (dataset, control, classifier), group in frame.groupby(
+        ["dataset", "control", "classifier"], sort=False
+    ):
+        row = {"dataset": dataset, "control": control, "classifier": classifier, "runs": len(group)}
+        for verdict in VERDICTS:
+            row[verdict] = round(float((group["verdict"] == verdict).mean()), 3)
+        for verdict in VERDICTS:
+            row[f"vs_real_{verdict}"] = round(float((group["vs_real_verdict"] == verdict).mean()), 3)
+        row["amount_chosen_above_zero"] = round(float((group["selected_amount"] > 0).mean()), 3)
+        row["mean_vs_real_points"] = round(float(np.mean([p[0] for p in group["vs_real_points"]])), 2)
+        if control in GOALS:
+            direction, level = GOALS[control]
+            share = row["gain"]
+            row["goal"] = f"gain {direction} {level:.0%}"
+            row["goal_met"] = bool(share <= level if direction == "at most" else share >= level)
+        rows.append(row)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=list(EXAMPLES), choices=list(EXAMPLES))
+    parser.add_argument("--splits", type=int, default=40)
+    parser.add_argument("--controls", nargs="+", default=list(CONTROLS), choices=list(CONTROLS))
+    args = parser.parse_args()
+    fits.FITS.capacity = 256  # a split's controls share their real-only and classic CNN fits
+
+    done = _read_runs()
+    for dataset in args.datasets:
+        config = load_config(EXAMPLES[dataset])
+        for split in range(args.splits):
+            for control in args.controls:
+                if (config.name, split, control) in done:
+                    continue
+                records = run_control(config, split, control)
+                with RUNS_FILE.open("a", encoding="utf-8") as handle:
+                    handle.writelines(json.dumps(r) + "\n" for r in records)
+                done[(config.name, split, control)] = records
+                print(
+                    f"{dataset} split {split} {control}: "
+                    + ", ".join(
+                        f"{r['classifier']} {r['verdict']} ({r['vs_real_points'][0]:+.2f})" for r in records
+                    )
+                    + f" in {records[0]['seconds']} s",
+                    flush=True,
+                )
+            fits.FITS.clear()
+
+    records = [r for group in done.values() for r in group]
+    rows = summarise(records)
+    write_result(
+        "verdict_calibration",
+        {
+            "command": "python -m benchmarks.verdict_calibration "
+            + " ".join(["--datasets", *args.datasets, "--splits", str(args.splits)]),
+            "noise": NOISE,
+            "goals": {k: f"gain {d} {v:.0%}" for k, (d, v) in GOALS.items()},
+            "seconds_per_run": {
+                name: round(float(np.mean([r["seconds"] for r in records if r["dataset"] == name])), 1)
+                for name in {r["dataset"] for r in records}
+            },
+            "summary": rows,
+        },
+    )
+    columns = [
+        "dataset",
+        "control",
+        "classifier",
+        "runs",
+        *VERDICTS,
+        "vs_real_gain",
+        "vs_real_harm",
+        "amount_chosen_above_zero",
+        "mean_vs_real_points",
+        "goal",
+        "goal_met",
+    ]
+    (RESULTS / "verdict_calibration.md").write_text(
+        "# Verdict calibration\n\nShare of runs per verdict (the verdict users act on, then the "
+        "real+synthetic vs real only comparison alone).\n\n"
+        + markdown_table(pd.DataFrame(rows).reindex(columns=columns).fillna(""))
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+def _read_runs() -> dict[tuple[str, int, str], list[dict[str, Any]]]:
+    done: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+    if RUNS_FILE.is_file():
+        for line in RUNS_FILE.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            done.setdefault((record["dataset"], record["split"], record["control"]), []).append(record)
+    return done
+
+
+if __name__ == "__main__":
+    main()
