@@ -21,7 +21,9 @@ fraction, classifiers, seeds, amounts, filtering); split ``i`` uses seed ``i``, 
 held-out rows and the scarce subsample. Goals: ``gain`` in at most 5% of duplicate runs and at
 least 80% of more-real runs.
 
-Every finished (dataset, split, control) appends a line to
+``--selection shared`` runs the selection as it was before cross-fitting (every fold draws from
+a pool made from the whole training split, validation rows included), to measure the flaw that
+cross-fitting removes. Every finished (dataset, split, control, selection) appends a line to
 ``benchmarks/results/verdict_calibration_runs.jsonl``; a rerun skips what is there (delete the
 file to start over). The summary goes to ``verdict_calibration.json`` and ``.md``.
 """
@@ -44,7 +46,7 @@ from pipeline.config import SynthaugConfig
 from pipeline.config_loading import load_config
 from pipeline.evaluation import fits
 from pipeline.evaluation.conditions import REAL, REAL_SYNTHETIC
-from pipeline.evaluation.gain import run_protocol
+from pipeline.evaluation.gain import FoldPool, run_protocol, selection_folds
 from pipeline.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
 from pipeline.evaluation.samples import Samples
 from pipeline.evaluation.verdict import comparison
@@ -108,8 +110,13 @@ def split_samples(config: SynthaugConfig, split: int) -> tuple[Samples, Samples,
     return samples_of(train.data), samples_of(data.subset(unused)), samples_of(test.data)
 
 
-def run_control(config: SynthaugConfig, split: int, control: str) -> list[dict[str, Any]]:
-    """The protocol with ``control`` as the synthetic pool; one record per classifier."""
+def run_control(
+    config: SynthaugConfig, split: int, control: str, selection: str = "cross-fit"
+) -> list[dict[str, Any]]:
+    """The protocol with ``control`` as the synthetic pool; one record per classifier. With
+    ``selection="cross-fit"`` each selection fold gets the control made from its own training
+    rows, as a run's fold generators are; ``"shared"`` lets every fold draw from the pool made
+    from the whole training split."""
     real, unused, test = split_samples(config, split)
     spec = config.evaluation
     kind = "image" if isinstance(real.x, np.ndarray) else "tabular"
@@ -119,6 +126,13 @@ def run_control(config: SynthaugConfig, split: int, control: str) -> list[dict[s
         name: DownstreamClassifier(kind, name, real.n_classes, spec.cnn_steps, "cpu")
         for name in classifier_names(spec, kind)
     }
+    fold_pools = None
+    if selection == "cross-fit":  # each fold's pool made from that fold's training rows only
+        folds = selection_folds(real.y, real.n_classes, spec.folds)
+        fold_pools = [
+            FoldPool(CONTROLS[control](real.subset(train), unused, max(spec.amounts), rng), train)
+            for train, _ in folds
+        ]
     started = time.perf_counter()
     result = run_protocol(
         real=real,
@@ -127,6 +141,7 @@ def run_control(config: SynthaugConfig, split: int, control: str) -> list[dict[s
         classifiers=classifiers,
         kind=kind,
         settings=protocol_settings(spec),
+        fold_pools=fold_pools,
     )
     seconds = round(time.perf_counter() - started, 1)
     records = []
@@ -137,6 +152,7 @@ def run_control(config: SynthaugConfig, split: int, control: str) -> list[dict[s
                 "dataset": config.name,
                 "split": split,
                 "control": control,
+                "selection": selection,
                 "classifier": name,
                 "verdict": entry["verdict"],
                 "recommendation": entry["recommendation"]["option"],
@@ -157,17 +173,22 @@ def run_control(config: SynthaugConfig, split: int, control: str) -> list[dict[s
 def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     frame = pd.DataFrame(records)
     rows = []
-    for (dataset, control, classifier), group in frame.groupby(
-        ["dataset", "control", "classifier"], sort=False
-    ):
-        row = {"dataset": dataset, "control": control, "classifier": classifier, "runs": len(group)}
+    keys = ["dataset", "selection", "control", "classifier"]
+    for (dataset, selection, control, classifier), group in frame.groupby(keys, sort=False):
+        row = {
+            "dataset": dataset,
+            "selection": selection,
+            "control": control,
+            "classifier": classifier,
+            "runs": len(group),
+        }
         for verdict in VERDICTS:
             row[verdict] = round(float((group["verdict"] == verdict).mean()), 3)
         for verdict in VERDICTS:
             row[f"vs_real_{verdict}"] = round(float((group["vs_real_verdict"] == verdict).mean()), 3)
         row["amount_chosen_above_zero"] = round(float((group["selected_amount"] > 0).mean()), 3)
         row["mean_vs_real_points"] = round(float(np.mean([p[0] for p in group["vs_real_points"]])), 2)
-        if control in GOALS:
+        if control in GOALS and selection == "cross-fit":
             direction, level = GOALS[control]
             share = row["gain"]
             row["goal"] = f"gain {direction} {level:.0%}"
@@ -181,6 +202,12 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=list(EXAMPLES), choices=list(EXAMPLES))
     parser.add_argument("--splits", type=int, default=40)
     parser.add_argument("--controls", nargs="+", default=list(CONTROLS), choices=list(CONTROLS))
+    parser.add_argument(
+        "--selection",
+        default="cross-fit",
+        choices=["cross-fit", "shared"],
+        help="shared: every selection fold draws from one pool made from all training rows",
+    )
     args = parser.parse_args()
     fits.FITS.capacity = 256  # a split's controls share their real-only and classic CNN fits
 
@@ -189,12 +216,12 @@ def main() -> None:
         config = load_config(EXAMPLES[dataset])
         for split in range(args.splits):
             for control in args.controls:
-                if (config.name, split, control) in done:
+                if (config.name, split, control, args.selection) in done:
                     continue
-                records = run_control(config, split, control)
+                records = run_control(config, split, control, args.selection)
                 with RUNS_FILE.open("a", encoding="utf-8") as handle:
                     handle.writelines(json.dumps(r) + "\n" for r in records)
-                done[(config.name, split, control)] = records
+                done[(config.name, split, control, args.selection)] = records
                 print(
                     f"{dataset} split {split} {control}: "
                     + ", ".join(
@@ -210,8 +237,19 @@ def main() -> None:
     write_result(
         "verdict_calibration",
         {
-            "command": "python -m benchmarks.verdict_calibration "
-            + " ".join(["--datasets", *args.datasets, "--splits", str(args.splits)]),
+            "commands": [
+                "python -m benchmarks.verdict_calibration --datasets breast_cancer digits --splits 40",
+                "python -m benchmarks.verdict_calibration --datasets breast_cancer --splits 40 "
+                "--controls duplicates --selection shared",
+            ],
+            "splits_done": {
+                "/".join(key): int(n)
+                for key, n in pd.DataFrame(records)
+                .drop_duplicates(["dataset", "selection", "control", "split"])
+                .groupby(["dataset", "selection", "control"])
+                .size()
+                .items()
+            },
             "noise": NOISE,
             "goals": {k: f"gain {d} {v:.0%}" for k, (d, v) in GOALS.items()},
             "seconds_per_run": {
@@ -223,6 +261,7 @@ def main() -> None:
     )
     columns = [
         "dataset",
+        "selection",
         "control",
         "classifier",
         "runs",
@@ -243,12 +282,13 @@ def main() -> None:
     )
 
 
-def _read_runs() -> dict[tuple[str, int, str], list[dict[str, Any]]]:
-    done: dict[tuple[str, int, str], list[dict[str, Any]]] = {}
+def _read_runs() -> dict[tuple[str, int, str, str], list[dict[str, Any]]]:
+    done: dict[tuple[str, int, str, str], list[dict[str, Any]]] = {}
     if RUNS_FILE.is_file():
         for line in RUNS_FILE.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
-            done.setdefault((record["dataset"], record["split"], record["control"]), []).append(record)
+            key = (record["dataset"], record["split"], record["control"], record["selection"])
+            done.setdefault(key, []).append(record)
     return done
 
 

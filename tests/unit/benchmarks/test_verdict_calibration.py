@@ -1,0 +1,48 @@
+"""The calibration's augmenters add what they claim, and the negative controls get no gain on a
+fixed small case."""
+
+import numpy as np
+import pytest
+
+from benchmarks.verdict_calibration import (
+    EXAMPLES,
+    duplicates,
+    jitter,
+    more_real,
+    run_control,
+    split_samples,
+)
+from pipeline.config_loading import load_config
+
+
+@pytest.fixture(scope="module")
+def config():
+    return load_config(
+        EXAMPLES["breast_cancer"],
+        overrides=["evaluation.seeds=3", "evaluation.tabular_classifiers=[logistic]"],
+    )
+
+
+def test_duplicates_and_jitter_copy_training_rows_and_more_real_adds_unseen_ones(config):
+    real, unused, test = split_samples(config, 0)
+    rng = np.random.default_rng(0)
+    copies = duplicates(real, unused, 2.0, rng)
+    assert list(copies.counts()) == list(2 * real.counts())
+    rows = {tuple(r) for r in real.x.to_numpy().round(9)}
+    assert all(tuple(r) in rows for r in copies.x.to_numpy().round(9))  # nothing new
+    same = duplicates(real, unused, 2.0, np.random.default_rng(1))
+    noisy = jitter(real, unused, 2.0, np.random.default_rng(1))  # the same copies, plus noise
+    noise = (noisy.x - same.x) / (real.x.max() - real.x.min())
+    assert noise.to_numpy().std() == pytest.approx(0.01, rel=0.1) and abs(noise.to_numpy().mean()) < 0.001
+    extra = more_real(real, unused, 4.0, rng)
+    assert list(extra.counts()) == list(real.counts())  # 1x the training count, whatever the amount
+    test_rows = {tuple(r) for r in test.x.to_numpy().round(9)}
+    assert not {tuple(r) for r in extra.x.to_numpy().round(9)} & (rows | test_rows)
+
+
+@pytest.mark.slow
+def test_negative_controls_get_no_gain_on_a_fixed_small_case(config):
+    for control in ("duplicates", "jitter"):
+        [record] = run_control(config, 0, control)
+        assert record["classifier"] == "logistic" and record["selection"] == "cross-fit"
+        assert record["verdict"] != "gain" and record["vs_real_verdict"] != "gain", record
