@@ -1,5 +1,5 @@
 """The HTML report as a person sees it: rendered by headless Chromium, every image loaded, the
-verdict on screen, and a screenshot that is not blank."""
+recommendation (the first line styled as the verdict) on screen, and a screenshot that is not blank."""
 
 import html
 import json
@@ -61,7 +61,7 @@ def test_the_report_renders_with_every_image_and_the_verdict_visible(cli, tmp_pa
     [found] = re.findall(r'data-check="([^"]*)"', dom)
     result = json.loads(html.unescape(found))
     assert result["images"] >= 5 and result["broken"] == []  # curves, 3+ grids, counts, gains
-    assert result["verdict"].startswith("Verdict: ") and result["on_screen"]
+    assert result["verdict"].startswith("Recommendation: ") and result["on_screen"]  # the lead line
 
     screenshot = tmp_path / "report.png"
     chromium("--window-size=1280,900", f"--screenshot={screenshot}", report.as_uri())
