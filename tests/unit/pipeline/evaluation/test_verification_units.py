@@ -54,6 +54,8 @@ def test_units_in_order_give_the_serial_protocol_result(files):
         settings=units.protocol_settings(SPEC),
     )
     written = gain_json(files)
+    # the caveat adds why this folder selected with one shared pool (no fold generators were trained)
+    assert written.pop("caveat").startswith(expected.pop("caveat").split(";")[0])
     assert {k: v for k, v in written.items() if k not in ("classes", "privacy_audit")} == json.loads(
         json.dumps(expected)
     )
