@@ -10,8 +10,9 @@ row resamples and seeds, so a comparison keeps its pairing. The comparisons:
 
 **Recommendation** (per classifier): start from real only and walk the other candidates simplest
 first (classic, synthetic, classic+synthetic). A candidate is taken when its interval against
-real only lies above zero and, once something other than real only has been taken, its interval
-against that one does too. So synthetic data are recommended only when they beat both real only
+real only lies above zero, against the option already taken too, and, for a candidate with
+synthetic data, against real+classic as well; synthetic candidates are skipped when selection
+added no synthetic data. So synthetic data are recommended only when they beat both real only
 and whatever simpler option already beat it.
 
 **Verdict on the synthetic data** (what ``require_gain`` reads): ``gain`` when the
@@ -123,10 +124,15 @@ def comparison(result: dict[str, Any], treatment: str, baseline: str) -> dict[st
 def recommend(result: dict[str, Any]) -> dict[str, Any]:
     """The walk of the module docstring; ``evidence`` lists every comparison it consulted."""
     chosen, evidence = REAL, []
+    added = result["selection"]["synthetic"]["amount"] > 0
     for candidate in CANDIDATES[1:]:
-        if candidate not in result["conditions"]:
+        if candidate not in result["conditions"] or (candidate in WITH_SYNTHETIC and not added):
             continue
-        needed = [REAL] if chosen == REAL else [REAL, chosen]
+        needed = [REAL]
+        if candidate in WITH_SYNTHETIC and REAL_CLASSIC in result["conditions"]:
+            needed.append(REAL_CLASSIC)  # synthetic data must beat the classic baseline too
+        if chosen not in needed:
+            needed.append(chosen)
         steps = [(candidate, baseline, comparison(result, candidate, baseline)) for baseline in needed]
         evidence += [_evidence(t, b, c) for t, b, c in steps if c is not None]
         if all(c is not None and c["verdict"] == GAIN for _, _, c in steps):
