@@ -38,8 +38,11 @@ class ImageCGAN(ConditionalSynthesizer):
         workdir: Path,
         resume: bool = False,
         on_step: Callable[[int], None] | None = None,
+        later_steps: int = 0,
     ) -> ImageCGAN:
-        """Train on the real training split; metrics, grids and checkpoints go to ``workdir``."""
+        """Train on the real training split; metrics, grids and checkpoints go to ``workdir``.
+        ``later_steps``: steps of the same network the job trains afterwards (its selection folds'
+        generators), counted in the time estimate and ``training.max_cpu_minutes``."""
         if not isinstance(train, TrainSplit):
             raise TypeError(
                 f"fit takes a TrainSplit, not {type(train).__name__}: held-out data never trains a GAN"
@@ -87,7 +90,7 @@ class ImageCGAN(ConditionalSynthesizer):
             len(self.classes_),
             device,
         )
-        self._adopt(trainer, trainer.train(on_step=on_step))
+        self._adopt(trainer, trainer.train(on_step=on_step, later_steps=later_steps))
         return self
 
     # ---- sampling -------------------------------------------------------------------------------

@@ -60,8 +60,11 @@ class TabularCGAN(ConditionalSynthesizer):
         workdir: Path | None = None,
         resume: bool = False,
         on_step: Callable[[int], None] | None = None,
+        later_steps: int = 0,
     ) -> TabularCGAN:
-        """Train on the real training split (or a frame with a ``target`` column)."""
+        """Train on the real training split (or a frame with a ``target`` column).
+        ``later_steps``: steps of the same network the job trains afterwards (its selection folds'
+        generators), counted in the time estimate and ``training.max_cpu_minutes``."""
         frame, labels, classes, schema = _training_table(data, target)
         private = self._private_training(len(frame), kind="tabular")
         cfg = self.config.resolved("tabular", private=private is not None)
@@ -114,7 +117,7 @@ class TabularCGAN(ConditionalSynthesizer):
             len(classes),
             device,
         )
-        self._adopt(trainer, trainer.train(on_step=on_step))
+        self._adopt(trainer, trainer.train(on_step=on_step, later_steps=later_steps))
         self.workdir_ = workdir
         return self
 

@@ -138,12 +138,14 @@ class GanTrainer:
         self.estimate: TimeEstimate | None = None
 
     # ---- the loop -------------------------------------------------------------------------
-    def train(self, *, on_step: Callable[[int], None] | None = None) -> TrainingResult:
+    def train(self, *, on_step: Callable[[int], None] | None = None, later_steps: int = 0) -> TrainingResult:
         cfg = self.config
         bank_z, bank_y = self.latent_bank()
         probe = DiversityProbe(*self.data.real_data, self.num_classes, features=self.data.features)
         stop_reason, started = "completed", self.clock() - self.elapsed
-        timer = StepTimer(first_step=self.step, total_steps=cfg.steps, elapsed_seconds=self.elapsed)
+        timer = StepTimer(
+            first_step=self.step, total_steps=cfg.steps, elapsed_seconds=self.elapsed, later_steps=later_steps
+        )
         with self._progress() as progress:
             task = progress.add_task("training", total=cfg.steps, completed=self.step, stats="")
             while self.step < cfg.steps:

@@ -423,7 +423,9 @@ class EvaluationConfig(_Section):
         "standard FID; never downloaded.",
     )
     require_gain: bool = Field(
-        False, description="Refuse to export (exit code 4) unless the verdict is gain."
+        False,
+        description="Refuse to export (exit code 4) unless the verdict is gain: an option with "
+        "synthetic data is recommended and beats both real only and the classic baseline.",
     )
 
     @field_validator("amounts")

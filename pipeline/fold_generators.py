@@ -49,6 +49,8 @@ def skipped_because(config: SynthaugConfig) -> str | None:
         return "evaluation.enabled: false"
     if config.evaluation.selection == "shared":
         return "evaluation.selection: shared"
+    if max(config.evaluation.amounts) == 0:
+        return "evaluation.amounts holds only 0: there is no amount to choose"
     if config.privacy.enabled:
         return (
             "under differential privacy, fold generators would spend privacy budget that the "
@@ -61,11 +63,20 @@ def fold_steps(config: SynthaugConfig) -> int:
     return max(1, round(config.evaluation.fold_generator_share * config.training.steps))
 
 
+def later_steps(config: SynthaugConfig) -> int:
+    """Generator steps the cross-fit stage will train after the run's generator (for the time
+    estimate); 0 when it will not cross-fit."""
+    return 0 if skipped_because(config) else config.evaluation.folds * fold_steps(config)
+
+
 def train_fold_generators(
     run: RunDirectory, config: SynthaugConfig, *, on_step: Callable[[int], None] | None = None
 ) -> dict[str, Any]:
     """One generator per selection fold and its samples (see the module docstring); ``on_step``
-    is called after every generator step of every fold."""
+    is called after every generator step of every fold. A fold whose ``trained_on.json`` is
+    already there (written last) is kept, so a resumed run continues with the next fold."""
+    from models.synthesizer import FIT_LOCK
+
     reason = skipped_because(config)
     train = load_train_split(run)
     labels = np.asarray(train.data.labels)
@@ -86,9 +97,13 @@ def train_fold_generators(
     started = time.perf_counter()
     for k, (fold_train, _) in enumerate(folds):
         folder = run.file(fold_directory(k))
+        if (folder / TRAINED_ON_FILE).is_file():
+            log.info("selection fold %d: kept from before the run was resumed", k)
+            continue
         part = TrainSplit(train.data.subset(fold_train), train.indices[fold_train], train.pool_indices)
         gan = synthesizer_class(kind)(training, seed=config.seed + 1000 + k, privacy=config.privacy)
-        gan.fit(part, workdir=folder / "training", on_step=on_step)
+        with FIT_LOCK:  # several datasets' jobs may run in threads of one process
+            gan.fit(part, workdir=folder / "training", on_step=on_step)
         shutil.rmtree(folder / "training" / "checkpoints", ignore_errors=True)  # no resume: keep runs small
         counts = {c: round(most * n) for c, n in part.data.class_counts().items()}
         wanted = labels_for(counts, gan.classes_)

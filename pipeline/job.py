@@ -243,12 +243,17 @@ def train(
     """Fit the class-conditional GAN on the recorded training split and save it; ``on_step``
     is called after every generator step (progress reporting)."""
     from models.synthesizer import FIT_LOCK
+    from pipeline.fold_generators import later_steps
 
     train_split = load_train_split(run)
     kind = train_split.data.kind
     with FIT_LOCK:  # several datasets' jobs may run in threads of one process
         gan = synthesizer_class(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
-            train_split, workdir=run.file(TRAINING_DIR), resume=resume, on_step=on_step
+            train_split,
+            workdir=run.file(TRAINING_DIR),
+            resume=resume,
+            on_step=on_step,
+            later_steps=later_steps(config),
         )
     gan.save(run.file(MODEL_FILES[kind]))
     result = gan.training_

@@ -46,6 +46,12 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
+def _sentence(text: str) -> str:
+    """``text`` with its first letter upper-cased and the rest kept (``str.capitalize`` would
+    lower-case acronyms such as GAN)."""
+    return text[:1].upper() + text[1:]
+
+
 def _points(x: float) -> str:
     return f"{100 * x:+.2f}"
 
@@ -245,7 +251,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             + f". **Verdict: {verdict}**: {VERDICT_WORDS[verdict]} Each condition was trained with "
             f"{result['settings']['seeds']} seeds and scored on {result['sizes']['test']} real held-out "
             f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
-            f"{result.get('interval', '').capitalize()}. The amount of synthetic data was chosen by "
+            f"{_sentence(result.get('interval', ''))}. The amount of synthetic data was chosen by "
             "cross-validation inside the real training split"
             + (f"; {result['selection_data']}." if result.get("selection_data") else "."),
             css_class="verdict " + verdict,

@@ -1,10 +1,11 @@
-"""Means with confidence intervals, paired comparisons across seeds, and the gain verdict.
+"""Seed-only means and paired comparisons, and the verdict read from an interval.
 
-Scores are collected per seed, and every condition is scored with the same seeds, so a
-condition is compared with real-only by the per-seed differences: their mean, a Student-t 95%
-interval, and a two-sided paired t-test (the same numbers scipy's ``ttest_rel`` gives). The
-verdict reads the interval: ``gain`` when its lower bound is above zero, ``harm`` when its
-upper bound is below zero, ``no-gain`` otherwise.
+A run's own intervals come from ``bootstrap.py`` (test rows resampled together with the seeds);
+this module keeps the simpler summaries used across runs, such as a benchmark's mean over
+pipeline seeds: the mean of per-seed values, a Student-t 95% interval, and a two-sided paired
+t-test (the numbers scipy's ``ttest_rel`` gives). ``verdict_of_interval`` is the one rule every
+verdict uses: ``gain`` when the lower bound is above zero, ``harm`` when the upper bound is below
+zero, ``no-gain`` otherwise.
 """
 
 from __future__ import annotations

@@ -69,8 +69,13 @@ def summarise_classifier(
 ) -> dict[str, Any]:
     """Intervals per condition and metric, the comparisons, the recommendation and the verdict
     for one classifier; ``per_seed`` in seed order, ``y`` the test labels."""
-    rng = np.random.default_rng(seed)
-    weights = stratified_row_weights(y, replicates, rng)
+    weights = stratified_row_weights(y, replicates, np.random.default_rng(seed))
+
+    def seed_noise() -> np.random.Generator:
+        # every interval draws the same seed noise (common random numbers), so two comparisons
+        # with identical differences get identical intervals
+        return np.random.default_rng([seed, 1])
+
     unit = np.ones((1, len(y)))
     resampled, on_all_rows = {}, {}
     for condition in per_seed[0]:
@@ -85,7 +90,7 @@ def summarise_classifier(
                 resampled[baseline][m],
                 on_all_rows[treatment][m],
                 on_all_rows[baseline][m],
-                rng,
+                seed_noise(),
             ).to_dict()
             for m in resampled[treatment]
         }
@@ -93,7 +98,7 @@ def summarise_classifier(
     result: dict[str, Any] = {
         "selection": selection,
         "conditions": {
-            c: {m: interval(resampled[c][m], on_all_rows[c][m], rng).to_dict() for m in resampled[c]}
+            c: {m: interval(resampled[c][m], on_all_rows[c][m], seed_noise()).to_dict() for m in resampled[c]}
             for c in resampled
         },
     }

@@ -67,11 +67,10 @@ class VerificationFiles:
     def fold_pools(self, train: Dataset) -> list[FoldPool] | None:
         """The selection folds' synthetic samples and the rows their generators were trained on,
         in fold order; None when the run selected with its own generator."""
-        folders = []
-        while (self.output / fold_directory(len(folders))).is_dir():
-            folders.append(self.output / fold_directory(len(folders)))
-        if not folders:
+        summary = self.selection_summary()
+        if not summary.get("cross_fitted"):
             return None
+        folders = [self.output / fold_directory(k) for k in range(summary["folds"])]
         return [
             FoldPool(
                 synthetic_samples(folder / SYNTHETIC_DIR, train),

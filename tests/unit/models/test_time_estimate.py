@@ -84,3 +84,19 @@ def test_a_cpu_job_over_the_limit_stops_with_what_to_do(digits_train, tmp_path):
 
     anyway = trainer(digits_train, tmp_path / "anyway", fake_clock(2.7), steps=6, max_cpu_minutes=None)
     assert anyway.train().steps == 6
+
+
+def test_the_selection_folds_generators_count_towards_the_estimate_and_the_limit(digits_train, tmp_path):
+    timer = StepTimer(first_step=0, total_steps=100, later_steps=75)
+    for step in range(1, 5):
+        estimate = timer.observe(step, now=float(step), elapsed_seconds=float(step))
+    assert estimate.total_seconds == pytest.approx(4 + 96 + 75)
+    assert estimate.describe(100, "cpu") == (
+        "estimated training time 2m 55s: 1m 40s for 100 steps (1 s per step on cpu), "
+        "then 1m 15s for the selection folds' generators (75 steps)"
+    )
+    # 1,000 steps at 0.6 s fit in 15 minutes; 750 more for the folds do not
+    slow = trainer(digits_train, tmp_path, fake_clock(0.3), steps=1000)
+    with pytest.raises(UserInputError) as info:
+        slow.train(later_steps=750)
+    assert "0.6 s per step x 1,750 steps, 750 of them for the selection folds' generators" in str(info.value)

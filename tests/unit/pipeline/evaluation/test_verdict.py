@@ -1,6 +1,8 @@
 """The recommendation and the verdict on hand-made results."""
 
-from pipeline.evaluation.verdict import recommend, synthetic_verdict
+import numpy as np
+
+from pipeline.evaluation.verdict import recommend, summarise_classifier, synthetic_verdict
 
 
 def c(low, high):
@@ -67,3 +69,20 @@ def test_nothing_added_is_never_recommended_and_harm_is_reported():
         {"real+synthetic": c(-0.05, -0.01)},
     )
     assert harmed["recommendation"]["option"] == "real only" and harmed["verdict"] == "harm"
+
+
+def test_identical_differences_get_identical_intervals():
+    # real+synthetic predicts exactly what real+classic does, so its comparison with real only
+    # must read the same as classic's, seed noise and all
+    rng = np.random.default_rng(3)
+    y = np.repeat([0, 1], 40)
+    per_seed = []
+    for accuracy in (0.6, 0.75, 0.9):  # seeds differ a lot, so seed noise is drawn
+        real = rng.dirichlet([1, 1], size=80)
+        right = rng.random(80) < accuracy
+        classic = np.eye(2)[np.where(right, y, 1 - y)] * 0.8 + 0.1
+        per_seed.append({"real": real, "real+classic": classic, "real+synthetic": classic.copy()})
+    out = summarise_classifier(y, per_seed, {"synthetic": {"amount": 1.0}}, replicates=300)
+    vs_real = out["paired_vs_real"]
+    assert vs_real["real+synthetic"] == vs_real["real+classic"]
+    assert out["conditions"]["real+synthetic"] == out["conditions"]["real+classic"]
