@@ -236,9 +236,12 @@ def export(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing export at --to.")] = False,
 ) -> None:
     """Export a run's synthetic data (data, dataset card, checksums) to a new directory, atomically."""
+    from pipeline.destinations import check_writable_folder
     from pipeline.export import export_run
+    from pipeline.rundir import completed_run
 
-    summary = export_run(run_dir, to, overwrite=overwrite)
+    check_writable_folder(to, key="--to", what="export folder")
+    summary = export_run(completed_run(run_dir), to, overwrite=overwrite)
     out.print(f"[green]exported[/green] {summary['files']} files to {summary['directory']}")
 
 

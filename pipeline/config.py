@@ -16,6 +16,8 @@ BUNDLED_PREFIX = "bundled:"
 BUNDLED_DATASETS = ("digits", "breast_cancer")
 TABULAR_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
 IMAGE_SUFFIXES = (".npz",)
+# seeds reach scikit-learn (random_state below 2**32) after small offsets for derived seeds
+MAX_SEED = 2**31 - 1
 
 DatasetKind = Literal["tabular", "image"]
 
@@ -137,7 +139,9 @@ class SplitConfig(_Section):
         0.3, description="Share of the real data held out for final scoring only."
     )
     stratify: bool = Field(True, description="Keep class proportions in both parts.")
-    seed: int | None = Field(None, description="Split seed; the run seed when unset.")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
+        None, description="Split seed; the run seed when unset."
+    )
 
 
 class DetectorConfig(_Section):
@@ -465,7 +469,9 @@ class SynthaugConfig(_Section):
     name: str = Field(
         "run", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", description="Prefix of the run directory."
     )
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(
+        0, description=f"Run seed, 0..{MAX_SEED} (derived seeds add small offsets and stay below 2**32)."
+    )
     output_dir: Path = Field(Path("runs"), description="Where run directories are created.")
     dataset: DatasetConfig
     split: SplitConfig = Field(default_factory=SplitConfig)

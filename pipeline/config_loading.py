@@ -15,7 +15,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipeline.config import SynthaugConfig
-from pipeline.errors import UserInputError, suggest
+from pipeline.errors import UserInputError, echo, suggest
+from pipeline.sources.files import require_regular
+
+MAX_CONFIG_BYTES = 1 << 20  # a config is a few kilobytes; anything this large is a mistake
+MAX_CONFIG_VALUES = 10_000  # values after aliases are expanded (an alias bomb stops here)
+MAX_PROBLEMS_SHOWN = 8
 
 
 def load_config(
@@ -47,7 +52,8 @@ def validate_config(raw: Mapping[str, Any], *, where: str = "config") -> Synthau
 def format_validation_error(exc: ValidationError) -> str:
     """One line per problem: ``dataset.foo: unknown key (did you mean ...)``."""
     lines = []
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for error in errors[:MAX_PROBLEMS_SHOWN]:
         loc = [str(part) for part in error["loc"]]
         key = ".".join(loc) or "(top level)"
         if error["type"] == "extra_forbidden":
@@ -57,7 +63,9 @@ def format_validation_error(exc: ValidationError) -> str:
             lines.append(f"'{key}' is required")
         else:
             message = error["msg"].removeprefix("Value error, ")
-            lines.append(f"'{key}': {message} (got {error.get('input')!r})")
+            lines.append(f"'{key}': {message} (got {echo(error.get('input'))})")
+    if len(errors) > MAX_PROBLEMS_SHOWN:
+        lines.append(f"and {len(errors) - MAX_PROBLEMS_SHOWN} more problems")
     return "invalid config: " + "; ".join(line.rstrip(".") for line in lines)
 
 
@@ -65,17 +73,49 @@ def config_to_yaml(config: SynthaugConfig) -> str:
     return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (YAML would keep the last,
+    silently: ``steps: 10`` then ``steps: 5000000``)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen and key != "<<":
+                line = key_node.start_mark.line + 1
+                raise _DuplicateKey(
+                    f"key {echo(key)} appears twice in one section (lines {seen[key]} and {line})"
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
+    if not path.exists():
         raise UserInputError(
             "config file not found", where=path, hint="Check the path, or run 'synthaug demo'."
         )
+    info = require_regular(path, what="config file")
+    if info.st_size > MAX_CONFIG_BYTES:
+        raise UserInputError(
+            f"config file is {info.st_size:,} bytes, more than a config needs ({MAX_CONFIG_BYTES:,})",
+            where=path,
+            hint="Point --config at the YAML config, not at the data (dataset.source names the data).",
+        )
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_ConfigLoader)
+    except _DuplicateKey as exc:
+        raise UserInputError(str(exc), where=path, hint="Keep one of them.") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise UserInputError(f"not valid YAML{at}: {getattr(exc, 'problem', exc)}", where=path) from None
+        raise UserInputError(
+            f"not valid YAML{at}: {echo(getattr(exc, 'problem', exc))}", where=path
+        ) from None
     except UnicodeDecodeError:
         raise UserInputError("config file is not UTF-8 text", where=path) from None
     if data is None:
@@ -84,7 +124,26 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         )
     if not isinstance(data, dict):
         raise UserInputError("config must be a mapping of sections (dataset:, split:, ...)", where=path)
+    if _count_values(data, MAX_CONFIG_VALUES) > MAX_CONFIG_VALUES:
+        raise UserInputError(
+            f"config expands to more than {MAX_CONFIG_VALUES:,} values (YAML aliases repeating aliases?)",
+            where=path,
+            hint="Write the sections out; a synthaug config has a few dozen values.",
+        )
     return data
+
+
+def _count_values(data: Any, limit: int) -> int:
+    """Values in ``data`` with every alias expanded, counting stops just past ``limit``."""
+    count, stack = 0, [data]
+    while stack and count <= limit:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return count
 
 
 def _apply_override(raw: dict[str, Any], item: str) -> None:

@@ -11,10 +11,12 @@ from PIL import Image
 
 from pipeline.config import BUNDLED_PREFIX, DatasetConfig
 from pipeline.dataset import Dataset
+from pipeline.errors import UserInputError, echo
 from pipeline.export import EXPORT_FILE, check_checksums, check_export
 from pipeline.rundir import MANIFEST_FILE
 from pipeline.schema import TabularSchema
 from pipeline.sources import load_dataset
+from pipeline.sources.files import require_regular
 from pipeline.synthetic_metadata import read_parquet_metadata
 
 SYNTHETIC_DIR, IMAGE_MANIFEST, ROWS_FILE = "synthetic", "manifest.parquet", "rows.parquet"
@@ -62,7 +64,7 @@ def describe_dataset(dataset: Dataset) -> dict[str, Any]:
 def describe_export(folder: Path) -> dict[str, Any]:
     """An export's summary, provenance and every checksum (export.json, and the image manifest),
     each file hashed once."""
-    summary = json.loads((folder / EXPORT_FILE).read_text(encoding="utf-8"))
+    summary = read_export_summary(folder)
     digests: dict[str, str] = {}
     info: dict[str, Any] = {
         "export_directory": str(folder),
@@ -73,6 +75,27 @@ def describe_export(folder: Path) -> dict[str, Any]:
     if "checksums" in synthetic:
         info["image_checksums"] = synthetic["checksums"]
     return info
+
+
+def read_export_summary(folder: Path) -> dict[str, Any]:
+    """``export.json``, or a clear error when it was damaged or edited into something else."""
+    path = folder / EXPORT_FILE
+    require_regular(path, what=EXPORT_FILE)
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UserInputError(
+            f"{EXPORT_FILE} is not valid JSON ({echo(exc)}); the export was edited or damaged",
+            where=path,
+            hint="Export the run again (`synthaug export RUN_DIR --to NEW_DIR`).",
+        ) from None
+    if not isinstance(summary, dict) or not isinstance(summary.get("files"), list):
+        raise UserInputError(
+            f"{EXPORT_FILE} does not list the export's files; the export was edited or damaged",
+            where=path,
+            hint="Export the run again (`synthaug export RUN_DIR --to NEW_DIR`).",
+        )
+    return summary
 
 
 def describe_synthetic(folder: Path, digests: dict[str, str] | None = None) -> dict[str, Any]:

@@ -38,6 +38,17 @@ def _rebuild_user_error(message: str, where: str | None, hint: str | None) -> Us
     return UserInputError(message, where=where, hint=hint)
 
 
+ECHO_LIMIT = 300
+
+
+def echo(value: object, limit: int = ECHO_LIMIT) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters (a value from a user's file can be
+    megabytes long)."""
+    text = repr(value) if not isinstance(value, BaseException) else str(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else f"{text[: limit - 25]}... ({len(text):,} characters)"
+
+
 def suggest(name: str, choices: Iterable[str]) -> str:
     """'Did you mean ...?' text for a misspelt name, or a list of the valid names."""
     choices = [str(c) for c in choices]

@@ -24,6 +24,7 @@ from pipeline.config import DatasetConfig, SynthaugConfig
 from pipeline.config_loading import config_to_yaml
 from pipeline.dataset import Dataset
 from pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
+from pipeline.destinations import check_writable_folder
 from pipeline.errors import UserInputError
 from pipeline.evaluation.run_verification import check_evaluation_config, verify_run
 from pipeline.export import DEFAULT_DIR as DEFAULT_EXPORT_DIR
@@ -39,6 +40,7 @@ from pipeline.stage_clock import merge_stage_seconds
 from pipeline.synthetic_metadata import synthetic_metadata
 from pipeline.validate import validate_dataset
 from pipeline.watermark import apply as marking
+from pipeline.watermark.apply import check_configured_key
 
 log = logging.getLogger(__name__)
 MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
@@ -78,7 +80,24 @@ def check_config(config: SynthaugConfig) -> None:
                 hint="Declare every feature column from public knowledge: bounds: [low, high] for numeric "
                 "columns, categories: [...] for categorical ones (see examples/breast_cancer_dp.yaml).",
             )
+    check_writable_folder(
+        config.output_dir, key="output_dir (--output-dir)", what="folder for run directories"
+    )
+    if config.watermark.enabled:
+        check_configured_key(config.watermark)  # missing or world-readable: say so before training
+    plan = config.generation
+    if (plan.strategy == "balanced" and plan.per_class == 0) or (
+        plan.strategy == "explicit" and not any(plan.counts.values())
+    ):
+        raise UserInputError(
+            "generation plans no synthetic samples at all"
+            + (" (per_class: 0)" if plan.strategy == "balanced" else " (every count is 0)"),
+            where="generation.per_class" if plan.strategy == "balanced" else "generation.counts",
+            hint="Ask for at least one sample per class, e.g. --set generation.per_class=100.",
+        )
     destination = config.export.directory
+    if destination is not None:
+        check_writable_folder(destination, key="export.directory", what="export folder")
     if destination is not None and Path(destination).exists() and not config.export.overwrite:
         raise UserInputError(
             "export.directory already exists; refusing to overwrite an earlier export",

@@ -39,6 +39,35 @@ CAPTURED_LOGGERS = (
 )
 
 
+def completed_run(path: Path) -> Path:
+    """``path`` if it is a completed run directory; a clear error for a missing folder, a run that
+    failed or is still running, or a folder that is not a run."""
+    path = Path(path)
+    if not path.exists():
+        raise UserInputError("no run directory here", where=path, hint="Check the path (see `ls runs/`).")
+    if not path.is_dir():
+        raise UserInputError("expected a run directory but found a file", where=path)
+    for suffix, state, hint in (
+        (FAILED_SUFFIX, "failed", "Resume it with `synthaug run --resume RUN_DIR`, then export."),
+        (
+            PARTIAL_SUFFIX,
+            "not finished (still running, or killed)",
+            "Resume it with `synthaug run --resume RUN_DIR`.",
+        ),
+    ):
+        if path.name.endswith(suffix):
+            raise UserInputError(
+                f"this run {state}; only a completed run can be exported", where=path, hint=hint
+            )
+    if not (path / MANIFEST_FILE).is_file():
+        raise UserInputError(
+            f"not a run directory (no {MANIFEST_FILE})",
+            where=path,
+            hint="Give the folder a `synthaug run` created under its output directory.",
+        )
+    return path
+
+
 def split_file(run_path: Path, part: str) -> Path:
     """A run's recorded ``train`` or ``test`` data file (NPZ for images, Parquet for tables)."""
     data_dir = run_path / DATA_DIR

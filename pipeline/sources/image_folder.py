@@ -20,7 +20,7 @@ from pipeline.dataset import Dataset, SourceInfo
 from pipeline.errors import UserInputError
 from pipeline.progress import QUIET_SECONDS, Progress
 from pipeline.schema import ImageSchema
-from pipeline.sources.files import sha256_tree
+from pipeline.sources.files import require_regular, sha256_tree
 from pipeline.sources.image_shape import choose_channels, choose_size, mode_channels, to_pixels
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ def list_class_images(root: Path) -> list[tuple[str, Path]]:
                     continue
                 _refuse_escaping_link(path, real_root, root)
                 if path.suffix.lower() in IMAGE_EXTENSIONS:
+                    require_regular(path, what=f"image '{_rel(path, root)}'", where=root)
                     pairs.append((class_dir.name, path))
                     found_any = True
                 else:
@@ -125,7 +126,14 @@ def list_class_images(root: Path) -> list[tuple[str, Path]]:
 def _refuse_escaping_link(path: Path, real_root: Path, root: Path) -> None:
     if not path.is_symlink():
         return
-    target = path.resolve()
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # a loop, or a link to nothing
+        raise UserInputError(
+            f"symbolic link '{_rel(path, root)}' cannot be followed ({exc})",
+            where=root,
+            hint="Remove the link, or replace it with the file it should point at.",
+        ) from None
     if not target.is_relative_to(real_root):
         raise UserInputError(
             f"symbolic link '{_rel(path, root)}' points outside the image folder (to {target}); refused",
@@ -156,7 +164,7 @@ def _open_header(path: Path, root: Path, options: ImageOptions) -> tuple[str, tu
 
 
 def _too_large(path: Path, root: Path, options: ImageOptions, size: tuple[int, int] | None) -> UserInputError:
-    dims = f"{size[0]}x{size[1]} = {size[0] * size[1]:,} pixels" if size else "too many pixels"
+    dims = f"{size[0]}x{size[1]} = {size[0] * size[1]:,} pixels" if size else "larger than Pillow will open"
     return UserInputError(
         f"image '{_rel(path, root)}' is {dims}, over the limit of {options.max_pixels:,} "
         "(a guard against decompression bombs)",

@@ -1,7 +1,8 @@
 """NPZ archives with an image array ``x`` and a label array ``y`` (optionally ``classes``).
 
 ``x`` may be (N, H, W), (N, H, W, C) or (N, C, H, W) with C in {1, 3}; uint8 in 0..255, other
-integers in 0..255, or floats in [0, 1] or [0, 255]. Pickled arrays are never loaded.
+integers in 0..255, or floats in [0, 1] or [0, 255] (floats whose maximum lies between 1 and 16 fit
+neither and are refused). Pickled arrays are never loaded.
 """
 
 from __future__ import annotations
@@ -17,6 +18,9 @@ from pipeline.errors import UserInputError
 from pipeline.schema import ImageSchema
 from pipeline.sources.files import require_file, sha256_file
 from pipeline.sources.image_shape import conform_array
+
+# floats whose maximum is above 1 but below this are refused rather than read as 0..255
+AMBIGUOUS_BELOW = 16.0
 
 
 def read_npz(path: Path, options: ImageOptions) -> Dataset:
@@ -43,6 +47,12 @@ def read_npz(path: Path, options: ImageOptions) -> Dataset:
             where=path,
             hint="Store plain numeric or string arrays.",
         ) from None
+    if x.ndim == 0:
+        raise UserInputError(
+            f"'x' is a single value of shape () (dtype {x.dtype}), not an array of images",
+            where=path,
+            hint="Save the images as one array of shape (N, H, W) or (N, H, W, C).",
+        )
     if y.ndim != 1 or len(x) != len(y):
         raise UserInputError(
             f"'x' has {len(x)} images but 'y' has shape {y.shape}; they must match one label per image",
@@ -89,6 +99,13 @@ def _as_uint8(x: np.ndarray, path: Path) -> np.ndarray:
         if lo < 0 or hi > 255:
             raise UserInputError(
                 f"'x' holds floats in {lo:g}..{hi:g}; expected [0, 1] or [0, 255]", where=path
+            )
+        if 1.0 < hi < AMBIGUOUS_BELOW:
+            raise UserInputError(
+                f"'x' holds floats in {lo:g}..{hi:g}: neither the [0, 1] nor the [0, 255] pixel scale "
+                f"(a [0, 255] image whose brightest pixel is under {AMBIGUOUS_BELOW:g} is almost black)",
+                where=path,
+                hint="Rescale the images to [0, 1] (x / x.max()) or to 0..255 uint8 before saving.",
             )
         scale = 255.0 if hi <= 1.0 else 1.0
         return np.clip(np.rint(x * scale), 0, 255).astype(np.uint8)

@@ -24,7 +24,7 @@ def read_parquet(path: Path, rules: ColumnRules, *, require_target: bool = True)
     parquet = open_parquet(path)
     n_rows = parquet.metadata.num_rows
     frame, labels, classes, schema = assemble(
-        _stream(parquet),
+        _stream(parquet, path),
         parquet.schema_arrow,
         n_rows,
         rules,
@@ -40,10 +40,24 @@ def read_parquet(path: Path, rules: ColumnRules, *, require_target: bool = True)
     return Dataset(frame, labels, classes, schema, source)
 
 
-def _stream(parquet: pq.ParquetFile) -> Iterator[pa.RecordBatch]:
-    """Record batches, handing Arrow's freed buffers back to the system as we go."""
+def _stream(parquet: pq.ParquetFile, path: Path) -> Iterator[pa.RecordBatch]:
+    """Record batches, handing Arrow's freed buffers back to the system as we go; a page that
+    cannot be decoded is the file's fault, reported with the rows read before it."""
     pool = pa.default_memory_pool()
-    for batch in parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False):
+    batches = parquet.iter_batches(batch_size=BATCH_ROWS, use_threads=False)
+    rows = 0
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise UserInputError(
+                f"the Parquet file is corrupt after {rows:,} readable rows ({exc})",
+                where=path,
+                hint="Write the file again from its source; a copy may have been cut short or damaged.",
+            ) from None
+        rows += batch.num_rows
         yield batch
         del batch
         pool.release_unused()

@@ -9,6 +9,7 @@ row; otherwise categorical.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -25,6 +26,10 @@ from pipeline.schema import ColumnSchema, TabularSchema
 NUMBER_PATTERN = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 INTEGER_PATTERN = re.compile(r"^\s*[-+]?\d+\s*$")
 MOSTLY_NUMERIC = 0.5  # above this share of numeric-looking values, stray text is an error
+DECIMAL_COMMA_PATTERN = re.compile(r"^\s*[-+]?\d+,\d+\s*$")
+_INT64_MAX = np.iinfo(np.int64).max
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,17 @@ class _NumericColumn:
         if array.null_count and self.values.dtype == np.int64:
             self.values = self.values.astype(np.float64)  # ints with gaps are held as floats
         chunk = array.to_numpy(zero_copy_only=False)
+        if chunk.dtype == np.uint64 and self.values.dtype == np.int64 and chunk.max(initial=0) > _INT64_MAX:
+            log.warning(
+                "column '%s' holds unsigned integers above %d (%s in %s); held as floats, which keep "
+                "about 16 significant digits",
+                self.name,
+                _INT64_MAX,
+                int(chunk.max()),
+                row_label(start + int(np.argmax(chunk))),
+            )
+            self.values = self.values.astype(np.float64)
+            self.integer = False
         if chunk.dtype.kind == "f":
             bad = np.isinf(chunk)
             if bad.any():
@@ -94,6 +110,8 @@ class _TextColumn:
         self.codes = np.empty(self.n_rows, dtype=np.int32)
 
     def add(self, array: pa.Array, start: int, row_label: RowLabel) -> None:
+        if pa.types.is_floating(array.type):  # NaN is a missing value, not the text 'nan'
+            array = pc.if_else(pc.is_nan(array), pa.scalar(None, array.type), array)
         if pa.types.is_boolean(array.type) or not (
             pa.types.is_string(array.type)
             or pa.types.is_large_string(array.type)
@@ -145,6 +163,15 @@ class _TextColumn:
             integer = all(INTEGER_PATTERN.match(v) for v in self.values)
             lookup = np.array([float(v) for v in self.values] + [np.nan], dtype=np.float64)
             numbers = lookup[self.codes]
+            infinite = np.flatnonzero(np.isinf(numbers))
+            if infinite.size:
+                value = self.values[self.codes[infinite[0]]]
+                more = f" and {infinite.size - 1} other rows" if infinite.size > 1 else ""
+                raise UserInputError(
+                    f"column '{self.name}' has a value too large for a 64-bit float ({value!r}, read as "
+                    f"infinity) in {row_label(int(infinite[0]))}{more}",
+                    hint="Replace it with a finite number or leave the cell empty (missing).",
+                )
             if integer and n_missing == 0:
                 numbers = numbers.astype(np.int64)
             finite = numbers[~np.isnan(numbers)] if numbers.dtype.kind == "f" else numbers
@@ -161,6 +188,17 @@ class _TextColumn:
         series = pd.Categorical.from_codes(codes, categories=categories)
         return series, ColumnSchema(
             self.name, "categorical", n_missing=n_missing, categories=tuple(categories)
+        )
+
+
+def _warn_decimal_commas(column: _TextColumn) -> None:
+    if column.values and all(DECIMAL_COMMA_PATTERN.match(v) for v in column.values):
+        log.warning(
+            "column '%s' looks like numbers written with decimal commas (e.g. %r) and is read as "
+            "categorical; re-save the file with decimal points, or list the column under "
+            "dataset.categorical_columns to keep it categorical on purpose",
+            column.name,
+            column.values[0],
         )
 
 
@@ -250,10 +288,16 @@ class TableAssembler:
             if name == self.target:
                 labels, classes, target_dtype = self._labels(column)
                 continue
-            if isinstance(column, _NumericColumn):
-                values, schema = column.finish()
-            else:
-                values, schema = column.finish(self._as_numeric(column), self.row_label)
+            try:
+                if isinstance(column, _NumericColumn):
+                    values, schema = column.finish()
+                else:
+                    as_numeric = self._as_numeric(column)
+                    if not as_numeric and name not in self.rules.categorical:
+                        _warn_decimal_commas(column)
+                    values, schema = column.finish(as_numeric, self.row_label)
+            except UserInputError as exc:
+                raise UserInputError(exc.message, where=self.where, hint=exc.hint) from None
             if schema.n_missing == self.n_rows:
                 raise UserInputError(
                     f"column '{name}' has no values at all (every cell is missing)",

@@ -32,6 +32,16 @@ METADATA_KEY = WATERMARK  # Parquet key-value metadata: the scheme's public para
 RUN_KEY_FILE = "private/watermark.key"
 
 
+def check_configured_key(spec: WatermarkConfig) -> None:
+    """Read the configured key (watermark.key_file, else $SYNTHAUG_WATERMARK_KEY_FILE), so that a
+    missing, unreadable or world-readable key stops the job before training; none configured is
+    fine (the run generates its own)."""
+    if spec.key_file is not None:
+        read_key_file(spec.key_file)
+    elif os.environ.get(KEY_FILE_ENV):
+        read_key_file(Path(os.environ[KEY_FILE_ENV]))
+
+
 def resolve_key(spec: WatermarkConfig, run_dir: Path) -> tuple[WatermarkKey, str]:
     """The key and where it came from (a description for the manifest; never the key itself)."""
     if spec.key_file is not None:

@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.destinations import check_writable_file
 from pipeline.errors import UserInputError
+from pipeline.sources.files import require_regular
 
 KEY_BYTES = 32
 KEY_FILE_ENV = "SYNTHAUG_WATERMARK_KEY_FILE"
@@ -62,6 +64,7 @@ def generate_key_file(path: Path, *, overwrite: bool = False) -> WatermarkKey:
             where=path,
             hint="Choose another path, or delete the old key deliberately first.",
         )
+    check_writable_file(path, key="the key path", what="key file")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = WatermarkKey(secrets.token_bytes(KEY_BYTES))
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
@@ -77,14 +80,14 @@ def generate_key_file(path: Path, *, overwrite: bool = False) -> WatermarkKey:
 
 def read_key_file(path: Path) -> WatermarkKey:
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise UserInputError(
             "watermark key file not found",
             where=path,
             hint="Create one with `synthaug keygen PATH`, then point watermark.key_file (or "
             f"{KEY_FILE_ENV}) at it.",
         )
-    mode = stat.S_IMODE(path.stat().st_mode)
+    mode = stat.S_IMODE(require_regular(path, what="watermark key file").st_mode)
     if mode & 0o077:
         raise UserInputError(
             f"watermark key file is readable by other users (mode {mode:o})",

@@ -10,6 +10,7 @@ JPEG, or stripped of their metadata) from the scheme's defaults, which the resul
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import numpy as np
 import pyarrow.parquet as pq
 from PIL import Image, UnidentifiedImageError
 
+from pipeline.config import ImageOptions
 from pipeline.errors import UserInputError
+from pipeline.sources.files import require_regular
 from pipeline.synthetic_metadata import WATERMARK
 from pipeline.watermark.detection import signed_sum_test
 from pipeline.watermark.image_mark import SCHEME as IMAGE_SCHEME
@@ -140,8 +143,20 @@ def _image_files(target: Path) -> tuple[list[Path], dict[str, Any] | None]:
 
 def _read_image(file: Path) -> tuple[np.ndarray, str | None]:
     """(H, W, C) uint8 pixels (grey or RGB, as the mark was embedded) and the stored parameters."""
+    require_regular(file, what="image")
+    limit = ImageOptions().max_pixels
     try:
-        with Image.open(file) as image:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(file)
+        with opened as image:
+            if image.width * image.height > limit:
+                raise UserInputError(
+                    f"image is {image.width}x{image.height} pixels, over the limit of {limit:,} (a guard "
+                    "against decompression bombs); synthaug writes images far smaller",
+                    where=file,
+                    hint="Test the images the run exported.",
+                )
             chunk = getattr(image, "text", {}).get(WATERMARK)
             if image.mode in ("L", "RGB"):
                 converted = image
@@ -150,6 +165,8 @@ def _read_image(file: Path) -> tuple[np.ndarray, str | None]:
             else:
                 converted = image.convert("RGB")
             pixels = np.asarray(converted)
+    except Image.DecompressionBombError as exc:
+        raise UserInputError(f"image refused: {exc}", where=file) from None
     except (UnidentifiedImageError, OSError) as exc:
         raise UserInputError(f"not a readable image ({exc})", where=file) from None
     return (pixels[..., None] if pixels.ndim == 2 else pixels), chunk
