@@ -89,6 +89,12 @@ class DatasetConfig(_Section):
         default_factory=list, description="Force these columns categorical."
     )
     drop_columns: list[str] = Field(default_factory=list, description="Ignore these columns.")
+    max_columns: Annotated[int, Field(ge=2)] = Field(
+        1000,
+        description="Refuse tables with more feature columns than this (the target and dropped "
+        "columns not counted): each column gets its own encoding and a share of the GAN, so a very "
+        "wide table takes minutes to set up.",
+    )
     csv: CsvOptions = Field(default_factory=CsvOptions)
     image: ImageOptions = Field(default_factory=ImageOptions)
 

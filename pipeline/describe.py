@@ -11,6 +11,7 @@ from PIL import Image
 
 from pipeline.config import BUNDLED_PREFIX, DatasetConfig
 from pipeline.dataset import Dataset
+from pipeline.dataset_card import CARD_FILE
 from pipeline.errors import UserInputError, echo
 from pipeline.export import EXPORT_FILE, check_checksums, check_export
 from pipeline.rundir import MANIFEST_FILE
@@ -34,6 +35,14 @@ def describe(source: str, *, target: str | None = None) -> dict[str, Any]:
         if synthetic:
             info["synthetic"] = synthetic
         return info
+    if not source.startswith(BUNDLED_PREFIX) and path.is_dir() and (path / CARD_FILE).is_file():
+        raise UserInputError(
+            f"this looks like a synthaug export ({CARD_FILE} is here) but {EXPORT_FILE} is missing, so "
+            "its files cannot be checked",
+            where=path,
+            hint="Export the run again (`synthaug export RUN_DIR --to NEW_DIR`); do not use data whose "
+            "export record was removed.",
+        )
     dataset = load_dataset(DatasetConfig(source=source, target=target), require_target=False)
     info = describe_dataset(dataset)
     if isinstance(dataset.schema, TabularSchema) and target is None:

@@ -17,6 +17,8 @@ one-hot groups (Gumbel-softmax), in order.
 
 from __future__ import annotations
 
+import logging
+import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Literal
@@ -28,6 +30,8 @@ from sklearn.mixture import BayesianGaussianMixture
 
 from pipeline.errors import UserInputError
 from pipeline.schema import ColumnSchema, TabularSchema
+
+log = logging.getLogger(__name__)
 
 SCALE = 4.0  # a scalar of 1 is 4 standard deviations from its mode's mean
 MODE_WEIGHT_FLOOR = 0.005  # mixture components lighter than this are dropped
@@ -77,12 +81,23 @@ class TabularTransformer:
     def fit(self, frame: pd.DataFrame, schema: TabularSchema) -> TabularTransformer:
         self.schema_ = schema
         self.encodings_: list[NumericEncoding | CategoricalEncoding] = []
+        started = time.perf_counter()
+        log.info(
+            "fitting the table's encoding: %d columns (a mixture model per numeric column)",
+            len(schema.columns),
+        )
         for column in schema.columns:
             values = frame[column.name]
             if column.kind == "numeric":
                 self.encodings_.append(self._fit_numeric(column, values.to_numpy(dtype=np.float64)))
             else:
                 self.encodings_.append(self._fit_categorical(column, values))
+        log.info(
+            "encoding fitted in %.1f s: %d columns -> %d model inputs",
+            time.perf_counter() - started,
+            len(schema.columns),
+            self.output_width,
+        )
         return self
 
     def _fit_numeric(self, column: ColumnSchema, values: np.ndarray) -> NumericEncoding:
@@ -117,9 +132,10 @@ class TabularTransformer:
             raise UserInputError(
                 f"column '{column.name}' has {len(seen)} categories, more than the {self.max_categories} the "
                 "tabular GAN one-hot encodes",
-                where="dataset.categorical_columns",
-                hint=f"List '{column.name}' under dataset.drop_columns, or group its rare values into one "
-                "category before ingesting.",
+                where=f"column '{column.name}'",
+                hint=f"List '{column.name}' under dataset.drop_columns, group its rare values into one "
+                "category before ingesting, raise training.tabular.max_categories, or, if its values are "
+                "numbers, list it under dataset.numeric_columns.",
             )
         return CategoricalEncoding(column, list(seen), bool(values.isna().any()))
 

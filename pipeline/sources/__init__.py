@@ -77,6 +77,7 @@ def column_rules(spec: DatasetConfig) -> ColumnRules:
         numeric=frozenset(spec.numeric_columns),
         categorical=frozenset(spec.categorical_columns),
         drop=frozenset(spec.drop_columns),
+        max_columns=spec.max_columns,
     )
 
 

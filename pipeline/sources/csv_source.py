@@ -127,6 +127,8 @@ def _refuse_numeric_header(names: list[str], path: Path) -> None:
 
 
 def _read_table(path: Path, encoding: str, delimiter: str, names: list[str], options: CsvOptions) -> pa.Table:
+    block_size = 1 << 20  # pyarrow's default; raised to the file's size when a cell is larger
+
     def attempt(use_threads: bool) -> tuple[pa.Table, list[tuple[int | None, int, int, str]]]:
         bad: list[tuple[int | None, int, int, str]] = []
 
@@ -139,6 +141,7 @@ def _read_table(path: Path, encoding: str, delimiter: str, names: list[str], opt
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if encoding in ("utf-8", "utf-8-sig") else encoding,
                 use_threads=use_threads,
+                block_size=block_size,
                 column_names=None if options.header else names,
             ),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
@@ -152,7 +155,13 @@ def _read_table(path: Path, encoding: str, delimiter: str, names: list[str], opt
         return table, bad
 
     try:
-        table, bad = attempt(use_threads=True)
+        try:
+            table, bad = attempt(use_threads=True)
+        except pa.ArrowInvalid as exc:
+            if "straddl" not in str(exc):  # a cell (or row) larger than a read block
+                raise
+            block_size = max(block_size, min(path.stat().st_size + 1, 1 << 30))
+            table, bad = attempt(use_threads=True)
         if bad:  # only the single-threaded reader knows line numbers
             table, bad = attempt(use_threads=False)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:

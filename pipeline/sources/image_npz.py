@@ -14,7 +14,7 @@ import numpy as np
 
 from pipeline.config import ImageOptions
 from pipeline.dataset import Dataset, SourceInfo
-from pipeline.errors import UserInputError
+from pipeline.errors import UserInputError, echo
 from pipeline.schema import ImageSchema
 from pipeline.sources.files import require_file, sha256_file
 from pipeline.sources.image_shape import conform_array
@@ -114,6 +114,15 @@ def _as_uint8(x: np.ndarray, path: Path) -> np.ndarray:
 
 def _labels(y: np.ndarray, names: np.ndarray | None, path: Path) -> tuple[np.ndarray, tuple[str, ...]]:
     if names is not None:
+        listed = [str(n) for n in names]
+        repeated = sorted({n for n in listed if listed.count(n) > 1})
+        if repeated:
+            raise UserInputError(
+                f"'classes' lists {echo(repeated[0])} more than once ({len(listed)} names, "
+                f"{len(set(listed))} different)",
+                where=path,
+                hint="Give every class index its own name in 'classes'.",
+            )
         if y.dtype.kind not in "iu" or y.min() < 0 or y.max() >= len(names):
             raise UserInputError(f"'y' must index into 'classes' (0..{len(names) - 1})", where=path)
         return y.astype(np.int64), tuple(str(n) for n in names)

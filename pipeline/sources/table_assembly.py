@@ -40,6 +40,7 @@ class ColumnRules:
     numeric: frozenset[str] = frozenset()
     categorical: frozenset[str] = frozenset()
     drop: frozenset[str] = frozenset()
+    max_columns: int | None = None
 
 
 RowLabel = Callable[[int], str]  # 0-based data row -> text naming it in the file
@@ -226,6 +227,15 @@ class TableAssembler:
         names = list(arrow_schema.names)
         check_column_names(names, where=where)
         _check_rule_columns(rules, names, where=where)
+        kept = [n for n in names if n not in rules.drop and n != rules.target]
+        if rules.max_columns is not None and len(kept) > rules.max_columns:
+            raise UserInputError(
+                f"the table has {len(kept):,} feature columns, more than dataset.max_columns "
+                f"({rules.max_columns:,})",
+                where=where,
+                hint="List the columns you do not need under dataset.drop_columns, or raise "
+                f"dataset.max_columns (--set dataset.max_columns={len(kept)}) if you mean to model them all.",
+            )
         if rules.target is None and require_target:
             raise UserInputError(
                 "tabular data needs a target (class) column",

@@ -57,7 +57,8 @@ def resolve_key(spec: WatermarkConfig, run_dir: Path) -> tuple[WatermarkKey, str
         path,
         KEY_FILE_ENV,
     )
-    return key, f"generated for this run ({path})"
+    # the run folder is renamed when the run completes: name the key by its place inside it
+    return key, f"generated for this run ({RUN_KEY_FILE} in the run directory)"
 
 
 def table_watermark(key: WatermarkKey, transformer: TabularTransformer) -> TableWatermark:

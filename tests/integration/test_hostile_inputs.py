@@ -264,3 +264,42 @@ def test_bad_image_png_never_reaches_a_traceback(run_job, tmp_path):
     _bomb_png(root / "a" / "big.png")
     err = run_job({"source": str(root)})
     assert "image 'a/big.png' is 10000x10000 = 100,000,000 pixels, over the limit" in err
+
+
+# ---- messages that pointed the wrong way ------------------------------------------------------
+def test_a_five_megabyte_cell_is_read(tmp_path):
+    from pipeline.config import DatasetConfig
+    from pipeline.sources import load_dataset
+
+    rows = "".join(f"{i},{'pq'[i % 2]},{'x' * (5 << 20) if i == 3 else 'short'}\n" for i in range(10))
+    data = load_dataset(DatasetConfig(source=csv(tmp_path, "a,y,note\n" + rows), target="y"))
+    assert len(data) == 10 and len(str(data.features["note"].iloc[3])) == 5 << 20
+
+
+def test_npz_class_names_given_twice(run_job, tmp_path):
+    np.savez(
+        tmp_path / "d.npz",
+        x=np.zeros((6, 8, 8), np.uint8),
+        y=np.array([0, 1] * 3),
+        classes=np.array(["a", "a"]),
+    )
+    assert "'classes' lists 'a' more than once (2 names, 1 different)" in run_job(
+        {"source": str(tmp_path / "d.npz")}
+    )
+
+
+def test_an_export_without_its_record(cli, tmp_path):
+    (tmp_path / "DATASET_CARD.md").write_text("# card")
+    (tmp_path / "images" / "a").mkdir(parents=True)
+    err = user_error(cli, "inspect", tmp_path)
+    assert "looks like a synthaug export" in err and "export.json is missing" in err
+
+
+def test_a_table_wider_than_the_limit(run_job, tmp_path):
+    header = ",".join(f"c{i}" for i in range(12)) + ",y\n"
+    rows = "".join(",".join(["1"] * 12) + f",{'pq'[i % 2]}\n" for i in range(10))
+    err = run_job({"source": csv(tmp_path, header + rows), "target": "y", "max_columns": 10})
+    assert (
+        "the table has 12 feature columns, more than dataset.max_columns (10)" in err
+        and "drop_columns" in err
+    )
