@@ -164,29 +164,32 @@ def inspect(
     ],
     target: Annotated[str | None, typer.Option(help="Class column of a table.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    key_file: Annotated[
+        Path | None,
+        typer.Option("--key-file", help="An export's key: check its signature (any edit of export.json)."),
+    ] = None,
 ) -> None:
-    """Show a dataset's schema, class counts and provenance metadata."""
+    """Show a dataset's schema, class counts and provenance metadata; for a run or an export, check
+    every file against its recorded checksum (exit 2 if anything was altered, removed or added)."""
     from pipeline.describe import describe
+    from pipeline.integrity import integrity_problem
+    from pipeline.watermark.keys import read_key_file
 
-    info = describe(path, target=target)
+    key = read_key_file(key_file) if key_file is not None else None
+    info = describe(path, target=target, key=key)
     if as_json:
         out.print_json(json.dumps(info, default=str))
     else:
         _print_description(info)
-    checked = [
-        (info.get("synthetic", {}).get("checksums"), info.get("synthetic", {}).get("manifest")),
-        (info.get("image_checksums"), Path(path) / "manifest.parquet"),
-        (info.get("checksums"), Path(path) / "export.json"),
-    ]
-    for checksums, manifest in checked:
-        if checksums and not checksums["ok"]:
-            bad = checksums["missing"] + checksums["altered"]
-            raise UserInputError(
-                f"{len(checksums['altered'])} synthetic file(s) differ from the sha256 in their manifest and "
-                f"{len(checksums['missing'])} are missing, e.g. {bad[0]}",
-                where=manifest,
-                hint="The data were changed after they were written; export again or restore the files.",
-            )
+    signature = info.get("signature")
+    if signature and not signature["checked"]:
+        err.print(
+            f"[yellow]note[/yellow] {signature['problem']}"
+            + ("; pass --key-file to check that export.json was not edited" if signature["signed"] else "")
+        )
+    problem = integrity_problem(info, Path(path))
+    if problem is not None:
+        raise problem
 
 
 @app.command()
@@ -239,10 +242,16 @@ def export(
     from pipeline.destinations import check_writable_folder
     from pipeline.export import export_run
     from pipeline.rundir import completed_run
+    from pipeline.watermark.apply import existing_key
 
     check_writable_folder(to, key="--to", what="export folder")
-    summary = export_run(completed_run(run_dir), to, overwrite=overwrite)
-    out.print(f"[green]exported[/green] {summary['files']} files to {summary['directory']}")
+    run_path = completed_run(run_dir)
+    key = existing_key(load_config(run_path / CONFIG_FILE).watermark, run_path)
+    summary = export_run(run_path, to, overwrite=overwrite, key=key)
+    signed = (
+        f", signed with key {key.key_id}" if key is not None else " (unsigned: the run has no watermark key)"
+    )
+    out.print(f"[green]exported[/green] {summary['files']} files to {summary['directory']}{signed}")
 
 
 @app.command()

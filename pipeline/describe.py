@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
@@ -14,24 +15,30 @@ from pipeline.dataset import Dataset
 from pipeline.dataset_card import CARD_FILE
 from pipeline.errors import UserInputError, echo
 from pipeline.export import EXPORT_FILE, check_checksums, check_export
+from pipeline.export_signature import SIGNATURE, check_signature
 from pipeline.rundir import MANIFEST_FILE
 from pipeline.schema import TabularSchema
 from pipeline.sources import load_dataset
 from pipeline.sources.files import require_regular
 from pipeline.synthetic_metadata import read_parquet_metadata
+from pipeline.watermark.keys import WatermarkKey
 
 SYNTHETIC_DIR, IMAGE_MANIFEST, ROWS_FILE = "synthetic", "manifest.parquet", "rows.parquet"
+_RESTORE_HINT = "It was damaged or edited; export the run again or restore the file."
 LIKELY_TARGETS = ("target", "label", "labels", "class", "y", "diagnosis", "outcome")
 
 
-def describe(source: str, *, target: str | None = None) -> dict[str, Any]:
-    """A JSON-friendly description of a dataset file, folder, bundled set or run directory."""
+def describe(source: str, *, target: str | None = None, key: WatermarkKey | None = None) -> dict[str, Any]:
+    """A JSON-friendly description of a dataset file, folder, bundled set or run directory; an
+    export's signature is checked with ``key`` when given."""
     path = Path(source)
-    if not source.startswith(BUNDLED_PREFIX) and (path / EXPORT_FILE).is_file():
-        return describe_export(path)
+    if not source.startswith(BUNDLED_PREFIX) and (path / EXPORT_FILE).exists():
+        return describe_export(path, key)
     if not source.startswith(BUNDLED_PREFIX) and (path / MANIFEST_FILE).is_file():
-        info = {"run_directory": str(path), "manifest": json.loads((path / MANIFEST_FILE).read_text())}
-        synthetic = describe_synthetic(path / SYNTHETIC_DIR)
+        manifest = json.loads((path / MANIFEST_FILE).read_text())
+        info = {"run_directory": str(path), "manifest": manifest}
+        recorded = (manifest.get("generation") or {}).get("files", {})
+        synthetic = describe_synthetic(path / SYNTHETIC_DIR, recorded=recorded)
         if synthetic:
             info["synthetic"] = synthetic
         return info
@@ -70,15 +77,19 @@ def describe_dataset(dataset: Dataset) -> dict[str, Any]:
     return info
 
 
-def describe_export(folder: Path) -> dict[str, Any]:
-    """An export's summary, provenance and every checksum (export.json, and the image manifest),
-    each file hashed once."""
+def describe_export(folder: Path, key: WatermarkKey | None = None) -> dict[str, Any]:
+    """An export's summary, provenance, every checksum (export.json, and the image manifest), each
+    file hashed once, and its signature checked with ``key``."""
     summary = read_export_summary(folder)
     digests: dict[str, str] = {}
     info: dict[str, Any] = {
         "export_directory": str(folder),
-        "export": {**{k: v for k, v in summary.items() if k != "files"}, "files": len(summary["files"])},
-        "checksums": check_export(folder, digests),
+        "export": {
+            **{k: v for k, v in summary.items() if k not in ("files", SIGNATURE)},
+            "files": len(summary["files"]),
+        },
+        "checksums": check_export(folder, summary, digests),
+        "signature": check_signature(summary, key),
     }
     synthetic = describe_synthetic(folder, digests)
     if "checksums" in synthetic:
@@ -107,21 +118,44 @@ def read_export_summary(folder: Path) -> dict[str, Any]:
     return summary
 
 
-def describe_synthetic(folder: Path, digests: dict[str, str] | None = None) -> dict[str, Any]:
-    """Provenance of a run's synthetic outputs and, for images, every file checked against the
-    sha256 its manifest lists (``checksums.ok`` is false when one is missing or altered)."""
+def describe_synthetic(
+    folder: Path, digests: dict[str, str] | None = None, *, recorded: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Provenance of a run's synthetic outputs and their checksums: for images every file against
+    the sha256 its manifest lists, and the data files (``rows.parquet``, ``manifest.parquet``)
+    against the sha256 the run recorded when it wrote them (``recorded``); ``checksums.ok`` is
+    false when one is missing or altered."""
     manifest, rows = folder / IMAGE_MANIFEST, folder / ROWS_FILE
+    recorded = recorded or {}
     if manifest.is_file():
-        table = pq.read_table(manifest, columns=["file", "sha256"]).to_pydict()
-        expected = dict(zip(table["file"], table["sha256"], strict=True))
+        try:
+            table = pq.read_table(manifest, columns=["file", "sha256"]).to_pydict()
+        except (pa.ArrowException, OSError, KeyError) as exc:
+            raise UserInputError(
+                f"the image manifest cannot be read ({echo(exc)})",
+                where=manifest,
+                hint=_RESTORE_HINT,
+            ) from None
+        expected = {**dict(zip(table["file"], table["sha256"], strict=True)), **recorded}
         return {
             "manifest": str(manifest),
             "provenance": read_parquet_metadata(manifest),
             "checksums": check_checksums(folder, expected, digests),
         }
     if rows.is_file():
-        return {"rows": str(rows), "provenance": read_parquet_metadata(rows)}
+        info = {"rows": str(rows), "provenance": _provenance(rows)}
+        if recorded:
+            info["checksums"] = check_checksums(folder, recorded, digests)
+        return info
     return {}
+
+
+def _provenance(path: Path) -> dict[str, Any]:
+    """The Parquet file's provenance metadata; a damaged file is reported by its checksum instead."""
+    try:
+        return read_parquet_metadata(path)
+    except (pa.ArrowException, OSError) as exc:
+        return {"unreadable": echo(exc)}
 
 
 def _png_text_chunks(root: Path, limit: int = 1) -> dict[str, str]:

@@ -24,8 +24,10 @@ import pyarrow.parquet as pq
 from pipeline.atomic import atomic_directory
 from pipeline.dataset_card import CARD_FILE, render_card
 from pipeline.errors import UserInputError
+from pipeline.export_signature import sign
 from pipeline.rundir import MANIFEST_FILE
 from pipeline.synthetic_metadata import VERIFICATION, read_parquet_metadata
+from pipeline.watermark.keys import WatermarkKey
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,11 @@ def export_destination(run_path: Path, directory: Path | None) -> Path:
     return Path(directory) if directory is not None else run_path / DEFAULT_DIR
 
 
-def export_run(run_path: Path, destination: Path, *, overwrite: bool = False) -> dict[str, Any]:
-    """Export the synthetic data of the run at ``run_path`` to ``destination``; returns a summary."""
+def export_run(
+    run_path: Path, destination: Path, *, overwrite: bool = False, key: WatermarkKey | None = None
+) -> dict[str, Any]:
+    """Export the synthetic data of the run at ``run_path`` to ``destination``; returns a summary.
+    With ``key`` (the run's watermark key) ``export.json`` is signed (pipeline/export_signature.py)."""
     run_path, destination = Path(run_path), Path(destination)
     manifest = json.loads((run_path / MANIFEST_FILE).read_text(encoding="utf-8"))
     generation, training = manifest.get("generation"), manifest.get("training")
@@ -96,6 +101,8 @@ def export_run(run_path: Path, destination: Path, *, overwrite: bool = False) ->
             "metadata": metadata,
             "files": sorted([*files, file_entry(staging, staging / CARD_FILE)], key=lambda f: f["path"]),
         }
+        if key is not None:
+            summary = sign(summary, key)
         (staging / EXPORT_FILE).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     log.info("exported %d %s samples to %s", generation["total"], kind, destination)
     return {"directory": str(destination), "files": len(summary["files"]) + 1, "format": EXPORT_FORMAT}
@@ -153,9 +160,11 @@ def check_checksums(
     }
 
 
-def check_export(folder: Path, digests: dict[str, str] | None = None) -> dict[str, Any]:
-    """Every file listed in ``export.json`` checked against its sha256, and files not listed."""
-    summary = json.loads((folder / EXPORT_FILE).read_text(encoding="utf-8"))
+def check_export(
+    folder: Path, summary: dict[str, Any], digests: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Every file listed in ``export.json`` (``summary``) checked against its sha256, and files
+    not listed; ``ok`` only when nothing is missing, altered or added."""
     result = check_checksums(folder, {entry["path"]: entry["sha256"] for entry in summary["files"]}, digests)
     listed = {entry["path"] for entry in summary["files"]} | {EXPORT_FILE}
     unlisted = sorted(
@@ -163,4 +172,8 @@ def check_export(folder: Path, digests: dict[str, str] | None = None) -> dict[st
         for p in folder.rglob("*")
         if p.is_file() and p.relative_to(folder).as_posix() not in listed
     )
-    return {**{k: v for k, v in result.items() if k != "ok"}, "unlisted": unlisted, "ok": result["ok"]}
+    return {
+        **{k: v for k, v in result.items() if k != "ok"},
+        "unlisted": unlisted,
+        "ok": result["ok"] and not unlisted,
+    }

@@ -29,12 +29,13 @@ from pipeline.errors import UserInputError
 from pipeline.evaluation.run_verification import check_evaluation_config, verify_run
 from pipeline.export import DEFAULT_DIR as DEFAULT_EXPORT_DIR
 from pipeline.export import export_destination, export_run
+from pipeline.generate import MANIFEST_FILE as IMAGE_MANIFEST_FILE
 from pipeline.generate import labels_for, plan_counts, write_image_set
 from pipeline.provenance import environment
 from pipeline.rundir import CONFIG_FILE, DATA_DIR, MANIFEST_FILE, SPLIT_FILE, RunDirectory, split_file
 from pipeline.sampling import sample_marked, synthesizer_class
 from pipeline.sources import check_source, load_dataset
-from pipeline.sources.files import sha256_arrays
+from pipeline.sources.files import sha256_arrays, sha256_file
 from pipeline.split import HeldOutTest, TrainSplit, split_dataset
 from pipeline.stage_clock import merge_stage_seconds
 from pipeline.synthetic_metadata import synthetic_metadata
@@ -310,14 +311,16 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     metadata = _synthetic_metadata(run, privacy, marking.public_statement(watermark))
     if kind == "image":
         write_image_set(run.file(SYNTHETIC_DIR), samples, labels, gan.classes_, metadata=metadata)
+        data_file = run.file(SYNTHETIC_DIR) / IMAGE_MANIFEST_FILE
     else:
-        write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, samples, metadata=metadata)
+        data_file = write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, samples, metadata=metadata)
     log.info("generated %d %s samples: %s", len(labels), kind, counts)
     return {
         "strategy": config.generation.strategy,
         "counts": counts,
         "total": len(labels),
         "watermark": watermark,
+        "files": {data_file.name: sha256_file(data_file)},  # `synthaug inspect RUN` checks them
     }
 
 
@@ -403,7 +406,8 @@ def export(
         return {"refused": reason, "verdict": verdict}
     inside_run = config.export.directory is None
     destination = export_destination(run.path, config.export.directory)
-    summary = export_run(run.path, destination, overwrite=config.export.overwrite or inside_run)
+    key = marking.resolve_key(config.watermark, run.path)[0] if config.watermark.enabled else None
+    summary = export_run(run.path, destination, overwrite=config.export.overwrite or inside_run, key=key)
     # the run directory is renamed when it completes: an export inside it is recorded relative to it
     return {**summary, "directory": DEFAULT_EXPORT_DIR if inside_run else str(destination)}
 

@@ -42,6 +42,17 @@ def check_configured_key(spec: WatermarkConfig) -> None:
         read_key_file(Path(os.environ[KEY_FILE_ENV]))
 
 
+def existing_key(spec: WatermarkConfig, run_dir: Path) -> WatermarkKey | None:
+    """The key a finished run was marked with (configured, from the environment, or generated
+    into the run), without making a new one; None when the run has none."""
+    if not spec.enabled:
+        return None
+    if spec.key_file is not None or os.environ.get(KEY_FILE_ENV):
+        return resolve_key(spec, run_dir)[0]
+    path = run_dir / RUN_KEY_FILE
+    return read_key_file(path) if path.exists() else None
+
+
 def resolve_key(spec: WatermarkConfig, run_dir: Path) -> tuple[WatermarkKey, str]:
     """The key and where it came from (a description for the manifest; never the key itself)."""
     if spec.key_file is not None:

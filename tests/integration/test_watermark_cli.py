@@ -95,7 +95,7 @@ def test_inspect_shows_provenance_and_catches_an_altered_synthetic_image(cli, tm
     code, out, _ = cli("inspect", run_dir, "--json")
     info = json.loads(out)
     assert code == 0 and info["synthetic"]["checksums"] == {
-        "checked": 20,
+        "checked": 21,  # 20 images and the manifest that lists them
         "missing": [],
         "altered": [],
         "ok": True,
@@ -105,6 +105,6 @@ def test_inspect_shows_provenance_and_catches_an_altered_synthetic_image(cli, tm
     victim = sorted((run_dir / "synthetic" / "images").rglob("*.png"))[3]
     victim.write_bytes(victim.read_bytes() + b"\0")
     code, _, err = cli("inspect", run_dir)
-    assert code == 2 and "1 synthetic file(s) differ from the sha256 in their manifest" in " ".join(
+    assert code == 2 and "1 file(s) differ from the sha256 recorded for them" in " ".join(
         err.split()
     )

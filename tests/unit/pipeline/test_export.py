@@ -69,7 +69,7 @@ def test_export_is_complete_self_describing_and_checkable(run_dir, tmp_path):
         "abcd1234abcd1234",
     ):
         assert expected in card
-    assert check_export(destination) == {
+    assert check_export(destination, listing) == {
         "checked": 2,
         "missing": [],
         "altered": [],
@@ -82,7 +82,7 @@ def test_export_is_complete_self_describing_and_checkable(run_dir, tmp_path):
         handle.write(b"tampered")
     (destination / "extra.csv").write_text("x\n")
     (destination / CARD_FILE).unlink()
-    result = check_export(destination)
+    result = check_export(destination, listing)
     assert not result["ok"] and result["altered"] == ["rows.parquet"] and result["missing"] == [CARD_FILE]
     assert result["unlisted"] == ["extra.csv"]
 
@@ -150,3 +150,62 @@ def test_card_statements_for_private_and_unmarked_data():
     assert "Not watermarked" in watermark_text(
         "not applied: disabled by watermark.enabled: false", kind="image"
     )
+
+
+def test_a_signed_export_catches_any_edit_and_never_holds_the_key(run_dir, tmp_path):
+    from pipeline.describe import describe
+    from pipeline.integrity import integrity_problem
+    from pipeline.watermark.keys import generate_key_file
+
+    key = generate_key_file(tmp_path / "key")
+    other = generate_key_file(tmp_path / "other")
+    destination = tmp_path / "export"
+    export_run(run_dir, destination, key=key)
+    text = (destination / EXPORT_FILE).read_text()
+    assert key.secret.hex() not in text and key.key_id in text
+
+    intact = describe(str(destination), key=key)
+    assert intact["signature"] == {
+        "signed": True,
+        "key_id": key.key_id,
+        "checked": True,
+        "ok": True,
+        "problem": None,
+    }
+    assert integrity_problem(intact, destination) is None
+    unchecked = describe(str(destination))
+    assert unchecked["signature"]["checked"] is False and integrity_problem(unchecked, destination) is None
+    wrong_key = describe(str(destination), key=other)["signature"]
+    assert wrong_key["ok"] is False and f"not with this key ({other.key_id})" in wrong_key["problem"]
+
+    edited = json.loads(text)
+    edited["verification"] = {"verdict": "gain"}  # a record rewritten to say what a reader hopes
+    (destination / EXPORT_FILE).write_text(json.dumps(edited))
+    problem = integrity_problem(describe(str(destination), key=key), destination)
+    assert problem is not None and "export.json was changed after the export was signed" in str(problem)
+    (destination / EXPORT_FILE).write_text(text)
+
+    (destination / "images" / "0").mkdir(parents=True)
+    (destination / "images" / "0" / "extra.png").write_bytes(b"\x89PNG")
+    problem = integrity_problem(describe(str(destination)), destination)  # no key needed for this
+    assert (
+        problem is not None
+        and "1 file(s) in the export are not in its record, e.g. images/0/extra.png" in str(problem)
+    )
+
+
+def test_inspect_of_a_run_checks_its_synthetic_rows(run_dir):
+    from pipeline.describe import describe
+    from pipeline.integrity import integrity_problem
+    from pipeline.sources.files import sha256_file
+
+    rows = run_dir / "synthetic" / "rows.parquet"
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    manifest["generation"]["files"] = {"rows.parquet": sha256_file(rows)}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    assert integrity_problem(describe(str(run_dir)), run_dir) is None
+    with rows.open("ab") as handle:
+        handle.write(b"x")
+    problem = integrity_problem(describe(str(run_dir)), run_dir)
+    assert problem is not None and "differ from the sha256 recorded for them" in str(problem)
+    assert "rows.parquet" in str(problem)
