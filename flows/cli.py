@@ -1,8 +1,9 @@
 """The ``synthaug`` command line.
 
 Exit codes: 0 success, 2 a problem the user can fix (one paragraph, no traceback unless
-``--debug``), 1 an internal error, 3 ``verify-watermark`` found no mark of that key, 4 a run with
-evaluation.require_gain whose verdict was not gain (nothing exported; the run is kept).
+``--debug``), 1 an internal error, 3 ``verify-watermark`` found no mark of that key, 4 a run whose
+export was refused by evaluation.require_gain (verdict not gain) or watermark.require_detectable
+(nothing exported; the run is kept), 5 ``verify-watermark`` had too little data to decide.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pipeline.config_loading import load_config
 from pipeline.errors import UserInputError
 from pipeline.rundir import CONFIG_FILE
 
-EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN, EXIT_INCONCLUSIVE = 0, 1, 2, 3, 4, 5
 
 app = typer.Typer(
     name="synthaug",
@@ -211,11 +212,16 @@ def verify_watermark(
     ],
     key_file: Annotated[Path, typer.Option("--key-file", help="The key the data should carry.")],
 ) -> None:
-    """Test data for this key's watermark: exit 0 when marked, 3 when not."""
+    """Test data for this key's watermark: exit 0 when marked, 3 when not, 5 when the data are too
+    few to tell (even perfectly marked data of this size could not reach the threshold)."""
     from pipeline.watermark.verify import verify
 
     result = verify(path, key_file)
-    verdict = "[green]MARKED[/green]" if result["marked"] else "[yellow]NOT MARKED[/yellow]"
+    verdict = {
+        "marked": "[green]MARKED[/green]",
+        "not marked": "[yellow]NOT MARKED[/yellow]",
+        "inconclusive": "[yellow]INCONCLUSIVE[/yellow]",
+    }[result["outcome"]]
     p_value = f"{result['p_value']:.3g}" if result["p_value"] > 0 else f"1e{result['log10_p_value']:.0f}"
     out.print(
         f"{verdict} with key {result['key_id']}: p-value {p_value} "
@@ -228,8 +234,21 @@ def verify_watermark(
         )
     if result.get("key_matches_export") is False:
         out.print("[yellow]note[/yellow] the data's metadata name a different key id than this key's")
+    if result["outcome"] == "inconclusive":
+        out.print(
+            f"[yellow]note[/yellow] too little data to decide: marked data of this size reach about "
+            f"z {result['reachable_z']:.2f}; the threshold needs {_needed_z(result['threshold']):.2f} "
+            "(test more rows or images together)"
+        )
+        raise typer.Exit(EXIT_INCONCLUSIVE)
     if not result["marked"]:
         raise typer.Exit(EXIT_NOT_MARKED)
+
+
+def _needed_z(threshold: float) -> float:
+    import math
+
+    return math.sqrt(2 * math.log(1 / threshold))
 
 
 @app.command()
@@ -355,7 +374,12 @@ def _print_outcome(run_dir: Path) -> bool:
     if refused:
         err.print(
             f"[red]{refused}[/red]. The run directory keeps the model, the synthetic data and the scores; "
-            "set evaluation.require_gain: false to export anyway, or improve the data and run again."
+            + (
+                "set watermark.require_detectable: false to export anyway, or train longer or generate "
+                "more samples and run again."
+                if "require_detectable" in refused
+                else "set evaluation.require_gain: false to export anyway, or improve the data and run again."
+            )
         )
     return bool(refused)
 

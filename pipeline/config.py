@@ -371,6 +371,11 @@ class PrivacyConfig(_Section):
 class WatermarkConfig(_Section):
     enabled: bool = True
     key_file: Path | None = Field(None, description="Key file; SYNTHAUG_WATERMARK_KEY_FILE if unset.")
+    require_detectable: bool = Field(
+        False,
+        description="Refuse to export (exit code 4) when the run's own test cannot detect the mark it "
+        "embedded (too few samples, or samples the mark does not survive).",
+    )
 
 
 class ExportConfig(_Section):

@@ -134,6 +134,16 @@ def watermark_text(watermark: Any, *, kind: str) -> str:
         return f"**Not watermarked** ({watermark})."
     where = "every image" if kind == "image" else "the numeric columns"
     quality = f" Marked vs unmarked PSNR: {watermark['psnr_db']} dB." if "psnr_db" in watermark else ""
+    check = watermark.get("self_check", {})
+    if check.get("outcome", "marked") != "marked":
+        return (
+            f"**A watermark was embedded but cannot be detected** (`{watermark['scheme']}`, key id "
+            f"`{watermark['key_id']}`): the run's own test with the right key gave "
+            f"p = {check['p_value']:.3g} "
+            f"({check['outcome']}; decision threshold {check['threshold']:g}, {check['samples']} samples). "
+            "Do not rely on the mark to identify these data as synthetic; the provenance metadata in the "
+            f"files still say so.{quality}"
+        )
     return (
         f"A keyed, statistically detectable watermark (`{watermark['scheme']}`, key id "
         f"`{watermark['key_id']}`) is embedded in {where}.{quality} Whoever holds the key can test any "

@@ -397,6 +397,15 @@ def export(
         watermark=generation.get("watermark"),
     )
     verdict = verification.get("verdict")
+    mark = generation.get("watermark")
+    check = mark.get("self_check", {}) if isinstance(mark, dict) else {}
+    if config.watermark.require_detectable and check.get("outcome", "marked") != "marked":
+        reason = (
+            f"not exported: watermark.require_detectable is true and the run's own test could not detect "
+            f"the mark ({check['outcome']}, p {check['p_value']:.3g}, threshold {check['threshold']:g})"
+        )
+        log.error(reason)
+        return {"refused": reason, "verdict": verdict}
     if config.evaluation.require_gain and verdict != "gain":
         reason = (
             f"not exported: evaluation.require_gain is true and the verification verdict is '{verdict}' "

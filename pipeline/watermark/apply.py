@@ -22,6 +22,7 @@ import pandas as pd
 from pipeline.config import WatermarkConfig
 from pipeline.synthetic_metadata import WATERMARK
 from pipeline.tabular_transform import NumericEncoding, TabularTransformer
+from pipeline.watermark.detection import INCONCLUSIVE, MARKED, Detection
 from pipeline.watermark.image_mark import ImageWatermark, psnr
 from pipeline.watermark.keys import KEY_FILE_ENV, WatermarkKey, generate_key_file, read_key_file
 from pipeline.watermark.table_mark import ColumnCells, TableWatermark
@@ -82,6 +83,30 @@ def table_watermark(key: WatermarkKey, transformer: TabularTransformer) -> Table
     return TableWatermark(key, [c for c in columns if c is not None])
 
 
+def self_check(detection: Detection, what: str) -> dict[str, Any]:
+    """The run's own test of the mark it just embedded, recorded with the parameters; a mark the
+    run itself cannot detect is said loudly (and in the dataset card), not at INFO level."""
+    check = {
+        "outcome": detection.outcome,
+        "p_value": float(f"{detection.p_value:.3g}"),
+        "z": round(detection.z, 2),
+        "threshold": detection.threshold,
+        "samples": detection.samples,
+    }
+    if detection.outcome != MARKED:
+        log.warning(
+            "the watermark cannot be detected in these %s: the run's own test with the right key gives "
+            "p %.3g (threshold %g; %s), so `verify-watermark` will not identify them%s. Train longer, "
+            "generate more samples, or set watermark.require_detectable: true to refuse such exports",
+            what,
+            detection.p_value,
+            detection.threshold,
+            detection.outcome,
+            " (too few samples to reach the threshold)" if detection.outcome == INCONCLUSIVE else "",
+        )
+    return check
+
+
 def mark_rows(rows: pd.DataFrame, watermark: TableWatermark) -> tuple[pd.DataFrame, dict[str, Any]]:
     marked = watermark.embed(rows)
     detection = watermark.detect(marked)
@@ -92,7 +117,7 @@ def mark_rows(rows: pd.DataFrame, watermark: TableWatermark) -> tuple[pd.DataFra
         detection.z,
         detection.p_value,
     )
-    return marked, watermark.params()
+    return marked, {**watermark.params(), "self_check": self_check(detection, f"{len(rows)} rows")}
 
 
 def mark_images(images: np.ndarray, key: WatermarkKey) -> tuple[np.ndarray, dict[str, Any]]:
@@ -109,7 +134,11 @@ def mark_images(images: np.ndarray, key: WatermarkKey) -> tuple[np.ndarray, dict
         detection.z,
         detection.p_value,
     )
-    return marked, {**watermark.params(height, width), "psnr_db": quality}
+    return marked, {
+        **watermark.params(height, width),
+        "psnr_db": quality,
+        "self_check": self_check(detection, f"{len(images)} images"),
+    }
 
 
 def public_statement(watermark: dict[str, Any] | str) -> dict[str, Any] | str:

@@ -13,6 +13,15 @@ independent of the data), P(z >= t) <= exp(-t^2 / 2) by Hoeffding's inequality, 
 data look like. That bound is the reported p-value: conservative, and valid for correlated
 pixels, repeated values, or a tiny set. Marking lines the units up with the key, so z grows
 like the square root of the number of units carrying signal.
+
+Too little data cannot reach the threshold at all: z is at most sum_u w_u / sqrt(sum_u w_u^2)
+(every unit perfectly aligned), at most sqrt(units). A scheme's marked units line up with the
+key by ``expected_alignment`` on average (tables: 1, every moved value lands in its green half;
+images: about 0.5, measured on marked digits), so marked data of this size reach about
+expected_alignment x that maximum. When that cannot reach the threshold, the outcome is
+``inconclusive`` rather than ``not marked``. With the shipped threshold of 1e-3 (z >= 3.72): a
+table needs at least 14 (column, cell) pairs holding values (one row of a table with 14 or more
+marked numeric columns); 8x8 digits need 3 images, a 32x32 RGB image is enough on its own.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 DEFAULT_THRESHOLD = 1e-3  # the shipped decision threshold on the p-value (false-positive rate <= 1e-3)
+MARKED, NOT_MARKED, INCONCLUSIVE = "marked", "not marked", "inconclusive"
 
 
 @dataclass(frozen=True)
@@ -32,10 +42,20 @@ class Detection:
     units: int  # units with a non-zero weight
     samples: int  # images or rows tested
     threshold: float = DEFAULT_THRESHOLD
+    reachable_z: float = math.inf  # about what z data of this size marked by the scheme would reach
 
     @property
     def marked(self) -> bool:
         return self.p_value < self.threshold
+
+    @property
+    def outcome(self) -> str:
+        """``marked``; ``inconclusive`` when even perfectly marked data of this size could not
+        reach the threshold; else ``not marked``."""
+        if self.marked:
+            return MARKED
+        needed = math.sqrt(2 * math.log(1 / self.threshold))  # z where the bound meets the threshold
+        return INCONCLUSIVE if self.reachable_z < needed else NOT_MARKED
 
     @property
     def log10_p_value(self) -> float:
@@ -43,12 +63,20 @@ class Detection:
         return -self.z * self.z / (2 * math.log(10)) if self.z > 0 else 0.0
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "log10_p_value": round(self.log10_p_value, 2), "marked": self.marked}
+        return {
+            **asdict(self),
+            "log10_p_value": round(self.log10_p_value, 2),
+            "marked": self.marked,
+            "outcome": self.outcome,
+        }
 
 
-def signed_sum_test(alignments: np.ndarray, weights: np.ndarray, *, samples: int) -> Detection:
+def signed_sum_test(
+    alignments: np.ndarray, weights: np.ndarray, *, samples: int, expected_alignment: float = 1.0
+) -> Detection:
     """The test above for matching arrays of key alignments in [-1, 1] (signs for the table
-    mark) and data-only weights."""
+    mark) and data-only weights; ``expected_alignment``: the scheme's mean alignment of marked
+    units, for the ``inconclusive`` outcome."""
     alignments, weights = (
         np.asarray(alignments, dtype=np.float64).ravel(),
         np.asarray(weights, dtype=np.float64).ravel(),
@@ -59,7 +87,8 @@ def signed_sum_test(alignments: np.ndarray, weights: np.ndarray, *, samples: int
         raise ValueError("alignments must lie in [-1, 1] for the bound to hold")
     energy = float(np.sum(weights**2))
     if energy <= 0:
-        return Detection(0.0, 1.0, 0, samples)
+        return Detection(0.0, 1.0, 0, samples, reachable_z=0.0)
     z = float(np.dot(alignments, weights)) / math.sqrt(energy)
     p_value = math.exp(-z * z / 2) if z > 0 else 1.0
-    return Detection(z, p_value, int(np.count_nonzero(weights)), samples)
+    reachable = expected_alignment * float(np.abs(weights).sum()) / math.sqrt(energy)
+    return Detection(z, p_value, int(np.count_nonzero(weights)), samples, reachable_z=reachable)

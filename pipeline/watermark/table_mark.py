@@ -108,7 +108,7 @@ class TableWatermark:
             signs.append(self.green_upper(column))
             weights.append(difference)
         if not signs:
-            return Detection(0.0, 1.0, 0, len(frame))
+            return Detection(0.0, 1.0, 0, len(frame), reachable_z=0.0)
         return signed_sum_test(np.concatenate(signs), np.concatenate(weights), samples=len(frame))
 
 

@@ -23,8 +23,8 @@ from pipeline.errors import UserInputError
 from pipeline.sources.files import require_regular
 from pipeline.synthetic_metadata import WATERMARK
 from pipeline.watermark.detection import signed_sum_test
+from pipeline.watermark.image_mark import EXPECTED_ALIGNMENT, ImageWatermark
 from pipeline.watermark.image_mark import SCHEME as IMAGE_SCHEME
-from pipeline.watermark.image_mark import ImageWatermark
 from pipeline.watermark.keys import WatermarkKey, read_key_file
 from pipeline.watermark.table_mark import SCHEME as TABLE_SCHEME
 from pipeline.watermark.table_mark import TableWatermark
@@ -117,7 +117,12 @@ def _verify_images(target: Path, key: WatermarkKey) -> dict[str, Any]:
         a, w = watermark.units(np.stack(images))
         alignments.append(a.ravel())
         weights.append(w.ravel())
-    detection = signed_sum_test(np.concatenate(alignments), np.concatenate(weights), samples=len(files))
+    detection = signed_sum_test(
+        np.concatenate(alignments),
+        np.concatenate(weights),
+        samples=len(files),
+        expected_alignment=EXPECTED_ALIGNMENT,
+    )
     return _result(detection.to_dict(), key, params, target, kind="image", parameters=parameters)
 
 

@@ -105,6 +105,41 @@ def test_inspect_shows_provenance_and_catches_an_altered_synthetic_image(cli, tm
     victim = sorted((run_dir / "synthetic" / "images").rglob("*.png"))[3]
     victim.write_bytes(victim.read_bytes() + b"\0")
     code, _, err = cli("inspect", run_dir)
-    assert code == 2 and "1 file(s) differ from the sha256 recorded for them" in " ".join(
-        err.split()
+    assert code == 2 and "1 file(s) differ from the sha256 recorded for them" in " ".join(err.split())
+
+
+def test_one_small_unmarked_image_is_inconclusive(cli, tmp_path):
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    key = tmp_path / "key"
+    assert cli("keygen", key)[0] == 0
+    digit = (load_digits().images[0] * 255 / 16).astype("uint8")
+    Image.fromarray(digit).save(tmp_path / "one.png")
+    code, out, _ = cli("verify-watermark", tmp_path / "one.png", "--key-file", key)
+    assert code == 5 and "INCONCLUSIVE" in out and "too little data to decide" in " ".join(out.split())
+
+
+def test_require_detectable_refuses_an_export_the_run_cannot_verify(tmp_path):
+    from pipeline import job
+    from pipeline.config import SynthaugConfig
+    from pipeline.rundir import create_run_directory
+
+    run = create_run_directory(tmp_path / "runs", "mark")
+    (run.path / "manifest.json").write_text("{}")
+    check = {"outcome": "not marked", "p_value": 0.39, "z": 1.37, "threshold": 1e-3, "samples": 1000}
+    config = SynthaugConfig.model_validate(
+        {
+            "dataset": {"source": "bundled:breast_cancer", "target": "diagnosis"},
+            "watermark": {"require_detectable": True},
+        }
     )
+    exported = job.export(
+        run,
+        config,
+        training={"privacy": "none"},
+        generation={"watermark": {"scheme": "synthaug-table-cells/1", "self_check": check}},
+        verification={"verdict": "gain"},
+    )
+    assert "watermark.require_detectable is true" in exported["refused"] and "p 0.39" in exported["refused"]
+    assert not (run.path / "export").exists()

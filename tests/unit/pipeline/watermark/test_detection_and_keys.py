@@ -60,3 +60,36 @@ def test_streams_and_bits_depend_on_key_and_context():
     assert not np.array_equal(a.stream("x").random(4), a.stream("y").random(4))
     assert not np.array_equal(a.bits("c", list("0123456789")), b.bits("c", list("0123456789")))
     assert np.array_equal(a.bits("c", ["3", "4"]), a.bits("c", list("01234"))[[3, 4]])  # order independent
+
+
+def test_too_little_data_is_inconclusive_not_unmarked():
+    # 9 units can reach z = 3 at best (sqrt 9) and the 1e-3 threshold needs 3.72
+    few = signed_sum_test(np.zeros(9), np.ones(9), samples=1)
+    assert few.outcome == "inconclusive" and few.reachable_z == pytest.approx(3.0)
+    many = signed_sum_test(np.zeros(400), np.ones(400), samples=20)
+    assert many.outcome == "not marked" and many.to_dict()["outcome"] == "not marked"
+    assert signed_sum_test(np.ones(16), np.ones(16), samples=2).outcome == "marked"  # z = 4
+    # a scheme whose marked units align by half needs four times the units
+    assert (
+        signed_sum_test(np.zeros(36), np.ones(36), samples=2, expected_alignment=0.5).outcome
+        == "inconclusive"
+    )
+    assert (
+        signed_sum_test(np.zeros(64), np.ones(64), samples=2, expected_alignment=0.5).outcome == "not marked"
+    )
+
+
+def test_a_mark_the_run_cannot_detect_is_said_loudly_and_in_the_card(caplog):
+    from pipeline.dataset_card import watermark_text
+    from pipeline.watermark.apply import self_check
+
+    check = self_check(signed_sum_test(np.zeros(9), np.ones(9), samples=1), "1 rows")
+    assert check["outcome"] == "inconclusive" and check["p_value"] == 1.0
+    assert any(r.levelname == "WARNING" and "cannot be detected" in r.getMessage() for r in caplog.records)
+    card = watermark_text(
+        {"scheme": "synthaug-table-cells/1", "key_id": "abc", "threshold": 1e-3, "self_check": check},
+        kind="tabular",
+    )
+    assert (
+        "cannot be detected" in card and "p = 1" in card and "statistically detectable watermark" not in card
+    )
