@@ -3,7 +3,8 @@
 Exit codes: 0 success, 2 a problem the user can fix (one paragraph, no traceback unless
 ``--debug``), 1 an internal error, 3 ``verify-watermark`` found no mark of that key, 4 a run whose
 export was refused by evaluation.require_gain (verdict not gain) or watermark.require_detectable
-(nothing exported; the run is kept), 5 ``verify-watermark`` had too little data to decide.
+(nothing exported; the run is kept), 5 ``verify-watermark`` had too little data to decide, 130 / 143
+stopped by Ctrl-C / SIGTERM (a run in progress is kept, resumable).
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from flows.process_guard import guard_children, received_sigterm
 from pipeline.config import SynthaugConfig, demo_config
 from pipeline.config_loading import load_config
 from pipeline.errors import UserInputError
 from pipeline.rundir import CONFIG_FILE
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN, EXIT_INCONCLUSIVE = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's codes for SIGINT and SIGTERM
 
 app = typer.Typer(
     name="synthaug",
@@ -292,6 +295,7 @@ def serve(
     job.check_config(resolved)
     schedule = _cron_schedule(cron, timezone)
     deployment = name or resolved.name
+    guard_children()
     from flows.augment import augment
 
     out.print(
@@ -354,6 +358,7 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
     from pipeline import job
 
     job.check_config(config)  # a mistake is reported now, before Prefect and the job start
+    guard_children()
     from flows.augment import augment
 
     run_dir = augment(config=config, command=sys.argv, resume=str(resume) if resume else None)
@@ -428,6 +433,7 @@ def _run_many(configs: list[SynthaugConfig], execution) -> None:
 
     for config in configs:  # every config is checked before any job starts
         job.check_config(config)
+    guard_children()
     from flows.augment import run_many
 
     refused = [_print_outcome(Path(run_dir)) for run_dir in run_many(configs, execution, sys.argv)]
@@ -474,12 +480,15 @@ def _print_description(info: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Console-script entry point; returns the exit code (see module docstring)."""
+
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if not debug:
         _quiet_user_error_tracebacks()
     try:
         code = app(args=args, standalone_mode=False, prog_name="synthaug")
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C (and our SIGTERM) into exit code 130
+            return _stopped()
         if isinstance(code, int) and code:  # click returns (not raises) typer.Exit codes here
             return code
     except UserInputError as exc:
@@ -492,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         err.print("aborted")
         return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        return _stopped()
     except typer.TyperException as exc:  # usage errors: typer shows them and says exit code 2
         exc.show()
         return exc.exit_code
@@ -504,6 +515,16 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return EXIT_OK
+
+
+def _stopped() -> int:
+    """Ctrl-C or SIGTERM: say where the run went and how to continue it."""
+    how = "SIGTERM" if received_sigterm() else "Ctrl-C"
+    err.print(
+        f"stopped by {how}. A run in progress was kept as <run-id>.failed with its checkpoints: "
+        "continue it with `synthaug run --resume RUN_DIR`."
+    )
+    return EXIT_TERMINATED if how == "SIGTERM" else EXIT_INTERRUPTED
 
 
 class _DropUserErrorTraceback(logging.Filter):
