@@ -7,7 +7,9 @@ neither and are refused). Pickled arrays are never loaded.
 
 from __future__ import annotations
 
+import struct
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -39,14 +41,18 @@ def read_npz(path: Path, options: ImageOptions) -> Dataset:
                 )
             x, y = archive["x"], archive["y"]
             names = archive["classes"] if "classes" in keys else None
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise UserInputError(f"not a readable NPZ archive ({exc})", where=path) from None
-    except ValueError as exc:  # object arrays need pickle, which is refused
-        raise UserInputError(
-            f"NPZ holds arrays that need pickle, which is refused ({exc})",
-            where=path,
-            hint="Store plain numeric or string arrays.",
-        ) from None
+    except ValueError as exc:
+        if "pickle" in str(exc):  # object arrays need pickle, which is refused
+            raise UserInputError(
+                f"NPZ holds arrays that need pickle, which is refused ({echo(exc)})",
+                where=path,
+                hint="Store plain numeric or string arrays.",
+            ) from None
+        raise _unreadable(path, exc) from None
+    except UNREADABLE as exc:  # what a damaged archive or array header raises, by layer
+        raise _unreadable(path, exc) from None
+    if x.ndim >= 1 and len(x) == 0:
+        raise UserInputError("'x' holds no images (its first dimension is 0)", where=path)
     if x.ndim == 0:
         raise UserInputError(
             f"'x' is a single value of shape () (dtype {x.dtype}), not an array of images",
@@ -66,6 +72,27 @@ def read_npz(path: Path, options: ImageOptions) -> Dataset:
         uri=str(path), format="npz", sha256=sha256_file(path), details={"images": len(images)}
     )
     return Dataset(images, labels, classes, schema, source)
+
+
+# zipfile: bad or truncated archives, unknown compression, encryption; zlib: bad deflate data;
+# numpy: truncated array data (EOFError, OSError)
+UNREADABLE = (
+    zipfile.BadZipFile,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+    struct.error,
+)
+
+
+def _unreadable(path: Path, exc: BaseException) -> UserInputError:
+    return UserInputError(
+        f"not a readable NPZ archive ({type(exc).__name__}: {echo(exc)})",
+        where=path,
+        hint="Save it again with numpy.savez(path, x=images, y=labels); the file may be damaged.",
+    )
 
 
 def _channels_last(x: np.ndarray, path: Path) -> np.ndarray:

@@ -51,7 +51,7 @@ def _stream(parquet: pq.ParquetFile, path: Path) -> Iterator[pa.RecordBatch]:
             batch = next(batches)
         except StopIteration:
             return
-        except (pa.ArrowException, OSError) as exc:
+        except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:
             raise UserInputError(
                 f"the Parquet file is corrupt after {rows:,} readable rows ({exc})",
                 where=path,
@@ -67,7 +67,7 @@ def open_parquet(path: Path) -> pq.ParquetFile:
     """A streaming reader: no pre-buffering of whole row groups, 1 MiB reads."""
     try:
         return pq.ParquetFile(path, pre_buffer=False, buffer_size=READ_BUFFER_BYTES)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as exc:  # damaged footer or schema
         raise UserInputError(
             f"not a readable Parquet file ({exc})",
             where=path,
