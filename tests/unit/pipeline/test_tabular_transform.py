@@ -87,5 +87,7 @@ def test_too_many_categories_is_refused_with_a_hint(tmp_path):
     path = tmp_path / "t.csv"
     pd.DataFrame({"id": [f"u{i}" for i in range(50)], "y": ["a", "b"] * 25}).to_csv(path, index=False)
     data = load_dataset(DatasetConfig(source=str(path), target="y"))
-    with pytest.raises(UserInputError, match="column 'id' has 50 categories.*drop_columns"):
+    with pytest.raises(UserInputError, match="column 'id' has 50 categories.*drop_columns") as caught:
         TabularTransformer(max_categories=20).fit(data.features, data.schema)
+    # it names the column, not dataset.categorical_columns (where 'id' is not listed)
+    assert caught.value.where == "column 'id'" and "training.tabular.max_categories" in caught.value.hint
