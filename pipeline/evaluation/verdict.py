@@ -55,6 +55,8 @@ COMPARISONS = {
 # (treatment, baseline) whose harm makes the synthetic data's verdict harm
 HARM_CHECKS = ((REAL_SYNTHETIC, REAL), (REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC))
 
+CHUNK_CELLS = 20_000_000  # row weights held at once (160 MB of float64)
+
 # One seed's predictions: condition -> (test rows, classes) probabilities.
 SeedPredictions = dict[str, np.ndarray]
 
@@ -69,7 +71,7 @@ def summarise_classifier(
 ) -> dict[str, Any]:
     """Intervals per condition and metric, the comparisons, the recommendation and the verdict
     for one classifier; ``per_seed`` in seed order, ``y`` the test labels."""
-    weights = stratified_row_weights(y, replicates, np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
 
     def seed_noise() -> np.random.Generator:
         # every interval draws the same seed noise (common random numbers), so two comparisons
@@ -77,11 +79,19 @@ def summarise_classifier(
         return np.random.default_rng([seed, 1])
 
     unit = np.ones((1, len(y)))
-    resampled, on_all_rows = {}, {}
-    for condition in per_seed[0]:
-        proba = np.stack([predictions[condition] for predictions in per_seed])  # (S, N, C)
-        resampled[condition] = weighted_scores(y, proba, weights)  # metric -> (B, S)
-        on_all_rows[condition] = {m: v[0] for m, v in weighted_scores(y, proba, unit).items()}
+    probas = {c: np.stack([predictions[c] for predictions in per_seed]) for c in per_seed[0]}  # (S, N, C)
+    on_all_rows = {c: {m: v[0] for m, v in weighted_scores(y, p, unit).items()} for c, p in probas.items()}
+    # row resamples in chunks, each scoring every condition (so comparisons stay paired), to bound
+    # memory on large test sets; below CHUNK_CELLS / B rows (10,000) it is one chunk
+    chunks: dict[str, list[dict[str, np.ndarray]]] = {c: [] for c in probas}
+    per_chunk = max(1, CHUNK_CELLS // max(1, len(y)))
+    for start in range(0, replicates, per_chunk):
+        weights = stratified_row_weights(y, min(per_chunk, replicates - start), rng)  # (b, N)
+        for condition, proba in probas.items():
+            chunks[condition].append(weighted_scores(y, proba, weights))  # metric -> (b, S)
+    resampled = {
+        c: {m: np.concatenate([part[m] for part in parts]) for m in parts[0]} for c, parts in chunks.items()
+    }
 
     def compare(treatment: str, baseline: str) -> dict[str, dict]:
         return {

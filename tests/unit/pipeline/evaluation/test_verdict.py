@@ -86,3 +86,26 @@ def test_identical_differences_get_identical_intervals():
     vs_real = out["paired_vs_real"]
     assert vs_real["real+synthetic"] == vs_real["real+classic"]
     assert out["conditions"]["real+synthetic"] == out["conditions"]["real+classic"]
+
+
+def test_chunked_resampling_of_a_large_test_set_keeps_the_pairing(monkeypatch):
+    from pipeline.evaluation import verdict
+
+    rng = np.random.default_rng(5)
+    y = np.repeat([0, 1], 300)
+    per_seed = [
+        {c: rng.dirichlet([1, 1], size=600) for c in ("real", "real+classic", "real+synthetic")}
+        for _ in range(2)
+    ]
+    whole = summarise_classifier(y, per_seed, {"synthetic": {"amount": 1.0}}, replicates=400)
+    monkeypatch.setattr(verdict, "CHUNK_CELLS", 600 * 150)  # 150 resamples per chunk
+    chunked = summarise_classifier(y, per_seed, {"synthetic": {"amount": 1.0}}, replicates=400)
+    for key in ("real+classic", "real+synthetic"):
+        a, b = (
+            whole["paired_vs_real"][key]["balanced_accuracy"],
+            chunked["paired_vs_real"][key]["balanced_accuracy"],
+        )
+        assert a["mean_difference"] == b["mean_difference"]  # on all rows: no resampling involved
+        assert (
+            abs(a["low"] - b["low"]) < 0.02 and abs(a["high"] - b["high"]) < 0.02
+        )  # other draws, same width
