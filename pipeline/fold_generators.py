@@ -31,7 +31,7 @@ import numpy as np
 
 from pipeline.atomic import write_json
 from pipeline.config import SynthaugConfig
-from pipeline.evaluation.gain import selection_folds
+from pipeline.evaluation.gain import NO_CROSS_VALIDATION, selection_folds
 from pipeline.evaluation.verification_inputs import SELECTION_SUMMARY_FILE, TRAINED_ON_FILE, fold_directory
 from pipeline.generate import labels_for, write_image_set
 from pipeline.job import load_train_split, write_rows
@@ -82,7 +82,7 @@ def train_fold_generators(
     labels = np.asarray(train.data.labels)
     n_classes = len(train.data.classes)
     if reason is None and np.bincount(labels, minlength=n_classes).min() < 2:
-        reason = "a class has fewer than 2 training rows: there is no cross-validation"
+        reason = NO_CROSS_VALIDATION
     if reason is not None:
         log.info("selection uses the run's generator: %s", reason)
         summary = {"cross_fitted": False, "reason": reason}

@@ -107,6 +107,7 @@ CROSS_FIT = (
     "that fold's validation rows"
 )
 SHARED = "shared: every selection fold drew from the run's generator"
+NO_CROSS_VALIDATION = "a class has fewer than 2 training rows: there is no cross-validation"
 
 # A classifier factory: (seed, classic) -> object with fit(x, y) / predict_proba(x). ``classic``
 # asks for the classic augmentation inside training (images); tables ignore it.
@@ -271,13 +272,15 @@ def assemble_result(
         "recommendation": recommendation,
         "interval": COVERS,
         "verdict_rule": "per classifier: synthetic data are recommended (gain) when real+synthetic "
-        "(images: real+synthetic or real+classic+synthetic) beats real only and any simpler option "
-        f"that beat it, each by a 95% interval of the paired difference in {PRIMARY_METRIC} above "
-        "zero; harm when adding them lowers it; overall: harm if any classifier is harmed, gain "
-        "only if every classifier gains",
+        "(images: real+synthetic or real+classic+synthetic) beats real only, the classic baseline and "
+        "any simpler option that beat real only, each by a 95% interval of the paired difference in "
+        f"{PRIMARY_METRIC} above zero; harm when adding them lowers it; overall: harm if any "
+        "classifier is harmed, gain only if every classifier gains",
         "selection_data": CROSS_FIT if cross_fitted else SHARED,
     }
-    if not cross_fitted:
+    if shared_reason == NO_CROSS_VALIDATION:
+        result["caveat"] = f"{NO_CROSS_VALIDATION}, so no amount was chosen and nothing was added"
+    elif not cross_fitted:
         result["caveat"] = (
             "the cross-validation that chose the amount drew from the run's generator, which was trained "
             "on its validation folds too, so it may favour synthetic data"
@@ -297,7 +300,7 @@ def _select(
 ) -> dict[str, Selection]:
     """Phase 1: the synthetic amount (and filtering) and the classic amount, by inner CV."""
     if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
-        log.warning("a class has fewer than 2 training rows: no cross-validation, nothing is added")
+        log.warning("%s: nothing is added", NO_CROSS_VALIDATION)
         nothing = Selection(0.0, False, {})
         return {"synthetic": nothing, "classic": nothing} if kind == "tabular" else {"synthetic": nothing}
     folds = selection_folds(real.y, real.n_classes, settings.folds)

@@ -78,3 +78,15 @@ def test_skipped_with_the_reason_and_no_fold_pools(run, evaluation, reason):
     assert summary == json.loads(run.file(SELECTION_SUMMARY_FILE).read_text()) and not summary["cross_fitted"]
     assert reason in summary["reason"]
     assert VerificationFiles.of_run(run.path).fold_pools(job.load_train_split(run).data) is None
+
+
+def test_without_cross_validation_the_result_says_nothing_was_added():
+    from pipeline.evaluation.gain import NO_CROSS_VALIDATION, ProtocolSettings, assemble_result
+
+    settings = ProtocolSettings()
+    result = assemble_result(
+        {}, settings=settings, sizes={}, cross_fitted=False, shared_reason=NO_CROSS_VALIDATION
+    )
+    assert result["caveat"] == f"{NO_CROSS_VALIDATION}, so no amount was chosen and nothing was added"
+    shared = assemble_result({}, settings=settings, sizes={}, cross_fitted=False, shared_reason="x")
+    assert "may favour synthetic data (x)" in shared["caveat"]
