@@ -1,0 +1,147 @@
+"""Does a smaller generator budget inside the selection folds keep the choice good?
+
+    .venv/bin/python -m benchmarks.fold_share [--seeds 0 1 2] [--shares 0.25 1.0]
+
+The cross-fit stage (pipeline/fold_generators.py) trains one generator per selection fold for
+``evaluation.fold_generator_share`` of the run's steps (0.25 by default). For each pipeline seed
+this runs the demo job (examples/digits.yaml) once up to generation, then the cross-fit stage
+and the verification once per share on that same run (the run's own generator and the
+held-out rows are shared, so only the fold generators differ). Recorded per share: the amount
+and filtering chosen, the CV gain the choice was made on (chosen amount minus none, in points),
+the test gain of the verdict (real+synthetic and real+classic+synthetic against real only and
+real+classic, points with 95% intervals), the recommendation, and the cross-fit stage's seconds.
+A smaller budget is acceptable when its choices score on the held-out rows as the full budget's
+do. Results: ``benchmarks/results/fold_share.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from benchmarks.common import RESULTS, markdown_table, write_result
+from pipeline import job
+from pipeline.config_loading import load_config
+from pipeline.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
+from pipeline.evaluation.run_verification import EVALUATION_DIR, RESULT_FILE
+from pipeline.evaluation.verdict import comparison
+from pipeline.fold_generators import train_fold_generators
+from pipeline.rundir import create_run_directory
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "examples" / "digits.yaml"
+
+
+def points(c: dict[str, Any] | None) -> list[float] | None:
+    return None if c is None else [round(100 * c[k], 2) for k in ("mean_difference", "low", "high")]
+
+
+def record(result: dict[str, Any], seed: int, share: float, seconds: float) -> list[dict[str, Any]]:
+    rows = []
+    for name, entry in result["classifiers"].items():
+        selection = entry["selection"]["synthetic"]
+        cv = selection["cv_balanced_accuracy"]
+        chosen = f"x{selection['amount']:g}" + ("+filter" if selection["filtered"] else "")
+        cv_gain = 100 * (cv[chosen] - cv["x0"]) if chosen in cv and "x0" in cv else None
+        rows.append(
+            {
+                "seed": seed,
+                "share": share,
+                "classifier": name,
+                "amount": selection["amount"],
+                "filtered": selection["filtered"],
+                "cv_gain_points": None if cv_gain is None else round(cv_gain, 2),
+                "synthetic_vs_real": points(comparison(entry, REAL_SYNTHETIC, REAL)),
+                "classic_synthetic_vs_classic": points(
+                    comparison(entry, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC)
+                ),
+                "recommendation": entry["recommendation"]["option"],
+                "verdict": entry["verdict"],
+                "cross_fit_seconds": seconds,
+            }
+        )
+    return rows
+
+
+def run_seed(seed: int, shares: list[float], workdir: Path) -> list[dict[str, Any]]:
+    base = load_config(CONFIG, overrides=[f"seed={seed}", f"output_dir={workdir}"])
+    job.check_config(base)
+    run = create_run_directory(base.output_dir, base.name)
+    dataset = job.ingest(base.dataset)
+    train, test = job.split(dataset, base)
+    job.record_run(run, config=base, dataset=dataset, train=train, test=test, command=["benchmark"])
+    job.train(run, base)
+    job.generate(run, base)
+    rows = []
+    for share in shares:
+        config = base.model_copy(
+            update={"evaluation": base.evaluation.model_copy(update={"fold_generator_share": share})}
+        )
+        shutil.rmtree(run.file(EVALUATION_DIR), ignore_errors=True)
+        started = time.perf_counter()
+        train_fold_generators(run, config)
+        seconds = round(time.perf_counter() - started, 1)
+        job.verify(run, config)
+        result = json.loads(run.file(RESULT_FILE).read_text(encoding="utf-8"))
+        rows += record(result, seed, share, seconds)
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--shares", nargs="+", type=float, default=[0.25, 1.0])
+    args = parser.parse_args()
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="synthaug-fold-share-") as tmp:
+        for seed in args.seeds:
+            rows += run_seed(seed, args.shares, Path(tmp))
+    frame = pd.DataFrame(rows)
+    summary = []
+    for share, group in frame.groupby("share"):
+        summary.append(
+            {
+                "share": share,
+                "runs": len(group),
+                "amounts": "/".join(f"{a:g}" for a in group["amount"]),
+                "mean_cv_gain_points": round(float(group["cv_gain_points"].mean()), 2),
+                "mean_test_gain_points": round(
+                    float(group["synthetic_vs_real"].map(lambda p: p[0]).mean()), 2
+                ),
+                "mean_test_gain_over_classic_points": round(
+                    float(group["classic_synthetic_vs_classic"].map(lambda p: p[0] if p else 0.0).mean()), 2
+                ),
+                "recommendations": "/".join(group["recommendation"]),
+                "mean_cross_fit_seconds": round(float(group["cross_fit_seconds"].mean()), 1),
+            }
+        )
+    write_result(
+        "fold_share",
+        {
+            "command": "python -m benchmarks.fold_share",
+            "config": "examples/digits.yaml",
+            "runs": rows,
+            "summary": summary,
+        },
+    )
+    (RESULTS / "fold_share.md").write_text(
+        "# Fold generator budget\n\nPer run: the choice and its held-out result (points of balanced "
+        "accuracy, [95% interval]).\n\n"
+        + markdown_table(frame.astype(str))
+        + "\n\nPer share:\n\n"
+        + markdown_table(pd.DataFrame(summary))
+        + "\n",
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()
