@@ -28,8 +28,10 @@ TINY_TABULAR = [  # what is tested here ends with the split and the data: no ver
 def synthaug(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     env.pop("PREFECT_API_URL", None)  # the embedded ephemeral API, as a user gets by default
+    env.pop("SYNTHAUG_COMMAND_TOKEN", None)  # its own process guard, as from a shell
+    # generous: a loaded CI machine starts Prefect's server slowly; a hang still fails
     return subprocess.run(
-        [str(SYNTHAUG), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+        [str(SYNTHAUG), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=600
     )
 
 
@@ -88,6 +90,7 @@ def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
     ]
     settings = [arg for item in overrides for arg in ("--set", item)]
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env.pop("SYNTHAUG_COMMAND_TOKEN", None)
     process = subprocess.Popen(  # its own session: the kill takes Prefect's temporary server down too
         [str(SYNTHAUG), "demo", *settings],
         cwd=tmp_path,
