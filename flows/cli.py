@@ -217,6 +217,7 @@ def verify_watermark(
 ) -> None:
     """Test data for this key's watermark: exit 0 when marked, 3 when not, 5 when the data are too
     few to tell (even perfectly marked data of this size could not reach the threshold)."""
+    from pipeline.watermark.detection import needed_z
     from pipeline.watermark.verify import verify
 
     result = verify(path, key_file)
@@ -240,18 +241,12 @@ def verify_watermark(
     if result["outcome"] == "inconclusive":
         out.print(
             f"[yellow]note[/yellow] too little data to decide: marked data of this size reach about "
-            f"z {result['reachable_z']:.2f}; the threshold needs {_needed_z(result['threshold']):.2f} "
+            f"z {result['reachable_z']:.2f}; the threshold needs {needed_z(result['threshold']):.2f} "
             "(test more rows or images together)"
         )
         raise typer.Exit(EXIT_INCONCLUSIVE)
     if not result["marked"]:
         raise typer.Exit(EXIT_NOT_MARKED)
-
-
-def _needed_z(threshold: float) -> float:
-    import math
-
-    return math.sqrt(2 * math.log(1 / threshold))
 
 
 @app.command()

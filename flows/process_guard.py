@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 
@@ -57,14 +58,8 @@ def guard_children() -> None:
         close_fds=True,
     )
     os.environ[TOKEN_ENV] = token  # children started from now on carry it
-    if threading_is_main():
+    if threading.current_thread() is threading.main_thread():  # signal handlers live there only
         signal.signal(signal.SIGTERM, _raise_terminated)
-
-
-def threading_is_main() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
 
 
 def _raise_terminated(signum: int, frame: object) -> None:

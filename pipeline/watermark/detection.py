@@ -54,8 +54,7 @@ class Detection:
         reach the threshold; else ``not marked``."""
         if self.marked:
             return MARKED
-        needed = math.sqrt(2 * math.log(1 / self.threshold))  # z where the bound meets the threshold
-        return INCONCLUSIVE if self.reachable_z < needed else NOT_MARKED
+        return INCONCLUSIVE if self.reachable_z < needed_z(self.threshold) else NOT_MARKED
 
     @property
     def log10_p_value(self) -> float:
@@ -69,6 +68,11 @@ class Detection:
             "marked": self.marked,
             "outcome": self.outcome,
         }
+
+
+def needed_z(threshold: float) -> float:
+    """The z at which the bound exp(-z^2 / 2) meets ``threshold`` (3.72 for 1e-3)."""
+    return math.sqrt(2 * math.log(1 / threshold))
 
 
 def signed_sum_test(

@@ -31,6 +31,7 @@ from pipeline.watermark.table_mark import TableWatermark
 
 ROWS_FILE, IMAGE_MANIFEST, SYNTHETIC_DIR = "rows.parquet", "manifest.parquet", "synthetic"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
+MAX_PIXELS = ImageOptions.model_fields["max_pixels"].default  # ingestion's decompression-bomb limit
 NOT_MARKABLE = "Only tables and images exported by synthaug with watermark.enabled: true carry a mark."
 
 
@@ -149,16 +150,15 @@ def _image_files(target: Path) -> tuple[list[Path], dict[str, Any] | None]:
 def _read_image(file: Path) -> tuple[np.ndarray, str | None]:
     """(H, W, C) uint8 pixels (grey or RGB, as the mark was embedded) and the stored parameters."""
     require_regular(file, what="image")
-    limit = ImageOptions().max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             opened = Image.open(file)
         with opened as image:
-            if image.width * image.height > limit:
+            if image.width * image.height > MAX_PIXELS:
                 raise UserInputError(
-                    f"image is {image.width}x{image.height} pixels, over the limit of {limit:,} (a guard "
-                    "against decompression bombs); synthaug writes images far smaller",
+                    f"image is {image.width}x{image.height} pixels, over the limit of {MAX_PIXELS:,} "
+                    "(a guard against decompression bombs); synthaug writes images far smaller",
                     where=file,
                     hint="Test the images the run exported.",
                 )

@@ -27,6 +27,24 @@ def user_error(cli, *args) -> str:
     return " ".join(err.split())
 
 
+EXAMPLE = "examples/breast_cancer.yaml"
+
+
+def refused_run(cli, output: Path, *args) -> str:
+    """``synthaug run`` of the breast_cancer example with ``args``: a user error, and nothing
+    written under ``output``."""
+    err = user_error(cli, "run", "-c", EXAMPLE, *args, "--output-dir", output)
+    assert not output.exists()
+    return err
+
+
+@pytest.fixture
+def a_file(tmp_path) -> Path:
+    path = tmp_path / "file"
+    path.write_text("x")
+    return path
+
+
 # ---- sources ------------------------------------------------------------------------------------
 @pytest.mark.timeout(60)
 def test_a_fifo_in_an_image_folder_is_refused_not_read(run_job, tmp_path):
@@ -136,77 +154,44 @@ def test_long_values_are_cut_in_messages(cli, tmp_path):
     [("--seed", str(2**32)), ("--set", "split.seed=-1")],
 )
 def test_seeds_out_of_range(cli, tmp_path, args):
-    err = user_error(
-        cli, "run", "--config", "examples/breast_cancer.yaml", *args, "--output-dir", tmp_path / "r"
-    )
+    err = refused_run(cli, tmp_path / "r", *args)
     assert "seed" in err and (
         "less than or equal to 2147483647" in err or "greater than or equal to 0" in err
     )
-    assert not (tmp_path / "r").exists()
 
 
 def test_a_plan_of_zero_samples(cli, tmp_path):
-    err = user_error(
-        cli,
-        "run",
-        "-c",
-        "examples/breast_cancer.yaml",
-        "--set",
-        "generation.per_class=0",
-        "--output-dir",
-        tmp_path / "r",
-    )
+    err = refused_run(cli, tmp_path / "r", "--set", "generation.per_class=0")
     assert "generation.per_class: generation plans no synthetic samples at all" in err
-    assert not (tmp_path / "r").exists()
 
 
 # ---- destinations -----------------------------------------------------------------------------
-def test_output_dir_that_is_a_file_or_cannot_be_created(cli, tmp_path):
-    a_file = tmp_path / "file"
-    a_file.write_text("x")
-    err = user_error(cli, "run", "-c", "examples/breast_cancer.yaml", "--output-dir", a_file)
+def test_output_dir_that_is_a_file_or_cannot_be_created(cli, a_file):
+    err = user_error(cli, "run", "-c", EXAMPLE, "--output-dir", a_file)
     assert "output_dir (--output-dir) points at an existing file" in err
-    err = user_error(cli, "run", "-c", "examples/breast_cancer.yaml", "--output-dir", a_file / "runs")
+    err = refused_run(cli, a_file / "runs")
     assert "lies under" in err and "which is a file" in err
     if Path("/proc/self").is_dir():
-        err = user_error(
-            cli, "run", "-c", "examples/breast_cancer.yaml", "--output-dir", "/proc/synthaug-runs"
-        )
+        err = refused_run(cli, Path("/proc/synthaug-runs"))
         assert "cannot create the folder for run directories under '/proc'" in err
 
 
-def test_export_directory_under_a_file_is_refused_before_training(cli, tmp_path):
-    a_file = tmp_path / "file"
-    a_file.write_text("x")
-    err = user_error(
-        cli,
-        "run",
-        "-c",
-        "examples/breast_cancer.yaml",
-        "--set",
-        f"export.directory={a_file}/out",
-        "--output-dir",
-        tmp_path / "r",
-    )
+def test_export_directory_under_a_file_is_refused_before_training(cli, tmp_path, a_file):
+    err = refused_run(cli, tmp_path / "r", "--set", f"export.directory={a_file}/out")
     assert "export.directory lies under" in err
-    assert not (tmp_path / "r").exists()
 
 
-def test_export_of_a_missing_failed_or_unwritable_run(cli, tmp_path):
+def test_export_of_a_missing_failed_or_unwritable_run(cli, tmp_path, a_file):
     assert "no run directory here" in user_error(cli, "export", tmp_path / "nope", "--to", tmp_path / "e")
     failed = tmp_path / "job-20260101T000000Z.failed"
     failed.mkdir()
     assert "this run failed; only a completed run can be exported" in user_error(
         cli, "export", failed, "--to", tmp_path / "e"
     )
-    a_file = tmp_path / "file"
-    a_file.write_text("x")
     assert "--to lies under" in user_error(cli, "export", failed, "--to", a_file / "e")
 
 
-def test_keygen_under_a_file(cli, tmp_path):
-    a_file = tmp_path / "file"
-    a_file.write_text("x")
+def test_keygen_under_a_file(cli, a_file):
     err = user_error(cli, "keygen", a_file / "key")
     assert "lies under" in err and "which is a file" in err
 
@@ -217,18 +202,8 @@ def test_the_key_file_is_checked_before_training(cli, tmp_path, problem):
     if problem == "world-readable":
         key.write_text("00" * 32 + "\n")
         key.chmod(0o644)
-    err = user_error(
-        cli,
-        "run",
-        "-c",
-        "examples/breast_cancer.yaml",
-        "--set",
-        f"watermark.key_file={key}",
-        "--output-dir",
-        tmp_path / "r",
-    )
+    err = refused_run(cli, tmp_path / "r", "--set", f"watermark.key_file={key}")
     assert ("watermark key file not found" if problem == "missing" else "readable by other users") in err
-    assert not (tmp_path / "r").exists()
 
 
 # ---- reading what synthaug wrote --------------------------------------------------------------
