@@ -16,15 +16,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.pipeline import make_pipeline
 
-from models.classifiers import as_objects, tabular_encoder
-from pipeline.config import SynthaugConfig, demo_config
-from pipeline.dataset import Dataset
-from pipeline.evaluation.fidelity.column_shapes import column_shapes
-from pipeline.evaluation.fidelity.correlation_difference import correlation_difference
-from pipeline.evaluation.fidelity.detection_auc import detection_auc
-from pipeline.provenance import package_versions
-from pipeline.sources import load_dataset
-from pipeline.split import HeldOutTest, TrainSplit, split_dataset
+from synthaug.evaluation.columns import as_objects, tabular_encoder
+from synthaug.evaluation.fidelity.column_shapes import column_shapes
+from synthaug.evaluation.fidelity.correlation_difference import correlation_difference
+from synthaug.evaluation.fidelity.detection_auc import detection_auc
+from synthaug.pipeline.config import SynthaugConfig, demo_config
+from synthaug.pipeline.dataset import Dataset
+from synthaug.pipeline.provenance import package_versions
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import HeldOutTest, TrainSplit, split_dataset
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -41,9 +41,9 @@ from sklearn.svm import SVC
 
 from benchmarks.common import digits_splits, write_result
 from benchmarks.image_gan_throughput import yardstick
-from models.diversity import DiversityProbe
-from models.image_cgan import to_model_range
-from pipeline.dataset_io import read_dataset
+from synthaug.models.diversity import DiversityProbe
+from synthaug.models.image_cgan import to_model_range
+from synthaug.pipeline.dataset_io import read_dataset
 
 SYNTHAUG = Path(sys.executable).parent / "synthaug"
 GOALS = {"wall_seconds": 300, "conditioning_agreement": 0.95, "diversity_ratio_min": 0.5}

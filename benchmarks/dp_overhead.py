@@ -20,16 +20,16 @@ import numpy as np
 import torch
 
 from benchmarks.common import write_result
-from models.image_cgan import ImageCGAN, to_model_range
-from models.image_data import ImageData
-from models.image_networks import ImageShape
-from models.tabular_cgan import TabularCGAN
-from models.trainer import GanTrainer
-from pipeline.config import SynthaugConfig
-from pipeline.config_loading import load_config
-from pipeline.sources import load_dataset
-from pipeline.split import split_dataset
-from privacy.training import PrivateTraining
+from synthaug.models.image_cgan import ImageCGAN, to_model_range
+from synthaug.models.image_data import ImageData
+from synthaug.models.image_networks import ImageShape
+from synthaug.models.tabular_cgan import TabularCGAN
+from synthaug.models.trainer import GanTrainer
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import split_dataset
+from synthaug.privacy.training import PrivateTraining
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 WARMUP = 5
@@ -57,8 +57,8 @@ def _image_parts(config: SynthaugConfig, device: torch.device):
 
 
 def _tabular_parts(config: SynthaugConfig, device: torch.device):
-    from models.tabular_data import TabularData
-    from privacy.public_schema import conform, public_transformer
+    from synthaug.models.tabular_data import TabularData
+    from synthaug.privacy.public_schema import conform, public_transformer
 
     train = _train_split(config)
     gan = TabularCGAN(config.training, seed=0, privacy=config.privacy)  # the private networks

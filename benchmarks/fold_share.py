@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.fold_share [--seeds 0 1 2] [--shares 0.25 1.0]
 
-The cross-fit stage (pipeline/fold_generators.py) trains one generator per selection fold for
+The cross-fit stage (stages/fold_generators.py) trains one generator per selection fold for
 ``evaluation.fold_generator_share`` of the run's steps (0.25 by default). For each pipeline seed
 this runs the demo job (examples/digits.yaml) once up to generation, then the cross-fit stage
 and the verification once per share on that same run (the run's own generator and the
@@ -27,13 +27,13 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from pipeline import job
-from pipeline.config_loading import load_config
-from pipeline.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
-from pipeline.evaluation.run_verification import EVALUATION_DIR, RESULT_FILE
-from pipeline.evaluation.verdict import comparison
-from pipeline.fold_generators import train_fold_generators
-from pipeline.rundir import create_run_directory
+from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
+from synthaug.evaluation.run_verification import EVALUATION_DIR, RESULT_FILE
+from synthaug.evaluation.verdict import comparison
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.rundir import create_run_directory
+from synthaug.stages import job
+from synthaug.stages.fold_generators import train_fold_generators
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples" / "digits.yaml"

@@ -22,9 +22,9 @@ import torch
 from sklearn.svm import SVC
 
 from benchmarks.common import digits_splits, write_result
-from models.diversity import DiversityProbe
-from models.image_cgan import ImageCGAN, to_model_range
-from pipeline.config import demo_config
+from synthaug.models.diversity import DiversityProbe
+from synthaug.models.image_cgan import ImageCGAN, to_model_range
+from synthaug.pipeline.config import demo_config
 
 SAMPLES = 1000
 

@@ -21,10 +21,10 @@ import numpy as np
 import torch
 
 from benchmarks.common import digits_splits, write_result
-from models.image_data import ImageData
-from models.image_networks import ARCHITECTURES, ImageShape
-from models.trainer import GanTrainer
-from pipeline.config import TrainingConfig, demo_config
+from synthaug.models.image_data import ImageData
+from synthaug.models.image_networks import ARCHITECTURES, ImageShape
+from synthaug.models.trainer import GanTrainer
+from synthaug.pipeline.config import TrainingConfig, demo_config
 
 
 def measure(

@@ -28,10 +28,10 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.common import write_result
-from pipeline.config_loading import load_config
-from pipeline.evaluation.fidelity.frechet_distance import frechet_distance
-from pipeline.sources import load_dataset
-from pipeline.split import split_dataset
+from synthaug.evaluation.fidelity.frechet_distance import frechet_distance
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import split_dataset
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -55,13 +55,13 @@ def run(dataset: str, epsilon: float | None, steps: int | None) -> dict:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as workdir:
         if kind == "image":
-            from models.image_cgan import ImageCGAN
+            from synthaug.models.image_cgan import ImageCGAN
 
             gan = ImageCGAN(training, seed=config.seed, privacy=privacy).fit(train, workdir=Path(workdir))
             images, labels = gan.sample(len(train.data), seed=1)
             x_syn = images.reshape(len(images), -1).astype(np.float64) / 255.0
         else:
-            from models.tabular_cgan import TabularCGAN
+            from synthaug.models.tabular_cgan import TabularCGAN
 
             gan = TabularCGAN(training, seed=config.seed, privacy=privacy).fit(train, workdir=Path(workdir))
             rows = gan.sample(len(train.data), seed=1)

@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import table_fidelity, tstr_balanced_accuracy, write_result
-from models.tabular_cgan import TabularCGAN
-from pipeline.config_loading import load_config
-from pipeline.sources import load_dataset
-from pipeline.split import split_dataset
+from synthaug.models.tabular_cgan import TabularCGAN
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import split_dataset
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "breast_cancer.yaml"
 PER_CLASS_SAMPLES = 200

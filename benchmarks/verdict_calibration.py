@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.verdict_calibration [--datasets breast_cancer digits] \
         [--splits 40] [--controls duplicates jitter more-real]
 
-The verification protocol of a run (pipeline/evaluation/gain.py: amount and filtering chosen by
+The verification protocol of a run (evaluation/gain.py: amount and filtering chosen by
 inner cross-validation on the training split, every condition trained with the configured seeds,
 intervals over test rows and seeds, the recommendation and the verdict) is run with augmenters
 whose truth is known in place of the GAN, so no GAN is trained:
@@ -41,18 +41,18 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from models.classifiers import numeric_columns
-from pipeline.config import SynthaugConfig
-from pipeline.config_loading import load_config
-from pipeline.evaluation import fits
-from pipeline.evaluation.conditions import REAL, REAL_SYNTHETIC
-from pipeline.evaluation.gain import FoldPool, run_protocol, selection_folds
-from pipeline.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
-from pipeline.evaluation.samples import Samples
-from pipeline.evaluation.verdict import comparison
-from pipeline.evaluation.verification_inputs import samples_of
-from pipeline.sources import load_dataset
-from pipeline.split import split_dataset
+from synthaug.evaluation import fits
+from synthaug.evaluation.columns import numeric_columns
+from synthaug.evaluation.conditions import REAL, REAL_SYNTHETIC
+from synthaug.evaluation.gain import FoldPool, run_protocol, selection_folds
+from synthaug.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
+from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.verdict import comparison
+from synthaug.evaluation.verification_inputs import samples_of
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import split_dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {name: ROOT / "examples" / f"{name}.yaml" for name in ("breast_cancer", "digits")}

@@ -23,9 +23,9 @@ import pandas as pd
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from pipeline.config import demo_config
-from pipeline.config_loading import load_config
-from pipeline.evaluation.run_verification import EVALUATION_DIR, RESULT_FILE, SCORES_FILE
+from synthaug.evaluation.run_verification import EVALUATION_DIR, RESULT_FILE, SCORES_FILE
+from synthaug.pipeline.config import demo_config
+from synthaug.pipeline.config_loading import load_config
 
 
 def settings(workers: int) -> list[tuple[str, list[str]]]:
@@ -44,9 +44,9 @@ def main() -> None:
 
     from prefect import flow
 
-    from flows.augment import augment
-    from flows.verification import run_verify_flow
-    from pipeline.rundir import RunDirectory
+    from synthaug.flows.augment import augment
+    from synthaug.flows.verification import run_verify_flow
+    from synthaug.pipeline.rundir import RunDirectory
 
     with tempfile.TemporaryDirectory() as tmp:
         config = load_config(

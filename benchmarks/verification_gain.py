@@ -37,18 +37,18 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from pipeline import job
-from pipeline.config import SynthaugConfig
-from pipeline.config_loading import load_config
-from pipeline.dataset_io import read_dataset
-from pipeline.evaluation import gain
-from pipeline.evaluation.downstream_metrics import PRIMARY_METRIC
-from pipeline.evaluation.run_verification import RESULT_FILE, verify_run
-from pipeline.evaluation.statistics import paired_comparison
-from pipeline.evaluation.verification_inputs import VerificationFiles
-from pipeline.fold_generators import train_fold_generators
-from pipeline.generate import write_image_set
-from pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
+from synthaug.evaluation import gain
+from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
+from synthaug.evaluation.run_verification import RESULT_FILE, verify_run
+from synthaug.evaluation.statistics import paired_comparison
+from synthaug.evaluation.verification_inputs import VerificationFiles
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.dataset_io import read_dataset
+from synthaug.pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
+from synthaug.stages import job
+from synthaug.stages.fold_generators import train_fold_generators
+from synthaug.stages.generate import write_image_set
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {name: ROOT / "examples" / f"{name}.yaml" for name in ("digits", "breast_cancer")}

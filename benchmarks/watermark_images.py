@@ -27,9 +27,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.common import digits_splits, paired_difference, write_result
-from pipeline.watermark.detection import DEFAULT_THRESHOLD
-from pipeline.watermark.image_mark import ImageWatermark, psnr
-from pipeline.watermark.keys import WatermarkKey
+from synthaug.pipeline.watermark.detection import DEFAULT_THRESHOLD
+from synthaug.pipeline.watermark.image_mark import ImageWatermark, psnr
+from synthaug.pipeline.watermark.keys import WatermarkKey
 
 IMAGES = 500
 

@@ -22,11 +22,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.common import paired_difference, write_result
-from pipeline.config import DatasetConfig, SplitConfig
-from pipeline.sources import load_dataset
-from pipeline.split import split_dataset
-from pipeline.watermark.keys import WatermarkKey
-from pipeline.watermark.table_mark import ColumnCells, TableWatermark
+from synthaug.pipeline.config import DatasetConfig, SplitConfig
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import split_dataset
+from synthaug.pipeline.watermark.keys import WatermarkKey
+from synthaug.pipeline.watermark.table_mark import ColumnCells, TableWatermark
 
 ROWS = 500
 

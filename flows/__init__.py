@@ -1,1 +1,1 @@
-"""Prefect flows and the command line. Thin: every task calls a plain function in ``pipeline/``."""
+"""Prefect flows and the command line. Thin: every task calls a plain function in ``stages/``."""

@@ -1,7 +1,7 @@
 """The ``augment`` flow: the main job behind ``synthaug run`` and ``synthaug demo``.
 
 Tasks: ingest -> validate -> split -> train -> generate -> cross-fit (the selection folds'
-generators, pipeline/fold_generators.py) -> verify (a subflow whose units fan out
+generators, stages/fold_generators.py) -> verify (a subflow whose units fan out
 over the ``execution`` task runner, flows/verification.py) -> export -> report -> finish.
 Tasks pass paths and small summaries: ingestion writes the parsed dataset to a file and passes
 its path; ``split`` writes the run directory, from which every later task reads what it needs
@@ -15,25 +15,25 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flows.prefect_settings import apply_defaults
+from synthaug.flows.prefect_settings import apply_defaults
 
 apply_defaults()
 
 from prefect import flow, task, unmapped  # noqa: E402
 from prefect.cache_policies import INPUTS, NO_CACHE, TASK_SOURCE, CacheKeyFnPolicy  # noqa: E402
 
-from flows import artifacts  # noqa: E402
-from flows.gpu_lock import gpu_slot  # noqa: E402
-from flows.task_runners import task_runner_for  # noqa: E402
-from flows.verification import run_verify_flow  # noqa: E402
-from pipeline import job  # noqa: E402
-from pipeline.config import DatasetConfig, ExecutionConfig, SynthaugConfig  # noqa: E402
-from pipeline.config_loading import load_config  # noqa: E402
-from pipeline.dataset_io import read_dataset  # noqa: E402
-from pipeline.errors import UserInputError  # noqa: E402
-from pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
-from pipeline.sources import source_fingerprint  # noqa: E402
-from pipeline.stage_clock import StageClock  # noqa: E402
+from synthaug.flows import artifacts  # noqa: E402
+from synthaug.flows.gpu_lock import gpu_slot  # noqa: E402
+from synthaug.flows.task_runners import task_runner_for  # noqa: E402
+from synthaug.flows.verification import run_verify_flow  # noqa: E402
+from synthaug.pipeline.config import DatasetConfig, ExecutionConfig, SynthaugConfig  # noqa: E402
+from synthaug.pipeline.config_loading import load_config  # noqa: E402
+from synthaug.pipeline.dataset_io import read_dataset  # noqa: E402
+from synthaug.pipeline.errors import UserInputError  # noqa: E402
+from synthaug.pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
+from synthaug.pipeline.sources import source_fingerprint  # noqa: E402
+from synthaug.pipeline.stage_clock import StageClock  # noqa: E402
+from synthaug.stages import job  # noqa: E402
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -97,7 +97,7 @@ def split_task(
 
 @task(name="train", **_TASK)
 def train_task(run: RunDirectory, config: SynthaugConfig, resume: bool) -> dict[str, Any]:
-    from models.device import select_device
+    from synthaug.models.device import select_device
 
     progress = artifacts.training_progress(config.name, config.training.steps)
     with gpu_slot(select_device(config.training.device).type):  # one GPU training at a time
@@ -111,9 +111,9 @@ def generate_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
 
 @task(name="cross-fit", **_TASK)
 def cross_fit_task(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
-    """The selection folds' generators (pipeline/fold_generators.py)."""
-    from models.device import select_device
-    from pipeline.fold_generators import train_fold_generators
+    """The selection folds' generators (stages/fold_generators.py)."""
+    from synthaug.models.device import select_device
+    from synthaug.stages.fold_generators import train_fold_generators
 
     with gpu_slot(select_device(config.training.device).type):
         return train_fold_generators(run, config)
@@ -134,7 +134,9 @@ def export_task(
 def report_task(
     run: RunDirectory, exported: dict[str, Any], stage_seconds: dict[str, float]
 ) -> dict[str, str]:
-    return job.report(run, exported=exported, stage_seconds=stage_seconds)
+    from synthaug.reports.run_report import write_report  # matplotlib: imported when used
+
+    return write_report(run.path, exported, stage_seconds)
 
 
 @task(name="finish", **_TASK)

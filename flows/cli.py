@@ -20,11 +20,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.process_guard import guard_children, received_sigterm
-from pipeline.config import SynthaugConfig, demo_config
-from pipeline.config_loading import load_config
-from pipeline.errors import UserInputError
-from pipeline.rundir import CONFIG_FILE
+from synthaug.flows.process_guard import guard_children, received_sigterm
+from synthaug.pipeline.config import SynthaugConfig, demo_config
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.rundir import CONFIG_FILE
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN, EXIT_INCONCLUSIVE = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's codes for SIGINT and SIGTERM
@@ -140,7 +140,7 @@ def demo(set_: SetOption = None, seed: SeedOption = None, output_dir: OutputOpti
 @app.command()
 def validate(config: ConfigOption, set_: SetOption = None) -> None:
     """Check a config and its data (ingest, checks, split) without writing anything."""
-    from pipeline import job
+    from synthaug.stages import job
 
     resolved = load_config(config, overrides=_overrides(set_, None, None, None))
     job.check_config(resolved)
@@ -175,9 +175,9 @@ def inspect(
 ) -> None:
     """Show a dataset's schema, class counts and provenance metadata; for a run or an export, check
     every file against its recorded checksum (exit 2 if anything was altered, removed or added)."""
-    from pipeline.describe import describe
-    from pipeline.integrity import integrity_problem
-    from pipeline.watermark.keys import read_key_file
+    from synthaug.pipeline.integrity import integrity_problem
+    from synthaug.pipeline.watermark.keys import read_key_file
+    from synthaug.stages.describe import describe
 
     key = read_key_file(key_file) if key_file is not None else None
     info = describe(path, target=target, key=key)
@@ -199,7 +199,7 @@ def inspect(
 @app.command()
 def keygen(path: Annotated[Path, typer.Argument(help="Where to write the new key (mode 0600).")]) -> None:
     """Write a new random watermark key; point watermark.key_file or $SYNTHAUG_WATERMARK_KEY_FILE at it."""
-    from pipeline.watermark.keys import generate_key_file
+    from synthaug.pipeline.watermark.keys import generate_key_file
 
     key = generate_key_file(path)
     out.print(f"wrote a new watermark key to {path} (key id {key.key_id}); keep it secret and backed up")
@@ -217,8 +217,8 @@ def verify_watermark(
 ) -> None:
     """Test data for this key's watermark: exit 0 when marked, 3 when not, 5 when the data are too
     few to tell (even perfectly marked data of this size could not reach the threshold)."""
-    from pipeline.watermark.detection import needed_z
-    from pipeline.watermark.verify import verify
+    from synthaug.pipeline.watermark.detection import needed_z
+    from synthaug.pipeline.watermark.verify import verify
 
     result = verify(path, key_file)
     verdict = {
@@ -256,10 +256,10 @@ def export(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing export at --to.")] = False,
 ) -> None:
     """Export a run's synthetic data (data, dataset card, checksums) to a new directory, atomically."""
-    from pipeline.destinations import check_writable_folder
-    from pipeline.export import export_run
-    from pipeline.rundir import completed_run
-    from pipeline.watermark.apply import existing_key
+    from synthaug.pipeline.destinations import check_writable_folder
+    from synthaug.pipeline.rundir import completed_run
+    from synthaug.pipeline.watermark.apply import existing_key
+    from synthaug.stages.export import export_run
 
     check_writable_folder(to, key="--to", what="export folder")
     run_path = completed_run(run_dir)
@@ -284,14 +284,14 @@ def serve(
     Scheduled and manual runs (`prefect deployment run 'augment/NAME'`) execute in this process's
     machine; they need a Prefect server (set PREFECT_API_URL, see `prefect server start`).
     """
-    from pipeline import job
+    from synthaug.stages import job
 
     resolved = load_config(config, overrides=_overrides(set_, None, None, None))
     job.check_config(resolved)
     schedule = _cron_schedule(cron, timezone)
     deployment = name or resolved.name
     guard_children()
-    from flows.augment import augment
+    from synthaug.flows.augment import augment
 
     out.print(
         f"serving [bold]augment/{deployment}[/bold] on '{cron}' ({timezone}); "
@@ -327,7 +327,7 @@ def _cron_schedule(cron: str, timezone: str):
 @app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
     """(Re)build a run's report: report/report.html (self-contained) and report/report.md."""
-    from reports.run_report import write_report
+    from synthaug.reports.run_report import write_report
 
     if not (run_dir / "manifest.json").is_file():
         raise UserInputError(
@@ -350,11 +350,11 @@ def _overrides(
 
 
 def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
-    from pipeline import job
+    from synthaug.stages import job
 
     job.check_config(config)  # a mistake is reported now, before Prefect and the job start
     guard_children()
-    from flows.augment import augment
+    from synthaug.flows.augment import augment
 
     run_dir = augment(config=config, command=sys.argv, resume=str(resume) if resume else None)
     if _print_outcome(Path(run_dir)):
@@ -413,7 +413,7 @@ def _interval(c: dict[str, Any], key: str) -> str:
 def _execution_options(task_runner: str, workers: int, dask_address: str | None):
     from pydantic import ValidationError
 
-    from pipeline.config import ExecutionConfig
+    from synthaug.pipeline.config import ExecutionConfig
 
     try:
         return ExecutionConfig(task_runner=task_runner, workers=workers, dask_address=dask_address)
@@ -424,12 +424,12 @@ def _execution_options(task_runner: str, workers: int, dask_address: str | None)
 
 
 def _run_many(configs: list[SynthaugConfig], execution) -> None:
-    from pipeline import job
+    from synthaug.stages import job
 
     for config in configs:  # every config is checked before any job starts
         job.check_config(config)
     guard_children()
-    from flows.augment import run_many
+    from synthaug.flows.augment import run_many
 
     refused = [_print_outcome(Path(run_dir)) for run_dir in run_many(configs, execution, sys.argv)]
     if any(refused):

@@ -6,7 +6,7 @@ the OOM killer, a closed terminal), and Python's default SIGTERM ends a process 
 ``atexit`` either. So commands that start such children call :func:`guard_children`:
 
 - every child inherits a per-command token in its environment (``SYNTHAUG_COMMAND_TOKEN``);
-- a small watchdog process (``python -m flows.process_guard PID TOKEN``, in its own session so
+- a small watchdog process (``python -m synthaug.flows.process_guard PID TOKEN``, in its own session so
   a signal to the terminal's process group does not reach it) polls the parent twice a second
   and, once the parent is gone, terminates every process of this user carrying the token (then
   kills what is left after 3 s), orphans included;
@@ -49,7 +49,7 @@ def guard_children() -> None:
     token = uuid.uuid4().hex
     env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
     subprocess.Popen(
-        [sys.executable, "-m", "flows.process_guard", str(os.getpid()), token],
+        [sys.executable, "-m", "synthaug.flows.process_guard", str(os.getpid()), token],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

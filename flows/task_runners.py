@@ -17,8 +17,8 @@ from typing import Any
 
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline.config import ExecutionConfig
-from pipeline.errors import UserInputError
+from synthaug.pipeline.config import ExecutionConfig
+from synthaug.pipeline.errors import UserInputError
 
 
 def task_runner_for(spec: ExecutionConfig) -> Any:

@@ -1,4 +1,4 @@
-"""The ``verify`` subflow: a run's verification units (pipeline/evaluation/run_verification.py)
+"""The ``verify`` subflow: a run's verification units (evaluation/run_verification.py)
 spread over the task runner named by the config's ``execution`` section.
 
 select-amount (one task per classifier) -> score-seed (one per classifier and seed, each after its
@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 from prefect import flow, task, unmapped
 from prefect.cache_policies import NO_CACHE
 
-from flows import artifacts
-from flows.task_runners import task_runner_for
-from pipeline import job
-from pipeline.config import EvaluationConfig, ExecutionConfig, SynthaugConfig
-from pipeline.evaluation import run_verification as units
-from pipeline.rundir import RunDirectory
+from synthaug.evaluation import run_verification as units
+from synthaug.flows import artifacts
+from synthaug.flows.task_runners import task_runner_for
+from synthaug.pipeline.config import EvaluationConfig, ExecutionConfig, SynthaugConfig
+from synthaug.pipeline.rundir import RunDirectory
+from synthaug.stages import job
 
 if TYPE_CHECKING:  # imports torch: the tasks only need the name
-    from pipeline.evaluation.verification_inputs import VerificationFiles
+    from synthaug.evaluation.verification_inputs import VerificationFiles
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 

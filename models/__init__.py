@@ -1,2 +1,1 @@
-"""Generators, discriminators, losses, differentiable augmentation, the trainer and downstream
-classifiers (issues 3, 4 and 7 fill this package)."""
+"""Generators, discriminators, losses, differentiable augmentation, EMA and the shared trainer."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch.nn import functional as F
 
-from models.registry import Registry
+from synthaug.models.registry import Registry
 
 AUGMENT_OPS: Registry[Callable[[torch.Tensor, torch.Generator], torch.Tensor]] = Registry(
     "augmentation op", "training.augment_ops"

@@ -7,7 +7,7 @@ from typing import Any
 
 import torch
 
-from pipeline.atomic import atomic_path
+from synthaug.pipeline.atomic import atomic_path
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:

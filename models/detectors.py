@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from models.registry import Registry
-from models.training_metrics import Metric
-from pipeline.config import DetectorConfig
+from synthaug.models.registry import Registry
+from synthaug.models.training_metrics import Metric
+from synthaug.pipeline.config import DetectorConfig
 
 DETECTORS: Registry[type[Detector]] = Registry("detector", "training.detectors.stop_on")
 RISE_FRACTION = 0.1  # G's loss "rises" when the fitted change over the window exceeds 10% of its scale

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from pipeline.errors import UserInputError
+from synthaug.pipeline.errors import UserInputError
 
 
 def select_device(preference: str = "auto") -> torch.device:

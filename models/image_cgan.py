@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.image_data import ImageData
-from models.image_networks import ARCHITECTURES, ImageShape
-from models.synthesizer import ConditionalSynthesizer, Labels
-from models.trainer import GanTrainer
-from pipeline.errors import UserInputError
-from pipeline.schema import ImageSchema
-from pipeline.split import TrainSplit
+from synthaug.models.image_data import ImageData
+from synthaug.models.image_networks import ARCHITECTURES, ImageShape
+from synthaug.models.synthesizer import ConditionalSynthesizer, Labels
+from synthaug.models.trainer import GanTrainer
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.schema import ImageSchema
+from synthaug.pipeline.split import TrainSplit
 
 log = logging.getLogger(__name__)
 

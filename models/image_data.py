@@ -7,9 +7,9 @@ from pathlib import Path
 import torch
 from torchvision.utils import save_image
 
-from models.diversity import RandomFeatures
-from models.gan_data import GanData
-from pipeline.atomic import atomic_path
+from synthaug.models.diversity import RandomFeatures
+from synthaug.models.gan_data import GanData
+from synthaug.pipeline.atomic import atomic_path
 
 
 class ImageData(GanData):

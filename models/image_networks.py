@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm as with_spectral_norm
 
-from models.registry import Registry
+from synthaug.models.registry import Registry
 
 ARCHITECTURES: Registry[type[nn.Module]] = Registry("architecture", "training.architecture")
 MAX_WIDTH_MULTIPLIER = 8

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 from torch.nn import functional as F
 
-from models.registry import Registry
+from synthaug.models.registry import Registry
 
 LOSSES: Registry[AdversarialLoss] = Registry("loss", "training.loss")
 REAL_LABEL_SMOOTHING = 0.9  # one-sided: real target 0.9, fake target 0

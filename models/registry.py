@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
-from pipeline.errors import UserInputError, suggest
+from synthaug.pipeline.errors import UserInputError, suggest
 
 T = TypeVar("T")
 

@@ -13,13 +13,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.checkpoint import load_checkpoint, save_checkpoint
-from models.device import select_device
-from models.trainer import GanTrainer, TrainingResult
-from pipeline.config import PrivacyConfig, TrainingConfig
-from pipeline.errors import UserInputError
-from privacy.compatibility import check_training_config
-from privacy.training import PrivateTraining
+from synthaug.models.checkpoint import load_checkpoint, save_checkpoint
+from synthaug.models.device import select_device
+from synthaug.models.trainer import GanTrainer, TrainingResult
+from synthaug.pipeline.config import PrivacyConfig, TrainingConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.privacy.compatibility import check_training_config
+from synthaug.privacy.training import PrivateTraining
 
 Labels = int | str | Sequence[int | str] | np.ndarray | None
 # Fitting seeds torch's global RNG (weight initialisation, dropout) and sets process-wide

@@ -19,19 +19,19 @@ import pandas as pd
 import pyarrow as pa
 import torch
 
-from models.synthesizer import ConditionalSynthesizer, Labels
-from models.tabular_data import ConditionSampler, TabularData, categorical_layout, category_codes
-from models.tabular_networks import PacDiscriminator, TabularGenerator
-from models.trainer import GanTrainer
-from pipeline.config import PrivacyConfig, TrainingConfig
-from pipeline.errors import UserInputError
-from pipeline.schema import TabularSchema
-from pipeline.sources.table_assembly import ColumnRules, assemble
-from pipeline.split import TrainSplit
-from pipeline.tabular_transform import TabularTransformer, transformer_from_state, transformer_state
-from privacy.counts import noisy_category_counts
-from privacy.public_schema import conform, public_transformer
-from privacy.training import PrivateTraining
+from synthaug.models.synthesizer import ConditionalSynthesizer, Labels
+from synthaug.models.tabular_data import ConditionSampler, TabularData, categorical_layout, category_codes
+from synthaug.models.tabular_networks import PacDiscriminator, TabularGenerator
+from synthaug.models.trainer import GanTrainer
+from synthaug.pipeline.config import PrivacyConfig, TrainingConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.schema import TabularSchema
+from synthaug.pipeline.sources.table_assembly import ColumnRules, assemble
+from synthaug.pipeline.split import TrainSplit
+from synthaug.pipeline.tabular_transform import TabularTransformer, transformer_from_state, transformer_state
+from synthaug.privacy.counts import noisy_category_counts
+from synthaug.privacy.public_schema import conform, public_transformer
+from synthaug.privacy.training import PrivateTraining
 
 log = logging.getLogger(__name__)
 

@@ -21,9 +21,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from models.gan_data import GanData
-from pipeline.atomic import atomic_path
-from pipeline.tabular_transform import CategoricalEncoding, TabularTransformer
+from synthaug.models.gan_data import GanData
+from synthaug.pipeline.atomic import atomic_path
+from synthaug.pipeline.tabular_transform import CategoricalEncoding, TabularTransformer
 
 EMPIRICAL_SEED = 7
 

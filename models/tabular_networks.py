@@ -15,7 +15,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 
-from pipeline.tabular_transform import Span
+from synthaug.pipeline.tabular_transform import Span
 
 
 class ResidualLayer(nn.Module):

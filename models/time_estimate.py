@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.errors import UserInputError
-from pipeline.progress import format_duration
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.progress import format_duration
 
 MIN_MEASURED_STEPS = 3
 MAX_MEASURED_STEPS = 20

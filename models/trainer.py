@@ -24,21 +24,21 @@ import torch
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 
-from models.augment import AdaptiveProbability, DifferentiableAugment
-from models.checkpoint import load_checkpoint, save_checkpoint
-from models.detectors import Finding, build_detectors
-from models.diversity import DiversityProbe
-from models.ema import EmaModel
-from models.gan_data import GanData
-from models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
-from models.time_estimate import StepTimer, TimeEstimate, check_cpu_budget
-from models.training_metrics import Metric, MetricsLog
-from pipeline.config import TrainingConfig
-from pipeline.errors import TrainingStopped, UserInputError
-from pipeline.progress import format_duration
-from privacy.engine import PrivateDiscriminator, make_private_discriminator
-from privacy.statement import privacy_statement
-from privacy.training import PrivateTraining
+from synthaug.models.augment import AdaptiveProbability, DifferentiableAugment
+from synthaug.models.checkpoint import load_checkpoint, save_checkpoint
+from synthaug.models.detectors import Finding, build_detectors
+from synthaug.models.diversity import DiversityProbe
+from synthaug.models.ema import EmaModel
+from synthaug.models.gan_data import GanData
+from synthaug.models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
+from synthaug.models.time_estimate import StepTimer, TimeEstimate, check_cpu_budget
+from synthaug.models.training_metrics import Metric, MetricsLog
+from synthaug.pipeline.config import TrainingConfig
+from synthaug.pipeline.errors import TrainingStopped, UserInputError
+from synthaug.pipeline.progress import format_duration
+from synthaug.privacy.engine import PrivateDiscriminator, make_private_discriminator
+from synthaug.privacy.statement import privacy_statement
+from synthaug.privacy.training import PrivateTraining
 
 log = logging.getLogger(__name__)
 

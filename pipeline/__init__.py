@@ -1,4 +1,5 @@
-"""Data in, synthetic data out, and judging it: config, sources, validation, split, run directories.
+"""The two lowest layers. Core: config, errors, schema, dataset types and I/O, run directories,
+atomic writes, provenance. Data: sources, validation, split, the tabular transform, watermarks.
 
-This package never imports Prefect; ``flows/`` wires its functions into the Prefect flow.
+Nothing here imports a higher layer (``tests/unit/test_layers.py``), nor Prefect.
 """

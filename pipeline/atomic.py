@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import UserInputError
+from synthaug.pipeline.errors import UserInputError
 
 
 @contextlib.contextmanager

@@ -390,7 +390,7 @@ class ExportConfig(_Section):
 
 
 class EvaluationConfig(_Section):
-    """The verification of downstream gain (pipeline/evaluation/gain.py)."""
+    """The verification of downstream gain (evaluation/gain.py)."""
 
     enabled: bool = True
     seeds: Annotated[int, Field(ge=2, description="Downstream training seeds per condition.")] = 5
@@ -407,7 +407,7 @@ class EvaluationConfig(_Section):
     selection: Literal["cross-fit", "shared"] = Field(
         "cross-fit",
         description="cross-fit: each inner-CV fold draws synthetic samples from its own generator, "
-        "trained without that fold's validation rows (pipeline/fold_generators.py; not under "
+        "trained without that fold's validation rows (stages/fold_generators.py; not under "
         "privacy); shared: every fold draws from the run's generator (cheaper, flatters synthetic data).",
     )
     fold_generator_share: Annotated[
@@ -427,7 +427,7 @@ class EvaluationConfig(_Section):
     ] = 200
     fidelity_metrics: list[str] | None = Field(
         None,
-        description="Fidelity metrics to compute (pipeline/evaluation/fidelity); all that apply when unset.",
+        description="Fidelity metrics to compute (evaluation/fidelity); all that apply when unset.",
     )
     fidelity_neighbours: Annotated[int, Field(ge=1, le=50)] = Field(
         5, description="k of the precision / recall / density / coverage metric."

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from pipeline.config import SynthaugConfig
-from pipeline.errors import UserInputError, echo, suggest
-from pipeline.sources.files import require_regular
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.errors import UserInputError, echo, suggest
+from synthaug.pipeline.files import require_regular
 
 MAX_CONFIG_BYTES = 1 << 20  # a config is a few kilobytes; anything this large is a mistake
 MAX_CONFIG_VALUES = 10_000  # values after aliases are expanded (an alias bomb stops here)

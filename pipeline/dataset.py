@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.schema import ImageSchema, TabularSchema
+from synthaug.pipeline.schema import ImageSchema, TabularSchema
 
 
 @dataclass(frozen=True)

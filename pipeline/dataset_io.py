@@ -15,9 +15,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.atomic import atomic_path
-from pipeline.dataset import Dataset, SourceInfo
-from pipeline.schema import ColumnSchema, ImageSchema, TabularSchema
+from synthaug.pipeline.atomic import atomic_path
+from synthaug.pipeline.dataset import Dataset, SourceInfo
+from synthaug.pipeline.schema import ColumnSchema, ImageSchema, TabularSchema
 
 SCHEMA_KEY = b"synthaug.schema"
 CLASSES_KEY = b"synthaug.classes"

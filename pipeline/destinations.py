@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from pipeline.errors import UserInputError
+from synthaug.pipeline.errors import UserInputError
 
 
 def check_writable_folder(path: Path, *, key: str, what: str = "folder") -> None:

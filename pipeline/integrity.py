@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.errors import UserInputError
+from synthaug.pipeline.errors import UserInputError
 
 _RESTORE = "The data were changed after they were written; export the run again or restore the files."
 
 
 def integrity_problem(info: dict[str, Any], path: Path) -> UserInputError | None:
-    """``info`` from ``pipeline.describe.describe`` of ``path``; None when every check passed."""
+    """``info`` from ``stages.describe.describe`` of ``path``; None when every check passed."""
     synthetic = info.get("synthetic", {})
     checks = [
         (synthetic.get("checksums"), synthetic.get("manifest") or synthetic.get("rows") or path),

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.errors import UserInputError
+from synthaug.pipeline.errors import UserInputError
 
 PARTIAL_SUFFIX = ".partial"
 FAILED_SUFFIX = ".failed"
@@ -28,12 +28,9 @@ SPLIT_FILE = "split.parquet"
 LOG_FILE = "logs/run.log"
 DATA_DIR = "data"
 FAILURE_FILE = "FAILED.txt"
+MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
 CAPTURED_LOGGERS = (
-    "pipeline",
-    "models",
-    "privacy",
-    "reports",
-    "flows",
+    "synthaug",
     "prefect.flow_runs",
     "prefect.task_runs",
 )

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from pipeline.config import SplitConfig
-from pipeline.dataset import Dataset
-from pipeline.errors import UserInputError
+from synthaug.pipeline.config import SplitConfig
+from synthaug.pipeline.dataset import Dataset
+from synthaug.pipeline.errors import UserInputError
 
 
 @dataclass(frozen=True)

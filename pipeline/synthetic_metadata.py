@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from pipeline.provenance import package_versions
+from synthaug.pipeline.provenance import package_versions
 
 IPTC_TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 SYNTHETIC = "synthetic"

@@ -28,8 +28,8 @@ import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import BayesianGaussianMixture
 
-from pipeline.errors import UserInputError
-from pipeline.schema import ColumnSchema, TabularSchema
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.schema import ColumnSchema, TabularSchema
 
 log = logging.getLogger(__name__)
 

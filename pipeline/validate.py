@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.dataset import Dataset
-from pipeline.errors import UserInputError
+from synthaug.pipeline.dataset import Dataset
+from synthaug.pipeline.errors import UserInputError
 
 MIN_ROWS_PER_CLASS = 2  # one for the held-out test set, one for training
 

@@ -21,8 +21,8 @@ from __future__ import annotations
 from opacus.validators import ModuleValidator
 from torch import nn
 
-from pipeline.config import GenerationConfig, TrainingConfig
-from pipeline.errors import UserInputError
+from synthaug.pipeline.config import GenerationConfig, TrainingConfig
+from synthaug.pipeline.errors import UserInputError
 
 DATA_DEPENDENT_DETECTORS = ("d_overpowering", "mode_collapse")  # judge D(real) or real samples
 

@@ -15,7 +15,7 @@ import secrets
 import numpy as np
 import torch
 
-from privacy.accounting import Release
+from synthaug.privacy.accounting import Release
 
 CATEGORY_COUNTS = "category counts (Gaussian)"
 COUNT_FLOOR = 1e-3  # a cell never goes to zero weight, so every declared value stays possible

@@ -36,10 +36,10 @@ from opacus.optimizers import DPOptimizer
 from opacus.utils.uniform_sampler import UniformWithReplacementSampler
 from torch import nn
 
-from pipeline.config import PrivacyConfig
-from pipeline.errors import UserInputError
-from privacy.accounting import MAX_NOISE_MULTIPLIER, PrivacyLedger, Release
-from privacy.compatibility import check_batch_size, check_discriminator
+from synthaug.pipeline.config import PrivacyConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.privacy.accounting import MAX_NOISE_MULTIPLIER, PrivacyLedger, Release
+from synthaug.privacy.compatibility import check_batch_size, check_discriminator
 
 log = logging.getLogger(__name__)
 # Opacus' backward hooks fire on D's first layer although its input (images, rows) needs no

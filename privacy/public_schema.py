@@ -20,10 +20,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.config import PublicColumn
-from pipeline.errors import UserInputError
-from pipeline.schema import ColumnSchema, TabularSchema
-from pipeline.tabular_transform import SCALE, CategoricalEncoding, NumericEncoding, TabularTransformer
+from synthaug.pipeline.config import PublicColumn
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.schema import ColumnSchema, TabularSchema
+from synthaug.pipeline.tabular_transform import (
+    SCALE,
+    CategoricalEncoding,
+    NumericEncoding,
+    TabularTransformer,
+)
 
 WHERE = "privacy.public_columns"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from privacy.engine import PrivateDiscriminator
+from synthaug.privacy.engine import PrivateDiscriminator
 
 GUARANTEE = (
     "(epsilon, delta)-differential privacy with respect to adding or removing one training record, "

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.config import PrivacyConfig
-from pipeline.errors import UserInputError
-from privacy.accounting import PrivacyLedger, default_delta
+from synthaug.pipeline.config import PrivacyConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.privacy.accounting import PrivacyLedger, default_delta
 
 
 @dataclass

@@ -7,7 +7,7 @@ import base64
 import html
 import re
 
-from reports.document import Figure, Paragraph, Preformatted, Report, Table
+from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Table
 
 STYLE = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232b; margin: 0; }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reports.document import Figure, Paragraph, Preformatted, Report, Table
+from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Table
 
 FIGURE_DIR = "figures"
 

@@ -9,6 +9,7 @@ grids, evaluation results, synthetic data, the export's dataset card) and return
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
@@ -16,12 +17,14 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from pipeline.atomic import atomic_directory
-from pipeline.evaluation.conditions import ADVICE
-from reports import figures
-from reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
-from reports.html import to_html
-from reports.markdown import FIGURE_DIR, to_markdown
+from synthaug.evaluation.conditions import ADVICE
+from synthaug.pipeline.atomic import atomic_directory
+from synthaug.reports import figures
+from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
+from synthaug.reports.html import to_html
+from synthaug.reports.markdown import FIGURE_DIR, to_markdown
+
+log = logging.getLogger(__name__)
 
 REPORT_DIR = "report"
 HTML_FILE, MARKDOWN_FILE = "report.html", "report.md"
@@ -334,7 +337,7 @@ def _fidelity(run_path: Path) -> Section:
     report = _read_json(run_path / "evaluation" / "fidelity.json")
     if report is None:
         return section.add(Paragraph("Not measured (verification did not run)."))
-    from pipeline.evaluation.fidelity.report import headline
+    from synthaug.evaluation.fidelity.report import headline
 
     section.add(Paragraph(f"Compared with {report['compared_with']}."))
     if report.get("feature_space"):
@@ -445,4 +448,5 @@ def write_report(
         (staging / FIGURE_DIR).mkdir()
         for figure in report.figures():
             (staging / FIGURE_DIR / f"{figure.name}.png").write_bytes(figure.png)
+    log.info("report written to %s", run_path / REPORT_DIR / HTML_FILE)
     return {"html": f"{REPORT_DIR}/{HTML_FILE}", "markdown": f"{REPORT_DIR}/{MARKDOWN_FILE}"}

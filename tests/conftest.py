@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.cli import main
+from synthaug.flows.cli import main
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +37,7 @@ def cli(capsys, monkeypatch):
     """Run ``synthaug`` in-process: returns (exit code, stdout, stderr). The process guard (a
     watchdog and a SIGTERM handler for the whole process) is left to the subprocess tests
     (tests/integration/test_process_cleanup.py): here it would guard pytest itself."""
-    monkeypatch.setattr("flows.cli.guard_children", lambda: None)
+    monkeypatch.setattr("synthaug.flows.cli.guard_children", lambda: None)
 
     def invoke(*args: str) -> tuple[int, str, str]:
         _point_prefect_console_at(sys.stderr)  # so err holds what a terminal would show

@@ -8,16 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from pipeline.config import DatasetConfig
-from pipeline.dataset import Dataset
-from pipeline.errors import UserInputError, suggest
-from pipeline.sources.bundled import load_bundled
-from pipeline.sources.csv_source import read_csv
-from pipeline.sources.files import require_file, sha256_arrays, sha256_file
-from pipeline.sources.image_folder import read_image_folder
-from pipeline.sources.image_npz import read_npz
-from pipeline.sources.parquet_source import read_parquet
-from pipeline.sources.table_assembly import ColumnRules
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.dataset import Dataset
+from synthaug.pipeline.errors import UserInputError, suggest
+from synthaug.pipeline.files import require_file, sha256_arrays, sha256_file
+from synthaug.pipeline.sources.bundled import load_bundled
+from synthaug.pipeline.sources.csv_source import read_csv
+from synthaug.pipeline.sources.image_folder import read_image_folder
+from synthaug.pipeline.sources.image_npz import read_npz
+from synthaug.pipeline.sources.parquet_source import read_parquet
+from synthaug.pipeline.sources.table_assembly import ColumnRules
 
 Reader = Callable[[DatasetConfig, ColumnRules, bool], Dataset]
 

@@ -7,12 +7,12 @@ import pyarrow as pa
 import sklearn
 from sklearn.datasets import load_breast_cancer, load_digits
 
-from pipeline.config import DatasetConfig
-from pipeline.dataset import Dataset, SourceInfo
-from pipeline.schema import ImageSchema
-from pipeline.sources.files import sha256_arrays
-from pipeline.sources.image_shape import conform_array
-from pipeline.sources.table_assembly import ColumnRules, assemble
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.dataset import Dataset, SourceInfo
+from synthaug.pipeline.files import sha256_arrays
+from synthaug.pipeline.schema import ImageSchema
+from synthaug.pipeline.sources.image_shape import conform_array
+from synthaug.pipeline.sources.table_assembly import ColumnRules, assemble
 
 BREAST_CANCER_TARGET = "diagnosis"
 

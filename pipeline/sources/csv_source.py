@@ -13,11 +13,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from pipeline.config import CsvOptions
-from pipeline.dataset import Dataset, SourceInfo
-from pipeline.errors import UserInputError
-from pipeline.sources.files import require_file, sha256_file
-from pipeline.sources.table_assembly import NUMBER_PATTERN, ColumnRules, assemble, check_column_names
+from synthaug.pipeline.config import CsvOptions
+from synthaug.pipeline.dataset import Dataset, SourceInfo
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.files import require_file, sha256_file
+from synthaug.pipeline.sources.table_assembly import NUMBER_PATTERN, ColumnRules, assemble, check_column_names
 
 SNIFF_BYTES = 64 * 1024
 DELIMITERS = ",;\t|"

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.config import ImageOptions
-from pipeline.dataset import Dataset, SourceInfo
-from pipeline.errors import UserInputError
-from pipeline.progress import QUIET_SECONDS, Progress
-from pipeline.schema import ImageSchema
-from pipeline.sources.files import require_regular, sha256_tree
-from pipeline.sources.image_shape import choose_channels, choose_size, mode_channels, to_pixels
+from synthaug.pipeline.config import ImageOptions
+from synthaug.pipeline.dataset import Dataset, SourceInfo
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.files import require_regular, sha256_tree
+from synthaug.pipeline.progress import QUIET_SECONDS, Progress
+from synthaug.pipeline.schema import ImageSchema
+from synthaug.pipeline.sources.image_shape import choose_channels, choose_size, mode_channels, to_pixels
 
 log = logging.getLogger(__name__)
 IMAGE_EXTENSIONS = frozenset({".png", ".jpg", ".jpeg", ".bmp"})

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.config import ImageOptions
-from pipeline.dataset import Dataset, SourceInfo
-from pipeline.errors import UserInputError, echo
-from pipeline.schema import ImageSchema
-from pipeline.sources.files import require_file, sha256_file
-from pipeline.sources.image_shape import conform_array
+from synthaug.pipeline.config import ImageOptions
+from synthaug.pipeline.dataset import Dataset, SourceInfo
+from synthaug.pipeline.errors import UserInputError, echo
+from synthaug.pipeline.files import require_file, sha256_file
+from synthaug.pipeline.schema import ImageSchema
+from synthaug.pipeline.sources.image_shape import conform_array
 
 # floats whose maximum is above 1 but below this are refused rather than read as 0..255
 AMBIGUOUS_BELOW = 16.0

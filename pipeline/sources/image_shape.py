@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from pipeline.config import ImageOptions
-from pipeline.errors import UserInputError
+from synthaug.pipeline.config import ImageOptions
+from synthaug.pipeline.errors import UserInputError
 
 MIN_SIDE, MAX_SIDE = 8, 128
 GRAYSCALE_MODES = frozenset({"L", "1", "I", "I;16", "I;16L", "I;16B", "I;16N", "F", "LA", "La"})

@@ -10,10 +10,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.dataset import Dataset, SourceInfo
-from pipeline.errors import UserInputError
-from pipeline.sources.files import require_file, sha256_file
-from pipeline.sources.table_assembly import ColumnRules, assemble
+from synthaug.pipeline.dataset import Dataset, SourceInfo
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.files import require_file, sha256_file
+from synthaug.pipeline.sources.table_assembly import ColumnRules, assemble
 
 BATCH_ROWS = 65_536
 READ_BUFFER_BYTES = 1 << 20

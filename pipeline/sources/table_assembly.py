@@ -20,8 +20,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline.errors import UserInputError, suggest
-from pipeline.schema import ColumnSchema, TabularSchema
+from synthaug.pipeline.errors import UserInputError, suggest
+from synthaug.pipeline.schema import ColumnSchema, TabularSchema
 
 NUMBER_PATTERN = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 INTEGER_PATTERN = re.compile(r"^\s*[-+]?\d+\s*$")

@@ -19,13 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.config import WatermarkConfig
-from pipeline.synthetic_metadata import WATERMARK
-from pipeline.tabular_transform import NumericEncoding, TabularTransformer
-from pipeline.watermark.detection import INCONCLUSIVE, MARKED, Detection
-from pipeline.watermark.image_mark import ImageWatermark, psnr
-from pipeline.watermark.keys import KEY_FILE_ENV, WatermarkKey, generate_key_file, read_key_file
-from pipeline.watermark.table_mark import ColumnCells, TableWatermark
+from synthaug.pipeline.config import WatermarkConfig
+from synthaug.pipeline.synthetic_metadata import WATERMARK
+from synthaug.pipeline.tabular_transform import NumericEncoding, TabularTransformer
+from synthaug.pipeline.watermark.detection import INCONCLUSIVE, MARKED, Detection
+from synthaug.pipeline.watermark.image_mark import ImageWatermark, psnr
+from synthaug.pipeline.watermark.keys import KEY_FILE_ENV, WatermarkKey, generate_key_file, read_key_file
+from synthaug.pipeline.watermark.table_mark import ColumnCells, TableWatermark
 
 log = logging.getLogger(__name__)
 

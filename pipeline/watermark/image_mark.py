@@ -31,8 +31,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from pipeline.watermark.detection import DEFAULT_THRESHOLD, Detection, signed_sum_test
-from pipeline.watermark.keys import WatermarkKey
+from synthaug.pipeline.watermark.detection import DEFAULT_THRESHOLD, Detection, signed_sum_test
+from synthaug.pipeline.watermark.keys import WatermarkKey
 
 SCHEME = "synthaug-image-dither/1"
 # mean alignment of marked units (z over its perfect-alignment maximum: 0.39-0.57 on 3-10 marked

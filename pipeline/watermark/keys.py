@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.destinations import check_writable_file
-from pipeline.errors import UserInputError
-from pipeline.sources.files import require_regular
+from synthaug.pipeline.destinations import check_writable_file
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.files import require_regular
 
 KEY_BYTES = 32
 KEY_FILE_ENV = "SYNTHAUG_WATERMARK_KEY_FILE"

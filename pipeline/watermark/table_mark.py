@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.watermark.detection import DEFAULT_THRESHOLD, Detection, signed_sum_test
-from pipeline.watermark.keys import WatermarkKey
+from synthaug.pipeline.watermark.detection import DEFAULT_THRESHOLD, Detection, signed_sum_test
+from synthaug.pipeline.watermark.keys import WatermarkKey
 
 SCHEME = "synthaug-table-cells/1"
 DEFAULT_CELLS = 20

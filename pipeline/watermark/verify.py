@@ -18,16 +18,16 @@ import numpy as np
 import pyarrow.parquet as pq
 from PIL import Image, UnidentifiedImageError
 
-from pipeline.config import ImageOptions
-from pipeline.errors import UserInputError
-from pipeline.sources.files import require_regular
-from pipeline.synthetic_metadata import WATERMARK
-from pipeline.watermark.detection import signed_sum_test
-from pipeline.watermark.image_mark import EXPECTED_ALIGNMENT, ImageWatermark
-from pipeline.watermark.image_mark import SCHEME as IMAGE_SCHEME
-from pipeline.watermark.keys import WatermarkKey, read_key_file
-from pipeline.watermark.table_mark import SCHEME as TABLE_SCHEME
-from pipeline.watermark.table_mark import TableWatermark
+from synthaug.pipeline.config import ImageOptions
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.files import require_regular
+from synthaug.pipeline.synthetic_metadata import WATERMARK
+from synthaug.pipeline.watermark.detection import signed_sum_test
+from synthaug.pipeline.watermark.image_mark import EXPECTED_ALIGNMENT, ImageWatermark
+from synthaug.pipeline.watermark.image_mark import SCHEME as IMAGE_SCHEME
+from synthaug.pipeline.watermark.keys import WatermarkKey, read_key_file
+from synthaug.pipeline.watermark.table_mark import SCHEME as TABLE_SCHEME
+from synthaug.pipeline.watermark.table_mark import TableWatermark
 
 ROWS_FILE, IMAGE_MANIFEST, SYNTHETIC_DIR = "rows.parquet", "manifest.parquet", "synthetic"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")

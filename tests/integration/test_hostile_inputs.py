@@ -103,8 +103,8 @@ def test_nan_labels_in_parquet_are_missing_classes_not_a_class_called_nan(run_jo
 
 
 def test_uint64_above_int64_is_kept_positive(tmp_path, caplog):
-    from pipeline.config import DatasetConfig
-    from pipeline.sources import load_dataset
+    from synthaug.pipeline.config import DatasetConfig
+    from synthaug.pipeline.sources import load_dataset
 
     values = [2**64 - 1, *range(39)]
     pq.write_table(
@@ -116,8 +116,8 @@ def test_uint64_above_int64_is_kept_positive(tmp_path, caplog):
 
 
 def test_decimal_commas_are_announced(tmp_path, caplog):
-    from pipeline.config import DatasetConfig
-    from pipeline.sources import load_dataset
+    from synthaug.pipeline.config import DatasetConfig
+    from synthaug.pipeline.sources import load_dataset
 
     rows = "".join(f"{i},5;{'pq'[i % 2]}\n" for i in range(20))
     load_dataset(DatasetConfig(source=csv(tmp_path, "a;y\n" + rows), target="y"))
@@ -243,8 +243,8 @@ def test_bad_image_png_never_reaches_a_traceback(run_job, tmp_path):
 
 # ---- messages that pointed the wrong way ------------------------------------------------------
 def test_a_five_megabyte_cell_is_read(tmp_path):
-    from pipeline.config import DatasetConfig
-    from pipeline.sources import load_dataset
+    from synthaug.pipeline.config import DatasetConfig
+    from synthaug.pipeline.sources import load_dataset
 
     rows = "".join(f"{i},{'pq'[i % 2]},{'x' * (5 << 20) if i == 3 else 'short'}\n" for i in range(10))
     data = load_dataset(DatasetConfig(source=csv(tmp_path, "a,y,note\n" + rows), target="y"))

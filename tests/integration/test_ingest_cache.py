@@ -37,7 +37,7 @@ def test_a_rerun_with_new_training_settings_reuses_the_ingested_data(cli, write_
     assert code == 0, err
     assert asyncio.run(ingest_states())[before:] == ["Completed", "Cached", "Completed"]
 
-    from flows.augment import ingested_folder
+    from synthaug.flows.augment import ingested_folder
 
     for parsed in ingested_folder().glob("*.parquet"):  # the cache outlived its file: ingest again
         parsed.unlink()

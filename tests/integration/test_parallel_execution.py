@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config_loading import load_config
-from pipeline.evaluation import run_verification as units
-from pipeline.evaluation.verification_inputs import VerificationFiles
+from synthaug.evaluation import run_verification as units
+from synthaug.evaluation.verification_inputs import VerificationFiles
+from synthaug.pipeline.config_loading import load_config
 from tests.settings import QUICK_VERIFICATION, SMALL_TABULAR_GAN, set_args
 
 REPO = Path(__file__).resolve().parents[2]

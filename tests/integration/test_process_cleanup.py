@@ -27,7 +27,7 @@ def start_long_run(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
         [
             sys.executable,
             "-m",
-            "flows.cli",
+            "synthaug.flows.cli",
             "run",
             "-c",
             "examples/breast_cancer.yaml",

@@ -19,10 +19,10 @@ import pytest
 import yaml
 from PIL import Image
 
-from pipeline.config import DatasetConfig, ImageOptions, demo_config
-from pipeline.dataset_io import read_dataset
-from pipeline.sources import load_dataset
-from pipeline.sources.image_folder import read_image_folder
+from synthaug.pipeline.config import DatasetConfig, ImageOptions, demo_config
+from synthaug.pipeline.dataset_io import read_dataset
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.sources.image_folder import read_image_folder
 
 REPO = Path(__file__).resolve().parents[2]
 SYNTHAUG = Path(sys.executable).parent / "synthaug"
@@ -293,8 +293,8 @@ def test_a_users_own_table_from_inspect_to_runs_side_by_side(cli, tmp_path, monk
 @pytest.mark.slow
 @pytest.mark.xdist_group("readme-demo")
 def test_each_selection_fold_drew_from_a_generator_that_never_saw_its_validation_rows(demo):
-    from pipeline.evaluation.gain import selection_folds
-    from pipeline.evaluation.verification_inputs import VerificationFiles
+    from synthaug.evaluation.gain import selection_folds
+    from synthaug.evaluation.verification_inputs import VerificationFiles
 
     _, run_dir = demo
     files = VerificationFiles.of_run(run_dir)

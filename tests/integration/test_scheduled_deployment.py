@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config_loading import config_to_yaml, load_config
+from synthaug.pipeline.config_loading import config_to_yaml, load_config
 from tests.settings import SMALL_TABULAR_GAN
 
 REPO = Path(__file__).resolve().parents[2]

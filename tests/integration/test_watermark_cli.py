@@ -121,9 +121,9 @@ def test_one_small_unmarked_image_is_inconclusive(cli, tmp_path):
 
 
 def test_require_detectable_refuses_an_export_the_run_cannot_verify(tmp_path):
-    from pipeline import job
-    from pipeline.config import SynthaugConfig
-    from pipeline.rundir import create_run_directory
+    from synthaug.pipeline.config import SynthaugConfig
+    from synthaug.pipeline.rundir import create_run_directory
+    from synthaug.stages import job
 
     run = create_run_directory(tmp_path / "runs", "mark")
     (run.path / "manifest.json").write_text("{}")

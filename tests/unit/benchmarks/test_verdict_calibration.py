@@ -12,7 +12,7 @@ from benchmarks.verdict_calibration import (
     run_control,
     split_samples,
 )
-from pipeline.config_loading import load_config
+from synthaug.pipeline.config_loading import load_config
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from pipeline import job
+from synthaug.stages import job
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["validate"], ["inspect"], ["report"]])
@@ -127,8 +127,8 @@ def test_report_refuses_a_directory_that_is_not_a_run(cli, tmp_path):
 def test_only_io_errors_are_retried():
     from prefect.states import Completed, Failed
 
-    from flows.augment import transient_io_error
-    from pipeline.errors import UserInputError
+    from synthaug.flows.augment import transient_io_error
+    from synthaug.pipeline.errors import UserInputError
 
     assert transient_io_error(None, None, Failed(data=OSError(28, "No space left on device")))
     assert not transient_io_error(None, None, Failed(data=UserInputError("export exists")))

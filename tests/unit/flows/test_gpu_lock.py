@@ -1,6 +1,6 @@
 import pytest
 
-from flows.gpu_lock import GPU_LIMIT, gpu_slot
+from synthaug.flows.gpu_lock import GPU_LIMIT, gpu_slot
 
 
 def active_slots() -> int:
@@ -24,8 +24,8 @@ def test_cpu_training_takes_no_slot(monkeypatch):
     def no_slot_for_cpu(*args, **kwargs):
         raise AssertionError("a CPU job asked for a GPU slot")
 
-    monkeypatch.setattr("flows.gpu_lock.concurrency", no_slot_for_cpu)
-    monkeypatch.setattr("flows.gpu_lock.ensure_limit", no_slot_for_cpu)
+    monkeypatch.setattr("synthaug.flows.gpu_lock.concurrency", no_slot_for_cpu)
+    monkeypatch.setattr("synthaug.flows.gpu_lock.ensure_limit", no_slot_for_cpu)
     for device in ("cpu", "mps"):
         with gpu_slot(device):
             pass  # CPU jobs never wait for each other

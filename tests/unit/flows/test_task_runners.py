@@ -5,9 +5,9 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect_dask import DaskTaskRunner
 from pydantic import ValidationError
 
-from flows.task_runners import task_runner_for
-from pipeline.config import ExecutionConfig
-from pipeline.errors import UserInputError
+from synthaug.flows.task_runners import task_runner_for
+from synthaug.pipeline.config import ExecutionConfig
+from synthaug.pipeline.errors import UserInputError
 
 
 def test_threads_by_default_with_the_configured_number_of_workers():
@@ -22,7 +22,7 @@ def test_dask_at_an_address_connects_to_that_cluster():
 
 
 def test_local_dask_cluster_has_single_threaded_workers_reporting_to_this_api(monkeypatch):
-    monkeypatch.setattr("flows.task_runners.current_api_url", lambda: "http://127.0.0.1:4200/api")
+    monkeypatch.setattr("synthaug.flows.task_runners.current_api_url", lambda: "http://127.0.0.1:4200/api")
     runner = task_runner_for(ExecutionConfig(task_runner="dask", workers=3))
     assert runner.address is None
     assert runner.cluster_kwargs["n_workers"] == 3 and runner.cluster_kwargs["threads_per_worker"] == 1

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from pipeline.config import DatasetConfig, SplitConfig, TrainingConfig
-from pipeline.sources import load_dataset
-from pipeline.split import split_dataset
+from synthaug.pipeline.config import DatasetConfig, SplitConfig, TrainingConfig
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import split_dataset
 
 
 @pytest.fixture(scope="session")

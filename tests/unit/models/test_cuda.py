@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from models.image_cgan import ImageCGAN
-from pipeline.errors import UserInputError
+from synthaug.models.image_cgan import ImageCGAN
+from synthaug.pipeline.errors import UserInputError
 from tests.unit.models.conftest import tiny_config
 
 pytestmark = pytest.mark.gpu
@@ -29,10 +29,10 @@ def test_asking_for_cuda_without_one_is_a_clear_error(digits_train, tmp_path):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_verification_classifier_and_fidelity_features_on_cuda():
-    from pipeline.evaluation.fidelity.base import FidelityInputs, FidelityOptions
-    from pipeline.evaluation.fidelity.registry import metrics_for
-    from pipeline.evaluation.fidelity.report import compute_fidelity
-    from pipeline.evaluation.samples import Samples
+    from synthaug.evaluation.fidelity.base import FidelityInputs, FidelityOptions
+    from synthaug.evaluation.fidelity.registry import metrics_for
+    from synthaug.evaluation.fidelity.report import compute_fidelity
+    from synthaug.evaluation.samples import Samples
 
     rng = np.random.default_rng(0)
     images, labels = rng.integers(0, 255, (30, 8, 8, 1), dtype=np.uint8), np.repeat(np.arange(3), 10)

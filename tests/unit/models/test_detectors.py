@@ -1,11 +1,11 @@
 import pytest
 import torch
 
-from models.detectors import DETECTORS, build_detectors
-from models.diversity import DiversityProbe
-from models.training_metrics import Metric
-from pipeline.config import DetectorConfig
-from pipeline.errors import UserInputError
+from synthaug.models.detectors import DETECTORS, build_detectors
+from synthaug.models.diversity import DiversityProbe
+from synthaug.models.training_metrics import Metric
+from synthaug.pipeline.config import DetectorConfig
+from synthaug.pipeline.errors import UserInputError
 
 CONFIG = DetectorConfig(window=10, check_every=10)
 

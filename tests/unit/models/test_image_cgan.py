@@ -2,11 +2,11 @@ import numpy as np
 import pytest
 import torch
 
-from models.image_cgan import ImageCGAN
-from models.image_networks import ConditionalGenerator
-from models.trainer import CHECKPOINT_FILE, GRID_DIR, METRICS_FILE
-from models.training_metrics import Metric, MetricsLog
-from pipeline.errors import TrainingStopped
+from synthaug.models.image_cgan import ImageCGAN
+from synthaug.models.image_networks import ConditionalGenerator
+from synthaug.models.trainer import CHECKPOINT_FILE, GRID_DIR, METRICS_FILE
+from synthaug.models.training_metrics import Metric, MetricsLog
+from synthaug.pipeline.errors import TrainingStopped
 from tests.unit.models.conftest import tiny_config
 
 EXPECTED_METRICS = {

@@ -2,8 +2,8 @@ import pytest
 import torch
 from torch import nn
 
-from models.image_networks import ARCHITECTURES, ImageShape, generator_plan
-from pipeline.errors import UserInputError
+from synthaug.models.image_networks import ARCHITECTURES, ImageShape, generator_plan
+from synthaug.pipeline.errors import UserInputError
 
 
 @pytest.mark.parametrize(("size", "channels"), [(8, 1), (28, 1), (28, 3), (64, 3), (64, 1), (9, 3)])
@@ -70,7 +70,7 @@ def test_generator_is_conditional():
 
 
 def test_minibatch_stddev_groups_never_mix_halves():
-    from models.image_networks import MinibatchStdDev
+    from synthaug.models.image_networks import MinibatchStdDev
 
     layer = MinibatchStdDev()
     real, fake = torch.zeros(4, 2, 3, 3), torch.randn(4, 2, 3, 3)

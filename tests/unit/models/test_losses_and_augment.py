@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from models.augment import AdaptiveProbability, DifferentiableAugment
-from models.ema import EmaModel
-from models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
-from pipeline.errors import UserInputError
+from synthaug.models.augment import AdaptiveProbability, DifferentiableAugment
+from synthaug.models.ema import EmaModel
+from synthaug.models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
+from synthaug.pipeline.errors import UserInputError
 
 CONFIDENT_REAL, CONFIDENT_FAKE = torch.full((8,), 3.0), torch.full((8,), -3.0)
 

@@ -3,14 +3,14 @@ import pandas as pd
 import pytest
 import torch
 
-from models.tabular_cgan import TabularCGAN
-from models.tabular_data import ConditionSampler
-from models.trainer import GRID_DIR, METRICS_FILE
-from models.training_metrics import MetricsLog
-from pipeline.config import DatasetConfig, TrainingConfig
-from pipeline.errors import UserInputError
-from pipeline.sources import load_dataset
-from pipeline.split import TrainSplit
+from synthaug.models.tabular_cgan import TabularCGAN
+from synthaug.models.tabular_data import ConditionSampler
+from synthaug.models.trainer import GRID_DIR, METRICS_FILE
+from synthaug.models.training_metrics import MetricsLog
+from synthaug.pipeline.config import DatasetConfig, TrainingConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import TrainSplit
 
 
 def tiny(**overrides) -> TrainingConfig:

@@ -4,11 +4,11 @@ import logging
 import pytest
 import torch
 
-from models.image_data import ImageData
-from models.image_networks import ARCHITECTURES, ImageShape
-from models.time_estimate import StepTimer
-from models.trainer import GanTrainer
-from pipeline.errors import UserInputError
+from synthaug.models.image_data import ImageData
+from synthaug.models.image_networks import ARCHITECTURES, ImageShape
+from synthaug.models.time_estimate import StepTimer
+from synthaug.models.trainer import GanTrainer
+from synthaug.pipeline.errors import UserInputError
 from tests.unit.models.conftest import tiny_config
 
 
@@ -60,7 +60,7 @@ def test_fast_steps_are_estimated_after_at_most_twenty_steps():
 
 
 def test_the_estimate_is_logged_and_recorded(digits_train, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="models.trainer")
+    caplog.set_level(logging.INFO, logger="synthaug.models.trainer")
     gan_trainer = trainer(digits_train, tmp_path, fake_clock(0.5), steps=10)
     result = gan_trainer.train()
     # each step reads the clock twice: one second per step, the first 4 steps timed

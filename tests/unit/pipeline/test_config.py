@@ -4,8 +4,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from pipeline.config import DatasetConfig, SynthaugConfig, demo_config
-from pipeline.config_loading import load_config
+from synthaug.pipeline.config import DatasetConfig, SynthaugConfig, demo_config
+from synthaug.pipeline.config_loading import load_config
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -94,7 +94,7 @@ def test_private_defaults_replace_only_unset_settings():
 
 
 def test_public_columns_declare_one_kind_with_sane_values():
-    from pipeline.config import PublicColumn
+    from synthaug.pipeline.config import PublicColumn
 
     assert PublicColumn(bounds=(0, 1), integer=True).bounds == (0.0, 1.0)
     for bad, message in [

@@ -2,9 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import demo_config
-from pipeline.config_loading import config_to_yaml, load_config
-from pipeline.errors import UserInputError
+from synthaug.pipeline.config import demo_config
+from synthaug.pipeline.config_loading import config_to_yaml, load_config
+from synthaug.pipeline.errors import UserInputError
 
 
 def test_unknown_keys_are_named_with_their_path_and_a_suggestion(tmp_path):

@@ -1,9 +1,9 @@
 import numpy as np
 import pandas as pd
 
-from pipeline.config import DatasetConfig
-from pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
-from pipeline.sources import load_dataset
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
+from synthaug.pipeline.sources import load_dataset
 
 
 def test_tables_round_trip_with_schema_and_provenance(tmp_path):

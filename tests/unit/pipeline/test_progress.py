@@ -5,8 +5,8 @@ import threading
 
 import pytest
 
-from pipeline.progress import Progress, advance_current, format_duration
-from pipeline.stage_clock import StageClock, merge_stage_seconds
+from synthaug.pipeline.progress import Progress, advance_current, format_duration
+from synthaug.pipeline.stage_clock import StageClock, merge_stage_seconds
 
 log = logging.getLogger("tests.progress")
 

@@ -3,8 +3,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from pipeline.errors import UserInputError
-from pipeline.rundir import FAILURE_FILE, LOG_FILE, create_run_directory, run_lifecycle
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.rundir import FAILURE_FILE, LOG_FILE, create_run_directory, run_lifecycle
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -19,7 +19,7 @@ def test_ids_are_name_and_utc_time_and_unique(tmp_path):
 def test_success_renames_to_the_final_name_with_logs(tmp_path):
     run = create_run_directory(tmp_path, "ok", now=NOW)
     with run_lifecycle(run):
-        logging.getLogger("pipeline.test").info("hello from a step")
+        logging.getLogger("synthaug.pipeline.test").info("hello from a step")
         run.file("x.txt").write_text("1")
     assert run.final.is_dir() and not run.partial.exists()
     assert (run.final / "x.txt").read_text() == "1"

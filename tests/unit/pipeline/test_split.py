@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from pipeline.config import DatasetConfig, SplitConfig
-from pipeline.errors import UserInputError
-from pipeline.sources import load_dataset
-from pipeline.split import HeldOutTest, TrainSplit, split_dataset
+from synthaug.pipeline.config import DatasetConfig, SplitConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import HeldOutTest, TrainSplit, split_dataset
 
 
 @pytest.fixture(scope="module")

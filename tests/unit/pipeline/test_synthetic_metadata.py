@@ -2,7 +2,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 
-from pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA, synthetic_metadata
+from synthaug.pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA, synthetic_metadata
 
 
 def test_every_field_is_a_string_and_says_how_the_data_were_made(tmp_path):

@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import DatasetConfig
-from pipeline.errors import UserInputError
-from pipeline.sources import load_dataset
-from pipeline.tabular_transform import TabularTransformer
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.tabular_transform import TabularTransformer
 
 
 @pytest.fixture

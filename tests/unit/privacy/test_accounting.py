@@ -4,7 +4,7 @@ import pytest
 from opacus.accountants import PRVAccountant, RDPAccountant
 from opacus.accountants.utils import get_noise_multiplier
 
-from privacy.accounting import PrivacyLedger, Release, default_delta, epsilon_of
+from synthaug.privacy.accounting import PrivacyLedger, Release, default_delta, epsilon_of
 
 
 @pytest.mark.parametrize(("name", "engine"), [("prv", PRVAccountant), ("rdp", RDPAccountant)])

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from privacy.audit import EXACT_COPIES, MEMBERSHIP_AUC, NEAR_COPIES, SHARE_CLOSER_TO_TRAIN, audit
+from synthaug.privacy.audit import EXACT_COPIES, MEMBERSHIP_AUC, NEAR_COPIES, SHARE_CLOSER_TO_TRAIN, audit
 
 
 @pytest.fixture

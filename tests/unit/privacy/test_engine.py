@@ -4,12 +4,12 @@ import pytest
 import torch
 from torch import nn
 
-from models.image_networks import ImageShape, ProjectionDiscriminator
-from models.losses import LOSSES
-from pipeline.config import PrivacyConfig
-from pipeline.errors import UserInputError
-from privacy.accounting import PrivacyLedger
-from privacy.engine import make_private_discriminator
+from synthaug.models.image_networks import ImageShape, ProjectionDiscriminator
+from synthaug.models.losses import LOSSES
+from synthaug.pipeline.config import PrivacyConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.privacy.accounting import PrivacyLedger
+from synthaug.privacy.engine import make_private_discriminator
 
 SHAPE = ImageShape(8, 1)
 

@@ -8,15 +8,15 @@ import pytest
 import torch
 from opacus.accountants import PRVAccountant, RDPAccountant
 
-from models.image_cgan import ImageCGAN
-from models.tabular_cgan import TabularCGAN
-from models.trainer import METRICS_FILE
-from pipeline.config import DatasetConfig, PrivacyConfig, PublicColumn, TrainingConfig
-from pipeline.errors import UserInputError
-from pipeline.sources import load_dataset
-from pipeline.split import TrainSplit
-from privacy.counts import CATEGORY_COUNTS
-from privacy.engine import DP_SGD
+from synthaug.models.image_cgan import ImageCGAN
+from synthaug.models.tabular_cgan import TabularCGAN
+from synthaug.models.trainer import METRICS_FILE
+from synthaug.pipeline.config import DatasetConfig, PrivacyConfig, PublicColumn, TrainingConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import TrainSplit
+from synthaug.privacy.counts import CATEGORY_COUNTS
+from synthaug.privacy.engine import DP_SGD
 
 TINY = {
     "steps": 8,

@@ -1,9 +1,9 @@
 import base64
 import re
 
-from reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
-from reports.html import to_html
-from reports.markdown import to_markdown
+from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
+from synthaug.reports.html import to_html
+from synthaug.reports.markdown import to_markdown
 
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"

@@ -1,7 +1,7 @@
 import json
 
-from reports.document import Figure, Paragraph, Table
-from reports.run_report import build_report, write_report
+from synthaug.reports.document import Figure, Paragraph, Table
+from synthaug.reports.run_report import build_report, write_report
 
 
 def minimal_run(tmp_path, **manifest):

@@ -1,7 +1,7 @@
 import numpy as np
 
-from pipeline.config import DatasetConfig
-from pipeline.sources import load_dataset
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.sources import load_dataset
 
 
 def test_digits_are_8x8_grayscale_with_ten_classes():

@@ -18,11 +18,11 @@ import pytest
 import yaml
 from PIL import Image
 
-from pipeline.config import DatasetConfig
-from pipeline.config_loading import load_config
-from pipeline.errors import UserInputError
-from pipeline.sources import load_dataset
-from pipeline.validate import validate_dataset
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.validate import validate_dataset
 
 CASES_PER_KIND = 200
 SECONDS_PER_CASE = 5

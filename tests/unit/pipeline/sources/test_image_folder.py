@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.config import DatasetConfig
-from pipeline.errors import UserInputError
-from pipeline.sources import load_dataset
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.sources import load_dataset
 
 
 def save(path, size=(16, 16), mode="L", value=128):

@@ -7,9 +7,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.config import DatasetConfig
-from pipeline.errors import UserInputError
-from pipeline.sources import load_dataset
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.sources import load_dataset
 
 
 def test_types_categories_and_provenance_metadata(tmp_path):
@@ -61,8 +61,8 @@ def test_a_file_that_is_not_parquet(tmp_path):
 
 PEAK_PROBE = """
 import sys
-from pipeline.config import DatasetConfig
-from pipeline.sources import load_dataset
+from synthaug.pipeline.config import DatasetConfig
+from synthaug.pipeline.sources import load_dataset
 
 def kib(key):
     with open("/proc/self/status") as status:

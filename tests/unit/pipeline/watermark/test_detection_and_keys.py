@@ -5,9 +5,9 @@ import stat
 import numpy as np
 import pytest
 
-from pipeline.errors import UserInputError
-from pipeline.watermark.detection import signed_sum_test
-from pipeline.watermark.keys import WatermarkKey, generate_key_file, read_key_file
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.watermark.detection import signed_sum_test
+from synthaug.pipeline.watermark.keys import WatermarkKey, generate_key_file, read_key_file
 
 
 def test_signed_sum_statistic_against_hand_computed_values():
@@ -80,8 +80,8 @@ def test_too_little_data_is_inconclusive_not_unmarked():
 
 
 def test_a_mark_the_run_cannot_detect_is_said_loudly_and_in_the_card(caplog):
-    from pipeline.dataset_card import watermark_text
-    from pipeline.watermark.apply import self_check
+    from synthaug.pipeline.watermark.apply import self_check
+    from synthaug.stages.dataset_card import watermark_text
 
     check = self_check(signed_sum_test(np.zeros(9), np.ones(9), samples=1), "1 rows")
     assert check["outcome"] == "inconclusive" and check["p_value"] == 1.0

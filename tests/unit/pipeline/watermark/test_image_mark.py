@@ -5,8 +5,8 @@ import pytest
 from PIL import Image
 from sklearn.datasets import load_digits
 
-from pipeline.watermark.image_mark import SCHEME, ImageWatermark, default_block, psnr
-from pipeline.watermark.keys import WatermarkKey
+from synthaug.pipeline.watermark.image_mark import SCHEME, ImageWatermark, default_block, psnr
+from synthaug.pipeline.watermark.keys import WatermarkKey
 
 KEY, OTHER = WatermarkKey(b"k" * 32), WatermarkKey(b"o" * 32)
 

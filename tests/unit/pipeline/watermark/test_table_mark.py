@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.watermark.keys import WatermarkKey
-from pipeline.watermark.table_mark import ColumnCells, TableWatermark
+from synthaug.pipeline.watermark.keys import WatermarkKey
+from synthaug.pipeline.watermark.table_mark import ColumnCells, TableWatermark
 
 KEY, OTHER = WatermarkKey(b"k" * 32), WatermarkKey(b"o" * 32)
 

@@ -1,0 +1,89 @@
+"""Training the protocol's downstream classifiers, each distinct fit once per process.
+
+The protocol trains some classifiers twice over: a CV fold's real-only model is both the
+"add nothing" candidate and the filter of that fold's synthetic samples; the real-only model of
+seed 0 on the whole training split is both the filter that selection keeps and a score of seed
+0; and the real + classic model of seed 0 is also the fidelity feature space. A fit depends only
+on the classifier factory, the seed, the classic-augmentation flag and the training samples, so
+``fit`` hands back the model already trained for an identical request.
+
+Only factories that declare ``reuse_fits = True`` are remembered (the image CNN, where a fit
+costs seconds); a table classifier refits in milliseconds and may be large (a forest on many
+rows), so it is never kept. The memory is a small LRU per process: units running in one process
+(the threads task runner) share it, Dask workers each have their own, and results are the same
+either way since a fit with the same inputs gives the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from synthaug.pipeline.progress import advance_current
+
+if TYPE_CHECKING:  # samples.py fits through this module
+    from synthaug.evaluation.samples import Samples
+
+CAPACITY = 32  # CNNs of about 1 MB each; enough to span one run's selection, scores and fidelity
+
+
+def samples_fingerprint(samples: Samples) -> str:
+    """A digest of the samples' features, labels and class count."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(np.asarray(samples.y, dtype=np.int64).tobytes())
+    digest.update(str(samples.n_classes).encode())
+    if isinstance(samples.x, pd.DataFrame):
+        digest.update("\0".join(map(str, samples.x.columns)).encode())
+        digest.update(pd.util.hash_pandas_object(samples.x, index=False).to_numpy().tobytes())
+    else:
+        x = np.ascontiguousarray(samples.x)
+        digest.update(f"{x.dtype}{x.shape}".encode())
+        digest.update(x.tobytes())
+    return digest.hexdigest()
+
+
+class FitMemory:
+    """Fitted models by (factory, seed, classic, samples), least recently used dropped first."""
+
+    def __init__(self, capacity: int = CAPACITY):
+        self.capacity = capacity
+        self._models: OrderedDict[tuple, Any] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def fit(self, make: Any, seed: int, classic: bool, samples: Samples) -> Any:
+        if not getattr(make, "reuse_fits", False):
+            return make(seed, classic).fit(samples.x, samples.y)
+        key = (make, seed, classic, samples_fingerprint(samples))
+        with self._lock:
+            model = self._models.get(key)
+            if model is not None:
+                self._models.move_to_end(key)
+                self.hits += 1
+                return model
+        model = make(seed, classic).fit(samples.x, samples.y)  # outside the lock: threads fit in parallel
+        with self._lock:
+            self._models[key] = model
+            while len(self._models) > self.capacity:
+                self._models.popitem(last=False)
+        return model
+
+    def clear(self) -> None:
+        with self._lock:
+            self._models.clear()
+
+
+FITS = FitMemory()
+
+
+def fit(make: Any, seed: int, classic: bool, samples: Samples) -> Any:
+    """``make(seed, classic)`` trained on ``samples``, or the same model trained earlier; one step
+    of the current progress (the verification's)."""
+    model = FITS.fit(make, seed, classic, samples)
+    advance_current()
+    return model

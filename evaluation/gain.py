@@ -1,0 +1,418 @@
+"""Does adding the synthetic data help a downstream classifier? The verification protocol.
+
+Inputs are the real training split, the synthetic pool, and, separately, the held-out real
+test split. The protocol runs in two phases, and the test split enters only the second:
+
+1. **Selection, inside the real training split.** For each classifier, stratified K-fold cross
+   validation on the real training rows picks how much synthetic data to add (a multiple of
+   each class's real count, possibly zero) and whether to filter the synthetic samples (drop
+   those a classifier trained on the fold's real rows confidently assigns to another class).
+   Filtering is kept only if it scores higher. The classic baseline's amount (SMOTE for tables)
+   is chosen the same way.
+2. **Scoring on the held-out test split.** Every condition is trained with the selected
+   settings once per seed (the seed draws the classifier's initialisation and which synthetic
+   samples are used; synthetic-only trains on a bootstrap resample of the pool) and scored on
+   the test rows: balanced accuracy, macro-F1, AUROC.
+
+Selection data: with ``fold_pools`` (stages/fold_generators.py trains one smaller generator per
+fold, without the fold's validation rows) each fold draws its synthetic samples from its own
+generator, and ``check_unseen`` refuses a fold whose generator saw a row it validates on. Without
+them every fold draws from the run's generator, which has seen the validation rows and can
+flatter synthetic data there; the result then carries that caveat. The test split has never been
+seen by anything, so the phase-2 numbers are honest either way.
+
+The intervals, comparisons, recommendation and verdict are verdict.py's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+from synthaug.evaluation import verdict
+from synthaug.evaluation.bootstrap import COVERS, REPLICATES
+from synthaug.evaluation.conditions import (
+    REAL,
+    REAL_CLASSIC,
+    REAL_CLASSIC_SYNTHETIC,
+    REAL_SYNTHETIC,
+    SYNTHETIC_ONLY,
+)
+from synthaug.evaluation.downstream_metrics import METRICS, PRIMARY_METRIC, score
+from synthaug.evaluation.fits import fit
+from synthaug.evaluation.samples import Samples, classic_oversample, draw_per_class, filter_mask
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ProtocolSettings:
+    seeds: int = 5
+    folds: int = 3
+    amounts: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
+    filtering: bool = True  # evaluate filtering (kept only if it helps)
+    filter_confidence: float = 0.8
+    replicates: int = REPLICATES  # bootstrap resamples of the test rows
+
+
+@dataclass
+class Selection:
+    amount: float
+    filtered: bool
+    cv_scores: dict[str, float] = field(default_factory=dict)  # candidate -> mean CV primary metric
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"amount": self.amount, "filtered": self.filtered, "cv_balanced_accuracy": self.cv_scores}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Selection:
+        return cls(float(data["amount"]), bool(data["filtered"]), dict(data["cv_balanced_accuracy"]))
+
+
+@dataclass(frozen=True)
+class FoldPool:
+    """A selection fold's synthetic samples, from a generator trained only on the rows at
+    ``trained_on`` (positions in the real training split)."""
+
+    samples: Samples
+    trained_on: np.ndarray
+
+
+@dataclass
+class ClassifierSelection:
+    """Phase 1's outcome for one classifier: the selections ("synthetic", and "classic" for
+    tables) and, when filtering was selected, which synthetic samples survive it."""
+
+    selections: dict[str, Selection]
+    filter_keep: np.ndarray | None = None  # (pool size,) bool
+
+    def to_dict(self) -> dict[str, Any]:
+        keep = None if self.filter_keep is None else [bool(k) for k in self.filter_keep]
+        return {"selection": {k: v.to_dict() for k, v in self.selections.items()}, "filter_keep": keep}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClassifierSelection:
+        keep = data.get("filter_keep")
+        selections = {k: Selection.from_dict(v) for k, v in data["selection"].items()}
+        return cls(selections, None if keep is None else np.asarray(keep, dtype=bool))
+
+
+CROSS_FIT = (
+    "cross-fitted: each selection fold drew its synthetic samples from a generator trained without "
+    "that fold's validation rows"
+)
+SHARED = "shared: every selection fold drew from the run's generator"
+NO_CROSS_VALIDATION = "a class has fewer than 2 training rows: there is no cross-validation"
+
+# A classifier factory: (seed, classic) -> object with fit(x, y) / predict_proba(x). ``classic``
+# asks for the classic augmentation inside training (images); tables ignore it.
+ClassifierFactory = Callable[[int, bool], Any]
+# One seed's scores: condition -> metric -> value.
+SeedScores = dict[str, dict[str, float]]
+# One seed's predictions on the test rows: condition -> (rows, classes) probabilities.
+SeedPredictions = verdict.SeedPredictions
+
+
+def run_protocol(
+    *,
+    real: Samples,
+    synthetic: Samples,
+    test: Samples,
+    classifiers: dict[str, ClassifierFactory],
+    kind: str,
+    settings: ProtocolSettings,
+    fold_pools: list[FoldPool] | None = None,
+    record: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Selection on ``real`` only, then every condition scored on ``test``; JSON-ready result.
+    ``record`` receives one row per (classifier, condition, seed) as it is scored.
+
+    This runs the phases one after another; ``select_settings`` (per classifier) and
+    ``score_seed`` (per classifier and seed) are independent units that a task runner can run in
+    parallel, with ``summarise_classifier`` and ``assemble_result`` combining their outputs into
+    the same result.
+    """
+    selections = {
+        name: select_settings(
+            real=real, synthetic=synthetic, make=make, kind=kind, settings=settings, fold_pools=fold_pools
+        )
+        for name, make in classifiers.items()
+    }
+    # the test split is read from here on only
+    results: dict[str, Any] = {}
+    for name, make in classifiers.items():
+        per_seed = []
+        for seed in range(settings.seeds):
+            predictions = predict_seed(
+                real=real,
+                synthetic=synthetic,
+                test=test,
+                make=make,
+                chosen=selections[name],
+                kind=kind,
+                seed=seed,
+            )
+            per_seed.append(predictions)
+            for condition, values in scores_of(test, predictions).items() if record else ():
+                record({"classifier": name, "condition": condition, "seed": seed, **values})
+        results[name] = summarise_classifier(test, per_seed, selections[name], settings)
+    sizes = {"real_train": len(real), "synthetic_pool": len(synthetic), "test": len(test)}
+    return assemble_result(results, settings=settings, sizes=sizes, cross_fitted=fold_pools is not None)
+
+
+def planned_fits(
+    *, real_counts: np.ndarray, synthetic_counts: np.ndarray, kind: str, settings: ProtocolSettings
+) -> int:
+    """How many classifier fits ``select_settings`` and ``score_seed`` (all seeds) request for one
+    classifier, at most: the size of the verification's progress. Filtering is counted as if it
+    were chosen; reused fits (fits.py) count too, since each is one request."""
+    conditions = 5 if kind == "image" else 4  # see _conditions
+    fits = settings.seeds * conditions
+    smallest = int(np.min(real_counts))
+    if smallest < 2:
+        return fits  # no cross-validation (see _select)
+    k = max(2, min(settings.folds, smallest))
+    grid = [
+        a
+        for a in settings.amounts
+        if a == 0 or np.all(synthetic_counts >= np.round(a * np.asarray(real_counts)))
+    ]
+    fits += k * len(grid)
+    if settings.filtering:
+        fits += 2 * k + 1  # per fold: the filter and the filtered candidate; then the kept filter
+    if kind == "tabular":
+        fits += k * len(settings.amounts)  # the classic (SMOTE) amounts
+    return fits
+
+
+def select_settings(
+    *,
+    real: Samples,
+    synthetic: Samples,
+    make: ClassifierFactory,
+    kind: str,
+    settings: ProtocolSettings,
+    fold_pools: list[FoldPool] | None = None,
+) -> ClassifierSelection:
+    """Phase 1 for one classifier, on the real training split only. With ``fold_pools`` (one per
+    selection fold, see ``selection_folds``) each fold draws its synthetic samples from a
+    generator that never saw the fold's validation rows; without, from ``synthetic``."""
+    selections = _select(real, synthetic, make, kind, settings, fold_pools)
+    keep = (
+        filter_mask(real, synthetic, make, settings.filter_confidence)
+        if selections["synthetic"].filtered
+        else None
+    )
+    return ClassifierSelection(selections, keep)
+
+
+def predict_seed(
+    *,
+    real: Samples,
+    synthetic: Samples,
+    test: Samples,
+    make: ClassifierFactory,
+    chosen: ClassifierSelection,
+    kind: str,
+    seed: int,
+) -> SeedPredictions:
+    """Phase 2 for one classifier and seed: every condition trained with the selected settings;
+    its class probabilities on the held-out ``test`` samples."""
+    rng = np.random.default_rng(10_000 + seed)
+    conditions = _conditions(real, synthetic, chosen.selections, chosen.filter_keep, kind, rng)
+    return {
+        condition: np.asarray(fit(make, seed, classic, train).predict_proba(test.x), dtype=np.float64)
+        for condition, (train, classic) in conditions.items()
+    }
+
+
+def scores_of(test: Samples, predictions: SeedPredictions) -> SeedScores:
+    """Every metric of each condition's predictions on all test rows."""
+    return {c: score(test.y, proba, test.n_classes) for c, proba in predictions.items()}
+
+
+def summarise_classifier(
+    test: Samples, per_seed: list[SeedPredictions], chosen: ClassifierSelection, settings: ProtocolSettings
+) -> dict[str, Any]:
+    """Intervals, comparisons, recommendation and verdict (verdict.py) for one classifier."""
+    selection = {k: v.to_dict() for k, v in chosen.selections.items()}
+    return verdict.summarise_classifier(test.y, per_seed, selection, replicates=settings.replicates)
+
+
+def assemble_result(
+    results: dict[str, dict[str, Any]],
+    *,
+    settings: ProtocolSettings,
+    sizes: dict[str, int],
+    cross_fitted: bool,
+    shared_reason: str = "",
+) -> dict[str, Any]:
+    """The protocol's JSON result from each classifier's ``summarise_classifier`` output;
+    ``cross_fitted``: whether selection used a generator per fold (else ``shared_reason`` says why not)."""
+    overall_verdict, recommendation = verdict.overall(results)
+    result = {
+        "primary_metric": PRIMARY_METRIC,
+        "metrics": list(METRICS),
+        "settings": {
+            "seeds": settings.seeds,
+            "folds": settings.folds,
+            "amounts": list(settings.amounts),
+            "filtering_evaluated": settings.filtering,
+            "filter_confidence": settings.filter_confidence,
+            "bootstrap_replicates": settings.replicates,
+        },
+        "sizes": sizes,
+        "classifiers": results,
+        "verdict": overall_verdict,
+        "recommendation": recommendation,
+        "interval": COVERS,
+        "verdict_rule": "per classifier: synthetic data are recommended (gain) when real+synthetic "
+        "(images: real+synthetic or real+classic+synthetic) beats real only, the classic baseline and "
+        "any simpler option that beat real only, each by a 95% interval of the paired difference in "
+        f"{PRIMARY_METRIC} above zero; harm when adding them lowers it; overall: harm if any "
+        "classifier is harmed, gain only if every classifier gains",
+        "selection_data": CROSS_FIT if cross_fitted else SHARED,
+    }
+    if shared_reason == NO_CROSS_VALIDATION:
+        result["caveat"] = f"{NO_CROSS_VALIDATION}, so no amount was chosen and nothing was added"
+    elif not cross_fitted:
+        result["caveat"] = (
+            "the cross-validation that chose the amount drew from the run's generator, which was trained "
+            "on its validation folds too, so it may favour synthetic data"
+            + (f" ({shared_reason})" if shared_reason else "")
+            + "; the held-out test split was seen by nothing before these scores"
+        )
+    return result
+
+
+def _select(
+    real: Samples,
+    synthetic: Samples,
+    make: ClassifierFactory,
+    kind: str,
+    settings: ProtocolSettings,
+    fold_pools: list[FoldPool] | None,
+) -> dict[str, Selection]:
+    """Phase 1: the synthetic amount (and filtering) and the classic amount, by inner CV."""
+    if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
+        log.warning("%s: nothing is added", NO_CROSS_VALIDATION)
+        nothing = Selection(0.0, False, {})
+        return {"synthetic": nothing, "classic": nothing} if kind == "tabular" else {"synthetic": nothing}
+    folds = selection_folds(real.y, real.n_classes, settings.folds)
+    if fold_pools is None:
+        pools = [synthetic] * len(folds)
+    else:
+        check_unseen(folds, fold_pools)
+        pools = [pool.samples for pool in fold_pools]
+    grid = [
+        a
+        for a in settings.amounts
+        if a == 0
+        or (
+            synthetic.available_for(real, a)
+            and all(
+                pool.available_for(real.subset(train), a)
+                for pool, (train, _) in zip(pools, folds, strict=True)
+            )
+        )
+    ]
+    cv, best = _best_amount(
+        real, folds, make, grid, lambda k, fold, rng, a: draw_per_class(pools[k], fold, a, rng)
+    )
+    filtered = False
+    if settings.filtering and best > 0:
+
+        def filtered_draw(k: int, fold: Samples, rng: np.random.Generator) -> Samples:
+            keep = filter_mask(fold, pools[k], make, settings.filter_confidence)
+            return draw_per_class(pools[k].subset(keep), fold, best, rng)
+
+        key = f"x{best:g}+filter"
+        cv[key] = _cv_score(real, folds, make, filtered_draw)
+        filtered = cv[key] > cv[f"x{best:g}"]
+    selections = {"synthetic": Selection(best, filtered, cv)}
+    if kind == "tabular":
+        classic_cv, classic_best = _best_amount(
+            real,
+            folds,
+            make,
+            list(settings.amounts),
+            lambda k, fold, rng, a: classic_oversample(fold, a, rng),
+        )
+        selections["classic"] = Selection(classic_best, False, classic_cv)
+    log.info(
+        "selected by %d-fold CV on the training split (%s): %s",
+        len(folds),
+        "a generator per fold" if fold_pools is not None else "the run's generator",
+        {k: v.to_dict() for k, v in selections.items()},
+    )
+    return selections
+
+
+def selection_folds(y: np.ndarray, n_classes: int, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The inner CV's (train, validation) positions in the training split; the fold generators
+    of a run are trained on exactly these training positions."""
+    smallest = int(np.bincount(y, minlength=n_classes).min())
+    k = max(2, min(folds, smallest))
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=0)
+    return list(splitter.split(np.zeros(len(y)), y))
+
+
+def check_unseen(folds: list[tuple[np.ndarray, np.ndarray]], fold_pools: list[FoldPool]) -> None:
+    """Refuse a selection fold whose synthetic samples come from a generator that was trained on
+    a row the fold validates on."""
+    if len(fold_pools) != len(folds):
+        raise RuntimeError(f"{len(fold_pools)} fold generators for {len(folds)} selection folds")
+    for k, ((_, validation), pool) in enumerate(zip(folds, fold_pools, strict=True)):
+        seen = np.intersect1d(validation, pool.trained_on)
+        if seen.size:
+            raise RuntimeError(
+                f"selection fold {k} validates on {seen.size} training rows (positions {seen[:5].tolist()}"
+                f"{'...' if seen.size > 5 else ''}) that trained the generator of its synthetic samples; "
+                "a fold's generator must be trained on that fold's training rows only"
+            )
+
+
+def _best_amount(real: Samples, folds, make: ClassifierFactory, amounts: list[float], extra):
+    """CV score of each amount (``extra(fold_id, fold_train, rng, amount)`` adds the samples) and
+    the best, the smaller amount winning ties."""
+    cv = {
+        f"x{a:g}": _cv_score(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a))
+        for a in amounts
+    }
+    return cv, max(amounts, key=lambda a: (round(cv[f"x{a:g}"], 10), -a))
+
+
+def _cv_score(real: Samples, folds, make: ClassifierFactory, extra) -> float:
+    """Mean validation balanced accuracy of real fold-train + ``extra(fold_id, fold_train, rng)``."""
+    values = []
+    for fold_id, (train_index, val_index) in enumerate(folds):
+        fold_train, fold_val = real.subset(train_index), real.subset(val_index)
+        train = fold_train.concat(extra(fold_id, fold_train, np.random.default_rng(fold_id)))
+        model = fit(make, 0, False, train)
+        values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
+    return float(np.mean(values))
+
+
+def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str, tuple[Samples, bool]]:
+    """Each condition's training samples, and whether the classic augmentation runs in training."""
+    pool = synthetic.subset(filter_keep) if filter_keep is not None else synthetic
+    added = draw_per_class(pool, real, selection["synthetic"].amount, rng)
+    with_synthetic = real.concat(added)
+    conditions = {REAL: (real, False), REAL_SYNTHETIC: (with_synthetic, False)}
+    if kind == "tabular":
+        conditions[REAL_CLASSIC] = (
+            real.concat(classic_oversample(real, selection["classic"].amount, rng)),
+            False,
+        )
+    else:
+        conditions[REAL_CLASSIC] = (real, True)
+        conditions[REAL_CLASSIC_SYNTHETIC] = (with_synthetic, True)
+    # a bootstrap resample of the pool, so that the seeds vary the training set even for a
+    # deterministic classifier (the whole pool every time would give a zero-width interval)
+    conditions[SYNTHETIC_ONLY] = (synthetic.subset(rng.integers(0, len(synthetic), len(synthetic))), False)
+    return conditions

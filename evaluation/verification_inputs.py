@@ -1,0 +1,114 @@
+"""What the verification step reads: the real training split, the synthetic samples exactly as
+they will be exported (with their watermark) and the held-out test split, located by
+``VerificationFiles`` so that each verification task can load them itself from disk."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+from PIL import Image
+
+from synthaug.evaluation.gain import FoldPool
+from synthaug.evaluation.samples import Samples
+from synthaug.pipeline.dataset import Dataset
+from synthaug.pipeline.dataset_io import read_dataset
+from synthaug.pipeline.rundir import split_file
+
+SYNTHETIC_DIR = "synthetic"
+SELECTION_DIR = "evaluation/selection"  # the selection folds' generators (stages/fold_generators.py)
+TRAINED_ON_FILE = "trained_on.json"
+SELECTION_SUMMARY_FILE = f"{SELECTION_DIR}/summary.json"  # cross-fitted or not, and why not
+
+
+def fold_directory(fold: int) -> str:
+    """Where selection fold ``fold``'s samples (``synthetic/``) and ``trained_on.json`` are."""
+    return f"{SELECTION_DIR}/fold-{fold}"
+
+
+@dataclass(frozen=True)
+class VerificationFiles:
+    """Where the inputs are and where the results go (``<output>/evaluation/``)."""
+
+    output: Path  # a run directory, or any folder holding a ``synthetic/`` set
+    train: Path  # the recorded training split (NPZ or Parquet)
+    test: Path  # the recorded held-out test split: read for final scores and the audit only
+
+    @classmethod
+    def of_run(cls, run_path: Path) -> VerificationFiles:
+        return cls(Path(run_path), split_file(run_path, "train"), split_file(run_path, "test"))
+
+    @property
+    def kind(self) -> str:
+        return "image" if self.train.suffix == ".npz" else "tabular"
+
+    def training(self) -> tuple[Dataset, Samples, Samples]:
+        """The training dataset, its samples, and the synthetic samples."""
+        train = read_dataset(self.train)
+        return train, samples_of(train), synthetic_samples(self.output / SYNTHETIC_DIR, train)
+
+    def label_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-class counts of the training split and of the synthetic set (no pixels decoded)."""
+        train = read_dataset(self.train)
+        classes = list(train.classes)
+        folder = self.output / SYNTHETIC_DIR
+        if train.kind == "tabular":
+            names = pq.read_table(folder / "rows.parquet", columns=[train.schema.target]).column(0)
+        else:
+            names = pq.read_table(folder / "manifest.parquet", columns=["label"]).column(0)
+        index = {c: i for i, c in enumerate(classes)}
+        synthetic = [index[str(name)] for name in names.to_pylist() if str(name) in index]
+        n = len(classes)
+        return np.bincount(train.labels, minlength=n), np.bincount(np.asarray(synthetic, int), minlength=n)
+
+    def fold_pools(self, train: Dataset) -> list[FoldPool] | None:
+        """The selection folds' synthetic samples and the rows their generators were trained on,
+        in fold order; None when the run selected with its own generator."""
+        summary = self.selection_summary()
+        if not summary.get("cross_fitted"):
+            return None
+        folders = [self.output / fold_directory(k) for k in range(summary["folds"])]
+        return [
+            FoldPool(
+                synthetic_samples(folder / SYNTHETIC_DIR, train),
+                np.asarray(
+                    json.loads((folder / TRAINED_ON_FILE).read_text(encoding="utf-8")), dtype=np.int64
+                ),
+            )
+            for folder in folders
+        ]
+
+    def selection_summary(self) -> dict:
+        path = self.output / SELECTION_SUMMARY_FILE
+        if path.is_file():
+            return json.loads(path.read_text(encoding="utf-8"))
+        return {"cross_fitted": False, "reason": "no selection-fold generators were trained for this run"}
+
+    def held_out(self) -> Samples:
+        return samples_of(read_dataset(self.test))
+
+
+def samples_of(dataset: Dataset) -> Samples:
+    return Samples(dataset.features, np.asarray(dataset.labels), len(dataset.classes))
+
+
+def synthetic_samples(folder: Path, train: Dataset) -> Samples:
+    """A synthetic set as written by the generate step (``rows.parquet``, or PNGs + manifest)."""
+    classes = list(train.classes)
+    if train.kind == "tabular":
+        frame = pq.read_table(folder / "rows.parquet").to_pandas()
+        target = train.schema.target
+        labels = frame[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
+        return Samples(frame[list(train.features.columns)], labels.astype(np.int64), len(classes))
+    manifest = pq.read_table(folder / "manifest.parquet", columns=["file", "label"]).to_pydict()
+    images = []
+    for name in manifest["file"]:
+        with Image.open(folder / name) as image:
+            pixels = np.asarray(image)
+        images.append(pixels[..., None] if pixels.ndim == 2 else pixels)
+    labels = np.array([classes.index(label) for label in manifest["label"]], dtype=np.int64)
+    stacked = np.stack(images) if images else np.zeros((0, *train.features.shape[1:]), np.uint8)
+    return Samples(stacked, labels, len(classes))

@@ -1,1 +1,0 @@
-"""Judging synthetic data: fidelity metrics now; the downstream-gain protocol lands with issue 7."""

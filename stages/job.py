@@ -1,0 +1,521 @@
+"""The main job's steps as plain functions; ``flows/`` wraps each one as a Prefect task.
+
+ingest -> check -> split -> record -> train -> generate (and watermark) -> verify -> export ->
+finish. Steps after ``record`` read their inputs from the run directory, so a run can be resumed
+from it. The held-out test split is read by ``verify`` alone, for the final scores.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from synthaug.evaluation.run_verification import check_evaluation_config, verify_run
+from synthaug.pipeline.atomic import atomic_path, write_json, write_text
+from synthaug.pipeline.config import DatasetConfig, SynthaugConfig
+from synthaug.pipeline.config_loading import config_to_yaml
+from synthaug.pipeline.dataset import Dataset
+from synthaug.pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
+from synthaug.pipeline.destinations import check_writable_folder
+from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.files import sha256_arrays, sha256_file
+from synthaug.pipeline.provenance import environment
+from synthaug.pipeline.rundir import (
+    CONFIG_FILE,
+    DATA_DIR,
+    MANIFEST_FILE,
+    MODEL_FILES,
+    SPLIT_FILE,
+    RunDirectory,
+    split_file,
+)
+from synthaug.pipeline.sources import check_source, load_dataset
+from synthaug.pipeline.split import HeldOutTest, TrainSplit, split_dataset
+from synthaug.pipeline.stage_clock import merge_stage_seconds
+from synthaug.pipeline.synthetic_metadata import synthetic_metadata
+from synthaug.pipeline.validate import validate_dataset
+from synthaug.pipeline.watermark import apply as marking
+from synthaug.pipeline.watermark.apply import check_configured_key
+from synthaug.stages.export import DEFAULT_DIR as DEFAULT_EXPORT_DIR
+from synthaug.stages.export import export_destination, export_run
+from synthaug.stages.generate import MANIFEST_FILE as IMAGE_MANIFEST_FILE
+from synthaug.stages.generate import labels_for, plan_counts, write_image_set
+from synthaug.stages.sampling import sample_marked, synthesizer_class
+
+log = logging.getLogger(__name__)
+ROWS_FILE = "rows.parquet"
+NO_PRIVACY = "none"
+NOT_VERIFIED = "not verified"
+TRAINING_DIR = "training"
+SYNTHETIC_DIR = "synthetic"
+
+
+@dataclass(frozen=True)
+class SplitSummary:
+    train_rows: int
+    test_rows: int
+    unused_rows: int
+    train_class_counts: dict[str, int]
+    test_class_counts: dict[str, int]
+    notes: tuple[str, ...]
+
+
+def check_config(config: SynthaugConfig) -> None:
+    """Refuse, before anything is read or written, settings that cannot be honoured: a data file
+    that is not there, private training with settings DP-SGD cannot keep private, and promises no
+    stage provides yet."""
+    check_source(config.dataset)
+    if config.privacy.enabled:
+        from synthaug.privacy.compatibility import check_generation_config, check_training_config
+
+        kind = config.dataset.resolved_kind()
+        check_training_config(config.training, kind=kind)
+        check_generation_config(config.generation)
+        if kind == "tabular" and not config.privacy.public_columns:
+            raise UserInputError(
+                "privacy.enabled is true, but privacy.public_columns is empty, so the table's encoding "
+                "(ranges, categories) would be fitted on the private data outside the budget",
+                where="privacy.public_columns",
+                hint="Declare every feature column from public knowledge: bounds: [low, high] for numeric "
+                "columns, categories: [...] for categorical ones (see examples/breast_cancer_dp.yaml).",
+            )
+    check_writable_folder(
+        config.output_dir, key="output_dir (--output-dir)", what="folder for run directories"
+    )
+    if config.watermark.enabled:
+        check_configured_key(config.watermark)  # missing or world-readable: say so before training
+    plan = config.generation
+    if (plan.strategy == "balanced" and plan.per_class == 0) or (
+        plan.strategy == "explicit" and not any(plan.counts.values())
+    ):
+        raise UserInputError(
+            "generation plans no synthetic samples at all"
+            + (" (per_class: 0)" if plan.strategy == "balanced" else " (every count is 0)"),
+            where="generation.per_class" if plan.strategy == "balanced" else "generation.counts",
+            hint="Ask for at least one sample per class, e.g. --set generation.per_class=100.",
+        )
+    destination = config.export.directory
+    if destination is not None:
+        check_writable_folder(destination, key="export.directory", what="export folder")
+    if destination is not None and Path(destination).exists() and not config.export.overwrite:
+        raise UserInputError(
+            "export.directory already exists; refusing to overwrite an earlier export",
+            where=destination,
+            hint="Choose a new export.directory, or set export.overwrite: true to replace it.",
+        )
+    if config.evaluation.require_gain and not config.evaluation.enabled:
+        raise UserInputError(
+            "evaluation.require_gain is true, but evaluation.enabled is false, so no gain could be shown",
+            where="evaluation.require_gain",
+            hint="Enable the evaluation, or set evaluation.require_gain: false.",
+        )
+    check_evaluation_config(config.evaluation)
+
+
+def ingest(spec: DatasetConfig) -> Dataset:
+    dataset = load_dataset(spec)
+    log.info(
+        "ingested %d %s rows from %s (sha256 %s)",
+        len(dataset),
+        dataset.kind,
+        dataset.source.uri,
+        dataset.source.sha256[:12],
+    )
+    return dataset
+
+
+@dataclass(frozen=True)
+class IngestedData:
+    """What ingestion passes on: where the parsed dataset was written, and a short summary."""
+
+    path: str  # NPZ (images) or Parquet (tables), read back exactly by dataset_io.read_dataset
+    kind: str
+    rows: int
+    class_counts: dict[str, int]
+    source: str
+    sha256: str
+
+
+def ingest_to(spec: DatasetConfig, folder: Path) -> IngestedData:
+    """Ingest and write the parsed dataset into ``folder``, named by the dataset settings and the
+    data hash ingestion computed (the same input always lands in the same file)."""
+    dataset = ingest(spec)
+    key = sha256_arrays(dataset.source.sha256, spec.model_dump_json())[:32]
+    path = write_dataset(dataset, Path(folder) / dataset_filename(dataset, key))
+    return IngestedData(
+        str(path),
+        dataset.kind,
+        len(dataset),
+        dataset.class_counts(),
+        dataset.source.uri,
+        dataset.source.sha256,
+    )
+
+
+def split_into_run(
+    run: RunDirectory, config: SynthaugConfig, *, dataset_file: Path, command: list[str]
+) -> SplitSummary:
+    """Split the ingested dataset and record the run (``split`` then ``record_run``)."""
+    dataset = read_dataset(Path(dataset_file))
+    train, test = split(dataset, config)
+    return record_run(run, config=config, dataset=dataset, train=train, test=test, command=command)
+
+
+def check(dataset: Dataset) -> dict[str, int]:
+    counts = validate_dataset(dataset)
+    log.info("class counts: %s", counts)
+    return counts
+
+
+def split(dataset: Dataset, config: SynthaugConfig) -> tuple[TrainSplit, HeldOutTest]:
+    train, test = split_dataset(
+        dataset, config.split, seed=config.split_seed, per_class=config.dataset.per_class
+    )
+    for note in train.notes:
+        log.warning(note)
+    if config.privacy.enabled:
+        check_private_data(train, config)
+    log.info(
+        "split: %d training rows (of a pool of %d), %d held-out test rows",
+        len(train.indices),
+        len(train.pool_indices),
+        len(test.indices),
+    )
+    return train, test
+
+
+def check_private_data(train: TrainSplit, config: SynthaugConfig) -> None:
+    """Under privacy: delta below 1/N, a batch smaller than N, and (tables) public declarations that
+    cover every column and every value, checked before a run directory is written."""
+    from synthaug.privacy.compatibility import check_batch_size
+    from synthaug.privacy.training import PrivateTraining
+
+    PrivateTraining.start(config.privacy, num_records=len(train.data))
+    kind = train.data.kind
+    check_batch_size(config.training.resolved(kind, private=True).batch_size or 0, len(train.data))
+    if kind == "tabular":
+        from synthaug.privacy.public_schema import conform, public_transformer
+
+        public_transformer(
+            train.data.schema, config.privacy.public_columns, modes=config.privacy.numeric_modes
+        )
+        conform(train.data.features, config.privacy.public_columns)
+
+
+def summarize_split(dataset: Dataset, train: TrainSplit, test: HeldOutTest) -> SplitSummary:
+    return SplitSummary(
+        train_rows=len(train.indices),
+        test_rows=len(test.indices),
+        unused_rows=len(dataset) - len(train.indices) - len(test.indices),
+        train_class_counts=train.data.class_counts(),
+        test_class_counts=test.data.class_counts(),
+        notes=train.notes,
+    )
+
+
+def record_run(
+    run: RunDirectory,
+    *,
+    config: SynthaugConfig,
+    dataset: Dataset,
+    train: TrainSplit,
+    test: HeldOutTest,
+    command: list[str],
+) -> SplitSummary:
+    """Write the config snapshot, split indices, data parts and manifest into the run."""
+    summary = summarize_split(dataset, train, test)
+    # said here too: ingestion may have come from the cache and logged nothing in this run
+    log.info(
+        "data: %d %s rows from %s (sha256 %s)",
+        len(dataset),
+        dataset.kind,
+        dataset.source.uri,
+        dataset.source.sha256,
+    )
+    write_text(run.file(CONFIG_FILE), config_to_yaml(config))
+    write_split_table(run, dataset, train, test)
+    data_dir = run.file(DATA_DIR)
+    write_dataset(train.data, data_dir / dataset_filename(dataset, "train"))
+    write_dataset(test.data, data_dir / dataset_filename(dataset, "test"))
+    write_manifest(run, config=config, dataset=dataset, summary=summary, command=command, status="running")
+    return summary
+
+
+def load_train_split(run: RunDirectory) -> TrainSplit:
+    """The training split as recorded in the run (the test rows are not read)."""
+    train_path = split_file(run.path, "train")
+    parts = pq.read_table(run.file(SPLIT_FILE), columns=["row", "part"]).to_pandas()
+    part = parts["part"].astype(str)
+    indices = parts["row"].to_numpy()[part.to_numpy() == "train"]
+    pool = parts["row"].to_numpy()[part.isin(["train", "unused"]).to_numpy()]
+    return TrainSplit(read_dataset(train_path), indices, pool)
+
+
+def train(
+    run: RunDirectory,
+    config: SynthaugConfig,
+    *,
+    resume: bool = False,
+    on_step: Callable[[int], None] | None = None,
+) -> dict[str, Any]:
+    """Fit the class-conditional GAN on the recorded training split and save it; ``on_step``
+    is called after every generator step (progress reporting)."""
+    from synthaug.models.synthesizer import FIT_LOCK
+    from synthaug.stages.fold_generators import later_steps
+
+    train_split = load_train_split(run)
+    kind = train_split.data.kind
+    with FIT_LOCK:  # several datasets' jobs may run in threads of one process
+        gan = synthesizer_class(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
+            train_split,
+            workdir=run.file(TRAINING_DIR),
+            resume=resume,
+            on_step=on_step,
+            later_steps=later_steps(config),
+        )
+    gan.save(run.file(MODEL_FILES[kind]))
+    result = gan.training_
+    log.info(
+        "training %s after %d steps in %.1fs (%.0f samples/s)",
+        result.stop_reason,
+        result.steps,
+        result.seconds,
+        result.samples_per_second,
+    )
+    return {
+        "kind": kind,
+        "steps": result.steps,
+        "stop_reason": result.stop_reason,
+        "seconds": round(result.seconds, 2),
+        "estimated_seconds": result.estimated_seconds,
+        "samples_per_second": round(result.samples_per_second, 1),
+        "warnings": [f"step {f.step}: {f.message}" for f in result.findings],
+        "privacy": result.privacy if result.privacy is not None else NO_PRIVACY,
+    }
+
+
+def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    """Sample the configured class counts from the EMA generator into ``synthetic/``."""
+    train_split = load_train_split(run)
+    kind = train_split.data.kind
+    gan = synthesizer_class(kind).load(run.file(MODEL_FILES[kind]))
+    counts = plan_counts(train_split.data.class_counts(), config.generation)
+    labels = labels_for(counts, gan.classes_)
+    privacy = gan.privacy_ if gan.privacy_ is not None else NO_PRIVACY
+    key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
+    samples, labels, watermark = sample_marked(
+        gan, labels, seed=config.seed + 1, batch_size=config.generation.batch_size, key=key
+    )
+    metadata = _synthetic_metadata(run, privacy, marking.public_statement(watermark))
+    if kind == "image":
+        write_image_set(run.file(SYNTHETIC_DIR), samples, labels, gan.classes_, metadata=metadata)
+        data_file = run.file(SYNTHETIC_DIR) / IMAGE_MANIFEST_FILE
+    else:
+        data_file = write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, samples, metadata=metadata)
+    log.info("generated %d %s samples: %s", len(labels), kind, counts)
+    return {
+        "strategy": config.generation.strategy,
+        "counts": counts,
+        "total": len(labels),
+        "watermark": watermark,
+        "files": {data_file.name: sha256_file(data_file)},  # `synthaug inspect RUN` checks them
+    }
+
+
+def _synthetic_metadata(run: RunDirectory, privacy: Any, watermark: Any) -> dict[str, str]:
+    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
+    return synthetic_metadata(
+        run_id=run.run_id,
+        config_file=run.file(CONFIG_FILE),
+        source_sha256=manifest["data"]["sha256"],
+        privacy=privacy,
+        watermark=watermark,
+    )
+
+
+def write_rows(path: Path, rows: pd.DataFrame, *, metadata: dict[str, str] | None = None) -> Path:
+    """Synthetic rows as Parquet, same columns as the input (features and target); ``metadata``
+    joins the schema's key-value metadata."""
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    if metadata:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
+    with atomic_path(path) as tmp:
+        pq.write_table(table, tmp)
+    return path
+
+
+def verify(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
+    """Score downstream classifiers with and without the synthetic data on the held-out test split
+    (every verification unit in turn; flows/ spreads them over a task runner instead)."""
+    if not config.evaluation.enabled:
+        return not_verified()
+    summary = verify_run(verification_files(run), spec=config.evaluation, device=verification_device(config))
+    log_verdict(summary)
+    return summary
+
+
+def not_verified() -> dict[str, Any]:
+    return {"verdict": NOT_VERIFIED, "reason": "evaluation.enabled: false"}
+
+
+def verification_files(run: RunDirectory):
+    from synthaug.evaluation.verification_inputs import VerificationFiles
+
+    return VerificationFiles.of_run(run.path)
+
+
+def verification_device(config: SynthaugConfig) -> str:
+    """The downstream CNN's device: the training device."""
+    from synthaug.models.device import select_device
+
+    return select_device(config.training.device).type
+
+
+def log_verdict(summary: dict[str, Any]) -> None:
+    log.info("verification verdict: %s (%s)", summary["verdict"], summary["classifiers"])
+
+
+def export(
+    run: RunDirectory,
+    config: SynthaugConfig,
+    *,
+    training: dict[str, Any],
+    generation: dict[str, Any],
+    verification: dict[str, Any],
+) -> dict[str, Any]:
+    """Record the summaries so far, then write the export (data, dataset card, checksums)
+    atomically to export.directory, or to ``export/`` inside the run. With
+    evaluation.require_gain, a verdict other than gain exports nothing and says why."""
+    update_manifest(
+        run,
+        training=training,
+        generation=generation,
+        verification=verification,
+        privacy=training.get("privacy", NO_PRIVACY),
+        watermark=generation.get("watermark"),
+    )
+    verdict = verification.get("verdict")
+    mark = generation.get("watermark")
+    check = mark.get("self_check", {}) if isinstance(mark, dict) else {}
+    if config.watermark.require_detectable and check.get("outcome", "marked") != "marked":
+        reason = (
+            f"not exported: watermark.require_detectable is true and the run's own test could not detect "
+            f"the mark ({check['outcome']}, p {check['p_value']:.3g}, threshold {check['threshold']:g})"
+        )
+        log.error(reason)
+        return {"refused": reason, "verdict": verdict}
+    if config.evaluation.require_gain and verdict != "gain":
+        reason = (
+            f"not exported: evaluation.require_gain is true and the verification verdict is '{verdict}' "
+            f"(see {verification.get('details', 'the manifest')})"
+        )
+        log.error(reason)
+        return {"refused": reason, "verdict": verdict}
+    inside_run = config.export.directory is None
+    destination = export_destination(run.path, config.export.directory)
+    key = marking.resolve_key(config.watermark, run.path)[0] if config.watermark.enabled else None
+    summary = export_run(run.path, destination, overwrite=config.export.overwrite or inside_run, key=key)
+    # the run directory is renamed when it completes: an export inside it is recorded relative to it
+    return {**summary, "directory": DEFAULT_EXPORT_DIR if inside_run else str(destination)}
+
+
+def finish(
+    run: RunDirectory,
+    *,
+    exported: dict[str, Any],
+    reported: dict[str, str],
+    stage_seconds: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Mark the manifest complete (``export`` recorded the other stages' summaries), with the
+    stages that ran and their wall times (a resumed run adds this session's to the earlier's)."""
+    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
+    seconds = merge_stage_seconds(manifest.get("stage_seconds") or {}, stage_seconds or {})
+    completed = list(dict.fromkeys([*manifest.get("stages_completed", []), *seconds]))
+    return update_manifest(
+        run,
+        status="complete",
+        finished_at=datetime.now(UTC).isoformat(),
+        stages_completed=completed,
+        stage_seconds=seconds,
+        wall_seconds=round(sum(seconds.values()), 2),
+        export=exported,
+        report=reported,
+    )
+
+
+def update_manifest(run: RunDirectory, **fields: Any) -> dict[str, Any]:
+    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest.update(fields)
+    write_json(run.file(MANIFEST_FILE), manifest)
+    return manifest
+
+
+def write_split_table(run: RunDirectory, dataset: Dataset, train: TrainSplit, test: HeldOutTest) -> None:
+    """``split.parquet``: one row per ingested row with its class and part (train/test/unused)."""
+    part = ["unused"] * len(dataset)
+    for position in train.indices:
+        part[position] = "train"
+    for position in test.indices:
+        part[position] = "test"
+    table = pa.table(
+        {
+            "row": pa.array(range(len(dataset)), pa.int64()),
+            "label": pa.array([dataset.classes[i] for i in dataset.labels], pa.string()),
+            "part": pa.array(part, pa.string()).dictionary_encode(),
+        }
+    )
+    with atomic_path(run.file(SPLIT_FILE)) as tmp:
+        pq.write_table(table, tmp)
+
+
+def write_manifest(
+    run: RunDirectory,
+    *,
+    config: SynthaugConfig,
+    dataset: Dataset,
+    summary: SplitSummary,
+    command: list[str],
+    status: str,
+) -> dict[str, Any]:
+    manifest = {
+        "run_id": run.run_id,
+        "status": status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": datetime.now(UTC).isoformat(),
+        "seed": config.seed,
+        "split_seed": config.split_seed,
+        "command": command,
+        "data": {
+            **dataset.source.to_dict(),
+            "kind": dataset.kind,
+            "rows": len(dataset),
+            "classes": list(dataset.classes),
+            "class_counts": dataset.class_counts(),
+            "schema": dataset.schema.to_dict(),
+        },
+        "split": {
+            "test_fraction": config.split.test_fraction,
+            "stratified": config.split.stratify,
+            "per_class": config.dataset.per_class,
+            "train_rows": summary.train_rows,
+            "test_rows": summary.test_rows,
+            "unused_rows": summary.unused_rows,
+            "train_class_counts": summary.train_class_counts,
+            "test_class_counts": summary.test_class_counts,
+            "notes": list(summary.notes),
+        },
+        "stages_completed": ["ingest", "validate", "split"],  # the split task also records the run
+        "watermark": "pending: applied when the synthetic samples are generated",
+        "environment": environment(),
+    }
+    write_json(run.file(MANIFEST_FILE), manifest)
+    return manifest

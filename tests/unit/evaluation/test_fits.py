@@ -1,0 +1,84 @@
+"""Fits made once (fits.py) and the verification's planned fit count (gain.planned_fits)."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS
+from synthaug.evaluation.fits import FitMemory
+from synthaug.evaluation.gain import ProtocolSettings, planned_fits, run_protocol
+from synthaug.evaluation.samples import Samples
+from tests.unit.evaluation.test_gain_protocol import blobs, plain
+
+
+@dataclass(frozen=True)
+class CountingFactory:
+    """A factory whose models count their fits; equal settings make equal factories."""
+
+    reuse_fits: bool
+    fits: list = field(default_factory=list, compare=False, hash=False)
+
+    def __call__(self, seed: int, classic: bool):
+        factory = self
+
+        class Model:
+            def fit(self, x, y):
+                factory.fits.append((seed, classic, len(y)))
+                return self
+
+        return Model()
+
+
+def images(n: int, seed: int) -> Samples:
+    rng = np.random.default_rng(seed)
+    return Samples(rng.integers(0, 256, (n, 8, 8, 1), dtype=np.uint8), np.arange(n) % 2, 2)
+
+
+def test_an_identical_fit_is_made_once_and_a_different_one_again():
+    memory = FitMemory(capacity=3)
+    make = CountingFactory(reuse_fits=True)
+    first = memory.fit(make, 0, False, images(10, 0))
+    assert memory.fit(CountingFactory(reuse_fits=True, fits=make.fits), 0, False, images(10, 0)) is first
+    assert memory.hits == 1 and len(make.fits) == 1
+    memory.fit(make, 1, False, images(10, 0))  # another seed
+    memory.fit(make, 0, True, images(10, 0))  # classic augmentation
+    memory.fit(make, 0, False, images(10, 1))  # other pixels
+    assert len(make.fits) == 4
+    memory.fit(make, 0, False, images(10, 0))  # the oldest was dropped (capacity 3): fitted again
+    assert len(make.fits) == 5
+
+
+def test_factories_that_do_not_ask_for_reuse_always_fit():
+    memory, make = FitMemory(), CountingFactory(reuse_fits=False)
+    memory.fit(make, 0, False, images(10, 0))
+    memory.fit(make, 0, False, images(10, 0))
+    assert len(make.fits) == 2 and memory.hits == 0
+
+
+@pytest.mark.parametrize(("flip", "amounts"), [(False, (0.0, 4.0, 16.0)), (True, (0.0, 1.0))])
+def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts):
+    rng = np.random.default_rng(1)
+    real, test = plain(blobs(12, rng, shift=0.35, dims=40)), plain(blobs(100, rng, offset=5000, dims=40))
+    pool = plain(blobs(400, rng, offset=1000, shift=0.35, dims=40))
+    if flip:  # useless labels: nothing is added, so filtering is never tried
+        pool = Samples(pool.x, 1 - pool.y, 2)
+    calls = []
+
+    def make(seed, classic):
+        calls.append(seed)
+        return TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)
+
+    settings = ProtocolSettings(seeds=3, folds=3, amounts=amounts)
+    result = run_protocol(
+        real=real, synthetic=pool, test=test, classifiers={"lr": make}, kind="tabular", settings=settings
+    )
+    planned = planned_fits(
+        real_counts=real.counts(), synthetic_counts=pool.counts(), kind="tabular", settings=settings
+    )
+    chosen = result["classifiers"]["lr"]["selection"]["synthetic"]
+    unneeded = 0 if chosen["filtered"] else 1  # the kept filter
+    if chosen["amount"] == 0:
+        unneeded = 2 * 3 + 1  # no filtering tried at all
+    assert (chosen["amount"] == 0) == flip
+    assert len(calls) == planned - unneeded

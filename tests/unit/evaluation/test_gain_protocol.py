@@ -1,0 +1,250 @@
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS, CNNClassifier
+from synthaug.evaluation.downstream_metrics import score
+from synthaug.evaluation.gain import (
+    REAL,
+    REAL_CLASSIC,
+    REAL_SYNTHETIC,
+    SYNTHETIC_ONLY,
+    FoldPool,
+    ProtocolSettings,
+    check_unseen,
+    run_protocol,
+    selection_folds,
+)
+from synthaug.evaluation.samples import Samples, classic_oversample, draw_per_class, filter_mask
+
+
+def blobs(n: int, rng: np.random.Generator, *, offset: int = 0, shift: float = 1.0, dims: int = 3) -> Samples:
+    """Two noisy classes in ``dims`` numeric columns; ``row_id`` marks every row (offset keeps ids apart)."""
+    y = np.arange(n) % 2
+    x = rng.normal(0, 1.0, (n, dims)) + shift * y[:, None]
+    frame = pd.DataFrame(x, columns=[f"x{i}" for i in range(dims)])
+    frame["row_id"] = np.arange(offset, offset + n, dtype=float)
+    return Samples(frame, y, 2)
+
+
+def plain(samples: Samples) -> Samples:
+    return Samples(samples.x.drop(columns="row_id"), samples.y, samples.n_classes)
+
+
+class Recorder:
+    """A logistic regression that records the rows it is trained on and asked about."""
+
+    log: ClassVar[list[tuple[str, set[int]]]] = []
+
+    def __init__(self, seed: int):
+        self.model = LogisticRegression(random_state=seed)
+
+    def fit(self, x, y):
+        Recorder.log.append(("fit", set(x["row_id"].astype(int))))
+        self.model.fit(x.drop(columns="row_id"), y)
+        return self
+
+    def predict_proba(self, x):
+        Recorder.log.append(("predict", set(x["row_id"].astype(int))))
+        return self.model.predict_proba(x.drop(columns="row_id"))
+
+
+def test_no_test_row_reaches_training_selection_or_filtering():
+    rng = np.random.default_rng(0)
+    real, synthetic, test = blobs(40, rng), blobs(200, rng, offset=1000), blobs(100, rng, offset=5000)
+    test_ids = set(test.x["row_id"].astype(int))
+    Recorder.log = []
+    result = run_protocol(
+        real=real,
+        synthetic=synthetic,
+        test=test,
+        classifiers={"recorder": lambda seed, classic: Recorder(seed)},
+        kind="tabular",
+        settings=ProtocolSettings(seeds=3, folds=3, amounts=(0.0, 1.0, 2.0)),
+    )
+    assert all(not (ids & test_ids) for kind, ids in Recorder.log if kind == "fit")
+    first_test = next(i for i, (kind, ids) in enumerate(Recorder.log) if ids & test_ids)
+    assert all(
+        kind == "predict" and ids == test_ids for kind, ids in Recorder.log[first_test:] if ids & test_ids
+    )
+    # every fit after the first test prediction is a final condition, never selection on test scores
+    selection_fits = sum(1 for kind, _ in Recorder.log[:first_test] if kind == "fit")
+    assert selection_fits >= 3 * 3  # folds x candidates at least
+    assert set(result["classifiers"]["recorder"]["conditions"]) == {
+        REAL,
+        REAL_SYNTHETIC,
+        REAL_CLASSIC,
+        SYNTHETIC_ONLY,
+    }
+    assert result["sizes"] == {"real_train": 40, "synthetic_pool": 200, "test": 100}
+
+
+def test_useful_synthetic_data_gain_and_mislabelled_data_are_not_added():
+    rng = np.random.default_rng(1)
+    # 40 noisy dimensions and 12 real rows: a linear model overfits, and more rows from the same
+    # distribution help it a lot
+    real, test = blobs(12, rng, shift=0.35, dims=40), blobs(400, rng, offset=5000, shift=0.35, dims=40)
+    useful = blobs(400, rng, offset=1000, shift=0.35, dims=40)
+    real, test, useful = plain(real), plain(test), plain(useful)
+    flipped = Samples(useful.x, 1 - useful.y, 2)  # every label wrong: adding these can only hurt
+    classifiers = {"logistic": lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)}
+    settings = ProtocolSettings(seeds=5, folds=3, amounts=(0.0, 4.0, 16.0))
+    good = run_protocol(
+        real=real, synthetic=useful, test=test, classifiers=classifiers, kind="tabular", settings=settings
+    )
+    bad = run_protocol(
+        real=real, synthetic=flipped, test=test, classifiers=classifiers, kind="tabular", settings=settings
+    )
+    assert good["classifiers"]["logistic"]["selection"]["synthetic"]["amount"] > 0
+    assert good["verdict"] == "gain"
+    tstr_spread = good["classifiers"]["logistic"]["conditions"][SYNTHETIC_ONLY]["balanced_accuracy"]
+    assert (
+        tstr_spread["high"] > tstr_spread["low"]
+    )  # the seeds vary synthetic-only even for a deterministic model
+    assert bad["classifiers"]["logistic"]["selection"]["synthetic"]["amount"] == 0.0
+    assert bad["verdict"] == "no-gain"  # nothing added: the same scores as real only, not harm
+    tstr = bad["classifiers"]["logistic"]["paired_vs_real"][SYNTHETIC_ONLY]["balanced_accuracy"]
+    assert tstr["verdict"] == "harm"  # and training on the flipped data alone is reported as harmful
+
+
+def test_draws_filtering_and_smote_add_what_they_say():
+    rng = np.random.default_rng(2)
+    real, pool = blobs(20, rng), blobs(100, rng, offset=1000)
+    drawn = draw_per_class(pool, real, 2.0, rng)
+    assert list(drawn.counts()) == [20, 20] and len(set(drawn.x["row_id"])) == 40
+    assert list(draw_per_class(pool, real, 100.0, rng).counts()) == [50, 50]  # capped by the pool
+    features, pool_features = plain(real), plain(pool)
+    wrong = Samples(pool_features.x, 1 - pool.y, 2)
+    make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
+    assert (
+        filter_mask(features, wrong, make, 0.6).mean()
+        < 0.5
+        < filter_mask(features, pool_features, make, 0.6).mean()
+    )
+    extra = classic_oversample(real, 1.5, rng)
+    assert list(extra.counts()) == [15, 15] and list(extra.x.columns) == list(real.x.columns)
+    mixed = Samples(real.x.assign(kind=["x", "y"] * 10), real.y, 2)
+    with_categories = classic_oversample(mixed, 1.0, rng)
+    assert set(with_categories.x["kind"]) <= {"x", "y"} and len(with_categories) == 20
+    assert len(classic_oversample(real, 0.0, rng)) == 0
+
+
+def test_metrics_on_known_predictions():
+    y = np.array([0, 0, 1, 1])
+    proba = np.array([[0.9, 0.1], [0.4, 0.6], [0.3, 0.7], [0.2, 0.8]])
+    scores = score(y, proba, 2)
+    assert scores["balanced_accuracy"] == pytest.approx(0.75)
+    assert scores["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+    assert scores["auroc"] == pytest.approx(1.0)
+    three = score(np.array([0, 1, 2]), np.eye(3), 3)
+    assert three == {"balanced_accuracy": 1.0, "macro_f1": 1.0, "auroc": 1.0}
+
+
+def test_cnn_classifier_covers_every_class_and_is_seeded():
+    rng = np.random.default_rng(3)
+    images = rng.integers(0, 256, (40, 8, 8, 1), dtype=np.uint8)
+    labels = np.arange(40) % 2  # class 2 of 3 never seen in training
+    first = (
+        CNNClassifier(n_classes=3, seed=5, steps=5, augment=True).fit(images, labels).predict_proba(images)
+    )
+    again = (
+        CNNClassifier(n_classes=3, seed=5, steps=5, augment=True).fit(images, labels).predict_proba(images)
+    )
+    assert first.shape == (40, 3) and np.allclose(first.sum(axis=1), 1) and np.allclose(first, again)
+
+
+def test_cnn_classifier_is_reproducible_while_other_threads_use_torch_rng():
+    """Verification units may train CNNs in parallel threads: a fit must not read torch's global
+    RNG, which another thread may be drawing from or reseeding."""
+    import threading
+
+    import torch
+
+    rng = np.random.default_rng(4)
+    images = rng.integers(0, 256, (48, 8, 8, 1), dtype=np.uint8)
+    labels = np.arange(48) % 3
+
+    def fit(seed: int) -> np.ndarray:
+        return CNNClassifier(n_classes=3, seed=seed, steps=20).fit(images, labels).predict_proba(images)
+
+    alone = [fit(seed) for seed in (1, 2)]
+    stop, results = threading.Event(), {}
+
+    def disturb() -> None:  # what a GAN training in another thread does to the global RNG
+        while not stop.is_set():
+            torch.manual_seed(int(rng.integers(1000)))
+            torch.rand(64)
+
+    noise = threading.Thread(target=disturb)
+    noise.start()
+    workers = [threading.Thread(target=lambda s=s: results.__setitem__(s, fit(s))) for s in (1, 2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    stop.set()
+    noise.join()
+    assert np.array_equal(results[1], alone[0]) and np.array_equal(results[2], alone[1])
+    assert not np.array_equal(alone[0], alone[1])
+
+
+def test_cross_fitted_selection_draws_each_fold_from_its_own_generator():
+    rng = np.random.default_rng(3)
+    real, test = blobs(30, rng), blobs(60, rng, offset=5000)
+    shared = blobs(200, rng, offset=1000)
+    folds = selection_folds(real.y, 2, 3)
+    # fold k's "generator" output: rows with ids 2000 + 1000k..., trained on fold k's training rows
+    pools = [FoldPool(blobs(200, rng, offset=2000 + 1000 * k), train) for k, (train, _) in enumerate(folds)]
+    fold_ids = [set(pool.samples.x["row_id"].astype(int)) for pool in pools]
+    shared_ids = set(shared.x["row_id"].astype(int))
+    Recorder.log = []
+    run_protocol(
+        real=real,
+        synthetic=shared,
+        test=test,
+        classifiers={"recorder": lambda seed, classic: Recorder(seed)},
+        kind="tabular",
+        settings=ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0, 2.0)),
+        fold_pools=pools,
+    )
+    test_ids = set(test.x["row_id"].astype(int))
+    first_test = next(i for i, (kind, ids) in enumerate(Recorder.log) if ids & test_ids)
+    selection_fits = [ids for kind, ids in Recorder.log[:first_test] if kind == "fit"]
+    real_ids = {int(i) for i in real.x["row_id"]}
+    for ids in selection_fits:
+        extra = ids - real_ids
+        # a selection fit adds samples of one fold's generator only, never the run's generator's,
+        # and only to that fold's training rows
+        assert not extra & shared_ids
+        assert sum(bool(extra & f) for f in fold_ids) <= 1
+        for k, (train, _) in enumerate(folds):
+            if extra & fold_ids[k]:
+                assert ids & real_ids == {int(real.x["row_id"][i]) for i in train}
+    assert any(ids - real_ids for ids in selection_fits)  # synthetic samples were tried
+
+
+def test_a_fold_generator_that_saw_its_validation_rows_is_refused():
+    rng = np.random.default_rng(4)
+    real, test, pool = blobs(30, rng), blobs(40, rng, offset=5000), blobs(200, rng, offset=1000)
+    folds = selection_folds(real.y, 2, 3)
+    honest = [FoldPool(pool, train) for train, _ in folds]
+    check_unseen(folds, honest)  # no error
+    leaky = [*honest[:2], FoldPool(pool, np.arange(len(real)))]  # fold 2's generator saw every row
+    with pytest.raises(RuntimeError, match="selection fold 2 validates on 10 training rows"):
+        check_unseen(folds, leaky)
+    with pytest.raises(RuntimeError, match="2 fold generators for 3 selection folds"):
+        check_unseen(folds, honest[:2])
+    make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
+    with pytest.raises(RuntimeError, match="selection fold 2"):
+        run_protocol(
+            real=plain(real),
+            synthetic=plain(pool),
+            test=plain(test),
+            classifiers={"logistic": make},
+            kind="tabular",
+            settings=ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0)),
+            fold_pools=[FoldPool(plain(p.samples), p.trained_on) for p in leaky],
+        )

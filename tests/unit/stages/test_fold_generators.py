@@ -1,0 +1,92 @@
+"""The cross-fit stage: one generator per selection fold, never trained on that fold's
+validation rows; skipped, with the reason, where it cannot help; resumable fold by fold."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from synthaug.evaluation.gain import selection_folds
+from synthaug.evaluation.verification_inputs import SELECTION_SUMMARY_FILE, VerificationFiles, fold_directory
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.rundir import create_run_directory
+from synthaug.stages import job
+from synthaug.stages.fold_generators import later_steps, skipped_because, train_fold_generators
+
+
+def config(**evaluation) -> SynthaugConfig:
+    return SynthaugConfig.model_validate(
+        {
+            "dataset": {"source": "bundled:breast_cancer", "target": "diagnosis", "per_class": 9},
+            "training": {"steps": 8, "batch_size": 10},
+            "watermark": {"enabled": False},
+            "evaluation": {"folds": 3, "amounts": [0, 1], "fold_generator_share": 0.5, **evaluation},
+        }
+    )
+
+
+@pytest.fixture
+def run(tmp_path):
+    run = create_run_directory(tmp_path / "runs", "folds")
+    cfg = config()
+    dataset = job.ingest(cfg.dataset)
+    train, test = job.split(dataset, cfg)
+    job.record_run(run, config=cfg, dataset=dataset, train=train, test=test, command=["test"])
+    return run
+
+
+def test_each_fold_generator_leaves_out_its_validation_rows(run):
+    cfg = config()
+    summary = train_fold_generators(run, cfg)
+    assert summary["cross_fitted"] and summary["folds"] == 3 and summary["steps"] == 4
+    labels = np.asarray(job.load_train_split(run).data.labels)
+    files = VerificationFiles.of_run(run.path)
+    pools = files.fold_pools(job.load_train_split(run).data)
+    for (fold_train, validation), pool in zip(selection_folds(labels, 2, 3), pools, strict=True):
+        assert set(pool.trained_on) == set(fold_train) and not set(pool.trained_on) & set(validation)
+        assert np.bincount(pool.samples.y).tolist() == np.bincount(labels[fold_train]).tolist()  # 1x
+    assert later_steps(cfg) == 12
+
+
+def test_a_resumed_stage_keeps_finished_folds(run, caplog):
+    cfg = config()
+    train_fold_generators(run, cfg)
+    first = run.file(fold_directory(0)) / "synthetic" / "rows.parquet"
+    before = first.read_bytes()
+    run.file(SELECTION_SUMMARY_FILE).unlink()  # as if killed before the stage finished
+    (run.file(fold_directory(2)) / "trained_on.json").unlink()
+    caplog.set_level("INFO", logger="synthaug.stages.fold_generators")
+    train_fold_generators(run, cfg)
+    assert "selection fold 0: kept" in caplog.text and "selection fold 2: a generator" in caplog.text
+    assert first.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("evaluation", "reason"),
+    [
+        ({"selection": "shared"}, "evaluation.selection: shared"),
+        ({"amounts": [0]}, "evaluation.amounts holds only 0"),
+        ({"enabled": False}, "evaluation.enabled: false"),
+    ],
+)
+def test_skipped_with_the_reason_and_no_fold_pools(run, evaluation, reason):
+    cfg = config(**evaluation)
+    assert reason in skipped_because(cfg) and later_steps(cfg) == 0
+    summary = train_fold_generators(run, cfg)
+    assert summary == json.loads(run.file(SELECTION_SUMMARY_FILE).read_text()) and not summary["cross_fitted"]
+    assert reason in summary["reason"]
+    assert VerificationFiles.of_run(run.path).fold_pools(job.load_train_split(run).data) is None
+
+
+def test_without_cross_validation_the_result_says_nothing_was_added():
+    from synthaug.evaluation.gain import NO_CROSS_VALIDATION, ProtocolSettings, assemble_result
+
+    settings = ProtocolSettings()
+    result = assemble_result(
+        {}, settings=settings, sizes={}, cross_fitted=False, shared_reason=NO_CROSS_VALIDATION
+    )
+    assert result["caveat"] == f"{NO_CROSS_VALIDATION}, so no amount was chosen and nothing was added"
+    shared = assemble_result({}, settings=settings, sizes={}, cross_fitted=False, shared_reason="x")
+    assert "may favour synthetic data (x)" in shared["caveat"]
