@@ -28,9 +28,9 @@ import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, write_result
 from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
-from synthaug.evaluation.run_verification import EVALUATION_DIR, RESULT_FILE
 from synthaug.evaluation.verdict import comparison
 from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.layout import EVALUATION_DIR, RESULT_FILE
 from synthaug.pipeline.rundir import create_run_directory
 from synthaug.stages import job
 from synthaug.stages.fold_generators import train_fold_generators

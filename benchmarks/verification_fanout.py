@@ -23,9 +23,9 @@ import pandas as pd
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from synthaug.evaluation.run_verification import EVALUATION_DIR, RESULT_FILE, SCORES_FILE
 from synthaug.pipeline.config import demo_config
 from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.layout import EVALUATION_DIR, RESULT_FILE, SCORES_FILE
 
 
 def settings(workers: int) -> list[tuple[str, list[str]]]:

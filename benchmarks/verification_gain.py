@@ -39,12 +39,13 @@ import pandas as pd
 from benchmarks.common import RESULTS, markdown_table, write_result
 from synthaug.evaluation import gain
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
-from synthaug.evaluation.run_verification import RESULT_FILE, verify_run
+from synthaug.evaluation.run_verification import verify_run
 from synthaug.evaluation.statistics import paired_comparison
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.dataset_io import read_dataset
+from synthaug.pipeline.layout import RESULT_FILE
 from synthaug.pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
 from synthaug.stages import job
 from synthaug.stages.fold_generators import train_fold_generators

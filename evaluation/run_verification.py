@@ -36,19 +36,19 @@ from synthaug.evaluation.numeric_threads import single_threaded_numerics
 from synthaug.pipeline.atomic import atomic_path, write_json
 from synthaug.pipeline.config import EvaluationConfig
 from synthaug.pipeline.errors import UserInputError, suggest
+from synthaug.pipeline.layout import (
+    FIDELITY_FILE,
+    FIDELITY_LINES_FILE,
+    PARTS_DIR,
+    RESULT_FILE,
+    SCORES_FILE,
+)
 from synthaug.pipeline.progress import Progress
 
 if TYPE_CHECKING:
     from synthaug.evaluation.verification_inputs import VerificationFiles
 
 log = logging.getLogger(__name__)
-
-EVALUATION_DIR = "evaluation"
-PARTS_DIR = "evaluation/parts"
-RESULT_FILE = "evaluation/gain.json"
-SCORES_FILE = "evaluation/scores.jsonl"
-FIDELITY_FILE = "evaluation/fidelity.json"
-FIDELITY_LINES_FILE = "evaluation/fidelity.jsonl"
 
 
 def check_evaluation_config(spec: EvaluationConfig) -> None:

@@ -16,17 +16,13 @@ from synthaug.evaluation.gain import FoldPool
 from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.dataset import Dataset
 from synthaug.pipeline.dataset_io import read_dataset
+from synthaug.pipeline.layout import (
+    SELECTION_SUMMARY_FILE,
+    SYNTHETIC_DIR,
+    RunLayout,
+    SyntheticLayout,
+)
 from synthaug.pipeline.rundir import split_file
-
-SYNTHETIC_DIR = "synthetic"
-SELECTION_DIR = "evaluation/selection"  # the selection folds' generators (stages/fold_generators.py)
-TRAINED_ON_FILE = "trained_on.json"
-SELECTION_SUMMARY_FILE = f"{SELECTION_DIR}/summary.json"  # cross-fitted or not, and why not
-
-
-def fold_directory(fold: int) -> str:
-    """Where selection fold ``fold``'s samples (``synthetic/``) and ``trained_on.json`` are."""
-    return f"{SELECTION_DIR}/fold-{fold}"
 
 
 @dataclass(frozen=True)
@@ -54,11 +50,11 @@ class VerificationFiles:
         """Per-class counts of the training split and of the synthetic set (no pixels decoded)."""
         train = read_dataset(self.train)
         classes = list(train.classes)
-        folder = self.output / SYNTHETIC_DIR
+        folder = SyntheticLayout(self.output / SYNTHETIC_DIR)
         if train.kind == "tabular":
-            names = pq.read_table(folder / "rows.parquet", columns=[train.schema.target]).column(0)
+            names = pq.read_table(folder.rows, columns=[train.schema.target]).column(0)
         else:
-            names = pq.read_table(folder / "manifest.parquet", columns=["label"]).column(0)
+            names = pq.read_table(folder.image_manifest, columns=["label"]).column(0)
         index = {c: i for i, c in enumerate(classes)}
         synthetic = [index[str(name)] for name in names.to_pylist() if str(name) in index]
         n = len(classes)
@@ -70,15 +66,13 @@ class VerificationFiles:
         summary = self.selection_summary()
         if not summary.get("cross_fitted"):
             return None
-        folders = [self.output / fold_directory(k) for k in range(summary["folds"])]
+        folds = [RunLayout(self.output).fold(k) for k in range(summary["folds"])]
         return [
             FoldPool(
-                synthetic_samples(folder / SYNTHETIC_DIR, train),
-                np.asarray(
-                    json.loads((folder / TRAINED_ON_FILE).read_text(encoding="utf-8")), dtype=np.int64
-                ),
+                synthetic_samples(fold.synthetic.root, train),
+                np.asarray(json.loads(fold.trained_on.read_text(encoding="utf-8")), dtype=np.int64),
             )
-            for folder in folders
+            for fold in folds
         ]
 
     def selection_summary(self) -> dict:
@@ -99,11 +93,11 @@ def synthetic_samples(folder: Path, train: Dataset) -> Samples:
     """A synthetic set as written by the generate step (``rows.parquet``, or PNGs + manifest)."""
     classes = list(train.classes)
     if train.kind == "tabular":
-        frame = pq.read_table(folder / "rows.parquet").to_pandas()
+        frame = pq.read_table(SyntheticLayout(folder).rows).to_pandas()
         target = train.schema.target
         labels = frame[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
         return Samples(frame[list(train.features.columns)], labels.astype(np.int64), len(classes))
-    manifest = pq.read_table(folder / "manifest.parquet", columns=["file", "label"]).to_pydict()
+    manifest = pq.read_table(SyntheticLayout(folder).image_manifest, columns=["file", "label"]).to_pydict()
     images = []
     for name in manifest["file"]:
         with Image.open(folder / name) as image:

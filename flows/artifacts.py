@@ -18,6 +18,8 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
+from synthaug.pipeline.layout import HTML_FILE, REPORT_DIR
+
 
 def artifact_key(name: str, what: str) -> str:
     """Prefect keys allow lowercase letters, digits and dashes only."""
@@ -76,7 +78,7 @@ def run_summary(name: str, run_path: Path, manifest: dict[str, Any]) -> None:
     """Markdown summary of a finished run, linking its HTML report."""
     verification = manifest.get("verification") or {}
     exported = manifest.get("export") or {}
-    report = run_path / (manifest.get("report") or {}).get("html", "report/report.html")
+    report = run_path / (manifest.get("report") or {}).get("html", f"{REPORT_DIR}/{HTML_FILE}")
     lines = [
         f"# {manifest.get('run_id', run_path.name)}",
         "",

@@ -24,7 +24,7 @@ from synthaug.flows.process_guard import guard_children, received_sigterm
 from synthaug.pipeline.config import SynthaugConfig, demo_config
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.errors import UserInputError
-from synthaug.pipeline.rundir import CONFIG_FILE
+from synthaug.pipeline.layout import CONFIG_FILE, EXPORT_FILE, MANIFEST_FILE, RunLayout
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN, EXIT_INCONCLUSIVE = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's codes for SIGINT and SIGTERM
@@ -116,7 +116,7 @@ def run(
             )
         snapshot = resume / CONFIG_FILE
         if not snapshot.is_file():
-            raise UserInputError("not a run directory (no config.yaml)", where=resume)
+            raise UserInputError(f"not a run directory (no {CONFIG_FILE})", where=resume)
         resolved = load_config(snapshot)
         _run_flow(resolved, resume=resume)
         return
@@ -170,7 +170,7 @@ def inspect(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     key_file: Annotated[
         Path | None,
-        typer.Option("--key-file", help="An export's key: check its signature (any edit of export.json)."),
+        typer.Option("--key-file", help=f"An export's key: check its signature (any edit of {EXPORT_FILE})."),
     ] = None,
 ) -> None:
     """Show a dataset's schema, class counts and provenance metadata; for a run or an export, check
@@ -189,7 +189,7 @@ def inspect(
     if signature and not signature["checked"]:
         err.print(
             f"[yellow]note[/yellow] {signature['problem']}"
-            + ("; pass --key-file to check that export.json was not edited" if signature["signed"] else "")
+            + (f"; pass --key-file to check that {EXPORT_FILE} was not edited" if signature["signed"] else "")
         )
     problem = integrity_problem(info, Path(path))
     if problem is not None:
@@ -329,9 +329,9 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) ->
     """(Re)build a run's report: report/report.html (self-contained) and report/report.md."""
     from synthaug.reports.run_report import write_report
 
-    if not (run_dir / "manifest.json").is_file():
+    if not RunLayout(run_dir).manifest.is_file():
         raise UserInputError(
-            f"{run_dir} is not a run directory (it has no manifest.json)",
+            f"{run_dir} is not a run directory (it has no {MANIFEST_FILE})",
             where=run_dir,
             hint="Give a directory that `synthaug run` created.",
         )
@@ -365,7 +365,7 @@ def _print_outcome(run_dir: Path) -> bool:
     """Where the run is, one line for the verdict (gain and interval per classifier) and the
     report as a file:// URI a terminal can open; returns whether the export was refused."""
     out.print(f"[green]run complete[/green]: {run_dir}", highlight=False)
-    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(RunLayout(run_dir).manifest.read_text(encoding="utf-8"))
     out.print(verdict_line(manifest.get("verification") or {}), highlight=False)
     report = (manifest.get("report") or {}).get("html")
     if report:

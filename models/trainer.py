@@ -35,6 +35,7 @@ from synthaug.models.time_estimate import StepTimer, TimeEstimate, check_cpu_bud
 from synthaug.models.training_metrics import Metric, MetricsLog
 from synthaug.pipeline.config import TrainingConfig
 from synthaug.pipeline.errors import TrainingStopped, UserInputError
+from synthaug.pipeline.layout import CHECKPOINT_FILE, CONFIG_FILE, GRID_DIR, METRICS_FILE
 from synthaug.pipeline.progress import format_duration
 from synthaug.privacy.engine import PrivateDiscriminator, make_private_discriminator
 from synthaug.privacy.statement import privacy_statement
@@ -42,9 +43,6 @@ from synthaug.privacy.training import PrivateTraining
 
 log = logging.getLogger(__name__)
 
-METRICS_FILE = "metrics.jsonl"
-CHECKPOINT_FILE = "checkpoints/latest.pt"
-GRID_DIR = "grids"
 BANK_PER_CLASS = 8
 MAX_GRID_CLASSES = 20
 DIVERSITY_SAMPLES_PER_CLASS = 32
@@ -483,7 +481,7 @@ class GanTrainer:
                 "the checkpoint was written with privacy.enabled "
                 f"{state.get('privacy') is not None}, but the config now says {self.private is not None}",
                 where=path,
-                hint="Resume with the config the run was started with (its config.yaml).",
+                hint=f"Resume with the config the run was started with (its {CONFIG_FILE}).",
             )
         if self.private is not None:
             self.private.load_state_dict(state["privacy"])

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 
 from synthaug.pipeline.atomic import atomic_path
 from synthaug.pipeline.dataset import Dataset, SourceInfo
+from synthaug.pipeline.layout import SPLIT_DATA_SUFFIXES
 from synthaug.pipeline.schema import ColumnSchema, ImageSchema, TabularSchema
 
 SCHEMA_KEY = b"synthaug.schema"
@@ -25,7 +26,7 @@ SOURCE_KEY = b"synthaug.source"
 
 
 def dataset_filename(dataset: Dataset, stem: str) -> str:
-    return f"{stem}.parquet" if dataset.kind == "tabular" else f"{stem}.npz"
+    return f"{stem}{SPLIT_DATA_SUFFIXES[dataset.kind]}"
 
 
 def write_dataset(dataset: Dataset, path: Path) -> Path:

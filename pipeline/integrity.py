@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.layout import EXPORT_FILE, IMAGE_MANIFEST_FILE
 
 _RESTORE = "The data were changed after they were written; export the run again or restore the files."
 
@@ -16,8 +17,8 @@ def integrity_problem(info: dict[str, Any], path: Path) -> UserInputError | None
     synthetic = info.get("synthetic", {})
     checks = [
         (synthetic.get("checksums"), synthetic.get("manifest") or synthetic.get("rows") or path),
-        (info.get("image_checksums"), path / "manifest.parquet"),
-        (info.get("checksums"), path / "export.json"),
+        (info.get("image_checksums"), path / IMAGE_MANIFEST_FILE),
+        (info.get("checksums"), path / EXPORT_FILE),
     ]
     for checksums, where in checks:
         if not checksums or checksums["ok"]:
@@ -42,7 +43,7 @@ def integrity_problem(info: dict[str, Any], path: Path) -> UserInputError | None
     if signature and signature["ok"] is False:
         return UserInputError(
             f"the signature does not match: {signature['problem']}",
-            where=path / "export.json",
+            where=path / EXPORT_FILE,
             hint="Do not trust this export's record (verdict, provenance, file list); export the run again.",
         )
     return None

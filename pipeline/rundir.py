@@ -19,16 +19,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.layout import (
+    FAILURE_FILE,
+    LOG_FILE,
+    MANIFEST_FILE,
+    RunLayout,
+)
 
 PARTIAL_SUFFIX = ".partial"
 FAILED_SUFFIX = ".failed"
-CONFIG_FILE = "config.yaml"
-MANIFEST_FILE = "manifest.json"
-SPLIT_FILE = "split.parquet"
-LOG_FILE = "logs/run.log"
-DATA_DIR = "data"
-FAILURE_FILE = "FAILED.txt"
-MODEL_FILES = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
 CAPTURED_LOGGERS = (
     "synthaug",
     "prefect.flow_runs",
@@ -67,10 +66,10 @@ def completed_run(path: Path) -> Path:
 
 def split_file(run_path: Path, part: str) -> Path:
     """A run's recorded ``train`` or ``test`` data file (NPZ for images, Parquet for tables)."""
-    data_dir = run_path / DATA_DIR
-    found = [p for p in (data_dir / f"{part}.npz", data_dir / f"{part}.parquet") if p.exists()]
+    layout = RunLayout(run_path)
+    found = [path for kind in ("image", "tabular") if (path := layout.split_data(part, kind)).exists()]
     if not found:
-        raise UserInputError(f"the run has no recorded {part} split", where=data_dir)
+        raise UserInputError(f"the run has no recorded {part} split", where=layout.data)
     return found[0]
 
 

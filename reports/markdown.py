@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from synthaug.pipeline.layout import FIGURE_DIR
 from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Table
-
-FIGURE_DIR = "figures"
 
 
 def _cell(text: str) -> str:

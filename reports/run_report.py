@@ -19,15 +19,22 @@ import pyarrow.parquet as pq
 
 from synthaug.evaluation.conditions import ADVICE
 from synthaug.pipeline.atomic import atomic_directory
+from synthaug.pipeline.layout import (
+    CARD_FILE,
+    CONFIG_FILE,
+    FIGURE_DIR,
+    HTML_FILE,
+    MARKDOWN_FILE,
+    REPORT_DIR,
+    RunLayout,
+)
 from synthaug.reports import figures
 from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
 from synthaug.reports.html import to_html
-from synthaug.reports.markdown import FIGURE_DIR, to_markdown
+from synthaug.reports.markdown import to_markdown
 
 log = logging.getLogger(__name__)
 
-REPORT_DIR = "report"
-HTML_FILE, MARKDOWN_FILE = "report.html", "report.md"
 MAX_GRIDS = 4
 MAX_COLUMNS = 12
 VERDICT_WORDS = {
@@ -64,14 +71,14 @@ def build_report(
 ) -> Report:
     """``exported`` and ``stage_seconds`` default to what the manifest records (a run builds its
     report before the manifest is final, so it passes them)."""
-    manifest = _read_json(run_path / "manifest.json") or {}
+    manifest = _read_json(RunLayout(run_path).manifest) or {}
     exported = exported if exported is not None else manifest.get("export") or {}
     stage_seconds = stage_seconds if stage_seconds is not None else manifest.get("stage_seconds") or {}
     verification = manifest.get("verification") or {}
     verdict = verification.get("verdict", "not verified")
     data = manifest.get("data", {})
     records = _metrics(run_path)  # training metrics: the curves and, under DP, epsilon over steps
-    gain = _read_json(run_path / "evaluation" / "gain.json")  # verification and the privacy audit
+    gain = _read_json(RunLayout(run_path).gain)  # verification and the privacy audit
     report = Report(
         title=f"synthaug run {manifest.get('run_id', run_path.name)}",
         subtitle=f"{data.get('uri', '?')} ({data.get('kind', '?')}), seed {manifest.get('seed', '?')}, "
@@ -169,7 +176,7 @@ def _training(records: list[dict[str, Any]], manifest: dict) -> Section:
 
 
 def _metrics(run_path: Path) -> list[dict[str, Any]]:
-    path = run_path / "training" / "metrics.jsonl"
+    path = RunLayout(run_path).training.metrics
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
@@ -178,7 +185,7 @@ def _metrics(run_path: Path) -> list[dict[str, Any]]:
 def _samples(run_path: Path, kind: str | None) -> Section:
     section = Section("Samples")
     if kind == "image":
-        grids = sorted((run_path / "training" / "grids").glob("step_*.png"))
+        grids = sorted(RunLayout(run_path).training.grids.glob("step_*.png"))
         chosen = (
             sorted({grids[round(i * (len(grids) - 1) / (MAX_GRIDS - 1))] for i in range(MAX_GRIDS)})
             if grids
@@ -193,7 +200,8 @@ def _samples(run_path: Path, kind: str | None) -> Section:
             step = int(grid.stem.split("_")[1])
             section.add(Figure(f"grid_{step:06d}", grid.read_bytes(), f"fixed latent bank at step {step}"))
         return section if chosen else section.add(Paragraph("No sample grids were recorded."))
-    real_path, synthetic_path = run_path / "data" / "train.parquet", run_path / "synthetic" / "rows.parquet"
+    real_path = RunLayout(run_path).split_data("train", "tabular")
+    synthetic_path = RunLayout(run_path).synthetic.rows
     if not (real_path.is_file() and synthetic_path.is_file()):
         return section.add(Paragraph("No synthetic rows to show."))
     real, synthetic = pq.read_table(real_path).to_pandas(), pq.read_table(synthetic_path).to_pandas()
@@ -334,7 +342,7 @@ def _interval(c: dict[str, Any]) -> str:
 
 def _fidelity(run_path: Path) -> Section:
     section = Section("Fidelity")
-    report = _read_json(run_path / "evaluation" / "fidelity.json")
+    report = _read_json(RunLayout(run_path).fidelity)
     if report is None:
         return section.add(Paragraph("Not measured (verification did not run)."))
     from synthaug.evaluation.fidelity.report import headline
@@ -393,9 +401,7 @@ def _dataset_card(run_path: Path, exported: dict) -> Section:
     directory = exported.get("directory")
     if not directory or "refused" in exported:
         return section.add(Paragraph("No export, so no dataset card."))
-    card = (
-        run_path / directory if not Path(directory).is_absolute() else Path(directory)
-    ) / "DATASET_CARD.md"
+    card = (run_path / directory if not Path(directory).is_absolute() else Path(directory)) / CARD_FILE
     if not card.is_file():
         return section.add(Paragraph(f"The dataset card is not at {card}."))
     return section.add(Preformatted(card.read_text(encoding="utf-8")))
@@ -428,7 +434,7 @@ def _reproducibility(manifest: dict) -> Section:
     packages = (manifest.get("environment") or {}).get("packages", {})
     return Section("Reproducibility").add(
         Paragraph(
-            f"Config snapshot: `config.yaml`. Seed {manifest.get('seed')}, "
+            f"Config snapshot: `{CONFIG_FILE}`. Seed {manifest.get('seed')}, "
             f"split seed {manifest.get('split_seed')}. "
             f"Data sha256 `{manifest.get('data', {}).get('sha256', '?')}`. "
             f"Command: `{' '.join(manifest.get('command', []))}`."

@@ -10,9 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE
+from synthaug.pipeline.layout import EXPORT_FILE, FIDELITY_FILE, IMAGE_MANIFEST_FILE, IMAGES_DIR
 from synthaug.pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA
-
-CARD_FILE = "DATASET_CARD.md"
 
 INTENDED_USES = (
     "Adding to the real training set of a classifier for the same task, after checking on real "
@@ -77,14 +76,15 @@ def render_card(
         *(f"| `{f['path']}` | {f['bytes']} | `{f['sha256']}` |" for f in files if "/" not in f["path"]),
         *(
             [
-                f"| `images/` | {sum(f['bytes'] for f in images)} | {len(images)} PNGs, each listed in "
-                "`manifest.parquet` |"
+                f"| `{IMAGES_DIR}/` | {sum(f['bytes'] for f in images)} | {len(images)} PNGs, each listed in "
+                f"`{IMAGE_MANIFEST_FILE}` |"
             ]
-            if (images := [f for f in files if f["path"].startswith("images/")])
+            if (images := [f for f in files if f["path"].startswith(f"{IMAGES_DIR}/")])
             else []
         ),
         "",
-        "`export.json` lists every file with its sha256; `synthaug inspect <this folder>` checks them all.",
+        f"`{EXPORT_FILE}` lists every file with its sha256; `synthaug inspect <this folder>` checks "
+        "them all.",
         "",
         "## Does it help?",
         "",
@@ -219,7 +219,7 @@ def fidelity_text(fidelity: dict[str, dict[str, float | None]] | None) -> str:
             "Each metric compares these data with the real training data. For scale, the last column "
             "gives what real held-out data (never seen by the generator) score on the same metric: "
             "with few real samples, even real data are far from a perfect score. Definitions and "
-            "per-class numbers: `evaluation/fidelity.json` in the run directory.",
+            f"per-class numbers: `{FIDELITY_FILE}` in the run directory.",
             "",
             "| metric | synthetic | real held-out |",
             "|---|---:|---:|",

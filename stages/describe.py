@@ -14,16 +14,21 @@ from synthaug.pipeline.config import BUNDLED_PREFIX, DatasetConfig
 from synthaug.pipeline.dataset import Dataset
 from synthaug.pipeline.errors import UserInputError, echo
 from synthaug.pipeline.files import require_regular
-from synthaug.pipeline.rundir import MANIFEST_FILE
+from synthaug.pipeline.layout import (
+    CARD_FILE,
+    EXPORT_FILE,
+    IMAGE_MANIFEST_FILE,
+    MANIFEST_FILE,
+    ROWS_FILE,
+    SYNTHETIC_DIR,
+)
 from synthaug.pipeline.schema import TabularSchema
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.synthetic_metadata import read_parquet_metadata
 from synthaug.pipeline.watermark.keys import WatermarkKey
-from synthaug.stages.dataset_card import CARD_FILE
-from synthaug.stages.export import EXPORT_FILE, check_checksums, check_export
+from synthaug.stages.export import check_checksums, check_export
 from synthaug.stages.export_signature import SIGNATURE, check_signature
 
-SYNTHETIC_DIR, IMAGE_MANIFEST, ROWS_FILE = "synthetic", "manifest.parquet", "rows.parquet"
 _RESTORE_HINT = "It was damaged or edited; export the run again or restore the file."
 LIKELY_TARGETS = ("target", "label", "labels", "class", "y", "diagnosis", "outcome")
 
@@ -139,7 +144,7 @@ def describe_synthetic(
     the sha256 its manifest lists, and the data files (``rows.parquet``, ``manifest.parquet``)
     against the sha256 the run recorded when it wrote them (``recorded``); ``checksums.ok`` is
     false when one is missing or altered."""
-    manifest, rows = folder / IMAGE_MANIFEST, folder / ROWS_FILE
+    manifest, rows = folder / IMAGE_MANIFEST_FILE, folder / ROWS_FILE
     recorded = recorded or {}
     if manifest.is_file():
         try:

@@ -23,23 +23,26 @@ import pyarrow.parquet as pq
 
 from synthaug.pipeline.atomic import atomic_directory
 from synthaug.pipeline.errors import UserInputError
-from synthaug.pipeline.rundir import MANIFEST_FILE
+from synthaug.pipeline.layout import (
+    CARD_FILE,
+    DATA_FILES,
+    DEFAULT_EXPORT_DIR,
+    EXPORT_FILE,
+    MANIFEST_FILE,
+    SYNTHETIC_DIR,
+)
 from synthaug.pipeline.synthetic_metadata import VERIFICATION, read_parquet_metadata
 from synthaug.pipeline.watermark.keys import WatermarkKey
-from synthaug.stages.dataset_card import CARD_FILE, render_card
+from synthaug.stages.dataset_card import render_card
 from synthaug.stages.export_signature import sign
 
 log = logging.getLogger(__name__)
 
-EXPORT_FILE = "export.json"
 EXPORT_FORMAT = "synthaug-export/1"
-DEFAULT_DIR = "export"  # inside the run directory when export.directory is unset
-SYNTHETIC_DIR = "synthetic"
-DATA_FILES = {"tabular": ("rows.parquet",), "image": ("manifest.parquet", "images")}
 
 
 def export_destination(run_path: Path, directory: Path | None) -> Path:
-    return Path(directory) if directory is not None else run_path / DEFAULT_DIR
+    return Path(directory) if directory is not None else run_path / DEFAULT_EXPORT_DIR
 
 
 def export_run(

@@ -16,6 +16,7 @@ import hmac
 import json
 from typing import Any
 
+from synthaug.pipeline.layout import EXPORT_FILE
 from synthaug.pipeline.watermark.keys import WatermarkKey
 
 SIGNATURE = "signature"
@@ -60,5 +61,5 @@ def check_signature(record: dict[str, Any], key: WatermarkKey | None) -> dict[st
             "problem": f"signed with key id {signature.get('key_id')}, not with this key ({key.key_id})",
         }
     matches = hmac.compare_digest(str(signature.get("value", "")), _mac(record, key))
-    problem = None if matches else "export.json was changed after the export was signed"
+    problem = None if matches else f"{EXPORT_FILE} was changed after the export was signed"
     return {**base, "checked": True, "ok": matches, "problem": problem}

@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 
 from synthaug.evaluation.gain import NO_CROSS_VALIDATION, selection_folds
-from synthaug.evaluation.verification_inputs import SELECTION_SUMMARY_FILE, TRAINED_ON_FILE, fold_directory
 from synthaug.pipeline.atomic import write_json
 from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
 from synthaug.pipeline.rundir import RunDirectory
 from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.watermark import apply as marking
@@ -96,25 +96,25 @@ def train_fold_generators(
     folds = selection_folds(labels, n_classes, config.evaluation.folds)
     started = time.perf_counter()
     for k, (fold_train, _) in enumerate(folds):
-        folder = run.file(fold_directory(k))
-        if (folder / TRAINED_ON_FILE).is_file():
+        fold = RunLayout(run.path).fold(k)
+        if fold.trained_on.is_file():
             log.info("selection fold %d: kept from before the run was resumed", k)
             continue
         part = TrainSplit(train.data.subset(fold_train), train.indices[fold_train], train.pool_indices)
         gan = synthesizer_class(kind)(training, seed=config.seed + 1000 + k, privacy=config.privacy)
         with FIT_LOCK:  # several datasets' jobs may run in threads of one process
-            gan.fit(part, workdir=folder / "training", on_step=on_step)
-        shutil.rmtree(folder / "training" / "checkpoints", ignore_errors=True)  # no resume: keep runs small
+            gan.fit(part, workdir=fold.training.root, on_step=on_step)
+        shutil.rmtree(fold.training.checkpoint.parent, ignore_errors=True)  # no resume: keep runs small
         counts = {c: round(most * n) for c, n in part.data.class_counts().items()}
         wanted = labels_for(counts, gan.classes_)
         samples, drawn, _ = sample_marked(
             gan, wanted, seed=config.seed + 2000 + k, batch_size=config.generation.batch_size, key=key
         )
         if kind == "image":
-            write_image_set(folder / "synthetic", samples, drawn, gan.classes_)
+            write_image_set(fold.synthetic.root, samples, drawn, gan.classes_)
         else:
-            write_rows(folder / "synthetic" / "rows.parquet", samples)
-        write_json(folder / TRAINED_ON_FILE, [int(i) for i in fold_train])
+            write_rows(fold.synthetic.rows, samples)
+        write_json(fold.trained_on, [int(i) for i in fold_train])
         log.info(
             "selection fold %d: a generator on %d of %d training rows, %d steps",
             k,

@@ -22,12 +22,10 @@ from PIL.PngImagePlugin import PngInfo
 from synthaug.pipeline.atomic import atomic_directory
 from synthaug.pipeline.config import GenerationConfig
 from synthaug.pipeline.errors import UserInputError, suggest
+from synthaug.pipeline.layout import IMAGE_MANIFEST_FILE, IMAGES_DIR
 from synthaug.pipeline.progress import QUIET_SECONDS, Progress
 
 log = logging.getLogger(__name__)
-
-IMAGES_DIR = "images"
-MANIFEST_FILE = "manifest.parquet"
 
 
 def plan_counts(train_counts: dict[str, int], spec: GenerationConfig) -> dict[str, int]:
@@ -102,7 +100,7 @@ def _write_image_set(
     )
     if metadata:
         manifest = manifest.replace_schema_metadata(metadata)
-    pq.write_table(manifest, staging / MANIFEST_FILE)
+    pq.write_table(manifest, staging / IMAGE_MANIFEST_FILE)
     return manifest
 
 

@@ -28,16 +28,20 @@ from synthaug.pipeline.dataset_io import dataset_filename, read_dataset, write_d
 from synthaug.pipeline.destinations import check_writable_folder
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.files import sha256_arrays, sha256_file
-from synthaug.pipeline.provenance import environment
-from synthaug.pipeline.rundir import (
+from synthaug.pipeline.layout import (
     CONFIG_FILE,
     DATA_DIR,
+    DEFAULT_EXPORT_DIR,
+    IMAGE_MANIFEST_FILE,
     MANIFEST_FILE,
     MODEL_FILES,
+    ROWS_FILE,
     SPLIT_FILE,
-    RunDirectory,
-    split_file,
+    SYNTHETIC_DIR,
+    TRAINING_DIR,
 )
+from synthaug.pipeline.provenance import environment
+from synthaug.pipeline.rundir import RunDirectory, split_file
 from synthaug.pipeline.sources import check_source, load_dataset
 from synthaug.pipeline.split import HeldOutTest, TrainSplit, split_dataset
 from synthaug.pipeline.stage_clock import merge_stage_seconds
@@ -45,18 +49,13 @@ from synthaug.pipeline.synthetic_metadata import synthetic_metadata
 from synthaug.pipeline.validate import validate_dataset
 from synthaug.pipeline.watermark import apply as marking
 from synthaug.pipeline.watermark.apply import check_configured_key
-from synthaug.stages.export import DEFAULT_DIR as DEFAULT_EXPORT_DIR
 from synthaug.stages.export import export_destination, export_run
-from synthaug.stages.generate import MANIFEST_FILE as IMAGE_MANIFEST_FILE
 from synthaug.stages.generate import labels_for, plan_counts, write_image_set
 from synthaug.stages.sampling import sample_marked, synthesizer_class
 
 log = logging.getLogger(__name__)
-ROWS_FILE = "rows.parquet"
 NO_PRIVACY = "none"
 NOT_VERIFIED = "not verified"
-TRAINING_DIR = "training"
-SYNTHETIC_DIR = "synthetic"
 
 
 @dataclass(frozen=True)

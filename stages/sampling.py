@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from synthaug.pipeline.errors import UserInputError
-from synthaug.pipeline.rundir import MODEL_FILES, completed_run
+from synthaug.pipeline.layout import MODEL_FILES
+from synthaug.pipeline.rundir import completed_run
 from synthaug.pipeline.watermark import apply as marking
 
 

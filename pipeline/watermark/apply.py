@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from synthaug.pipeline.config import WatermarkConfig
+from synthaug.pipeline.layout import RUN_KEY_FILE
 from synthaug.pipeline.synthetic_metadata import WATERMARK
 from synthaug.pipeline.tabular_transform import NumericEncoding, TabularTransformer
 from synthaug.pipeline.watermark.detection import INCONCLUSIVE, MARKED, Detection
@@ -30,7 +31,6 @@ from synthaug.pipeline.watermark.table_mark import ColumnCells, TableWatermark
 log = logging.getLogger(__name__)
 
 METADATA_KEY = WATERMARK  # Parquet key-value metadata: the scheme's public parameters (JSON)
-RUN_KEY_FILE = "private/watermark.key"
 
 
 def check_configured_key(spec: WatermarkConfig) -> None:

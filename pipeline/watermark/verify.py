@@ -21,6 +21,7 @@ from PIL import Image, UnidentifiedImageError
 from synthaug.pipeline.config import ImageOptions
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.files import require_regular
+from synthaug.pipeline.layout import IMAGE_MANIFEST_FILE, ROWS_FILE, SYNTHETIC_DIR
 from synthaug.pipeline.synthetic_metadata import WATERMARK
 from synthaug.pipeline.watermark.detection import signed_sum_test
 from synthaug.pipeline.watermark.image_mark import EXPECTED_ALIGNMENT, ImageWatermark
@@ -29,7 +30,6 @@ from synthaug.pipeline.watermark.keys import WatermarkKey, read_key_file
 from synthaug.pipeline.watermark.table_mark import SCHEME as TABLE_SCHEME
 from synthaug.pipeline.watermark.table_mark import TableWatermark
 
-ROWS_FILE, IMAGE_MANIFEST, SYNTHETIC_DIR = "rows.parquet", "manifest.parquet", "synthetic"
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 MAX_PIXELS = ImageOptions.model_fields["max_pixels"].default  # ingestion's decompression-bomb limit
 NOT_MARKABLE = "Only tables and images exported by synthaug with watermark.enabled: true carry a mark."
@@ -51,7 +51,7 @@ def _resolve(path: Path) -> Path:
     if path.is_file():
         return path
     for folder in (path / SYNTHETIC_DIR, path):
-        for name in (ROWS_FILE, IMAGE_MANIFEST):
+        for name in (ROWS_FILE, IMAGE_MANIFEST_FILE):
             if (folder / name).is_file():
                 return folder / name
     return path  # a plain folder of images

@@ -31,6 +31,7 @@ CORE = [
         "errors",
         "files",
         "integrity",
+        "layout",
         "progress",
         "provenance",
         "rundir",

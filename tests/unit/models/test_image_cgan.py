@@ -4,9 +4,9 @@ import torch
 
 from synthaug.models.image_cgan import ImageCGAN
 from synthaug.models.image_networks import ConditionalGenerator
-from synthaug.models.trainer import CHECKPOINT_FILE, GRID_DIR, METRICS_FILE
 from synthaug.models.training_metrics import Metric, MetricsLog
 from synthaug.pipeline.errors import TrainingStopped
+from synthaug.pipeline.layout import CHECKPOINT_FILE, GRID_DIR, METRICS_FILE
 from tests.unit.models.conftest import tiny_config
 
 EXPECTED_METRICS = {

@@ -5,10 +5,10 @@ import torch
 
 from synthaug.models.tabular_cgan import TabularCGAN
 from synthaug.models.tabular_data import ConditionSampler
-from synthaug.models.trainer import GRID_DIR, METRICS_FILE
 from synthaug.models.training_metrics import MetricsLog
 from synthaug.pipeline.config import DatasetConfig, TrainingConfig
 from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.layout import GRID_DIR, METRICS_FILE
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import TrainSplit
 

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 import pytest
 
 from synthaug.pipeline.errors import UserInputError
-from synthaug.pipeline.rundir import FAILURE_FILE, LOG_FILE, create_run_directory, run_lifecycle
+from synthaug.pipeline.layout import FAILURE_FILE, LOG_FILE
+from synthaug.pipeline.rundir import create_run_directory, run_lifecycle
 
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

@@ -10,9 +10,9 @@ from opacus.accountants import PRVAccountant, RDPAccountant
 
 from synthaug.models.image_cgan import ImageCGAN
 from synthaug.models.tabular_cgan import TabularCGAN
-from synthaug.models.trainer import METRICS_FILE
 from synthaug.pipeline.config import DatasetConfig, PrivacyConfig, PublicColumn, TrainingConfig
 from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.layout import METRICS_FILE
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import TrainSplit
 from synthaug.privacy.counts import CATEGORY_COUNTS

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from synthaug.evaluation.gain import selection_folds
-from synthaug.evaluation.verification_inputs import SELECTION_SUMMARY_FILE, VerificationFiles, fold_directory
+from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
 from synthaug.pipeline.rundir import create_run_directory
 from synthaug.stages import job
 from synthaug.stages.fold_generators import later_steps, skipped_because, train_fold_generators
@@ -53,10 +54,10 @@ def test_each_fold_generator_leaves_out_its_validation_rows(run):
 def test_a_resumed_stage_keeps_finished_folds(run, caplog):
     cfg = config()
     train_fold_generators(run, cfg)
-    first = run.file(fold_directory(0)) / "synthetic" / "rows.parquet"
+    first = RunLayout(run.path).fold(0).synthetic.rows
     before = first.read_bytes()
     run.file(SELECTION_SUMMARY_FILE).unlink()  # as if killed before the stage finished
-    (run.file(fold_directory(2)) / "trained_on.json").unlink()
+    RunLayout(run.path).fold(2).trained_on.unlink()
     caplog.set_level("INFO", logger="synthaug.stages.fold_generators")
     train_fold_generators(run, cfg)
     assert "selection fold 0: kept" in caplog.text and "selection fold 2: a generator" in caplog.text
