@@ -50,6 +50,7 @@ from synthaug.pipeline.rundir import RunDirectory, create_run_directory, run_lif
 from synthaug.stages import job
 from synthaug.stages.fold_generators import train_fold_generators
 from synthaug.stages.generate import write_image_set
+from synthaug.stages.order import CROSS_FIT, GENERATE, TRAIN, VERIFY
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {name: ROOT / "examples" / f"{name}.yaml" for name in ("digits", "breast_cancer")}
@@ -75,15 +76,20 @@ def run_pipeline(config: SynthaugConfig) -> tuple[RunDirectory, dict[str, float]
     seconds: dict[str, float] = {}
     with run_lifecycle(run):
         started = time.perf_counter()
-        dataset = job.ingest(config.dataset)
-        job.check(dataset)
-        train, test = job.split(dataset, config)
-        job.record_run(run, config=config, dataset=dataset, train=train, test=test, command=["benchmark"])
+        prepared = job.prepare(config)
+        job.record_run(
+            run,
+            config=config,
+            dataset=prepared.dataset,
+            train=prepared.train,
+            test=prepared.test,
+            command=["benchmark"],
+        )
         stages = (
-            ("train", job.train),
-            ("generate", job.generate),
-            ("cross-fit", train_fold_generators),
-            ("verify", job.verify),
+            (TRAIN, job.train),
+            (GENERATE, job.generate),
+            (CROSS_FIT, train_fold_generators),
+            (VERIFY, job.verify),
         )
         for stage, call in stages:
             call(run, config)

@@ -34,6 +34,7 @@ from synthaug.pipeline.rundir import RunDirectory, create_run_directory, reopen_
 from synthaug.pipeline.sources import source_fingerprint  # noqa: E402
 from synthaug.pipeline.stage_clock import StageClock  # noqa: E402
 from synthaug.stages import job  # noqa: E402
+from synthaug.stages.order import CROSS_FIT, EXPORT, GENERATE, INGEST, REPORT, SPLIT, TRAIN, VALIDATE, VERIFY  # noqa: E402
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
 
@@ -169,23 +170,23 @@ def augment(
     clock = StageClock()  # each stage's wall time, into the manifest and the report
     with run_lifecycle(run):
         if not resume:
-            with clock.stage("ingest"):
+            with clock.stage(INGEST):
                 ingested = ingest(config.dataset)
-            with clock.stage("validate"):
+            with clock.stage(VALIDATE):
                 validate_task(ingested)
-            with clock.stage("split"):
+            with clock.stage(SPLIT):
                 split_task(run, config, ingested, command or [])
-        with clock.stage("train"):
+        with clock.stage(TRAIN):
             training = train_task(run, config, bool(resume))
-        with clock.stage("generate"):
+        with clock.stage(GENERATE):
             generation = generate_task(run, config)
-        with clock.stage("cross-fit"):
+        with clock.stage(CROSS_FIT):
             cross_fit_task(run, config)
-        with clock.stage("verify"):
+        with clock.stage(VERIFY):
             verification = run_verify_flow(run, config)  # a subflow: its units fan out
-        with clock.stage("export"):
+        with clock.stage(EXPORT):
             exported = export_task(run, config, training, generation, verification)
-        with clock.stage("report"):
+        with clock.stage(REPORT):
             reported = report_task(run, exported, dict(clock.seconds))
         manifest = finish_task(run, exported, reported, clock.seconds)
     artifacts.run_summary(config.name, run.final, manifest)

@@ -144,10 +144,9 @@ def validate(config: ConfigOption, set_: SetOption = None) -> None:
 
     resolved = load_config(config, overrides=_overrides(set_, None, None, None))
     job.check_config(resolved)
-    dataset = job.ingest(resolved.dataset)
-    counts = job.check(dataset)
-    train, test = job.split(dataset, resolved)
-    summary = job.summarize_split(dataset, train, test)
+    prepared = job.prepare(resolved)
+    dataset, counts = prepared.dataset, prepared.class_counts
+    summary = job.summarize_split(dataset, prepared.train, prepared.test)
     out.print(
         f"[green]OK[/green] {config}: {len(dataset)} {dataset.kind} rows, {len(counts)} classes "
         f"{counts}; split {summary.train_rows} train / {summary.test_rows} held-out test"

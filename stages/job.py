@@ -1,8 +1,7 @@
-"""The main job's steps as plain functions; ``flows/`` wraps each one as a Prefect task.
-
-ingest -> check -> split -> record -> train -> generate (and watermark) -> verify -> export ->
-finish. Steps after ``record`` read their inputs from the run directory, so a run can be resumed
-from it. The held-out test split is read by ``verify`` alone, for the final scores.
+"""The main job's stages as plain functions; ``flows/`` wraps each one as a Prefect task, in the
+order of :data:`synthaug.stages.order.STAGES` (the report is rendered by ``reports/``), then
+``finish`` marks the run complete. The ``split`` stage also records the run (``record_run``);
+later stages read their inputs from the run directory, so a run can be resumed from it.
 """
 
 from __future__ import annotations
@@ -51,6 +50,7 @@ from synthaug.pipeline.watermark import apply as marking
 from synthaug.pipeline.watermark.apply import check_configured_key
 from synthaug.stages.export import export_destination, export_run
 from synthaug.stages.generate import labels_for, plan_counts, write_image_set
+from synthaug.stages.order import PREPARE
 from synthaug.stages.sampling import sample_marked, synthesizer_class
 
 log = logging.getLogger(__name__)
@@ -182,7 +182,9 @@ def split(dataset: Dataset, config: SynthaugConfig) -> tuple[TrainSplit, HeldOut
     for note in train.notes:
         log.warning(note)
     if config.privacy.enabled:
-        check_private_data(train, config)
+        from synthaug.privacy.data_checks import check_private_split  # Opacus and torch: only when private
+
+        check_private_split(train, config)
     log.info(
         "split: %d training rows (of a pool of %d), %d held-out test rows",
         len(train.indices),
@@ -192,22 +194,22 @@ def split(dataset: Dataset, config: SynthaugConfig) -> tuple[TrainSplit, HeldOut
     return train, test
 
 
-def check_private_data(train: TrainSplit, config: SynthaugConfig) -> None:
-    """Under privacy: delta below 1/N, a batch smaller than N, and (tables) public declarations that
-    cover every column and every value, checked before a run directory is written."""
-    from synthaug.privacy.compatibility import check_batch_size
-    from synthaug.privacy.training import PrivateTraining
+@dataclass(frozen=True)
+class Prepared:
+    """The data after the ``PREPARE`` stages (ingest, validate, split), in memory."""
 
-    PrivateTraining.start(config.privacy, num_records=len(train.data))
-    kind = train.data.kind
-    check_batch_size(config.training.resolved(kind, private=True).batch_size or 0, len(train.data))
-    if kind == "tabular":
-        from synthaug.privacy.public_schema import conform, public_transformer
+    dataset: Dataset
+    class_counts: dict[str, int]
+    train: TrainSplit
+    test: HeldOutTest
 
-        public_transformer(
-            train.data.schema, config.privacy.public_columns, modes=config.privacy.numeric_modes
-        )
-        conform(train.data.features, config.privacy.public_columns)
+
+def prepare(config: SynthaugConfig) -> Prepared:
+    """The ``PREPARE`` stages without a run directory: ``synthaug validate`` and the benchmarks."""
+    dataset = ingest(config.dataset)
+    counts = check(dataset)
+    train, test = split(dataset, config)
+    return Prepared(dataset, counts, train, test)
 
 
 def summarize_split(dataset: Dataset, train: TrainSplit, test: HeldOutTest) -> SplitSummary:
@@ -512,7 +514,7 @@ def write_manifest(
             "test_class_counts": summary.test_class_counts,
             "notes": list(summary.notes),
         },
-        "stages_completed": ["ingest", "validate", "split"],  # the split task also records the run
+        "stages_completed": list(PREPARE),  # the split stage also records the run
         "watermark": "pending: applied when the synthetic samples are generated",
         "environment": environment(),
     }

@@ -23,13 +23,14 @@ from synthaug.pipeline.config import DatasetConfig, ImageOptions, demo_config
 from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.sources.image_folder import read_image_folder
+from synthaug.stages.order import STAGES as ORDER
 
 REPO = Path(__file__).resolve().parents[2]
 SYNTHAUG = Path(sys.executable).parent / "synthaug"
 EXAMPLES = sorted(p.name for p in (REPO / "examples").glob("*.yaml"))
 # steps and seeds only: the GAN's steps, the verification's seeds and its CNN's steps
 SMALL = ("--set", "training.steps=10", "--set", "evaluation.seeds=2", "--set", "evaluation.cnn_steps=5")
-STAGES = ["ingest", "validate", "split", "train", "generate", "cross-fit", "verify", "export", "report"]
+STAGES = list(ORDER)
 
 
 def synthaug(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -1,0 +1,88 @@
+"""The job's stages called directly: their order, the config checks made before anything is
+written, and the in-memory preparation ``synthaug validate`` uses."""
+
+from __future__ import annotations
+
+import ast
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.errors import UserInputError
+from synthaug.stages import job, order
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def config(tmp_path: Path, **sections) -> SynthaugConfig:
+    return SynthaugConfig.model_validate(
+        {
+            "dataset": {"source": "bundled:breast_cancer", "target": "diagnosis", "per_class": 9},
+            "output_dir": str(tmp_path / "runs"),
+            **sections,
+        }
+    )
+
+
+def test_the_flow_times_every_stage_in_the_order_defined_once() -> None:
+    tree = ast.parse((REPO / "flows" / "augment.py").read_text(encoding="utf-8"))
+    timed = sorted(  # clock.stage(NAME) calls, in source order
+        (node.lineno, node.args[0].id)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "stage"
+    )
+    assert [getattr(order, name) for _, name in timed] == list(order.STAGES)
+    assert order.PREPARE == ("ingest", "validate", "split")
+
+
+def test_prepare_splits_in_memory_and_writes_nothing(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    prepared = job.prepare(config(tmp_path))
+    assert os.listdir(tmp_path) == []
+    assert prepared.class_counts == {"benign": 357, "malignant": 212}
+    assert not set(prepared.train.indices) & set(prepared.test.indices)
+    assert prepared.train.data.class_counts() == {"benign": 9, "malignant": 9}
+    assert len(prepared.test.indices) == round(0.3 * len(prepared.dataset))
+
+
+@pytest.mark.parametrize(
+    ("sections", "key"),
+    [
+        ({"generation": {"per_class": 0}}, "generation.per_class"),
+        ({"generation": {"strategy": "explicit", "counts": {"benign": 0}}}, "generation.counts"),
+        ({"evaluation": {"enabled": False, "require_gain": True}}, "evaluation.require_gain"),
+        ({"privacy": {"enabled": True}}, "privacy.public_columns"),
+        ({"evaluation": {"tabular_classifiers": ["logistic", "nope"]}}, "nope"),
+    ],
+)
+def test_check_config_refuses_what_cannot_be_honoured(tmp_path: Path, sections: dict, key: str) -> None:
+    with pytest.raises(UserInputError, match=key.replace(".", r"\.")):
+        job.check_config(config(tmp_path, **sections))
+    assert not (tmp_path / "runs").exists()
+
+
+def test_check_config_refuses_an_existing_export_and_a_missing_source(tmp_path: Path) -> None:
+    (tmp_path / "old-export").mkdir()
+    with pytest.raises(UserInputError, match="refusing to overwrite"):
+        job.check_config(config(tmp_path, export={"directory": str(tmp_path / "old-export")}))
+    job.check_config(config(tmp_path, export={"directory": str(tmp_path / "old-export"), "overwrite": True}))
+    missing = config(tmp_path).model_copy(
+        update={"dataset": config(tmp_path).dataset.model_copy(update={"source": str(tmp_path / "no.csv")})}
+    )
+    with pytest.raises(UserInputError):
+        job.check_config(missing)
+
+
+def test_split_under_privacy_checks_delta_against_the_training_rows(tmp_path: Path) -> None:
+    private = config(
+        tmp_path,
+        privacy={"enabled": True, "delta": 0.1, "public_columns": {}},
+        training={"batch_size": 4},
+    )
+    dataset = job.ingest(private.dataset)
+    with pytest.raises(UserInputError, match="privacy.delta"):
+        job.split(dataset, private)
+    np.testing.assert_array_equal(job.split(dataset, config(tmp_path))[0].indices.shape, (18,))
