@@ -19,6 +19,7 @@ from scipy import stats
 
 CONFIDENCE = 0.95
 GAIN, NO_GAIN, HARM = "gain", "no-gain", "harm"
+NOT_VERIFIED = "not verified"  # the run's verdict when verification was off
 Verdict = Literal["gain", "no-gain", "harm"]
 
 

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from synthaug.evaluation.statistics import NOT_VERIFIED
 from synthaug.flows.process_guard import guard_children, received_sigterm
 from synthaug.pipeline.config import SynthaugConfig, demo_config
 from synthaug.pipeline.config_loading import load_config
@@ -387,7 +388,7 @@ def verdict_line(verification: dict[str, Any]) -> str:
     """``recommendation: synthetic; verdict: gain (cnn +1.20 [+0.40, +2.00] vs real only, +0.50
     [+0.10, +0.90] vs classic; points of balanced accuracy, 95% intervals over the test rows and
     5 seeds; evaluation/gain.json)``."""
-    verdict = verification.get("verdict", "not verified")
+    verdict = verification.get("verdict", NOT_VERIFIED)
     classifiers = verification.get("classifiers") or {}
     if not classifiers:
         return f"verdict: {verdict}" + (f" ({verification['reason']})" if verification.get("reason") else "")

@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN
+
 DPI = 110
-GAIN_COLOURS = {"gain": "#2e8b57", "no-gain": "#b58900", "harm": "#c0392b"}
+GAIN_COLOURS = {GAIN: "#2e8b57", NO_GAIN: "#b58900", HARM: "#c0392b"}
 
 
 def _png(figure: Figure) -> bytes:

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from synthaug.evaluation.conditions import ADVICE
+from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.pipeline.atomic import atomic_directory
 from synthaug.pipeline.layout import (
     CARD_FILE,
@@ -38,11 +39,11 @@ log = logging.getLogger(__name__)
 MAX_GRIDS = 4
 MAX_COLUMNS = 12
 VERDICT_WORDS = {
-    "gain": "the synthetic data beat real only and the classic baseline for every downstream "
+    GAIN: "the synthetic data beat real only and the classic baseline for every downstream "
     "classifier on real held-out data.",
-    "no-gain": "the synthetic data did not measurably beat both real only and the classic baseline.",
-    "harm": "adding the synthetic data made a downstream classifier worse: do not train on them.",
-    "not verified": "nobody has measured whether these data help (verification was off).",
+    NO_GAIN: "the synthetic data did not measurably beat both real only and the classic baseline.",
+    HARM: "adding the synthetic data made a downstream classifier worse: do not train on them.",
+    NOT_VERIFIED: "nobody has measured whether these data help (verification was off).",
 }
 AUDIT_MEANING = {
     "share_closer_to_train": "share of synthetic samples nearer a training than an unseen record (0.5 ideal)",
@@ -75,7 +76,7 @@ def build_report(
     exported = exported if exported is not None else manifest.get("export") or {}
     stage_seconds = stage_seconds if stage_seconds is not None else manifest.get("stage_seconds") or {}
     verification = manifest.get("verification") or {}
-    verdict = verification.get("verdict", "not verified")
+    verdict = verification.get("verdict", NOT_VERIFIED)
     data = manifest.get("data", {})
     records = _metrics(run_path)  # training metrics: the curves and, under DP, epsilon over steps
     gain = _read_json(RunLayout(run_path).gain)  # verification and the privacy audit

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE
+from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.pipeline.layout import EXPORT_FILE, FIDELITY_FILE, IMAGE_MANIFEST_FILE, IMAGES_DIR
 from synthaug.pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA
 
@@ -155,15 +156,15 @@ def watermark_text(watermark: Any, *, kind: str) -> str:
 
 def verification_text(verification: dict[str, Any]) -> str:
     """The verdict of the downstream check in words, with each classifier's paired gain."""
-    verdict = verification.get("verdict", "not verified")
+    verdict = verification.get("verdict", NOT_VERIFIED)
     if "classifiers" not in verification:
         reason = verification.get("reason", verdict)
         return f"**Not verified** ({reason}): nobody has measured whether these data help."
     meaning = {
-        "gain": "these data beat real only and the classic baseline for every downstream classifier "
+        GAIN: "these data beat real only and the classic baseline for every downstream classifier "
         "on real held-out data",
-        "no-gain": "these data did not measurably beat both real only and the classic baseline",
-        "harm": "adding these data made a downstream classifier worse: do not use them for training",
+        NO_GAIN: "these data did not measurably beat both real only and the classic baseline",
+        HARM: "adding these data made a downstream classifier worse: do not use them for training",
     }[verdict]
     rows = [
         f"| {name} | {c.get('recommendation', '?')} | {c['selected_amount']:g}x"

@@ -21,6 +21,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from synthaug.evaluation.statistics import NOT_VERIFIED
 from synthaug.pipeline.atomic import atomic_directory
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import (
@@ -78,7 +79,7 @@ def export_run(
                 raise UserInputError(
                     f"the run's synthetic data are incomplete: {name} is missing", where=source
                 )
-        verification = manifest.get("verification", {"verdict": "not verified"})
+        verification = manifest.get("verification", {"verdict": NOT_VERIFIED})
         _add_parquet_metadata(
             staging / DATA_FILES[kind][0], {VERIFICATION: json.dumps(_verdict_only(verification))}
         )

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from synthaug.evaluation.run_verification import check_evaluation_config, verify_run
+from synthaug.evaluation.statistics import GAIN, NOT_VERIFIED
 from synthaug.pipeline.atomic import atomic_path, write_json, write_text
 from synthaug.pipeline.config import DatasetConfig, SynthaugConfig
 from synthaug.pipeline.config_loading import config_to_yaml
@@ -55,7 +56,6 @@ from synthaug.stages.sampling import sample_marked, synthesizer_class
 
 log = logging.getLogger(__name__)
 NO_PRIVACY = "none"
-NOT_VERIFIED = "not verified"
 
 
 @dataclass(frozen=True)
@@ -414,7 +414,7 @@ def export(
         )
         log.error(reason)
         return {"refused": reason, "verdict": verdict}
-    if config.evaluation.require_gain and verdict != "gain":
+    if config.evaluation.require_gain and verdict != GAIN:
         reason = (
             f"not exported: evaluation.require_gain is true and the verification verdict is '{verdict}' "
             f"(see {verification.get('details', 'the manifest')})"

@@ -4,15 +4,28 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import typer
 from PIL import Image
 
+from synthaug.flows.cli import app
 from synthaug.stages import job
 
+COMMANDS = sorted(typer.main.get_command(app).commands)  # every registered command, new ones included
 
-@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["validate"], ["inspect"], ["report"]])
+
+def test_the_commands_are_the_nine_the_readme_lists():
+    assert (
+        sorted(
+            ["run", "demo", "validate", "inspect", "keygen", "verify-watermark", "export", "serve", "report"]
+        )
+        == COMMANDS
+    )
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
 def test_help_everywhere(cli, command):
     code, out, _ = cli(*command, "--help")
-    assert code == 0 and "Usage:" in out
+    assert code == 0 and "Usage:" in out and (not command or f"synthaug {command[0]}" in out)
 
 
 def test_usage_errors_exit_2(cli):

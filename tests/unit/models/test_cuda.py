@@ -1,4 +1,5 @@
-"""CUDA paths (bf16 autocast, device placement); skipped where no CUDA device exists."""
+"""CUDA paths (bf16 autocast, device placement), marked ``gpu`` and skipped where no CUDA device
+exists; and the clear error for asking for CUDA without one, which runs on CPU."""
 
 import numpy as np
 import pytest
@@ -8,9 +9,8 @@ from synthaug.models.image_cgan import ImageCGAN
 from synthaug.pipeline.errors import UserInputError
 from tests.unit.models.conftest import tiny_config
 
-pytestmark = pytest.mark.gpu
 
-
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_training_with_bf16_on_cuda(digits_train, tmp_path):
     gan = ImageCGAN(tiny_config(device="cuda", mixed_precision=True), seed=0).fit(
@@ -27,6 +27,7 @@ def test_asking_for_cuda_without_one_is_a_clear_error(digits_train, tmp_path):
         ImageCGAN(tiny_config(device="cuda")).fit(digits_train, workdir=tmp_path)
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_verification_classifier_and_fidelity_features_on_cuda():
     from synthaug.evaluation.fidelity.base import FidelityInputs, FidelityOptions

@@ -27,6 +27,7 @@ EXPECTED_METRICS = {
 }
 
 
+@pytest.mark.slow
 def test_fit_writes_metrics_grids_and_checkpoints(digits_train, tmp_path):
     gan = ImageCGAN(tiny_config(), seed=0).fit(digits_train, workdir=tmp_path)
     records = MetricsLog(tmp_path / METRICS_FILE).read()
@@ -38,6 +39,7 @@ def test_fit_writes_metrics_grids_and_checkpoints(digits_train, tmp_path):
     assert gan.training_.stop_reason == "completed" and gan.training_.steps == 6
 
 
+@pytest.mark.slow
 def test_sample_returns_exactly_the_requested_labels(digits_train, tmp_path):
     gan = ImageCGAN(tiny_config(steps=2), seed=0).fit(digits_train, workdir=tmp_path)
     images, labels = gan.sample(5, labels="2")
@@ -53,6 +55,7 @@ def test_sample_returns_exactly_the_requested_labels(digits_train, tmp_path):
     assert np.array_equal(a, b)
 
 
+@pytest.mark.slow
 def test_save_and_load_round_trip(digits_train, tmp_path):
     gan = ImageCGAN(tiny_config(steps=2), seed=0).fit(digits_train, workdir=tmp_path)
     path = gan.save(tmp_path / "model.pt")
@@ -66,6 +69,7 @@ def test_fit_refuses_anything_but_a_train_split(digits_train, tmp_path):
         ImageCGAN(tiny_config()).fit(digits_train.data, workdir=tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("loss", ["non-saturating", "wgan-gp"])
 def test_other_losses_and_regularisers_train(digits_train, tmp_path, loss):
     config = tiny_config(
@@ -83,6 +87,7 @@ def test_other_losses_and_regularisers_train(digits_train, tmp_path, loss):
     assert gan.training_.steps == 2
 
 
+@pytest.mark.slow
 def test_resumed_run_ends_with_the_same_weights(digits_train, tmp_path):
     """Kill after the step-3 checkpoint, resume, finish: identical to an uninterrupted run."""
     config = tiny_config(steps=6, checkpoint_every=3)
@@ -105,6 +110,7 @@ def test_resumed_run_ends_with_the_same_weights(digits_train, tmp_path):
     assert steps == [1, 2, 3, 4, 5, 6]
 
 
+@pytest.mark.slow
 def test_collapsed_generator_is_detected_and_can_stop_training(digits_train, tmp_path, monkeypatch):
     original = ConditionalGenerator.forward
 
@@ -121,6 +127,7 @@ def test_collapsed_generator_is_detected_and_can_stop_training(digits_train, tmp
     assert any(w.startswith("mode_collapse") for w in record[Metric.WARNINGS])
 
 
+@pytest.mark.slow
 def test_non_finite_losses_stop_with_a_clear_message(digits_train, tmp_path, monkeypatch):
     original = ConditionalGenerator.forward
     monkeypatch.setattr(

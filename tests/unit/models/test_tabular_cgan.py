@@ -51,6 +51,7 @@ def table(tmp_path_factory):
     return TrainSplit(data.subset(keep), keep, keep)
 
 
+@pytest.mark.slow
 def test_sample_has_exact_labels_original_columns_dtypes_and_categories(table, tmp_path):
     gan = TabularCGAN(tiny(), seed=0).fit(table, workdir=tmp_path)
     rows = gan.sample(9, labels=["yes", "no", "yes", "yes", "no", "no", "yes", "no", "no"])
@@ -64,6 +65,7 @@ def test_sample_has_exact_labels_original_columns_dtypes_and_categories(table, t
     assert sorted(p.name for p in (tmp_path / GRID_DIR).iterdir()) == ["step_000003.csv", "step_000006.csv"]
 
 
+@pytest.mark.slow
 def test_a_category_unseen_in_training_never_appears(table, tmp_path):
     assert "rare" in table.data.schema.column("colour").categories  # known to the schema...
     assert "rare" not in set(table.data.features["colour"].dropna())  # ...but not in the training rows
@@ -71,6 +73,7 @@ def test_a_category_unseen_in_training_never_appears(table, tmp_path):
     assert "rare" not in set(gan.sample(500, seed=3)["colour"].dropna())
 
 
+@pytest.mark.slow
 def test_fit_on_a_frame_with_a_target_column(tmp_path):
     frame = pd.DataFrame({"x": np.arange(40.0), "kind": ["a", "b"] * 20, "y": ["p", "q", "q", "p"] * 10})
     gan = TabularCGAN(tiny(steps=2), seed=0).fit(frame, target="y", workdir=tmp_path)
@@ -85,12 +88,14 @@ def test_batch_size_must_be_a_multiple_of_pac(table, tmp_path):
         TabularCGAN(tiny(batch_size=25), seed=0).fit(table, workdir=tmp_path)
 
 
+@pytest.mark.slow
 def test_save_and_load_round_trip(table, tmp_path):
     gan = TabularCGAN(tiny(steps=2), seed=0).fit(table, workdir=tmp_path)
     loaded = TabularCGAN.load(gan.save(tmp_path / "m.pt"))
     pd.testing.assert_frame_equal(loaded.sample(20, seed=4), gan.sample(20, seed=4))
 
 
+@pytest.mark.slow
 def test_resumed_run_ends_with_the_same_weights(table, tmp_path):
     straight = TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path / "a")
 

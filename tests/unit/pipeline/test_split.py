@@ -1,3 +1,5 @@
+import math
+
 import numpy as np
 import pytest
 
@@ -51,6 +53,20 @@ def test_small_classes_keep_all_rows_with_a_note(digits):
 def test_unstratified_split(digits):
     train, test = split_dataset(digits, SplitConfig(stratify=False), seed=3)
     assert len(train.indices) + len(test.indices) == len(digits)
+    assert not set(train.indices) & set(test.indices)
+    assert len(test.indices) == math.ceil(0.3 * len(digits))  # scikit-learn rounds the test share up
+    again, _ = split_dataset(digits, SplitConfig(stratify=False), seed=3)
+    assert np.array_equal(train.indices, again.indices)
+    # stratified splits give every class its share of the test rows (within one row); a plain
+    # random split does not, for some class and seed
+    counts = {}
+    for stratify in (True, False):
+        for seed in range(5):
+            _, held = split_dataset(digits, SplitConfig(stratify=stratify), seed=seed)
+            shares = np.bincount(digits.labels[held.indices], minlength=10) / np.bincount(digits.labels)
+            counts[stratify, seed] = np.abs(shares - 0.3).max() * np.bincount(digits.labels).max()
+    assert max(counts[True, s] for s in range(5)) <= 1.0
+    assert max(counts[False, s] for s in range(5)) > 3.0
 
 
 def test_a_test_fraction_too_small_for_the_classes(digits):

@@ -57,6 +57,7 @@ def fit(frame, tmp_path, *, training=None, **privacy):
     return gan.fit(frame, target="label", workdir=tmp_path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("accountant", "engine"), [("prv", PRVAccountant), ("rdp", RDPAccountant)])
 def test_reported_epsilon_is_an_independent_opacus_computation(frame, tmp_path, accountant, engine):
     gan = fit(frame, tmp_path, accountant=accountant)
@@ -74,6 +75,7 @@ def test_reported_epsilon_is_an_independent_opacus_computation(frame, tmp_path, 
     assert statement["delta"] == pytest.approx(1e-4) and statement["delta"] < 1 / 200
 
 
+@pytest.mark.slow
 def test_a_tiny_budget_stops_training_early_and_never_reports_more(frame, tmp_path):
     gan = fit(frame, tmp_path, target_epsilon=1.0, noise_multiplier=2.0, training={"steps": 400})
     statement = gan.privacy_
@@ -86,6 +88,7 @@ def test_a_tiny_budget_stops_training_early_and_never_reports_more(frame, tmp_pa
     assert records[-1]["dp_steps"] == statement["steps"]
 
 
+@pytest.mark.slow
 def test_resumed_private_training_equals_uninterrupted(frame, tmp_path):
     # a fixed noise multiplier: a calibrated one would depend on the (different) planned steps
     whole = fit(frame, tmp_path / "whole", noise_multiplier=2.0)
@@ -101,6 +104,7 @@ def test_resumed_private_training_equals_uninterrupted(frame, tmp_path):
     assert resumed.privacy_["steps"] == 16
 
 
+@pytest.mark.slow
 def test_the_saved_model_holds_only_public_or_noised_facts(frame, tmp_path):
     gan = fit(frame, tmp_path)
     path = gan.save(tmp_path / "model.pt")
@@ -137,6 +141,7 @@ def test_explicit_settings_dp_sgd_cannot_keep_are_refused(frame, tmp_path):
         fit(frame, tmp_path, training={"loss": "wgan-gp"})
 
 
+@pytest.mark.slow
 def test_private_image_gan_trains_and_states_its_budget(tmp_path):
     data = load_dataset(DatasetConfig(source="bundled:digits"))
     index = np.arange(300)

@@ -38,6 +38,7 @@ def run(tmp_path):
     return run
 
 
+@pytest.mark.slow
 def test_each_fold_generator_leaves_out_its_validation_rows(run):
     cfg = config()
     summary = train_fold_generators(run, cfg)
@@ -51,6 +52,7 @@ def test_each_fold_generator_leaves_out_its_validation_rows(run):
     assert later_steps(cfg) == 12
 
 
+@pytest.mark.slow
 def test_a_resumed_stage_keeps_finished_folds(run, caplog):
     cfg = config()
     train_fold_generators(run, cfg)

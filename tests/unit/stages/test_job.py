@@ -12,6 +12,7 @@ import pytest
 
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.rundir import create_run_directory
 from synthaug.stages import job, order
 
 REPO = Path(__file__).resolve().parents[3]
@@ -86,3 +87,18 @@ def test_split_under_privacy_checks_delta_against_the_training_rows(tmp_path: Pa
     with pytest.raises(UserInputError, match="privacy.delta"):
         job.split(dataset, private)
     np.testing.assert_array_equal(job.split(dataset, config(tmp_path))[0].indices.shape, (18,))
+
+
+def test_finish_records_the_stages_that_ran_not_all_of_them(tmp_path: Path) -> None:
+    cfg = config(tmp_path)
+    run = create_run_directory(tmp_path / "runs", "finish")
+    prepared = job.prepare(cfg)
+    job.record_run(
+        run, config=cfg, dataset=prepared.dataset, train=prepared.train, test=prepared.test, command=["t"]
+    )
+    first = job.finish(run, exported={}, reported={}, stage_seconds={"ingest": 0.1, "train": 2.0})
+    assert first["stages_completed"] == ["ingest", "validate", "split", "train"]
+    # a resumed session adds its stages and times to the earlier ones
+    second = job.finish(run, exported={}, reported={}, stage_seconds={"train": 1.0, "generate": 0.5})
+    assert second["stages_completed"] == ["ingest", "validate", "split", "train", "generate"]
+    assert second["stage_seconds"]["train"] == 3.0 and second["status"] == "complete"
