@@ -37,7 +37,7 @@ def synthetic_metadata(
     run_id: str,
     config_file: Path,
     source_sha256: str,
-    privacy: Any,
+    privacy: dict[str, Any] | None,
     watermark: Any,
     created: datetime | None = None,
 ) -> dict[str, str]:
@@ -50,7 +50,7 @@ def synthetic_metadata(
         RUN_ID: run_id,
         CONFIG_SHA256: hashlib.sha256(Path(config_file).read_bytes()).hexdigest(),
         SOURCE_DATA_SHA256: source_sha256,
-        PRIVACY: json.dumps(privacy),
+        PRIVACY: json.dumps(privacy if privacy is not None else "none"),
         WATERMARK: json.dumps(watermark),
         CREATED: (created or datetime.now(UTC)).isoformat(),
     }

@@ -365,9 +365,7 @@ def _fidelity(run_path: Path) -> Section:
 def _privacy(records: list[dict[str, Any]], gain: dict[str, Any] | None, manifest: dict) -> Section:
     section = Section("Privacy")
     privacy = manifest.get("privacy")
-    section.add(
-        Paragraph(f"Differential privacy: {json.dumps(privacy) if isinstance(privacy, dict) else privacy}.")
-    )
+    section.add(Paragraph(f"Differential privacy: {json.dumps(privacy) if privacy is not None else 'none'}."))
     spent = figures.privacy_spent(records)
     if spent is not None:
         section.add(Figure("privacy_spent", spent, "Privacy budget (epsilon) spent over training."))
@@ -385,9 +383,9 @@ def _privacy(records: list[dict[str, Any]], gain: dict[str, Any] | None, manifes
 
 
 def _watermark(manifest: dict) -> Section:
-    mark = manifest.get("watermark")
-    if not isinstance(mark, dict):
-        return Section("Watermark").add(Paragraph(str(mark or "not recorded")))
+    mark = manifest.get("watermark") or {"applied": False, "reason": "not recorded"}
+    if not mark.get("applied"):
+        return Section("Watermark").add(Paragraph(str(mark.get("reason"))))
     shown = {k: v for k, v in mark.items() if k != "key_source"}
     return Section("Watermark").add(
         Paragraph(

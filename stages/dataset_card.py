@@ -105,7 +105,7 @@ def render_card(
         "",
         "## Privacy",
         "",
-        privacy_text(training.get("privacy", "none")),
+        privacy_text(training.get("privacy")),
         "",
         "## Watermark",
         "",
@@ -116,7 +116,7 @@ def render_card(
 
 
 def privacy_text(privacy: Any) -> str:
-    if not isinstance(privacy, dict):
+    if privacy is None:
         return (
             "**No formal privacy guarantee.** The generator was trained without differential privacy; "
             "a GAN can reproduce or closely imitate its training records, so treat these samples as "
@@ -131,8 +131,8 @@ def privacy_text(privacy: Any) -> str:
 
 
 def watermark_text(watermark: Any, *, kind: str) -> str:
-    if not isinstance(watermark, dict):
-        return f"**Not watermarked** ({watermark})."
+    if not watermark.get("applied"):
+        return f"**Not watermarked** ({watermark.get('reason')})."
     where = "every image" if kind == "image" else "the numeric columns"
     quality = f" Marked vs unmarked PSNR: {watermark['psnr_db']} dB." if "psnr_db" in watermark else ""
     check = watermark.get("self_check", {})

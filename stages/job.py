@@ -6,7 +6,6 @@ later stages read their inputs from the run directory, so a run can be resumed f
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,8 @@ import pyarrow.parquet as pq
 
 from synthaug.evaluation.run_verification import check_evaluation_config, verify_run
 from synthaug.evaluation.statistics import GAIN, NOT_VERIFIED
-from synthaug.pipeline.atomic import atomic_path, write_json, write_text
+from synthaug.pipeline import manifest as manifest_io
+from synthaug.pipeline.atomic import atomic_path, write_text
 from synthaug.pipeline.config import DatasetConfig, SynthaugConfig
 from synthaug.pipeline.config_loading import config_to_yaml
 from synthaug.pipeline.dataset import Dataset
@@ -40,6 +40,15 @@ from synthaug.pipeline.layout import (
     SYNTHETIC_DIR,
     TRAINING_DIR,
 )
+from synthaug.pipeline.manifest import (
+    COMPLETE,
+    RUNNING,
+    WATERMARK_PENDING,
+    RunManifest,
+    WatermarkRecord,
+    read_manifest,
+    update_manifest,
+)
 from synthaug.pipeline.provenance import environment
 from synthaug.pipeline.rundir import RunDirectory, split_file
 from synthaug.pipeline.sources import check_source, load_dataset
@@ -55,7 +64,6 @@ from synthaug.stages.order import PREPARE
 from synthaug.stages.sampling import sample_marked, synthesizer_class
 
 log = logging.getLogger(__name__)
-NO_PRIVACY = "none"
 
 
 @dataclass(frozen=True)
@@ -247,7 +255,7 @@ def record_run(
     data_dir = run.file(DATA_DIR)
     write_dataset(train.data, data_dir / dataset_filename(dataset, "train"))
     write_dataset(test.data, data_dir / dataset_filename(dataset, "test"))
-    write_manifest(run, config=config, dataset=dataset, summary=summary, command=command, status="running")
+    write_manifest(run, config=config, dataset=dataset, summary=summary, command=command)
     return summary
 
 
@@ -300,7 +308,7 @@ def train(
         "estimated_seconds": result.estimated_seconds,
         "samples_per_second": round(result.samples_per_second, 1),
         "warnings": [f"step {f.step}: {f.message}" for f in result.findings],
-        "privacy": result.privacy if result.privacy is not None else NO_PRIVACY,
+        "privacy": result.privacy,
     }
 
 
@@ -311,7 +319,7 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     gan = synthesizer_class(kind).load(run.file(MODEL_FILES[kind]))
     counts = plan_counts(train_split.data.class_counts(), config.generation)
     labels = labels_for(counts, gan.classes_)
-    privacy = gan.privacy_ if gan.privacy_ is not None else NO_PRIVACY
+    privacy = gan.privacy_
     key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
     samples, labels, watermark = sample_marked(
         gan, labels, seed=config.seed + 1, batch_size=config.generation.batch_size, key=key
@@ -333,11 +341,11 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
 
 
 def _synthetic_metadata(run: RunDirectory, privacy: Any, watermark: Any) -> dict[str, str]:
-    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
+    manifest = read_manifest(run.file(MANIFEST_FILE))
     return synthetic_metadata(
         run_id=run.run_id,
         config_file=run.file(CONFIG_FILE),
-        source_sha256=manifest["data"]["sha256"],
+        source_sha256=manifest.data["sha256"],
         privacy=privacy,
         watermark=watermark,
     )
@@ -397,16 +405,15 @@ def export(
     atomically to export.directory, or to ``export/`` inside the run. With
     evaluation.require_gain, a verdict other than gain exports nothing and says why."""
     update_manifest(
-        run,
+        run.file(MANIFEST_FILE),
         training=training,
         generation=generation,
         verification=verification,
-        privacy=training.get("privacy", NO_PRIVACY),
-        watermark=generation.get("watermark"),
+        privacy=training.get("privacy"),
+        watermark=generation["watermark"],
     )
     verdict = verification.get("verdict")
-    mark = generation.get("watermark")
-    check = mark.get("self_check", {}) if isinstance(mark, dict) else {}
+    check = generation["watermark"].get("self_check", {})
     if config.watermark.require_detectable and check.get("outcome", "marked") != "marked":
         reason = (
             f"not exported: watermark.require_detectable is true and the run's own test could not detect "
@@ -438,26 +445,19 @@ def finish(
 ) -> dict[str, Any]:
     """Mark the manifest complete (``export`` recorded the other stages' summaries), with the
     stages that ran and their wall times (a resumed run adds this session's to the earlier's)."""
-    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
-    seconds = merge_stage_seconds(manifest.get("stage_seconds") or {}, stage_seconds or {})
-    completed = list(dict.fromkeys([*manifest.get("stages_completed", []), *seconds]))
+    manifest = read_manifest(run.file(MANIFEST_FILE))
+    seconds = merge_stage_seconds(manifest.stage_seconds, stage_seconds or {})
+    completed = list(dict.fromkeys([*manifest.stages_completed, *seconds]))
     return update_manifest(
-        run,
-        status="complete",
+        run.file(MANIFEST_FILE),
+        status=COMPLETE,
         finished_at=datetime.now(UTC).isoformat(),
         stages_completed=completed,
         stage_seconds=seconds,
         wall_seconds=round(sum(seconds.values()), 2),
         export=exported,
         report=reported,
-    )
-
-
-def update_manifest(run: RunDirectory, **fields: Any) -> dict[str, Any]:
-    manifest = json.loads(run.file(MANIFEST_FILE).read_text(encoding="utf-8"))
-    manifest.update(fields)
-    write_json(run.file(MANIFEST_FILE), manifest)
-    return manifest
+    ).to_json()
 
 
 def write_split_table(run: RunDirectory, dataset: Dataset, train: TrainSplit, test: HeldOutTest) -> None:
@@ -485,11 +485,10 @@ def write_manifest(
     dataset: Dataset,
     summary: SplitSummary,
     command: list[str],
-    status: str,
-) -> dict[str, Any]:
+) -> RunManifest:
     manifest = {
         "run_id": run.run_id,
-        "status": status,
+        "status": RUNNING,
         "started_at": run.started_at.isoformat(),
         "finished_at": datetime.now(UTC).isoformat(),
         "seed": config.seed,
@@ -515,8 +514,7 @@ def write_manifest(
             "notes": list(summary.notes),
         },
         "stages_completed": list(PREPARE),  # the split stage also records the run
-        "watermark": "pending: applied when the synthetic samples are generated",
+        "watermark": WatermarkRecord.not_applied(WATERMARK_PENDING),
         "environment": environment(),
     }
-    write_json(run.file(MANIFEST_FILE), manifest)
-    return manifest
+    return manifest_io.write_manifest(run.file(MANIFEST_FILE), RunManifest.model_validate(manifest))

@@ -10,6 +10,7 @@ import numpy as np
 
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import MODEL_FILES
+from synthaug.pipeline.manifest import WATERMARK_DISABLED, WatermarkRecord
 from synthaug.pipeline.rundir import completed_run
 from synthaug.pipeline.watermark import apply as marking
 
@@ -41,7 +42,7 @@ def sample_marked(gan: Any, labels: np.ndarray, *, seed: int, batch_size: int, k
     key and where it came from, ``marking.resolve_key``; None: unmarked); returns the samples,
     their labels and what the watermark step did."""
     batch = batch_size
-    watermark: dict[str, Any] | str = "not applied: disabled by watermark.enabled: false"
+    watermark: dict[str, Any] = WatermarkRecord.not_applied(WATERMARK_DISABLED).details()
     key, key_source = key if key is not None else (None, None)
     if isinstance(gan, synthesizer_class("image")):
         samples, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)

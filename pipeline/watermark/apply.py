@@ -141,8 +141,6 @@ def mark_images(images: np.ndarray, key: WatermarkKey) -> tuple[np.ndarray, dict
     }
 
 
-def public_statement(watermark: dict[str, Any] | str) -> dict[str, Any] | str:
+def public_statement(watermark: dict[str, Any]) -> dict[str, Any]:
     """What the exported files say about the mark: everything but where the key is kept."""
-    if isinstance(watermark, dict):
-        return {k: v for k, v in watermark.items() if k != "key_source"}
-    return watermark
+    return {k: v for k, v in watermark.items() if k != "key_source"}

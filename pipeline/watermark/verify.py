@@ -74,9 +74,10 @@ def _stored_params(raw: bytes | str | None, where: Path, scheme: str) -> dict[st
     if raw is None:
         return None
     params = json.loads(raw)
-    if not isinstance(params, dict):  # a run that did not mark its samples says why
+    if not isinstance(params, dict) or params.get("applied") is False:  # an unmarked run says why
+        reason = params.get("reason") if isinstance(params, dict) else params  # a string before 0.2
         raise UserInputError(
-            f"the data carry no synthaug watermark parameters, so they cannot be tested ({params})",
+            f"the data carry no synthaug watermark parameters, so they cannot be tested ({reason})",
             where=where,
             hint=NOT_MARKABLE,
         )

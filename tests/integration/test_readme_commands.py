@@ -226,7 +226,7 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
         assert result["selection_data"].startswith("shared") and "differential privacy" in result["caveat"]
         assert not (run_dir / "evaluation" / "selection" / "fold-0").exists()
     else:
-        assert manifest["privacy"] == "none"
+        assert manifest["privacy"] is None
         assert (run_dir / "evaluation" / "selection" / "fold-2" / "trained_on.json").is_file()
     if kind == "tabular":
         rows = pq.read_table(synthetic).to_pandas()

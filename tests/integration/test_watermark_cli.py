@@ -69,7 +69,10 @@ def test_a_configured_key_is_used_and_a_disabled_watermark_is_stated(cli, tmp_pa
     assert cli("verify-watermark", run_dir, "--key-file", key_file)[0] == 0
     plain = run_tabular(cli, tmp_path / "plain", "watermark.enabled=false")
     manifest = json.loads((plain / "manifest.json").read_text())
-    assert manifest["watermark"].startswith("not applied: disabled")
+    assert manifest["watermark"] == {
+        "applied": False,
+        "reason": "not applied: disabled by watermark.enabled: false",
+    }
     code, _, err = cli("verify-watermark", plain, "--key-file", key_file)
     assert code == 2 and "carry no synthaug watermark parameters" in " ".join(err.split())
 
@@ -126,7 +129,6 @@ def test_require_detectable_refuses_an_export_the_run_cannot_verify(tmp_path):
     from synthaug.stages import job
 
     run = create_run_directory(tmp_path / "runs", "mark")
-    (run.path / "manifest.json").write_text("{}")
     check = {"outcome": "not marked", "p_value": 0.39, "z": 1.37, "threshold": 1e-3, "samples": 1000}
     config = SynthaugConfig.model_validate(
         {
@@ -134,11 +136,15 @@ def test_require_detectable_refuses_an_export_the_run_cannot_verify(tmp_path):
             "watermark": {"require_detectable": True},
         }
     )
+    prepared = job.prepare(config)
+    job.record_run(
+        run, config=config, dataset=prepared.dataset, train=prepared.train, test=prepared.test, command=["t"]
+    )
     exported = job.export(
         run,
         config,
-        training={"privacy": "none"},
-        generation={"watermark": {"scheme": "synthaug-table-cells/1", "self_check": check}},
+        training={"privacy": None},
+        generation={"watermark": {"applied": True, "scheme": "synthaug-table-cells/1", "self_check": check}},
         verification={"verdict": "gain"},
     )
     assert "watermark.require_detectable is true" in exported["refused"] and "p 0.39" in exported["refused"]

@@ -33,7 +33,7 @@ def minimal_run(tmp_path, **manifest):
         "generation": {"counts": {"a": 3, "b": 0}, "total": 3},
         "verification": {"verdict": "not verified", "reason": "evaluation.enabled: false"},
         "privacy": {"epsilon": 2.0, "delta": 1e-5},
-        "watermark": "not applied: disabled by watermark.enabled: false",
+        "watermark": {"applied": False, "reason": "not applied: disabled by watermark.enabled: false"},
     }
     (tmp_path / "manifest.json").write_text(json.dumps({**base, **manifest}))
     return tmp_path

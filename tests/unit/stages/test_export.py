@@ -14,7 +14,12 @@ from synthaug.stages.dataset_card import privacy_text, watermark_text
 from synthaug.stages.export import check_export, export_run
 from synthaug.stages.job import write_rows
 
-WATERMARK = {"scheme": "synthaug-table-cells/1", "key_id": "abcd1234abcd1234", "threshold": 0.001}
+WATERMARK = {
+    "applied": True,
+    "scheme": "synthaug-table-cells/1",
+    "key_id": "abcd1234abcd1234",
+    "threshold": 0.001,
+}
 
 
 @pytest.fixture
@@ -28,7 +33,7 @@ def run_dir(tmp_path):
         run_id=run.name,
         config_file=run / "config.yaml",
         source_sha256="f" * 64,
-        privacy="none",
+        privacy=None,
         watermark=WATERMARK,
     )
     write_rows(run / "synthetic" / "rows.parquet", rows, metadata=metadata)
@@ -37,7 +42,7 @@ def run_dir(tmp_path):
         "seed": 0,
         "data": {"uri": "bundled:breast_cancer", "sha256": "f" * 64, "rows": 569, "kind": "tabular"},
         "split": {"train_rows": 200, "test_rows": 171, "train_class_counts": {"a": 100, "b": 100}},
-        "training": {"steps": 10, "stop_reason": "completed", "privacy": "none"},
+        "training": {"steps": 10, "stop_reason": "completed", "privacy": None},
         "generation": {
             "strategy": "balanced",
             "counts": {"a": 3, "b": 3},
@@ -148,8 +153,8 @@ def test_card_statements_for_private_and_unmarked_data():
     }
     text = privacy_text(statement)
     assert text.startswith("**(2.99, 1e-05)-differential privacy**") and "1200 steps" in text
-    assert "Not watermarked" in watermark_text(
-        "not applied: disabled by watermark.enabled: false", kind="image"
+    assert "Not watermarked** (not applied: disabled" in watermark_text(
+        {"applied": False, "reason": "not applied: disabled by watermark.enabled: false"}, kind="image"
     )
 
 

@@ -87,7 +87,13 @@ def test_a_mark_the_run_cannot_detect_is_said_loudly_and_in_the_card(caplog):
     assert check["outcome"] == "inconclusive" and check["p_value"] == 1.0
     assert any(r.levelname == "WARNING" and "cannot be detected" in r.getMessage() for r in caplog.records)
     card = watermark_text(
-        {"scheme": "synthaug-table-cells/1", "key_id": "abc", "threshold": 1e-3, "self_check": check},
+        {
+            "applied": True,
+            "scheme": "synthaug-table-cells/1",
+            "key_id": "abc",
+            "threshold": 1e-3,
+            "self_check": check,
+        },
         kind="tabular",
     )
     assert (
