@@ -39,7 +39,8 @@ def run_seed(seed: int, steps: int) -> dict[str, float]:
         started = time.perf_counter()
         gan = ImageCGAN(config.training, seed=seed).fit(train, workdir=Path(tmp))
         seconds = time.perf_counter() - started
-    images, labels = gan.sample(SAMPLES, seed=seed + 1)
+    synthetic = gan.sample(SAMPLES, seed=seed + 1)
+    images, labels = synthetic.images, synthetic.labels
     accuracy = float((judge.predict(images.reshape(len(images), -1) / 255.0) == labels).mean())
     probe = DiversityProbe(to_model_range(train.data.features), torch.as_tensor(train.data.labels), 10)
     ratios = [r for r in probe.ratios(to_model_range(images), torch.as_tensor(labels)) if math.isfinite(r)]

@@ -58,13 +58,14 @@ def run(dataset: str, epsilon: float | None, steps: int | None) -> dict:
             from synthaug.models.image_cgan import ImageCGAN
 
             gan = ImageCGAN(training, seed=config.seed, privacy=privacy).fit(train, workdir=Path(workdir))
-            images, labels = gan.sample(len(train.data), seed=1)
+            synthetic = gan.sample(len(train.data), seed=1)
+            images, labels = synthetic.images, synthetic.labels
             x_syn = images.reshape(len(images), -1).astype(np.float64) / 255.0
         else:
             from synthaug.models.tabular_cgan import TabularCGAN
 
             gan = TabularCGAN(training, seed=config.seed, privacy=privacy).fit(train, workdir=Path(workdir))
-            rows = gan.sample(len(train.data), seed=1)
+            rows = gan.sample(len(train.data), seed=1).rows
             labels = np.array([gan.classes_.index(str(v)) for v in rows[config.dataset.target].astype(str)])
             x_syn = rows.drop(columns=[config.dataset.target]).to_numpy(dtype=np.float64)
     seconds = time.perf_counter() - started

@@ -38,7 +38,7 @@ def run_seed(seed: int, steps: int) -> dict[str, float]:
         fit_seconds = time.perf_counter() - started
     labels = np.repeat(np.arange(len(gan.classes_)), PER_CLASS_SAMPLES)
     started = time.perf_counter()
-    synthetic = gan.sample(len(labels), labels=labels, seed=seed + 1)
+    synthetic = gan.sample(len(labels), labels=labels, seed=seed + 1).rows
     rows_per_second = len(labels) / (time.perf_counter() - started)
     target = train.data.schema.target
     real_test, real_train = test.data.to_frame(), train.data.to_frame()

@@ -46,7 +46,7 @@ def fit_ours(train, epochs: int, seed: int, classes: list[str]) -> tuple[pd.Data
     started = time.perf_counter()
     rows = gan.sample(
         PER_CLASS_SAMPLES * len(classes), labels=np.repeat(classes, PER_CLASS_SAMPLES), seed=seed
-    )
+    ).rows
     return _plain(rows), fit, time.perf_counter() - started
 
 

@@ -47,9 +47,9 @@ from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.layout import RESULT_FILE
 from synthaug.pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
+from synthaug.pipeline.synthetic_set import write_image_set, write_rows
 from synthaug.stages import job
 from synthaug.stages.fold_generators import train_fold_generators
-from synthaug.stages.generate import write_image_set
 from synthaug.stages.order import CROSS_FIT, GENERATE, TRAIN, VERIFY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +128,7 @@ def ctgan_protocol(run: RunDirectory, config: SynthaugConfig, seed: int) -> floa
         )
         rows = pd.read_parquet(out)
     if train.kind == "tabular":
-        job.write_rows(folder / "synthetic" / "rows.parquet", rows)
+        write_rows(folder / "synthetic" / "rows.parquet", rows)
     else:
         images, labels = _pixel_images(rows, train)
         write_image_set(folder / "synthetic", images, labels, train.classes)

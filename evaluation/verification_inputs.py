@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-from PIL import Image
 
 from synthaug.evaluation.gain import FoldPool
 from synthaug.evaluation.samples import Samples
@@ -23,6 +22,7 @@ from synthaug.pipeline.layout import (
     SyntheticLayout,
 )
 from synthaug.pipeline.rundir import split_file
+from synthaug.pipeline.synthetic_set import read_synthetic_set
 
 
 @dataclass(frozen=True)
@@ -90,19 +90,10 @@ def samples_of(dataset: Dataset) -> Samples:
 
 
 def synthetic_samples(folder: Path, train: Dataset) -> Samples:
-    """A synthetic set as written by the generate step (``rows.parquet``, or PNGs + manifest)."""
-    classes = list(train.classes)
+    """A synthetic set as the generate stage wrote it, as samples for the classifiers."""
+    target = train.schema.target if train.kind == "tabular" else None
+    synthetic = read_synthetic_set(folder, kind=train.kind, classes=tuple(train.classes), target=target)
     if train.kind == "tabular":
-        frame = pq.read_table(SyntheticLayout(folder).rows).to_pandas()
-        target = train.schema.target
-        labels = frame[target].astype(str).map({c: i for i, c in enumerate(classes)}).to_numpy()
-        return Samples(frame[list(train.features.columns)], labels.astype(np.int64), len(classes))
-    manifest = pq.read_table(SyntheticLayout(folder).image_manifest, columns=["file", "label"]).to_pydict()
-    images = []
-    for name in manifest["file"]:
-        with Image.open(folder / name) as image:
-            pixels = np.asarray(image)
-        images.append(pixels[..., None] if pixels.ndim == 2 else pixels)
-    labels = np.array([classes.index(label) for label in manifest["label"]], dtype=np.int64)
-    stacked = np.stack(images) if images else np.zeros((0, *train.features.shape[1:]), np.uint8)
-    return Samples(stacked, labels, len(classes))
+        return Samples(synthetic.rows[list(train.features.columns)], synthetic.labels, len(train.classes))
+    images = synthetic.images if len(synthetic) else np.zeros((0, *train.features.shape[1:]), np.uint8)
+    return Samples(images, synthetic.labels, len(train.classes))

@@ -1,7 +1,7 @@
 """``ImageCGAN``: the class-conditional image GAN behind a scikit-learn-shaped API.
 
 gan = ImageCGAN(config.training, seed=0).fit(train_split, workdir=run_dir / "training")
-images, labels = gan.sample(100, labels="7")   # uint8 (100, H, W, C), all of class "7"
+synthetic = gan.sample(100, labels="7")   # synthetic.images: uint8 (100, H, W, C), all of class "7"
 gan.save(path); ImageCGAN.load(path)
 """
 
@@ -21,6 +21,7 @@ from synthaug.models.trainer import GanTrainer
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.schema import ImageSchema
 from synthaug.pipeline.split import TrainSplit
+from synthaug.pipeline.synthetic_set import SyntheticSet
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +41,7 @@ class ImageCGAN(ConditionalSynthesizer):
         on_step: Callable[[int], None] | None = None,
         later_steps: int = 0,
     ) -> ImageCGAN:
-        """Train on the real training split; metrics, grids and checkpoints go to ``workdir``.
-        ``later_steps``: steps of the same network the job trains afterwards (its selection folds'
-        generators), counted in the time estimate and ``training.max_cpu_minutes``."""
-        if not isinstance(train, TrainSplit):
-            raise TypeError(
-                f"fit takes a TrainSplit, not {type(train).__name__}: held-out data never trains a GAN"
-            )
-        schema = train.data.schema
+        schema = self._require_split(train).data.schema
         if not isinstance(schema, ImageSchema):
             raise UserInputError("ImageCGAN needs image data", where="dataset.kind")
         self.classes_ = tuple(train.data.classes)
@@ -103,11 +97,8 @@ class ImageCGAN(ConditionalSynthesizer):
         seed: int | None = None,
         use_ema: bool = True,
         batch_size: int = 256,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` images as uint8 (n, H, W, C) and their class indices, exactly as requested.
-
-        ``labels``: None (classes in turn), one class (index or name) for all, or one per image.
-        """
+    ) -> SyntheticSet:
+        """``n`` images, uint8 (n, H, W, C), with exactly the requested labels."""
         y, chunks = self._generate(
             n,
             labels,
@@ -121,7 +112,7 @@ class ImageCGAN(ConditionalSynthesizer):
             if chunks
             else torch.empty(0, self.shape_.channels, self.shape_.size, self.shape_.size)
         )
-        return to_uint8(images), y
+        return SyntheticSet("image", self.classes_, y, images=to_uint8(images))
 
     def _extra_state(self) -> dict:
         return {"shape": [self.shape_.size, self.shape_.channels]}

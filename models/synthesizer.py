@@ -1,5 +1,13 @@
-"""What the image and tabular GANs share: resolving requested labels, the fitted check, the
-device / determinism set-up before training, and saving / loading (``weights_only``)."""
+"""The synthesizer contract both GANs keep, and what they share.
+
+    gan = SYNTHESIZERS.get("tabular")(config.training, seed=0, privacy=config.privacy)
+    gan.fit(train_split, workdir=run_dir / "training")   # a TrainSplit only: held-out data never trains
+    synthetic = gan.sample(100, labels="malignant")      # a SyntheticSet with exactly these labels
+    gan.save(path); type(gan).load(path)                 # CPU-safe (weights_only), privacy kept
+
+Shared here: resolving requested labels, the fitted check, the device / determinism set-up
+before training, and saving / loading.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +26,8 @@ from synthaug.models.device import select_device
 from synthaug.models.trainer import GanTrainer, TrainingResult
 from synthaug.pipeline.config import PrivacyConfig, TrainingConfig
 from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.split import TrainSplit
+from synthaug.pipeline.synthetic_set import SyntheticSet
 from synthaug.privacy.compatibility import check_training_config
 from synthaug.privacy.training import PrivateTraining
 
@@ -43,6 +53,28 @@ class ConditionalSynthesizer(ABC):
         self.seed = seed
         self.privacy = privacy or PrivacyConfig()
 
+    # ---- the contract ---------------------------------------------------------------------------
+    @abstractmethod
+    def fit(
+        self,
+        train: TrainSplit,
+        *,
+        workdir: Path,
+        resume: bool = False,
+        on_step: Callable[[int], None] | None = None,
+        later_steps: int = 0,
+    ) -> ConditionalSynthesizer:
+        """Train on the real training split; metrics, grids and checkpoints go to ``workdir``.
+        ``later_steps``: steps of the same network the job trains afterwards (its selection folds'
+        generators), counted in the time estimate and ``training.max_cpu_minutes``."""
+
+    @abstractmethod
+    def sample(
+        self, n: int, labels: Labels = None, *, seed: int | None = None, use_ema: bool = True, batch_size: int
+    ) -> SyntheticSet:
+        """``n`` samples whose labels are exactly ``labels``: None (classes in turn), one class
+        (index or name) for all, or one per sample."""
+
     # ---- what each family adds ------------------------------------------------------------------
     @abstractmethod
     def _extra_state(self) -> dict:
@@ -57,6 +89,14 @@ class ConditionalSynthesizer(ABC):
         """An untrained generator of this model's shape (``load`` fills in the weights)."""
 
     # ---- shared ---------------------------------------------------------------------------------
+    @staticmethod
+    def _require_split(train: object) -> TrainSplit:
+        if not isinstance(train, TrainSplit):
+            raise TypeError(
+                f"fit takes a TrainSplit, not {type(train).__name__}: held-out data never trains a GAN"
+            )
+        return train
+
     def _adopt(self, trainer: GanTrainer, result: TrainingResult) -> None:
         """Keep the trained generators (on CPU, in eval mode) and the training summary."""
         self.training_ = result
@@ -74,6 +114,7 @@ class ConditionalSynthesizer(ABC):
                 "seed": self.seed,
                 "classes": list(self.classes_),
                 "privacy": self.privacy_,
+                "privacy_config": self.privacy.model_dump(mode="json"),
                 **self._extra_state(),
                 "generator": self.generator_.state_dict(),
                 "ema_generator": self.ema_generator_.state_dict(),
@@ -89,7 +130,8 @@ class ConditionalSynthesizer(ABC):
             raise UserInputError(
                 f"not a {cls.__name__} model file (format {state.get('format')!r})", where=path
             )
-        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]))
+        privacy = PrivacyConfig.model_validate(state.get("privacy_config") or {})
+        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]), privacy=privacy)
         model.classes_ = tuple(state["classes"])
         model.privacy_ = state.get("privacy")
         model._restore_extra_state(state)

@@ -1,7 +1,7 @@
 """``TabularCGAN``: the class-conditional tabular GAN behind a scikit-learn-shaped API.
 
-    gan = TabularCGAN(config.training, seed=0).fit(train_frame, target="diagnosis")
-    rows = gan.sample(100, labels="malignant")   # DataFrame: original columns, dtypes, categories
+    gan = TabularCGAN(config.training, seed=0).fit(train_split, workdir=run_dir / "training")
+    rows = gan.sample(100, labels="malignant").rows   # original columns, dtypes, categories
     gan.save(path); TabularCGAN.load(path)
 
 The class is an exact condition: ``sample`` returns exactly the requested labels (no rejection).
@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import torch
 
 from synthaug.models.synthesizer import ConditionalSynthesizer, Labels
@@ -26,8 +25,8 @@ from synthaug.models.trainer import GanTrainer
 from synthaug.pipeline.config import PrivacyConfig, TrainingConfig
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.schema import TabularSchema
-from synthaug.pipeline.sources.table_assembly import ColumnRules, assemble
 from synthaug.pipeline.split import TrainSplit
+from synthaug.pipeline.synthetic_set import SyntheticSet
 from synthaug.pipeline.tabular_transform import TabularTransformer, transformer_from_state, transformer_state
 from synthaug.privacy.counts import noisy_category_counts
 from synthaug.privacy.public_schema import conform, public_transformer
@@ -54,18 +53,17 @@ class TabularCGAN(ConditionalSynthesizer):
 
     def fit(
         self,
-        data: TrainSplit | pd.DataFrame,
+        train: TrainSplit,
         *,
-        target: str | None = None,
         workdir: Path | None = None,
         resume: bool = False,
         on_step: Callable[[int], None] | None = None,
         later_steps: int = 0,
     ) -> TabularCGAN:
-        """Train on the real training split (or a frame with a ``target`` column).
-        ``later_steps``: steps of the same network the job trains afterwards (its selection folds'
-        generators), counted in the time estimate and ``training.max_cpu_minutes``."""
-        frame, labels, classes, schema = _training_table(data, target)
+        data = self._require_split(train).data
+        if not isinstance(data.schema, TabularSchema):
+            raise UserInputError("TabularCGAN needs tabular data", where="dataset.kind")
+        frame, labels, classes, schema = data.features, data.labels, data.classes, data.schema
         private = self._private_training(len(frame), kind="tabular")
         cfg = self.config.resolved("tabular", private=private is not None)
         model_cfg = cfg.tabular
@@ -161,15 +159,16 @@ class TabularCGAN(ConditionalSynthesizer):
         seed: int | None = None,
         use_ema: bool = True,
         batch_size: int = 1024,
-    ) -> pd.DataFrame:
+    ) -> SyntheticSet:
         """``n`` rows with the original columns and the target column holding exactly ``labels``."""
         y, chunks = self._generate(
             n, labels, seed=seed, use_ema=use_ema, batch_size=batch_size, condition=self.sampler_.for_classes
         )
         encoded = torch.cat(chunks).numpy() if chunks else np.zeros((0, self.transformer_.output_width))
         frame = self.transformer_.inverse_transform(encoded)
-        frame[self.schema_.target] = _target_values(np.asarray(self.classes_)[y], self.schema_.target_dtype)
-        return frame
+        target = self.schema_.target
+        frame[target] = _target_values(np.asarray(self.classes_)[y], self.schema_.target_dtype)
+        return SyntheticSet("tabular", self.classes_, y, rows=frame, target=target)
 
     def _extra_state(self) -> dict:
         return {"transformer": transformer_state(self.transformer_), "conditions": self.sampler_.state_dict()}
@@ -203,21 +202,6 @@ class TabularCGAN(ConditionalSynthesizer):
             spectral=spectral,
         )
         return generator, discriminator
-
-
-def _training_table(
-    data: TrainSplit | pd.DataFrame, target: str | None
-) -> tuple[pd.DataFrame, np.ndarray, tuple[str, ...], TabularSchema]:
-    if isinstance(data, TrainSplit):
-        if not isinstance(data.data.schema, TabularSchema):
-            raise UserInputError("TabularCGAN needs tabular data", where="dataset.kind")
-        return data.data.features, data.data.labels, data.data.classes, data.data.schema
-    if isinstance(data, pd.DataFrame):
-        if target is None:
-            raise ValueError("fit(frame) needs target=<class column>")
-        table = pa.Table.from_pandas(data, preserve_index=False)
-        return assemble(table.to_batches(), table.schema, table.num_rows, ColumnRules(target), where="frame")
-    raise TypeError(f"fit takes a TrainSplit or a DataFrame, not {type(data).__name__}")
 
 
 def _target_values(names: np.ndarray, dtype: str) -> np.ndarray:

@@ -35,9 +35,10 @@ from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
 from synthaug.pipeline.rundir import RunDirectory
 from synthaug.pipeline.split import TrainSplit
+from synthaug.pipeline.synthetic_set import write_synthetic_set
 from synthaug.pipeline.watermark import apply as marking
-from synthaug.stages.generate import labels_for, write_image_set
-from synthaug.stages.job import load_train_split, write_rows
+from synthaug.stages.generate import labels_for
+from synthaug.stages.job import load_train_split
 from synthaug.stages.sampling import sample_marked, synthesizer_class
 
 log = logging.getLogger(__name__)
@@ -107,13 +108,10 @@ def train_fold_generators(
         shutil.rmtree(fold.training.checkpoint.parent, ignore_errors=True)  # no resume: keep runs small
         counts = {c: round(most * n) for c, n in part.data.class_counts().items()}
         wanted = labels_for(counts, gan.classes_)
-        samples, drawn, _ = sample_marked(
+        synthetic, _ = sample_marked(
             gan, wanted, seed=config.seed + 2000 + k, batch_size=config.generation.batch_size, key=key
         )
-        if kind == "image":
-            write_image_set(fold.synthetic.root, samples, drawn, gan.classes_)
-        else:
-            write_rows(fold.synthetic.rows, samples)
+        write_synthetic_set(fold.synthetic.root, synthetic)
         write_json(fold.trained_on, [int(i) for i in fold_train])
         log.info(
             "selection fold %d: a generator on %d of %d training rows, %d steps",

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -32,10 +31,8 @@ from synthaug.pipeline.layout import (
     CONFIG_FILE,
     DATA_DIR,
     DEFAULT_EXPORT_DIR,
-    IMAGE_MANIFEST_FILE,
     MANIFEST_FILE,
     MODEL_FILES,
-    ROWS_FILE,
     SPLIT_FILE,
     SYNTHETIC_DIR,
     TRAINING_DIR,
@@ -55,11 +52,12 @@ from synthaug.pipeline.sources import check_source, load_dataset
 from synthaug.pipeline.split import HeldOutTest, TrainSplit, split_dataset
 from synthaug.pipeline.stage_clock import merge_stage_seconds
 from synthaug.pipeline.synthetic_metadata import synthetic_metadata
+from synthaug.pipeline.synthetic_set import write_synthetic_set
 from synthaug.pipeline.validate import validate_dataset
 from synthaug.pipeline.watermark import apply as marking
 from synthaug.pipeline.watermark.apply import check_configured_key
 from synthaug.stages.export import export_destination, export_run
-from synthaug.stages.generate import labels_for, plan_counts, write_image_set
+from synthaug.stages.generate import labels_for, plan_counts
 from synthaug.stages.order import PREPARE
 from synthaug.stages.sampling import sample_marked, synthesizer_class
 
@@ -321,20 +319,16 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     labels = labels_for(counts, gan.classes_)
     privacy = gan.privacy_
     key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
-    samples, labels, watermark = sample_marked(
+    synthetic, watermark = sample_marked(
         gan, labels, seed=config.seed + 1, batch_size=config.generation.batch_size, key=key
     )
     metadata = _synthetic_metadata(run, privacy, marking.public_statement(watermark))
-    if kind == "image":
-        write_image_set(run.file(SYNTHETIC_DIR), samples, labels, gan.classes_, metadata=metadata)
-        data_file = run.file(SYNTHETIC_DIR) / IMAGE_MANIFEST_FILE
-    else:
-        data_file = write_rows(run.file(SYNTHETIC_DIR) / ROWS_FILE, samples, metadata=metadata)
-    log.info("generated %d %s samples: %s", len(labels), kind, counts)
+    data_file = write_synthetic_set(run.file(SYNTHETIC_DIR), synthetic, metadata=metadata)
+    log.info("generated %d %s samples: %s", len(synthetic), kind, counts)
     return {
         "strategy": config.generation.strategy,
         "counts": counts,
-        "total": len(labels),
+        "total": len(synthetic),
         "watermark": watermark,
         "files": {data_file.name: sha256_file(data_file)},  # `synthaug inspect RUN` checks them
     }
@@ -349,17 +343,6 @@ def _synthetic_metadata(run: RunDirectory, privacy: Any, watermark: Any) -> dict
         privacy=privacy,
         watermark=watermark,
     )
-
-
-def write_rows(path: Path, rows: pd.DataFrame, *, metadata: dict[str, str] | None = None) -> Path:
-    """Synthetic rows as Parquet, same columns as the input (features and target); ``metadata``
-    joins the schema's key-value metadata."""
-    table = pa.Table.from_pandas(rows, preserve_index=False)
-    if metadata:
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), **metadata})
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp)
-    return path
 
 
 def verify(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:

@@ -12,18 +12,15 @@ from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import MODEL_FILES
 from synthaug.pipeline.manifest import WATERMARK_DISABLED, WatermarkRecord
 from synthaug.pipeline.rundir import completed_run
+from synthaug.pipeline.synthetic_set import SyntheticSet
 from synthaug.pipeline.watermark import apply as marking
 
 
 def synthesizer_class(kind: str):
-    """The GAN class for a data kind (imported lazily: torch is slow to import)."""
-    if kind == "image":
-        from synthaug.models.image_cgan import ImageCGAN
+    """The synthesizer registered for a data kind (imported when needed: torch is slow to import)."""
+    from synthaug.models.synthesizers import SYNTHESIZERS
 
-        return ImageCGAN
-    from synthaug.models.tabular_cgan import TabularCGAN
-
-    return TabularCGAN
+    return SYNTHESIZERS.get(kind)
 
 
 def load_run_model(run_path: Path):
@@ -37,21 +34,20 @@ def load_run_model(run_path: Path):
     )
 
 
-def sample_marked(gan: Any, labels: np.ndarray, *, seed: int, batch_size: int, key: tuple | None):
+def sample_marked(
+    gan: Any, labels: np.ndarray, *, seed: int, batch_size: int, key: tuple | None
+) -> tuple[SyntheticSet, dict[str, Any]]:
     """``len(labels)`` samples of the given classes from ``gan``, watermarked with ``key`` (the
-    key and where it came from, ``marking.resolve_key``; None: unmarked); returns the samples,
-    their labels and what the watermark step did."""
-    batch = batch_size
-    watermark: dict[str, Any] = WatermarkRecord.not_applied(WATERMARK_DISABLED).details()
-    key, key_source = key if key is not None else (None, None)
-    if isinstance(gan, synthesizer_class("image")):
-        samples, labels = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
-        if key is not None:
-            samples, params = marking.mark_images(samples, key)
-            watermark = {"applied": True, **params, "key_source": key_source}
+    key and where it came from, ``marking.resolve_key``; None: unmarked); returns the samples and
+    what the watermark step did."""
+    synthetic = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch_size)
+    if key is None:
+        return synthetic, WatermarkRecord.not_applied(WATERMARK_DISABLED).details()
+    key, key_source = key
+    if synthetic.kind == "image":
+        images, params = marking.mark_images(synthetic.images, key)
+        synthetic = synthetic.with_images(images)
     else:
-        samples = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch)
-        if key is not None:
-            samples, params = marking.mark_rows(samples, marking.table_watermark(key, gan.transformer_))
-            watermark = {"applied": True, **params, "key_source": key_source}
-    return samples, labels, watermark
+        rows, params = marking.mark_rows(synthetic.rows, marking.table_watermark(key, gan.transformer_))
+        synthetic = synthetic.with_rows(rows)
+    return synthetic, {"applied": True, **params, "key_source": key_source}

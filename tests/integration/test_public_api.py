@@ -28,8 +28,9 @@ def test_run_load_model_and_read_export(tmp_path: Path) -> None:
     assert run_dir.parent == tmp_path / "runs" and (run_dir / "manifest.json").is_file()
 
     gan = synthaug.load_model(run_dir)
-    rows = gan.sample(6, labels=[0, 0, 0, 1, 1, 1], seed=1)
-    assert isinstance(rows, pd.DataFrame) and len(rows) == 6
+    synthetic = gan.sample(6, labels=[0, 0, 0, 1, 1, 1], seed=1)
+    assert isinstance(synthetic.rows, pd.DataFrame) and len(synthetic.rows) == 6
+    assert synthetic.rows["diagnosis"].tolist() == ["benign"] * 3 + ["malignant"] * 3
 
     manifest = json.loads((run_dir / "manifest.json").read_text())
     export = run_dir / manifest["export"]["directory"]

@@ -32,6 +32,7 @@ CORE = [
         "files",
         "integrity",
         "layout",
+        "manifest",
         "progress",
         "provenance",
         "rundir",
@@ -41,7 +42,8 @@ CORE = [
     )
 ]
 DATA = [
-    f"synthaug.pipeline.{name}" for name in ("sources", "split", "tabular_transform", "validate", "watermark")
+    f"synthaug.pipeline.{name}"
+    for name in ("sources", "split", "synthetic_set", "tabular_transform", "validate", "watermark")
 ]
 # Lowest first: a module may import its own layer and the layers below it. Each name covers the
 # module and everything under it; the packages ``synthaug`` and ``synthaug.pipeline`` hold layers of

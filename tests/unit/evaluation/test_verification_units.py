@@ -13,6 +13,7 @@ from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config import DatasetConfig, EvaluationConfig, SynthaugConfig
 from synthaug.pipeline.dataset_io import write_dataset
+from synthaug.pipeline.synthetic_set import write_rows
 from synthaug.stages import job
 
 SPEC = EvaluationConfig(seeds=2, folds=2, amounts=[0, 1], fidelity_metrics=["class_counts", "column_shapes"])
@@ -31,7 +32,7 @@ def files(tmp_path_factory) -> VerificationFiles:
     write_dataset(test.data, folder / "data" / "test.parquet")
     unused = np.setdiff1d(np.arange(len(dataset)), np.concatenate([train.indices, test.indices]))
     stand_in = dataset.subset(np.random.default_rng(0).choice(unused, 60, replace=False))
-    job.write_rows(folder / "synthetic" / "rows.parquet", stand_in.to_frame())
+    write_rows(folder / "synthetic" / "rows.parquet", stand_in.to_frame())
     return VerificationFiles.of_run(folder)
 
 

@@ -16,7 +16,8 @@ def test_training_with_bf16_on_cuda(digits_train, tmp_path):
     gan = ImageCGAN(tiny_config(device="cuda", mixed_precision=True), seed=0).fit(
         digits_train, workdir=tmp_path
     )
-    images, labels = gan.sample(4, labels=1)
+    synthetic = gan.sample(4, labels=1)
+    images, labels = synthetic.images, synthetic.labels
     assert images.shape == (4, 8, 8, 1) and labels.tolist() == [1] * 4
     assert np.isfinite(gan.training_.samples_per_second)
 

@@ -42,17 +42,15 @@ def test_fit_writes_metrics_grids_and_checkpoints(digits_train, tmp_path):
 @pytest.mark.slow
 def test_sample_returns_exactly_the_requested_labels(digits_train, tmp_path):
     gan = ImageCGAN(tiny_config(steps=2), seed=0).fit(digits_train, workdir=tmp_path)
-    images, labels = gan.sample(5, labels="2")
+    synthetic = gan.sample(5, labels="2")
+    images, labels = synthetic.images, synthetic.labels
     assert images.shape == (5, 8, 8, 1) and images.dtype == np.uint8 and labels.tolist() == [2] * 5
-    _, labels = gan.sample(4, labels=[0, "1", 2, 0])
-    assert labels.tolist() == [0, 1, 2, 0]
-    _, labels = gan.sample(6)
-    assert np.bincount(labels).tolist() == [2, 2, 2]
+    assert synthetic.kind == "image" and synthetic.classes == gan.classes_
+    assert gan.sample(4, labels=[0, "1", 2, 0]).labels.tolist() == [0, 1, 2, 0]
+    assert np.bincount(gan.sample(6).labels).tolist() == [2, 2, 2]
     with pytest.raises(ValueError, match="unknown class '7'"):
         gan.sample(1, labels="7")
-    a, _ = gan.sample(3, labels=1, seed=5)
-    b, _ = gan.sample(3, labels=1, seed=5)
-    assert np.array_equal(a, b)
+    assert np.array_equal(gan.sample(3, labels=1, seed=5).images, gan.sample(3, labels=1, seed=5).images)
 
 
 @pytest.mark.slow
@@ -61,7 +59,7 @@ def test_save_and_load_round_trip(digits_train, tmp_path):
     path = gan.save(tmp_path / "model.pt")
     loaded = ImageCGAN.load(path)
     assert loaded.classes_ == gan.classes_ and loaded.config == gan.config
-    assert np.array_equal(loaded.sample(4, labels=0, seed=1)[0], gan.sample(4, labels=0, seed=1)[0])
+    assert np.array_equal(loaded.sample(4, labels=0, seed=1).images, gan.sample(4, labels=0, seed=1).images)
 
 
 def test_fit_refuses_anything_but_a_train_split(digits_train, tmp_path):

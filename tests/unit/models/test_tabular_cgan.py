@@ -11,6 +11,7 @@ from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import GRID_DIR, METRICS_FILE
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import TrainSplit
+from tests.frames import train_split
 
 
 def tiny(**overrides) -> TrainingConfig:
@@ -54,7 +55,9 @@ def table(tmp_path_factory):
 @pytest.mark.slow
 def test_sample_has_exact_labels_original_columns_dtypes_and_categories(table, tmp_path):
     gan = TabularCGAN(tiny(), seed=0).fit(table, workdir=tmp_path)
-    rows = gan.sample(9, labels=["yes", "no", "yes", "yes", "no", "no", "yes", "no", "no"])
+    synthetic = gan.sample(9, labels=["yes", "no", "yes", "yes", "no", "no", "yes", "no", "no"])
+    rows = synthetic.rows
+    assert synthetic.target == "label" and synthetic.labels.tolist() == [1, 0, 1, 1, 0, 0, 1, 0, 0]
     assert rows["label"].tolist() == ["yes", "no", "yes", "yes", "no", "no", "yes", "no", "no"]
     assert list(rows.columns) == ["age", "score", "colour", "label"]
     assert isinstance(rows["colour"].dtype, pd.CategoricalDtype)
@@ -70,14 +73,16 @@ def test_a_category_unseen_in_training_never_appears(table, tmp_path):
     assert "rare" in table.data.schema.column("colour").categories  # known to the schema...
     assert "rare" not in set(table.data.features["colour"].dropna())  # ...but not in the training rows
     gan = TabularCGAN(tiny(), seed=0).fit(table, workdir=tmp_path)
-    assert "rare" not in set(gan.sample(500, seed=3)["colour"].dropna())
+    assert "rare" not in set(gan.sample(500, seed=3).rows["colour"].dropna())
 
 
 @pytest.mark.slow
-def test_fit_on_a_frame_with_a_target_column(tmp_path):
+def test_fit_on_a_training_split_made_from_a_frame(tmp_path):
     frame = pd.DataFrame({"x": np.arange(40.0), "kind": ["a", "b"] * 20, "y": ["p", "q", "q", "p"] * 10})
-    gan = TabularCGAN(tiny(steps=2), seed=0).fit(frame, target="y", workdir=tmp_path)
-    rows = gan.sample(4, labels="q")
+    with pytest.raises(TypeError, match="fit takes a TrainSplit, not DataFrame"):
+        TabularCGAN(tiny(steps=2), seed=0).fit(frame, workdir=tmp_path)
+    gan = TabularCGAN(tiny(steps=2), seed=0).fit(train_split(frame, "y"), workdir=tmp_path)
+    rows = gan.sample(4, labels="q").rows
     assert rows["y"].tolist() == ["q"] * 4 and set(rows["kind"]) <= {"a", "b"}
 
 
@@ -92,7 +97,7 @@ def test_batch_size_must_be_a_multiple_of_pac(table, tmp_path):
 def test_save_and_load_round_trip(table, tmp_path):
     gan = TabularCGAN(tiny(steps=2), seed=0).fit(table, workdir=tmp_path)
     loaded = TabularCGAN.load(gan.save(tmp_path / "m.pt"))
-    pd.testing.assert_frame_equal(loaded.sample(20, seed=4), gan.sample(20, seed=4))
+    pd.testing.assert_frame_equal(loaded.sample(20, seed=4).rows, gan.sample(20, seed=4).rows)
 
 
 @pytest.mark.slow

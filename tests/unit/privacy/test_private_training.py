@@ -17,6 +17,7 @@ from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import TrainSplit
 from synthaug.privacy.counts import CATEGORY_COUNTS
 from synthaug.privacy.engine import DP_SGD
+from tests.frames import train_split
 
 TINY = {
     "steps": 8,
@@ -54,7 +55,7 @@ def frame():
 def fit(frame, tmp_path, *, training=None, **privacy):
     spec = PrivacyConfig(enabled=True, public_columns=PUBLIC, **privacy)
     gan = TabularCGAN(TrainingConfig.model_validate({**TINY, **(training or {})}), seed=0, privacy=spec)
-    return gan.fit(frame, target="label", workdir=tmp_path)
+    return gan.fit(train_split(frame, "label"), workdir=tmp_path)
 
 
 @pytest.mark.slow
@@ -96,7 +97,7 @@ def test_resumed_private_training_equals_uninterrupted(frame, tmp_path):
     assert first.privacy_["steps"] == 8
     spec = PrivacyConfig(enabled=True, public_columns=PUBLIC, noise_multiplier=2.0)
     resumed = TabularCGAN(TrainingConfig.model_validate(TINY), seed=0, privacy=spec).fit(
-        frame, target="label", workdir=tmp_path / "part", resume=True
+        train_split(frame, "label"), workdir=tmp_path / "part", resume=True
     )
     expected, got = whole.ema_generator_.state_dict(), resumed.ema_generator_.state_dict()
     assert all(torch.equal(expected[k], got[k]) for k in expected)
@@ -118,7 +119,8 @@ def test_the_saved_model_holds_only_public_or_noised_facts(frame, tmp_path):
     assert counts.shape == exact.shape and not np.allclose(counts, exact)  # noised
     loaded = TabularCGAN.load(path)
     assert loaded.privacy_["epsilon"] == gan.privacy_["epsilon"]
-    rows = loaded.sample(50, labels="yes", seed=1)
+    assert loaded.privacy.enabled and loaded.privacy.public_columns == gan.privacy.public_columns
+    rows = loaded.sample(50, labels="yes", seed=1).rows
     assert set(rows["colour"].astype(str)) <= {"red", "green", "blue"}
     assert rows["age"].between(18, 90).all() and rows["age"].dtype == np.int64
 
@@ -130,7 +132,7 @@ def test_data_outside_the_declarations_is_refused(frame, tmp_path):
     spec = PrivacyConfig(enabled=True, public_columns={"age": PUBLIC["age"]})
     with pytest.raises(UserInputError, match=r"columns \['score', 'colour'\] have no public declaration"):
         TabularCGAN(TrainingConfig.model_validate(TINY), privacy=spec).fit(
-            frame, target="label", workdir=tmp_path
+            train_split(frame, "label"), workdir=tmp_path
         )
 
 
@@ -153,5 +155,6 @@ def test_private_image_gan_trains_and_states_its_budget(tmp_path):
     statement = gan.privacy_
     assert statement["steps"] == 6 and statement["epsilon"] <= 3.0
     assert any("fixed constants" in item for item in statement["public"])
-    images, labels = gan.sample(4, labels="3")
+    synthetic = gan.sample(4, labels="3")
+    images, labels = synthetic.images, synthetic.labels
     assert images.shape == (4, 8, 8, 1) and set(labels.tolist()) == {3}

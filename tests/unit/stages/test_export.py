@@ -9,10 +9,10 @@ from synthaug.pipeline.atomic import atomic_directory
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import CARD_FILE, EXPORT_FILE
 from synthaug.pipeline.synthetic_metadata import synthetic_metadata
+from synthaug.pipeline.synthetic_set import write_rows
 from synthaug.stages import export as export_module
 from synthaug.stages.dataset_card import privacy_text, watermark_text
 from synthaug.stages.export import check_export, export_run
-from synthaug.stages.job import write_rows
 
 WATERMARK = {
     "applied": True,
