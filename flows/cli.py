@@ -217,7 +217,6 @@ def verify_watermark(
 ) -> None:
     """Test data for this key's watermark: exit 0 when marked, 3 when not, 5 when the data are too
     few to tell (even perfectly marked data of this size could not reach the threshold)."""
-    from synthaug.pipeline.watermark.detection import needed_z
     from synthaug.pipeline.watermark.verify import verify
 
     result = verify(path, key_file)
@@ -232,7 +231,7 @@ def verify_watermark(
         f"(threshold {result['threshold']:g}), z {result['z']:.2f}, {result['samples']} samples tested "
         f"({result['file']})"
     )
-    if result.get("parameters", "").startswith("the scheme's defaults"):
+    if result["default_parameters"]:
         out.print(
             "[yellow]note[/yellow] no watermark parameters stored with the images: tested with the defaults"
         )
@@ -241,7 +240,7 @@ def verify_watermark(
     if result["outcome"] == "inconclusive":
         out.print(
             f"[yellow]note[/yellow] too little data to decide: marked data of this size reach about "
-            f"z {result['reachable_z']:.2f}; the threshold needs {needed_z(result['threshold']):.2f} "
+            f"z {result['reachable_z']:.2f}; the threshold needs {result['needed_z']:.2f} "
             "(test more rows or images together)"
         )
         raise typer.Exit(EXIT_INCONCLUSIVE)
@@ -256,17 +255,13 @@ def export(
     overwrite: Annotated[bool, typer.Option(help="Replace an existing export at --to.")] = False,
 ) -> None:
     """Export a run's synthetic data (data, dataset card, checksums) to a new directory, atomically."""
-    from synthaug.pipeline.destinations import check_writable_folder
-    from synthaug.pipeline.rundir import completed_run
-    from synthaug.pipeline.watermark.apply import existing_key
-    from synthaug.stages.export import export_run
+    from synthaug.stages.export import export_completed_run
 
-    check_writable_folder(to, key="--to", what="export folder")
-    run_path = completed_run(run_dir)
-    key = existing_key(load_config(run_path / CONFIG_FILE).watermark, run_path)
-    summary = export_run(run_path, to, overwrite=overwrite, key=key)
+    summary = export_completed_run(run_dir, to, overwrite=overwrite)
     signed = (
-        f", signed with key {key.key_id}" if key is not None else " (unsigned: the run has no watermark key)"
+        f", signed with key {summary['key_id']}"
+        if summary["key_id"] is not None
+        else " (unsigned: the run has no watermark key)"
     )
     out.print(f"[green]exported[/green] {summary['files']} files to {summary['directory']}{signed}")
 
@@ -370,18 +365,13 @@ def _print_outcome(run_dir: Path) -> bool:
     report = (manifest.get("report") or {}).get("html")
     if report:
         out.print(f"report: {(run_dir / report).absolute().as_uri()}", highlight=False)
-    refused = (manifest.get("export") or {}).get("refused")
-    if refused:
+    exported = manifest.get("export") or {}
+    if exported.get("refused"):
         err.print(
-            f"[red]{refused}[/red]. The run directory keeps the model, the synthetic data and the scores; "
-            + (
-                "set watermark.require_detectable: false to export anyway, or train longer or generate "
-                "more samples and run again."
-                if "require_detectable" in refused
-                else "set evaluation.require_gain: false to export anyway, or improve the data and run again."
-            )
+            f"[red]{exported['refused']}[/red]. The run directory keeps the model, the synthetic data and "
+            f"the scores; {exported['hint']}"
         )
-    return bool(refused)
+    return bool(exported.get("refused"))
 
 
 def verdict_line(verification: dict[str, Any]) -> str:

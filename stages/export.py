@@ -23,16 +23,21 @@ import pyarrow.parquet as pq
 
 from synthaug.evaluation.statistics import NOT_VERIFIED
 from synthaug.pipeline.atomic import atomic_directory
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.destinations import check_writable_folder
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import (
     CARD_FILE,
+    CONFIG_FILE,
     DATA_FILES,
     DEFAULT_EXPORT_DIR,
     EXPORT_FILE,
     MANIFEST_FILE,
     SYNTHETIC_DIR,
 )
+from synthaug.pipeline.rundir import completed_run
 from synthaug.pipeline.synthetic_metadata import VERIFICATION, read_parquet_metadata
+from synthaug.pipeline.watermark.apply import existing_key
 from synthaug.pipeline.watermark.keys import WatermarkKey
 from synthaug.stages.dataset_card import render_card
 from synthaug.stages.export_signature import sign
@@ -44,6 +49,16 @@ EXPORT_FORMAT = "synthaug-export/1"
 
 def export_destination(run_path: Path, directory: Path | None) -> Path:
     return Path(directory) if directory is not None else run_path / DEFAULT_EXPORT_DIR
+
+
+def export_completed_run(run_dir: Path, to: Path, *, overwrite: bool = False) -> dict[str, Any]:
+    """``synthaug export``: a completed run's export written to ``to``, signed with the run's
+    watermark key when it has one; the summary says with which (``key_id``, or None)."""
+    check_writable_folder(to, key="--to", what="export folder")
+    run_path = completed_run(run_dir)
+    key = existing_key(load_config(run_path / CONFIG_FILE).watermark, run_path)
+    summary = export_run(run_path, to, overwrite=overwrite, key=key)
+    return {**summary, "key_id": key.key_id if key is not None else None}
 
 
 def export_run(

@@ -403,14 +403,25 @@ def export(
             f"the mark ({check['outcome']}, p {check['p_value']:.3g}, threshold {check['threshold']:g})"
         )
         log.error(reason)
-        return {"refused": reason, "verdict": verdict}
+        return {
+            "refused": reason,
+            "refused_by": "watermark.require_detectable",
+            "hint": "set watermark.require_detectable: false to export anyway, or train longer or generate "
+            "more samples and run again.",
+            "verdict": verdict,
+        }
     if config.evaluation.require_gain and verdict != GAIN:
         reason = (
             f"not exported: evaluation.require_gain is true and the verification verdict is '{verdict}' "
             f"(see {verification.get('details', 'the manifest')})"
         )
         log.error(reason)
-        return {"refused": reason, "verdict": verdict}
+        return {
+            "refused": reason,
+            "refused_by": "evaluation.require_gain",
+            "hint": "set evaluation.require_gain: false to export anyway, or improve the data and run again.",
+            "verdict": verdict,
+        }
     inside_run = config.export.directory is None
     destination = export_destination(run.path, config.export.directory)
     key = marking.resolve_key(config.watermark, run.path)[0] if config.watermark.enabled else None

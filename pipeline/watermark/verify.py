@@ -23,7 +23,7 @@ from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.files import require_regular
 from synthaug.pipeline.layout import IMAGE_MANIFEST_FILE, ROWS_FILE, SYNTHETIC_DIR
 from synthaug.pipeline.synthetic_metadata import WATERMARK
-from synthaug.pipeline.watermark.detection import signed_sum_test
+from synthaug.pipeline.watermark.detection import needed_z, signed_sum_test
 from synthaug.pipeline.watermark.image_mark import EXPECTED_ALIGNMENT, ImageWatermark
 from synthaug.pipeline.watermark.image_mark import SCHEME as IMAGE_SCHEME
 from synthaug.pipeline.watermark.keys import WatermarkKey, read_key_file
@@ -186,5 +186,9 @@ def _result(
         **extra,
         "key_id": key.key_id,
         "key_matches_export": None if params is None else key.key_id == params.get("key_id"),
+        "default_parameters": params is None,
+        "needed_z": needed_z(
+            detection["threshold"]
+        ),  # what the threshold asks of z  # images without stored parameters: the scheme's defaults
         "file": str(path),
     }
