@@ -4,6 +4,7 @@ import pytest
 from synthaug.pipeline.config import DatasetConfig, SplitConfig, TrainingConfig
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import split_dataset
+from tests.settings import tiny_training
 
 
 @pytest.fixture(scope="session")
@@ -17,16 +18,4 @@ def digits_train():
 
 
 def tiny_config(**overrides) -> TrainingConfig:
-    settings = {
-        "steps": 6,
-        "batch_size": 8,
-        "z_dim": 8,
-        "width": 8,
-        "checkpoint_every": 3,
-        "grid_every": 3,
-        "log_every": 3,
-        "device": "cpu",
-        "detectors": {"check_every": 3, "window": 10},
-    }
-    settings.update(overrides)
-    return TrainingConfig.model_validate(settings)
+    return tiny_training("image", **overrides)

@@ -12,22 +12,11 @@ from synthaug.pipeline.layout import GRID_DIR, METRICS_FILE
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import TrainSplit
 from tests.frames import train_split
+from tests.settings import tiny_training
 
 
 def tiny(**overrides) -> TrainingConfig:
-    settings = {
-        "steps": 6,
-        "batch_size": 20,
-        "z_dim": 8,
-        "checkpoint_every": 3,
-        "grid_every": 3,
-        "log_every": 3,
-        "device": "cpu",
-        "detectors": {"check_every": 3, "window": 10},
-        "tabular": {"pac": 10, "generator_width": 16, "discriminator_width": 16, "depth": 1},
-    }
-    settings.update(overrides)
-    return TrainingConfig.model_validate(settings)
+    return tiny_training("tabular", **overrides)
 
 
 @pytest.fixture(scope="module")

@@ -18,18 +18,18 @@ from synthaug.pipeline.split import TrainSplit
 from synthaug.privacy.counts import CATEGORY_COUNTS
 from synthaug.privacy.engine import DP_SGD
 from tests.frames import train_split
+from tests.settings import tiny_settings
 
-TINY = {
-    "steps": 8,
-    "batch_size": 16,
-    "z_dim": 8,
-    "checkpoint_every": 4,
-    "grid_every": 4,
-    "log_every": 2,
-    "device": "cpu",
-    "detectors": {"check_every": 4, "window": 10},
-    "tabular": {"generator_width": 16, "discriminator_width": 16, "depth": 1},
-}
+TINY = tiny_settings(  # steps of 4: a resumed run stops and restarts mid-way
+    "tabular",
+    steps=8,
+    batch_size=16,
+    checkpoint_every=4,
+    grid_every=4,
+    log_every=2,
+    detectors={"check_every": 4, "window": 10},
+    tabular={"generator_width": 16, "discriminator_width": 16, "depth": 1},
+)
 PUBLIC = {
     "age": PublicColumn(bounds=(18, 90), integer=True),
     "score": PublicColumn(bounds=(-4, 4)),
