@@ -214,12 +214,20 @@ def verify_watermark(
         ),
     ],
     key_file: Annotated[Path, typer.Option("--key-file", help="The key the data should carry.")],
+    params: Annotated[
+        Path | None,
+        typer.Option(
+            "--params",
+            help="Rows saved as CSV or without their metadata: the export.json of the export they came "
+            "from (it holds the mark's parameters).",
+        ),
+    ] = None,
 ) -> None:
     """Test data for this key's watermark: exit 0 when marked, 3 when not, 5 when the data are too
     few to tell (even perfectly marked data of this size could not reach the threshold)."""
     from synthaug.pipeline.watermark.verify import verify
 
-    result = verify(path, key_file)
+    result = verify(path, key_file, params_file=params)
     verdict = {
         "marked": "[green]MARKED[/green]",
         "not marked": "[yellow]NOT MARKED[/yellow]",

@@ -1,8 +1,10 @@
 """Checking data for a key's watermark: synthetic rows, one image, or a set of images.
 
-``verify`` accepts a run directory, an export directory, a Parquet file (synthetic rows or an
-image manifest), a single image file, or any folder of images. Table marks are read with the
-grid stored in the Parquet metadata. Image marks need only the key: the scheme's parameters are
+``verify`` accepts a run directory, an export directory, a Parquet or CSV file (synthetic rows,
+or an image manifest), a single image file, or any folder of images. Table marks are read with
+the grid stored in the Parquet metadata; rows that lost it (saved as CSV, or re-written without
+metadata) are tested with the grid from ``params_file``: the ``export.json`` of the export they
+came from (or the run's ``manifest.json``). Image marks need only the key: the scheme's parameters are
 taken from the manifest or the PNG text chunks when present, and otherwise (images re-encoded as
 JPEG, or stripped of their metadata) from the scheme's defaults, which the result says.
 """
@@ -15,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pyarrow.parquet as pq
 from PIL import Image, UnidentifiedImageError
 
 from synthaug.pipeline.config import ImageOptions
-from synthaug.pipeline.errors import UserInputError
+from synthaug.pipeline.errors import UserInputError, echo
 from synthaug.pipeline.files import require_regular
 from synthaug.pipeline.layout import IMAGE_MANIFEST_FILE, ROWS_FILE, SYNTHETIC_DIR
 from synthaug.pipeline.synthetic_metadata import WATERMARK
@@ -30,17 +33,22 @@ from synthaug.pipeline.watermark.keys import WatermarkKey, read_key_file
 from synthaug.pipeline.watermark.table_mark import SCHEME as TABLE_SCHEME
 from synthaug.pipeline.watermark.table_mark import TableWatermark
 
+TABLE_SUFFIXES = (".parquet", ".csv", ".tsv")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
 MAX_PIXELS = ImageOptions.model_fields["max_pixels"].default  # ingestion's decompression-bomb limit
 NOT_MARKABLE = "Only tables and images exported by synthaug with watermark.enabled: true carry a mark."
 
 
-def verify(path: Path, key_file: Path) -> dict[str, Any]:
+def verify(path: Path, key_file: Path, *, params_file: Path | None = None) -> dict[str, Any]:
     """The detection result (JSON-ready) for the data at ``path`` and the key in ``key_file``."""
     key = read_key_file(key_file)
     target = _resolve(Path(path))
-    if target.suffix == ".parquet" and not _is_image_manifest(target):
-        return _verify_rows(target, key)
+    if target.suffix in TABLE_SUFFIXES and not _is_image_manifest(target):
+        return _verify_rows(target, key, params_file)
+    if params_file is not None:
+        raise UserInputError(
+            "--params applies to tables only (image marks need only the key)", where=params_file
+        )
     return _verify_images(target, key)
 
 
@@ -58,7 +66,7 @@ def _resolve(path: Path) -> Path:
 
 
 def _is_image_manifest(path: Path) -> bool:
-    return {"file", "sha256"} <= set(_schema(path).names)
+    return path.suffix == ".parquet" and {"file", "sha256"} <= set(_schema(path).names)
 
 
 def _schema(path: Path):
@@ -88,17 +96,49 @@ def _stored_params(raw: bytes | str | None, where: Path, scheme: str) -> dict[st
     return params
 
 
-def _verify_rows(file: Path, key: WatermarkKey) -> dict[str, Any]:
-    raw = (_schema(file).metadata or {}).get(WATERMARK.encode())
-    params = _stored_params(raw, file, TABLE_SCHEME)
+def _verify_rows(file: Path, key: WatermarkKey, params_file: Path | None) -> dict[str, Any]:
+    stored = None if file.suffix != ".parquet" else (_schema(file).metadata or {}).get(WATERMARK.encode())
+    params = _stored_params(stored, file, TABLE_SCHEME)
+    source = "stored with the data"
+    if params is None and params_file is not None:
+        params, source = _params_from(params_file), f"from {params_file.name}"
     if params is None:
         raise UserInputError(
             "the file carries no synthaug watermark parameters, so it cannot be tested",
             where=file,
-            hint=NOT_MARKABLE,
+            hint="Pass --params EXPORT/export.json (the export the rows came from) to test rows saved as "
+            f"CSV or without their metadata. {NOT_MARKABLE}",
         )
-    detection = TableWatermark.from_params(key, params).detect(pq.read_table(file).to_pandas())
-    return _result(detection.to_dict(), key, params, file, kind="table", parameters="stored with the data")
+    detection = TableWatermark.from_params(key, params).detect(_read_rows(file))
+    return _result(detection.to_dict(), key, params, file, kind="table", parameters=source)
+
+
+def _params_from(path: Path) -> dict[str, Any]:
+    """The table scheme's parameters from an export's ``export.json`` or a run's ``manifest.json``."""
+    require_regular(path, what="--params")
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        record = None
+    found = None
+    if isinstance(record, dict):
+        found = (record.get("metadata") or {}).get(WATERMARK) or record.get("watermark")
+    if not isinstance(found, dict):
+        raise UserInputError(
+            "no watermark parameters here",
+            where=path,
+            hint="Give the export.json of the export the rows came from, or the run's manifest.json.",
+        )
+    return _stored_params(json.dumps(found), path, TABLE_SCHEME)
+
+
+def _read_rows(file: Path):
+    if file.suffix == ".parquet":
+        return pq.read_table(file).to_pandas()
+    try:
+        return pd.read_csv(file, sep="\t" if file.suffix == ".tsv" else ",")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UserInputError(f"not a readable CSV file ({echo(exc)})", where=file) from None
 
 
 def _verify_images(target: Path, key: WatermarkKey) -> dict[str, Any]:

@@ -51,6 +51,18 @@ def test_a_run_without_a_key_generates_one_privately_and_marks_its_rows(cli, tmp
     code, out, _ = cli("verify-watermark", run_dir, "--key-file", key_file)
     assert code == 0 and "MARKED" in out and "200 samples tested" in " ".join(out.split())
 
+    # rows saved as CSV lose the Parquet metadata: the export's record supplies the mark's grid
+    csv = tmp_path / "rows.csv"
+    pq.read_table(run_dir / "export" / "rows.parquet").to_pandas().to_csv(csv, index=False)
+    code, _, err = cli("verify-watermark", csv, "--key-file", key_file)
+    assert code == 2 and "--params EXPORT/export.json" in " ".join(err.split())
+    code, out, _ = cli(
+        "verify-watermark", csv, "--key-file", key_file, "--params", run_dir / "export" / "export.json"
+    )
+    assert code == 0 and "MARKED" in out
+    code, _, err = cli("verify-watermark", csv, "--key-file", key_file, "--params", csv)
+    assert code == 2 and "no watermark parameters here" in err
+
     other = tmp_path / "other.key"
     code, out, _ = cli("keygen", other)
     assert code == 0 and "key id" in out
