@@ -8,6 +8,7 @@ this runs the demo job (examples/digits.yaml) once up to generation, then the cr
 and the verification once per share on that same run (the run's own generator and the
 held-out rows are shared, so only the fold generators differ). Recorded per share: the amount
 and filtering chosen, the CV gain the choice was made on (chosen amount minus none, in points),
+every candidate's CV gain (and, per share, how well their order agrees with the full budget's),
 the test gain of the verdict (real+synthetic and real+classic+synthetic against real only and
 real+classic, points with 95% intervals), the recommendation, and the cross-fit stage's seconds.
 A smaller budget is acceptable when its choices score on the held-out rows as the full budget's
@@ -58,6 +59,8 @@ def record(result: dict[str, Any], seed: int, share: float, seconds: float) -> l
                 "amount": selection["amount"],
                 "filtered": selection["filtered"],
                 "cv_gain_points": None if cv_gain is None else round(cv_gain, 2),
+                # every candidate's CV score against none: does a share order them as the full one does?
+                "cv_points": {k: round(100 * (v - cv["x0"]), 2) for k, v in cv.items()} if "x0" in cv else {},
                 "synthetic_vs_real": points(comparison(entry, REAL_SYNTHETIC, REAL)),
                 "classic_synthetic_vs_classic": points(
                     comparison(entry, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC)
@@ -95,6 +98,21 @@ def run_seed(seed: int, shares: list[float], workdir: Path) -> list[dict[str, An
     return rows
 
 
+def rank_agreement(frame: pd.DataFrame, share: float, full: float) -> float | None:
+    """Mean Spearman correlation, over seeds and classifiers, between the candidates' CV scores
+    under ``share`` and under the full budget (1.0: the same order)."""
+    keys = ["seed", "classifier"]
+    mine = frame[frame["share"] == share].set_index(keys)["cv_points"]
+    theirs = frame[frame["share"] == full].set_index(keys)["cv_points"]
+    correlations = []
+    for key in mine.index.intersection(theirs.index):
+        names = sorted(set(mine[key]) & set(theirs[key]) - {"x0"})
+        if len(names) >= 3:
+            a, b = pd.Series([mine[key][n] for n in names]), pd.Series([theirs[key][n] for n in names])
+            correlations.append(a.corr(b, method="spearman"))
+    return round(float(pd.Series(correlations).mean()), 2) if correlations else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
@@ -106,10 +124,12 @@ def main() -> None:
             rows += run_seed(seed, args.shares, Path(tmp))
     frame = pd.DataFrame(rows)
     summary = []
+    full = max(args.shares)
     for share, group in frame.groupby("share"):
         summary.append(
             {
                 "share": share,
+                "cv_rank_agreement_with_full": rank_agreement(frame, share, full),
                 "runs": len(group),
                 "amounts": "/".join(f"{a:g}" for a in group["amount"]),
                 "mean_cv_gain_points": round(float(group["cv_gain_points"].mean()), 2),

@@ -26,6 +26,7 @@ def test_a_record_holds_the_choice_the_cv_gain_and_the_test_result():
         }
     }
     [row] = record(result, seed=3, share=0.25, seconds=12.5)
+    assert row["cv_points"] == {"x0": 0.0, "x1": 1.0, "x2": 1.5, "x2+filter": 3.0}
     assert row["amount"] == 2.0 and row["filtered"] and row["cv_gain_points"] == 3.0
     assert row["synthetic_vs_real"] == [1.0, -0.5, 2.5] and row["classic_synthetic_vs_classic"] == [
         0.2,
@@ -38,3 +39,38 @@ def test_a_record_holds_the_choice_the_cv_gain_and_the_test_result():
         "classic",
         12.5,
     )
+
+
+def test_every_candidate_is_recorded_and_orders_are_compared():
+    import pandas as pd
+
+    from benchmarks.fold_share import rank_agreement
+
+    rows = [
+        {
+            "seed": 0,
+            "share": 0.25,
+            "classifier": "cnn",
+            "cv_points": {"x0": 0.0, "x1": 1.0, "x2": 2.0, "x4": 3.0},
+        },
+        {
+            "seed": 0,
+            "share": 1.0,
+            "classifier": "cnn",
+            "cv_points": {"x0": 0.0, "x1": 0.5, "x2": 1.5, "x4": 2.0},
+        },
+        {
+            "seed": 1,
+            "share": 0.25,
+            "classifier": "cnn",
+            "cv_points": {"x0": 0.0, "x1": 3.0, "x2": 2.0, "x4": 1.0},
+        },
+        {
+            "seed": 1,
+            "share": 1.0,
+            "classifier": "cnn",
+            "cv_points": {"x0": 0.0, "x1": 1.0, "x2": 2.0, "x4": 3.0},
+        },
+    ]
+    assert rank_agreement(pd.DataFrame(rows), 0.25, 1.0) == 0.0  # one seed agrees (+1), one reverses (-1)
+    assert rank_agreement(pd.DataFrame(rows), 1.0, 1.0) == 1.0
