@@ -47,7 +47,7 @@ from synthaug.evaluation.conditions import REAL, REAL_SYNTHETIC
 from synthaug.evaluation.gain import FoldPool, run_protocol, selection_folds
 from synthaug.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
 from synthaug.evaluation.samples import Samples
-from synthaug.evaluation.verdict import comparison
+from synthaug.evaluation.verdict import DETECTABLE_FACTOR, comparison
 from synthaug.evaluation.verification_inputs import samples_of
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
@@ -60,9 +60,6 @@ RUNS_FILE = RESULTS / "verdict_calibration_runs.jsonl"
 NOISE = 0.01  # of each feature's range
 VERDICTS = ("gain", "no-gain", "harm")
 GOALS = {"duplicates": ("at most", 0.05), "more-real": ("at least", 0.80)}
-# the true difference a 95% interval of this half-width detects 80% of the time:
-# (z_0.975 + z_0.80) / z_0.975 x the half-width, for a roughly normal estimate
-DETECTABLE = (1.959964 + 0.841621) / 1.959964
 
 
 def duplicates(real: Samples, unused: Samples, most: float, rng: np.random.Generator) -> Samples:
@@ -198,7 +195,7 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             half = float(np.mean([(high - low) / 2 for _, low, high in added]))
             row["mean_vs_real_points_when_added"] = round(float(np.mean([p[0] for p in added])), 2)
             row["mean_half_width_points"] = round(half, 2)
-            row["detectable_effect_points"] = round(DETECTABLE * half, 2)
+            row["detectable_effect_points"] = round(DETECTABLE_FACTOR * half, 2)
         if control in GOALS and selection == "cross-fit":
             direction, level = GOALS[control]
             share = row["gain"]

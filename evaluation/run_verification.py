@@ -303,6 +303,9 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
                 _points(synthetic_vs_classic["high"]),
             ],
         }
+        detectable = r.get("detectable_effect")
+        if detectable is not None:
+            per_classifier[name]["detectable_points"] = _points(detectable["difference"])
     return {
         "verdict": result["verdict"],
         "recommendation": result["recommendation"]["option"],

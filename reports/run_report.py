@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 
 from synthaug.evaluation.conditions import ADVICE
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
+from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.atomic import atomic_directory
 from synthaug.pipeline.layout import (
     CARD_FILE,
@@ -265,7 +266,8 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
             f"{_sentence(result.get('interval', ''))}. The amount of synthetic data was chosen by "
             "cross-validation inside the real training split"
-            + (f"; {result['selection_data']}." if result.get("selection_data") else "."),
+            + (f"; {result['selection_data']}." if result.get("selection_data") else ".")
+            + _detectable(result),
             css_class="verdict " + verdict,
         )
     )
@@ -334,6 +336,15 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     if result.get("caveat"):
         section.add(Paragraph(f"Caveat: {result['caveat']}."))
     return section
+
+
+def _detectable(result: dict[str, Any]) -> str:
+    found = {}
+    for name, entry in result["classifiers"].items():
+        effect = entry.get("detectable_effect")
+        found[name] = None if effect is None else 100 * effect["difference"]
+    sentence = detectable_sentence(found, result["sizes"]["test"])
+    return f" {sentence}" if sentence else ""
 
 
 def _interval(c: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
+from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.layout import EXPORT_FILE, FIDELITY_FILE, IMAGE_MANIFEST_FILE, IMAGES_DIR
 from synthaug.pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA
 
@@ -186,9 +187,13 @@ def verification_text(verification: dict[str, Any]) -> str:
             "data was chosen by cross-validation inside the real training split"
             + (f" ({verification['selection_data']}). " if verification.get("selection_data") else ". ")
             + (
-                f"{verification['interval'][0].upper()}{verification['interval'][1:]}."
+                f"{verification['interval'][0].upper()}{verification['interval'][1:]}. "
                 if verification.get("interval")
                 else ""
+            )
+            + detectable_sentence(
+                {name: c.get("detectable_points") for name, c in verification["classifiers"].items()},
+                verification["test_rows"],
             ),
             "",
             f"| classifier | recommends | amount added | real only ({verification['metric']}, %) "

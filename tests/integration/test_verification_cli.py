@@ -73,6 +73,22 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     assert exported["recommendation"] == recommendation
     assert card.index(f"**Recommendation: {recommendation}.**") < card.index(f"**Verdict: {verdict}**")
     assert "stratified paired bootstrap of the rows" in card
+    # the power of this test set, from the interval of what was added, in the card and the report;
+    # none when the CV added neither synthetic nor classic data (no comparison has any spread)
+    report = " ".join((run_dir / "report" / "report.md").read_text().split())
+    for name, entry in result["classifiers"].items():
+        effect, summary = entry["detectable_effect"], manifest["verification"]["classifiers"][name]
+        if effect is None:
+            assert entry["selection"]["synthetic"]["amount"] == entry["selection"]["classic"]["amount"] == 0
+            assert "detectable_points" not in summary and f"({name})" not in card
+            continue
+        assert (
+            effect["based_on"] in ("real+synthetic vs real", "real+classic vs real")
+            and effect["difference"] > 0
+        )
+        assert summary["detectable_points"] == round(100 * effect["difference"], 2)
+        assert f"{summary['detectable_points']:.1f} ({name})" in card and f"({name})" in report
+        assert "On these 171 held-out samples a true difference had to be about" in report
 
 
 @pytest.mark.slow

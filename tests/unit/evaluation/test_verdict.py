@@ -2,7 +2,14 @@
 
 import numpy as np
 
-from synthaug.evaluation.verdict import recommend, summarise_classifier, synthetic_verdict
+from synthaug.evaluation.verdict import (
+    DETECTABLE_FACTOR,
+    detectable_effect,
+    detectable_sentence,
+    recommend,
+    summarise_classifier,
+    synthetic_verdict,
+)
 
 
 def c(low, high):
@@ -109,3 +116,22 @@ def test_chunked_resampling_of_a_large_test_set_keeps_the_pairing(monkeypatch):
         assert (
             abs(a["low"] - b["low"]) < 0.02 and abs(a["high"] - b["high"]) < 0.02
         )  # other draws, same width
+
+
+def test_detectable_effect_comes_from_the_added_data_else_the_classic_baseline():
+    assert abs(DETECTABLE_FACTOR - 1.4296) < 1e-3  # (1.96 + 0.84) / 1.96
+    added = result(1.0, {"real+classic": c(-0.01, 0.05), "real+synthetic": c(0.01, 0.05)})
+    effect = detectable_effect(added)
+    assert effect["based_on"] == "real+synthetic vs real"
+    assert abs(effect["difference"] - DETECTABLE_FACTOR * 0.02) < 1e-12
+    nothing = result(0.0, {"real+classic": c(-0.01, 0.03), "real+synthetic": c(0, 0)})
+    assert detectable_effect(nothing)["based_on"] == "real+classic vs real"
+    assert abs(detectable_effect(nothing)["difference"] - DETECTABLE_FACTOR * 0.02) < 1e-12
+    assert detectable_effect(result(0.0, {"real+synthetic": c(0, 0)})) is None
+
+
+def test_detectable_sentence_names_each_classifier_and_the_test_size():
+    sentence = detectable_sentence({"logistic": 3.7, "random_forest": None, "cnn": 1.96}, 171)
+    assert "171 held-out samples" in sentence and "3.7 (logistic)" in sentence and "2.0 (cnn)" in sentence
+    assert "random_forest" not in sentence and "80%" in sentence
+    assert detectable_sentence({"logistic": None}, 171) == ""

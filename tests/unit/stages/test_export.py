@@ -11,7 +11,7 @@ from synthaug.pipeline.layout import CARD_FILE, EXPORT_FILE
 from synthaug.pipeline.synthetic_metadata import synthetic_metadata
 from synthaug.pipeline.synthetic_set import write_rows
 from synthaug.stages import export as export_module
-from synthaug.stages.dataset_card import privacy_text, watermark_text
+from synthaug.stages.dataset_card import privacy_text, verification_text, watermark_text
 from synthaug.stages.export import check_export, export_run
 
 WATERMARK = {
@@ -155,6 +155,37 @@ def test_card_statements_for_private_and_unmarked_data():
     assert text.startswith("**(2.99, 1e-05)-differential privacy**") and "1200 steps" in text
     assert "Not watermarked** (not applied: disabled" in watermark_text(
         {"applied": False, "reason": "not applied: disabled by watermark.enabled: false"}, kind="image"
+    )
+
+
+def test_card_verification_leads_with_the_recommendation_and_states_the_power():
+    entry = {
+        "verdict": "no-gain",
+        "recommendation": "real only",
+        "selected_amount": 1.0,
+        "filtered": False,
+        "real_balanced_accuracy": 0.93,
+        "gain_points": 0.4,
+        "gain_ci95_points": [-1.2, 2.0],
+        "vs_classic_points": 0.1,
+        "vs_classic_ci95_points": [-1.5, 1.7],
+    }
+    summary = {
+        "verdict": "no-gain",
+        "recommendation": "real only",
+        "metric": "balanced_accuracy",
+        "seeds": 5,
+        "test_rows": 171,
+        "interval": "the 95% interval covers X",
+        "classifiers": {"logistic": {**entry, "detectable_points": 2.29}, "random_forest": entry},
+    }
+    text = verification_text(summary)
+    assert text.index("**Recommendation: real only.**") < text.index("**Verdict: no-gain**")
+    assert "The 95% interval covers X." in text
+    assert "On these 171 held-out samples a true difference had to be about 2.3 (logistic) points" in text
+    assert (
+        "(random_forest)" not in text
+        and "| logistic | real only | 1x | 93.0 | +0.40 [-1.20, +2.00] |" in text
     )
 
 
