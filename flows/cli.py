@@ -26,6 +26,7 @@ from synthaug.pipeline.config import SynthaugConfig, demo_config
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import CONFIG_FILE, EXPORT_FILE, MANIFEST_FILE, RunLayout
+from synthaug.pipeline.manifest import read_manifest
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN, EXIT_INCONCLUSIVE = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's codes for SIGINT and SIGTERM
@@ -368,12 +369,12 @@ def _print_outcome(run_dir: Path) -> bool:
     """Where the run is, one line for the verdict (gain and interval per classifier) and the
     report as a file:// URI a terminal can open; returns whether the export was refused."""
     out.print(f"[green]run complete[/green]: {run_dir}", highlight=False)
-    manifest = json.loads(RunLayout(run_dir).manifest.read_text(encoding="utf-8"))
-    out.print(verdict_line(manifest.get("verification") or {}), highlight=False)
-    report = (manifest.get("report") or {}).get("html")
+    manifest = read_manifest(RunLayout(run_dir).manifest)
+    out.print(verdict_line(manifest.verification or {}), highlight=False)
+    report = (manifest.report or {}).get("html")
     if report:
         out.print(f"report: {(run_dir / report).absolute().as_uri()}", highlight=False)
-    exported = manifest.get("export") or {}
+    exported = manifest.export or {}
     if exported.get("refused"):
         err.print(
             f"[red]{exported['refused']}[/red]. The run directory keeps the model, the synthetic data and "

@@ -30,6 +30,7 @@ from synthaug.pipeline.layout import (
     REPORT_DIR,
     RunLayout,
 )
+from synthaug.pipeline.manifest import read_manifest
 from synthaug.reports import figures
 from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
 from synthaug.reports.html import to_html
@@ -73,14 +74,16 @@ def build_report(
 ) -> Report:
     """``exported`` and ``stage_seconds`` default to what the manifest records (a run builds its
     report before the manifest is final, so it passes them)."""
-    manifest = _read_json(RunLayout(run_path).manifest) or {}
+    layout = RunLayout(run_path)
+    # validated on reading (fixed field types), then rendered from its JSON form, parts may be missing
+    manifest = read_manifest(layout.manifest).to_json() if layout.manifest.is_file() else {}
     exported = exported if exported is not None else manifest.get("export") or {}
     stage_seconds = stage_seconds if stage_seconds is not None else manifest.get("stage_seconds") or {}
     verification = manifest.get("verification") or {}
     verdict = verification.get("verdict", NOT_VERIFIED)
     data = manifest.get("data", {})
     records = _metrics(run_path)  # training metrics: the curves and, under DP, epsilon over steps
-    gain = _read_json(RunLayout(run_path).gain)  # verification and the privacy audit
+    gain = _read_json(layout.gain)  # verification and the privacy audit
     report = Report(
         title=f"synthaug run {manifest.get('run_id', run_path.name)}",
         subtitle=f"{data.get('uri', '?')} ({data.get('kind', '?')}), seed {manifest.get('seed', '?')}, "

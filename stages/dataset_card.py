@@ -13,6 +13,7 @@ from synthaug.evaluation.conditions import ADVICE
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.layout import EXPORT_FILE, FIDELITY_FILE, IMAGE_MANIFEST_FILE, IMAGES_DIR
+from synthaug.pipeline.manifest import RunManifest
 from synthaug.pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA
 
 INTENDED_USES = (
@@ -32,15 +33,15 @@ OUT_OF_SCOPE = (
 
 def render_card(
     *,
-    manifest: dict[str, Any],
+    manifest: RunManifest,
     generation: dict[str, Any],
     training: dict[str, Any],
     verification: dict[str, Any],
     files: list[dict[str, Any]],
     metadata: dict[str, str],
 ) -> str:
-    """The card's Markdown. ``manifest`` is the run's manifest.json; ``files`` the export's files."""
-    data, split = manifest["data"], manifest["split"]
+    """The card's Markdown. ``manifest`` is the run's manifest; ``files`` the export's files."""
+    data, split = manifest.data, manifest.split
     kind = data["kind"]
     samples = "images" if kind == "image" else "rows"
     counts = generation["counts"]
@@ -53,10 +54,10 @@ def render_card(
         "",
         "## How it was made",
         "",
-        f"- Generator: synthaug {metadata.get('generator_version', 'unknown')}, run `{manifest['run_id']}`, "
-        f"seed {manifest['seed']}, config sha256 `{metadata.get('config_sha256', '')[:16]}`.",
+        f"- Generator: synthaug {metadata.get('generator_version', 'unknown')}, run `{manifest.run_id}`, "
+        f"seed {manifest.seed}, config sha256 `{metadata.get('config_sha256', '')[:16]}`.",
         f"- Source data: `{data['uri']}` ({data['rows']} {samples}, sha256 `{data['sha256'][:16]}`).",
-        f"- Training split: {split['train_rows']} real {samples}; {split['test_rows']} more were held out "
+        f"- Training split: {split.train_rows} real {samples}; {split.test_rows} more were held out "
         "as a test set the generator never saw.",
         f"- Model: class-conditional GAN, {training.get('steps', '?')} training steps "
         f"(stopped: {training.get('stop_reason', '?')}).",
@@ -67,7 +68,7 @@ def render_card(
         "| class | synthetic | real training |",
         "|---|---:|---:|",
         *(
-            f"| {name} | {count} | {split['train_class_counts'].get(name, 0)} |"
+            f"| {name} | {count} | {split.train_class_counts.get(name, 0)} |"
             for name, count in counts.items()
         ),
         "",

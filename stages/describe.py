@@ -22,6 +22,7 @@ from synthaug.pipeline.layout import (
     ROWS_FILE,
     SYNTHETIC_DIR,
 )
+from synthaug.pipeline.manifest import read_manifest
 from synthaug.pipeline.schema import TabularSchema
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.synthetic_metadata import read_parquet_metadata
@@ -40,9 +41,9 @@ def describe(source: str, *, target: str | None = None, key: WatermarkKey | None
     if not source.startswith(BUNDLED_PREFIX) and (path / EXPORT_FILE).exists():
         return describe_export(path, key)
     if not source.startswith(BUNDLED_PREFIX) and (path / MANIFEST_FILE).is_file():
-        manifest = json.loads((path / MANIFEST_FILE).read_text())
-        info = {"run_directory": str(path), "manifest": manifest}
-        recorded = (manifest.get("generation") or {}).get("files", {})
+        manifest = read_manifest(path / MANIFEST_FILE)
+        info = {"run_directory": str(path), "manifest": manifest.to_json()}
+        recorded = (manifest.generation or {}).get("files", {})
         synthetic = describe_synthetic(path / SYNTHETIC_DIR, recorded=recorded)
         if synthetic:
             info["synthetic"] = synthetic

@@ -35,6 +35,7 @@ from synthaug.pipeline.layout import (
     MANIFEST_FILE,
     SYNTHETIC_DIR,
 )
+from synthaug.pipeline.manifest import read_manifest
 from synthaug.pipeline.rundir import completed_run
 from synthaug.pipeline.synthetic_metadata import VERIFICATION, read_parquet_metadata
 from synthaug.pipeline.watermark.apply import existing_key
@@ -67,15 +68,15 @@ def export_run(
     """Export the synthetic data of the run at ``run_path`` to ``destination``; returns a summary.
     With ``key`` (the run's watermark key) ``export.json`` is signed (stages/export_signature.py)."""
     run_path, destination = Path(run_path), Path(destination)
-    manifest = json.loads((run_path / MANIFEST_FILE).read_text(encoding="utf-8"))
-    generation, training = manifest.get("generation"), manifest.get("training")
+    manifest = read_manifest(run_path / MANIFEST_FILE)
+    generation, training = manifest.generation, manifest.training
     if not generation or not training:
         raise UserInputError(
             "the run has no generated samples to export (it did not get past generation)",
             where=run_path,
             hint="Export a complete run, or resume this one with `synthaug run --resume RUN_DIR`.",
         )
-    kind = manifest["data"]["kind"]
+    kind = manifest.data["kind"]
     source = run_path / SYNTHETIC_DIR
     with atomic_directory(
         destination,
@@ -94,7 +95,7 @@ def export_run(
                 raise UserInputError(
                     f"the run's synthetic data are incomplete: {name} is missing", where=source
                 )
-        verification = manifest.get("verification", {"verdict": NOT_VERIFIED})
+        verification = manifest.verification or {"verdict": NOT_VERIFIED}
         _add_parquet_metadata(
             staging / DATA_FILES[kind][0], {VERIFICATION: json.dumps(_verdict_only(verification))}
         )
@@ -111,7 +112,7 @@ def export_run(
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
         summary = {
             "format": EXPORT_FORMAT,
-            "run_id": manifest["run_id"],
+            "run_id": manifest.run_id,
             "kind": kind,
             "samples": generation["total"],
             "class_counts": generation["counts"],

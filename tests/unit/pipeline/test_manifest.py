@@ -10,42 +10,16 @@ from pydantic import ValidationError
 
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.manifest import (
-    WATERMARK_PENDING,
     RunManifest,
-    WatermarkRecord,
     read_manifest,
     update_manifest,
     write_manifest,
 )
-
-SPLIT = {
-    "test_fraction": 0.3,
-    "stratified": True,
-    "per_class": 15,
-    "train_rows": 30,
-    "test_rows": 171,
-    "unused_rows": 368,
-    "train_class_counts": {"a": 15, "b": 15},
-    "test_class_counts": {"a": 107, "b": 64},
-    "notes": [],
-}
+from tests.manifests import run_manifest
 
 
 def manifest() -> RunManifest:
-    return RunManifest(
-        run_id="r-1",
-        status="running",
-        started_at="2026-01-01T00:00:00+00:00",
-        finished_at="2026-01-01T00:00:01+00:00",
-        seed=0,
-        split_seed=0,
-        command=["synthaug", "run"],
-        data={"uri": "bundled:breast_cancer", "sha256": "f" * 64},
-        split=SPLIT,
-        stages_completed=["ingest", "validate", "split"],
-        environment={},
-        watermark=WatermarkRecord.not_applied(WATERMARK_PENDING),
-    )
+    return run_manifest()
 
 
 def test_round_trip_and_update(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@ import json
 
 from synthaug.reports.document import Figure, Paragraph, Table
 from synthaug.reports.run_report import build_report, write_report
+from tests.manifests import write_run_manifest
 
 
 def minimal_run(tmp_path, **manifest):
@@ -35,7 +36,7 @@ def minimal_run(tmp_path, **manifest):
         "privacy": {"epsilon": 2.0, "delta": 1e-5},
         "watermark": {"applied": False, "reason": "not applied: disabled by watermark.enabled: false"},
     }
-    (tmp_path / "manifest.json").write_text(json.dumps({**base, **manifest}))
+    write_run_manifest(tmp_path, **{**base, **manifest})
     return tmp_path
 
 

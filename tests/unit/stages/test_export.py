@@ -13,6 +13,7 @@ from synthaug.pipeline.synthetic_set import write_rows
 from synthaug.stages import export as export_module
 from synthaug.stages.dataset_card import privacy_text, verification_text, watermark_text
 from synthaug.stages.export import check_export, export_run
+from tests.manifests import write_run_manifest
 
 WATERMARK = {
     "applied": True,
@@ -37,20 +38,14 @@ def run_dir(tmp_path):
         watermark=WATERMARK,
     )
     write_rows(run / "synthetic" / "rows.parquet", rows, metadata=metadata)
-    manifest = {
-        "run_id": run.name,
-        "seed": 0,
-        "data": {"uri": "bundled:breast_cancer", "sha256": "f" * 64, "rows": 569, "kind": "tabular"},
-        "split": {"train_rows": 200, "test_rows": 171, "train_class_counts": {"a": 100, "b": 100}},
-        "training": {"steps": 10, "stop_reason": "completed", "privacy": None},
-        "generation": {
-            "strategy": "balanced",
-            "counts": {"a": 3, "b": 3},
-            "total": 6,
-            "watermark": WATERMARK,
-        },
-    }
-    (run / "manifest.json").write_text(json.dumps(manifest))
+    write_run_manifest(
+        run,
+        run_id=run.name,
+        data={"uri": "bundled:breast_cancer", "sha256": "f" * 64, "rows": 569, "kind": "tabular"},
+        split={"train_rows": 200, "test_rows": 171, "train_class_counts": {"a": 100, "b": 100}},
+        training={"steps": 10, "stop_reason": "completed", "privacy": None},
+        generation={"strategy": "balanced", "counts": {"a": 3, "b": 3}, "total": 6, "watermark": WATERMARK},
+    )
     return run
 
 
