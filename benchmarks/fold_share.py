@@ -33,7 +33,7 @@ from synthaug.evaluation.verdict import comparison
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import EVALUATION_DIR, RESULT_FILE
 from synthaug.pipeline.rundir import create_run_directory
-from synthaug.stages import job
+from synthaug.stages import job, verification
 from synthaug.stages.fold_generators import train_fold_generators
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,7 +91,7 @@ def run_seed(seed: int, shares: list[float], workdir: Path) -> list[dict[str, An
         started = time.perf_counter()
         train_fold_generators(run, config)
         seconds = round(time.perf_counter() - started, 1)
-        job.verify(run, config)
+        verification.verify(run, config)
         result = json.loads(run.file(RESULT_FILE).read_text(encoding="utf-8"))
         rows += record(result, seed, share, seconds)
         print(json.dumps(rows[-1]), flush=True)

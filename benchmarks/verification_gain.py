@@ -48,7 +48,7 @@ from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.layout import RESULT_FILE
 from synthaug.pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
 from synthaug.pipeline.synthetic_set import write_image_set, write_rows
-from synthaug.stages import job
+from synthaug.stages import job, verification
 from synthaug.stages.fold_generators import train_fold_generators
 from synthaug.stages.order import CROSS_FIT, GENERATE, TRAIN, VERIFY
 
@@ -89,7 +89,7 @@ def run_pipeline(config: SynthaugConfig) -> tuple[RunDirectory, dict[str, float]
             (TRAIN, job.train),
             (GENERATE, job.generate),
             (CROSS_FIT, train_fold_generators),
-            (VERIFY, job.verify),
+            (VERIFY, verification.verify),
         )
         for stage, call in stages:
             call(run, config)

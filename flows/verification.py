@@ -22,7 +22,7 @@ from synthaug.flows import artifacts
 from synthaug.flows.task_runners import task_runner_for
 from synthaug.pipeline.config import EvaluationConfig, ExecutionConfig, SynthaugConfig
 from synthaug.pipeline.rundir import RunDirectory
-from synthaug.stages import job
+from synthaug.stages import verification
 
 if TYPE_CHECKING:  # imports torch: the tasks only need the name
     from synthaug.evaluation.verification_inputs import VerificationFiles
@@ -58,9 +58,10 @@ def combine_task(files: "VerificationFiles", spec: EvaluationConfig) -> dict[str
 def verify_flow(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     """Every verification unit of ``run``, then the combined result (its summary is returned and
     published as a table artifact)."""
-    if not config.evaluation.enabled:
-        return job.not_verified()
-    files, spec, device = job.verification_files(run), config.evaluation, job.verification_device(config)
+    found = verification.plan(run, config)
+    if found is None:
+        return verification.not_verified()
+    files, spec, device = found.files, found.spec, found.device
     names = units.classifier_names(spec, files.kind)
     on_update = artifacts.progress(
         config.name, "verification-progress", "Verification progress, % of classifier fits"
@@ -92,7 +93,7 @@ def verify_flow(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
             for future in done:
                 future.wait()
     summary = combine_task(files, spec, wait_for=done)
-    job.log_verdict(summary)
+    verification.log_verdict(summary)
     artifacts.verification_table(config.name, summary)
     return summary
 

@@ -16,8 +16,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from synthaug.evaluation.run_verification import check_evaluation_config, verify_run
-from synthaug.evaluation.statistics import GAIN, NOT_VERIFIED
+from synthaug.evaluation.run_verification import check_evaluation_config
+from synthaug.evaluation.statistics import GAIN
 from synthaug.pipeline import manifest as manifest_io
 from synthaug.pipeline.atomic import atomic_path, write_text
 from synthaug.pipeline.config import DatasetConfig, SynthaugConfig
@@ -343,37 +343,6 @@ def _synthetic_metadata(run: RunDirectory, privacy: Any, watermark: Any) -> dict
         privacy=privacy,
         watermark=watermark,
     )
-
-
-def verify(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
-    """Score downstream classifiers with and without the synthetic data on the held-out test split
-    (every verification unit in turn; flows/ spreads them over a task runner instead)."""
-    if not config.evaluation.enabled:
-        return not_verified()
-    summary = verify_run(verification_files(run), spec=config.evaluation, device=verification_device(config))
-    log_verdict(summary)
-    return summary
-
-
-def not_verified() -> dict[str, Any]:
-    return {"verdict": NOT_VERIFIED, "reason": "evaluation.enabled: false"}
-
-
-def verification_files(run: RunDirectory):
-    from synthaug.evaluation.verification_inputs import VerificationFiles
-
-    return VerificationFiles.of_run(run.path)
-
-
-def verification_device(config: SynthaugConfig) -> str:
-    """The downstream CNN's device: the training device."""
-    from synthaug.models.device import select_device
-
-    return select_device(config.training.device).type
-
-
-def log_verdict(summary: dict[str, Any]) -> None:
-    log.info("verification verdict: %s (%s)", summary["verdict"], summary["classifiers"])
 
 
 def export(
