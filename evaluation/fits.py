@@ -12,6 +12,9 @@ costs seconds); a table classifier refits in milliseconds and may be large (a fo
 rows), so it is never kept. The memory is a small LRU per process: units running in one process
 (the threads task runner) share it, Dask workers each have their own, and results are the same
 either way since a fit with the same inputs gives the same model.
+
+``filter_mask`` lives here because filtering is a fit: the real-only model that judges synthetic
+samples is one of the fits above.
 """
 
 from __future__ import annotations
@@ -19,15 +22,14 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.progress import advance_current
-
-if TYPE_CHECKING:  # samples.py fits through this module
-    from synthaug.evaluation.samples import Samples
 
 CAPACITY = 32  # CNNs of about 1 MB each; enough to span one run's selection, scores and fidelity
 
@@ -87,3 +89,14 @@ def fit(make: Any, seed: int, classic: bool, samples: Samples) -> Any:
     model = FITS.fit(make, seed, classic, samples)
     advance_current()
     return model
+
+
+def filter_mask(
+    real: Samples, pool: Samples, make: Callable[[int, bool], Any], confidence: float
+) -> np.ndarray:
+    """Keep a synthetic sample unless a classifier trained on ``real`` puts probability of at
+    least ``confidence`` on a class other than its label."""
+    model = fit(make, 0, False, real)
+    proba = model.predict_proba(pool.x)
+    predicted = proba.argmax(axis=1)
+    return ~((predicted != pool.y) & (proba.max(axis=1) >= confidence))

@@ -44,8 +44,8 @@ from synthaug.evaluation.conditions import (
     SYNTHETIC_ONLY,
 )
 from synthaug.evaluation.downstream_metrics import METRICS, PRIMARY_METRIC, score
-from synthaug.evaluation.fits import fit
-from synthaug.evaluation.samples import Samples, classic_oversample, draw_per_class, filter_mask
+from synthaug.evaluation.fits import filter_mask, fit
+from synthaug.evaluation.samples import Samples, classic_oversample, draw_per_class
 
 log = logging.getLogger(__name__)
 

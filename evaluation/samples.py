@@ -1,22 +1,19 @@
 """Labelled samples for the verification protocol, and the ways extra samples are added to them.
 
 ``Samples`` holds a table (DataFrame) or images (uint8 array) with integer labels. Extra samples
-come from the synthetic pool (``draw_per_class``, optionally after ``filter_mask``) or from the
+come from the synthetic pool (``draw_per_class``, optionally after fits.filter_mask) or from the
 classic baseline for tables (``classic_oversample``: SMOTE, or SMOTENC with categorical columns).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from imblearn.over_sampling import SMOTE, SMOTENC
 
 from synthaug.evaluation.columns import numeric_columns
-from synthaug.evaluation.fits import fit
 
 
 @dataclass(frozen=True)
@@ -60,17 +57,6 @@ def draw_per_class(pool: Samples, reference: Samples, amount: float, rng: np.ran
         if k > 0 and len(members):
             picks.append(rng.choice(members, size=min(k, len(members)), replace=False))
     return pool.subset(np.concatenate(picks) if picks else np.zeros(0, dtype=int))
-
-
-def filter_mask(
-    real: Samples, pool: Samples, make: Callable[[int, bool], Any], confidence: float
-) -> np.ndarray:
-    """Keep a synthetic sample unless a classifier trained on ``real`` puts probability of at
-    least ``confidence`` on a class other than its label."""
-    model = fit(make, 0, False, real)
-    proba = model.predict_proba(pool.x)
-    predicted = proba.argmax(axis=1)
-    return ~((predicted != pool.y) & (proba.max(axis=1) >= confidence))
 
 
 def classic_oversample(real: Samples, amount: float, rng: np.random.Generator) -> Samples:

@@ -7,6 +7,7 @@ from sklearn.linear_model import LogisticRegression
 
 from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS, CNNClassifier
 from synthaug.evaluation.downstream_metrics import score
+from synthaug.evaluation.fits import filter_mask
 from synthaug.evaluation.gain import (
     REAL,
     REAL_CLASSIC,
@@ -18,7 +19,7 @@ from synthaug.evaluation.gain import (
     run_protocol,
     selection_folds,
 )
-from synthaug.evaluation.samples import Samples, classic_oversample, draw_per_class, filter_mask
+from synthaug.evaluation.samples import Samples, classic_oversample, draw_per_class
 
 
 def blobs(n: int, rng: np.random.Generator, *, offset: int = 0, shift: float = 1.0, dims: int = 3) -> Samples:
