@@ -219,7 +219,7 @@ def verify_watermark(
         Path | None,
         typer.Option(
             "--params",
-            help="Rows saved as CSV or without their metadata: the export.json of the export they came "
+            help=f"Rows saved as CSV or without their metadata: the {EXPORT_FILE} of the export they came "
             "from (it holds the mark's parameters).",
         ),
     ] = None,

@@ -24,7 +24,7 @@ from PIL import Image, UnidentifiedImageError
 from synthaug.pipeline.config import ImageOptions
 from synthaug.pipeline.errors import UserInputError, echo
 from synthaug.pipeline.files import require_regular
-from synthaug.pipeline.layout import IMAGE_MANIFEST_FILE, ROWS_FILE, SYNTHETIC_DIR
+from synthaug.pipeline.layout import EXPORT_FILE, IMAGE_MANIFEST_FILE, MANIFEST_FILE, ROWS_FILE, SYNTHETIC_DIR
 from synthaug.pipeline.synthetic_metadata import WATERMARK
 from synthaug.pipeline.watermark.detection import needed_z, signed_sum_test
 from synthaug.pipeline.watermark.image_mark import EXPECTED_ALIGNMENT, ImageWatermark
@@ -127,7 +127,7 @@ def _params_from(path: Path) -> dict[str, Any]:
         raise UserInputError(
             "no watermark parameters here",
             where=path,
-            hint="Give the export.json of the export the rows came from, or the run's manifest.json.",
+            hint=f"Give the {EXPORT_FILE} of the export the rows came from, or the run's {MANIFEST_FILE}.",
         )
     return _stored_params(json.dumps(found), path, TABLE_SCHEME)
 

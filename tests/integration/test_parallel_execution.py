@@ -11,6 +11,7 @@ import pytest
 from synthaug.evaluation import run_verification as units
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.layout import EVALUATION_DIR
 from tests.settings import QUICK_VERIFICATION, SMALL_TABULAR_GAN, set_args
 
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ def test_verification_on_a_local_dask_cluster_matches_the_serial_result(cli, tmp
 
     serial = tmp_path / "serial"
     shutil.copytree(run_dir, serial)
-    for path in (serial / units.EVALUATION_DIR).iterdir():  # keep the cross-fit stage's fold generators
+    for path in (serial / EVALUATION_DIR).iterdir():  # keep the cross-fit stage's fold generators
         if path.name != "selection":
             shutil.rmtree(path) if path.is_dir() else path.unlink()
     spec = load_config(run_dir / "config.yaml").evaluation
