@@ -106,7 +106,7 @@ def _verify_rows(file: Path, key: WatermarkKey, params_file: Path | None) -> dic
         raise UserInputError(
             "the file carries no synthaug watermark parameters, so it cannot be tested",
             where=file,
-            hint="Pass --params EXPORT/export.json (the export the rows came from) to test rows saved as "
+            hint=f"Pass --params EXPORT/{EXPORT_FILE} (the export the rows came from) to test rows saved as "
             f"CSV or without their metadata. {NOT_MARKABLE}",
         )
     detection = TableWatermark.from_params(key, params).detect(_read_rows(file))
