@@ -3,6 +3,8 @@ scikit-learn only, no torch): which columns are numeric, and one encoder for a m
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -44,3 +46,27 @@ def as_objects(frame: pd.DataFrame) -> pd.DataFrame:
         if isinstance(out[column].dtype, pd.CategoricalDtype):
             out[column] = out[column].astype(object).where(out[column].notna(), np.nan)
     return out
+
+
+@dataclass(frozen=True)
+class FeatureSpace:
+    """Where distances between samples are measured (the privacy audit, near-copy curation):
+    images as pixels in [0, 1]; tables through :func:`tabular_encoder` fitted on the training
+    split (standardised numbers, one-hot categories)."""
+
+    encoder: ColumnTransformer | None  # None: images
+    columns: tuple[str, ...] = ()
+
+    @classmethod
+    def fit(cls, train: pd.DataFrame | np.ndarray) -> FeatureSpace:
+        if not isinstance(train, pd.DataFrame):
+            return cls(None)
+        frame = as_objects(train)
+        return cls(tabular_encoder(frame).fit(frame), tuple(train.columns))
+
+    def transform(self, features: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """(n, d) float64 points."""
+        if self.encoder is None:
+            return np.asarray(features, dtype=np.float64).reshape(len(features), -1) / 255.0
+        encoded = self.encoder.transform(as_objects(features[list(self.columns)]))
+        return encoded.toarray() if hasattr(encoded, "toarray") else np.asarray(encoded, dtype=np.float64)

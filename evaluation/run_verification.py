@@ -325,20 +325,13 @@ def _points(fraction: float) -> float:
 
 
 def privacy_audit(real, test, synthetic) -> dict[str, float]:
-    """privacy/audit.py on shared features: the downstream encoder fitted on the training split
-    (tables), or pixels in [0, 1] (images). The test split serves as the unseen holdout."""
-    from synthaug.evaluation.columns import as_objects, tabular_encoder
+    """privacy/audit.py in the feature space fitted on the training split (evaluation/columns.py);
+    the test split serves as the unseen holdout."""
+    from synthaug.evaluation.columns import FeatureSpace
     from synthaug.privacy.audit import audit
 
-    if isinstance(real.x, np.ndarray):
-        return audit(*(s.x.reshape(len(s), -1) / 255.0 for s in (real, test, synthetic)))
-    encoder = tabular_encoder(as_objects(real.x)).fit(as_objects(real.x))
-
-    def dense(samples) -> np.ndarray:
-        encoded = encoder.transform(as_objects(samples.x))
-        return encoded.toarray() if hasattr(encoded, "toarray") else np.asarray(encoded, dtype=np.float64)
-
-    return audit(dense(real), dense(test), dense(synthetic))
+    space = FeatureSpace.fit(real.x)
+    return audit(*(space.transform(s.x) for s in (real, test, synthetic)))
 
 
 def _classifier(kind: str, name: str, spec: EvaluationConfig, *, n_classes: int, device: str):

@@ -62,6 +62,22 @@ class SyntheticSet:
     def with_rows(self, rows: pd.DataFrame) -> SyntheticSet:
         return replace(self, rows=rows)
 
+    def subset(self, index: np.ndarray) -> SyntheticSet:
+        """The samples at ``index`` (positions), in that order."""
+        index = np.asarray(index, dtype=np.int64)
+        if self.kind == "image":
+            return replace(self, labels=self.labels[index], images=self.images[index])
+        return replace(self, labels=self.labels[index], rows=self.rows.iloc[index].reset_index(drop=True))
+
+    @staticmethod
+    def concat(sets: list[SyntheticSet]) -> SyntheticSet:
+        """One set of the samples of ``sets`` (of one kind and classes), in order."""
+        first = sets[0]
+        labels = np.concatenate([s.labels for s in sets])
+        if first.kind == "image":
+            return replace(first, labels=labels, images=np.concatenate([s.images for s in sets]))
+        return replace(first, labels=labels, rows=pd.concat([s.rows for s in sets], ignore_index=True))
+
     @property
     def features(self) -> np.ndarray | pd.DataFrame:
         """Images, or the rows without the target column: what a classifier trains on."""

@@ -37,6 +37,7 @@ from synthaug.pipeline.rundir import RunDirectory
 from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.synthetic_set import write_synthetic_set
 from synthaug.pipeline.watermark import apply as marking
+from synthaug.stages.curation import near_copy_filter
 from synthaug.stages.generate import labels_for
 from synthaug.stages.job import load_train_split
 from synthaug.stages.sampling import sample_marked, synthesizer_class
@@ -108,8 +109,14 @@ def train_fold_generators(
         shutil.rmtree(fold.training.checkpoint.parent, ignore_errors=True)  # no resume: keep runs small
         counts = {c: round(most * n) for c, n in part.data.class_counts().items()}
         wanted = labels_for(counts, gan.classes_)
-        synthetic, _ = sample_marked(
-            gan, wanted, seed=config.seed + 2000 + k, batch_size=config.generation.batch_size, key=key
+        curation, _ = near_copy_filter(config, part.data.features)  # as the run's own samples are
+        synthetic, _, _ = sample_marked(
+            gan,
+            wanted,
+            seed=config.seed + 2000 + k,
+            batch_size=config.generation.batch_size,
+            key=key,
+            curation=curation,
         )
         write_synthetic_set(fold.synthetic.root, synthetic)
         write_json(fold.trained_on, [int(i) for i in fold_train])

@@ -56,6 +56,7 @@ from synthaug.pipeline.synthetic_set import write_synthetic_set
 from synthaug.pipeline.validate import validate_dataset
 from synthaug.pipeline.watermark import apply as marking
 from synthaug.pipeline.watermark.apply import check_configured_key
+from synthaug.stages.curation import near_copy_filter
 from synthaug.stages.export import export_destination, export_run
 from synthaug.stages.generate import labels_for, plan_counts
 from synthaug.stages.order import PREPARE
@@ -319,8 +320,9 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     labels = labels_for(counts, gan.classes_)
     privacy = gan.privacy_
     key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
-    synthetic, watermark = sample_marked(
-        gan, labels, seed=config.seed + 1, batch_size=config.generation.batch_size, key=key
+    curation, skipped = near_copy_filter(config, train_split.data.features)
+    synthetic, watermark, curated = sample_marked(
+        gan, labels, seed=config.seed + 1, batch_size=config.generation.batch_size, key=key, curation=curation
     )
     metadata = _synthetic_metadata(run, privacy, marking.public_statement(watermark))
     data_file = write_synthetic_set(run.file(SYNTHETIC_DIR), synthetic, metadata=metadata)
@@ -330,6 +332,7 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
         "counts": counts,
         "total": len(synthetic),
         "watermark": watermark,
+        "near_copies": curated or skipped,
         "files": {data_file.name: sha256_file(data_file)},  # `synthaug inspect RUN` checks them
     }
 

@@ -14,6 +14,7 @@ from synthaug.pipeline.manifest import WATERMARK_DISABLED, WatermarkRecord
 from synthaug.pipeline.rundir import completed_run
 from synthaug.pipeline.synthetic_set import SyntheticSet
 from synthaug.pipeline.watermark import apply as marking
+from synthaug.stages.curation import NearCopyFilter
 
 
 def synthesizer_class(kind: str):
@@ -35,14 +36,24 @@ def load_run_model(run_path: Path):
 
 
 def sample_marked(
-    gan: Any, labels: np.ndarray, *, seed: int, batch_size: int, key: tuple | None
-) -> tuple[SyntheticSet, dict[str, Any]]:
-    """``len(labels)`` samples of the given classes from ``gan``, watermarked with ``key`` (the
-    key and where it came from, ``marking.resolve_key``; None: unmarked); returns the samples and
-    what the watermark step did."""
+    gan: Any,
+    labels: np.ndarray,
+    *,
+    seed: int,
+    batch_size: int,
+    key: tuple | None,
+    curation: NearCopyFilter | None = None,
+) -> tuple[SyntheticSet, dict[str, Any], dict[str, Any] | None]:
+    """``len(labels)`` samples of the given classes from ``gan``, near copies of training samples
+    replaced when ``curation`` is given (stages/curation.py), watermarked with ``key`` (the key and
+    where it came from, ``marking.resolve_key``; None: unmarked); returns the samples, what the
+    watermark step did and what curation did (None without it)."""
     synthetic = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch_size)
+    curated = None
+    if curation is not None:
+        synthetic, curated = curation.curate(gan, synthetic, seed=seed, batch_size=batch_size)
     if key is None:
-        return synthetic, WatermarkRecord.not_applied(WATERMARK_DISABLED).details()
+        return synthetic, WatermarkRecord.not_applied(WATERMARK_DISABLED).details(), curated
     key, key_source = key
     if synthetic.kind == "image":
         images, params = marking.mark_images(synthetic.images, key)
@@ -50,4 +61,4 @@ def sample_marked(
     else:
         rows, params = marking.mark_rows(synthetic.rows, marking.table_watermark(key, gan.transformer_))
         synthetic = synthetic.with_rows(rows)
-    return synthetic, {"applied": True, **params, "key_source": key_source}
+    return synthetic, {"applied": True, **params, "key_source": key_source}, curated

@@ -59,3 +59,18 @@ def test_written_sets_read_back_the_same(tmp_path):
 def test_a_set_needs_one_label_per_sample():
     with pytest.raises(ValueError, match="one label per sample"):
         SyntheticSet("image", ("a",), np.array([0, 0]), images=np.zeros((1, 2, 2, 1), np.uint8))
+
+
+def test_subset_and_concat_keep_labels_and_samples_together():
+    rows = pd.DataFrame({"x": [0.0, 1.0, 2.0], "label": ["a", "b", "a"]})
+    table = SyntheticSet("tabular", ("a", "b"), np.array([0, 1, 0]), rows=rows, target="label")
+    picked = table.subset(np.array([2, 0]))
+    assert list(picked.labels) == [0, 0] and picked.rows["x"].tolist() == [2.0, 0.0]
+    assert list(picked.rows.index) == [0, 1]
+    both = SyntheticSet.concat([picked, table.subset(np.array([1]))])
+    assert list(both.labels) == [0, 0, 1] and both.rows["x"].tolist() == [2.0, 0.0, 1.0]
+    images = SyntheticSet(
+        "image", ("a", "b"), np.array([0, 1]), images=np.arange(8, dtype=np.uint8).reshape(2, 2, 2, 1)
+    )
+    again = SyntheticSet.concat([images.subset(np.array([1])), images.subset(np.array([0]))])
+    assert list(again.labels) == [1, 0] and (again.images[0] == images.images[1]).all()

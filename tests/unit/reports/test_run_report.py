@@ -73,3 +73,21 @@ def test_write_report_replaces_an_earlier_report(tmp_path):
         "privacy_spent.png",
         "training_curves.png",
     ]
+
+
+def test_the_privacy_section_says_what_near_copy_curation_did(tmp_path):
+    record = {
+        "applied": True,
+        "quantile": 0.05,
+        "threshold": 0.8123,
+        "drawn": 130,
+        "near_copies_found": 31,
+        "near_copies_kept": 1,
+    }
+    run = minimal_run(tmp_path, generation={"counts": {"a": 3, "b": 0}, "total": 3, "near_copies": record})
+    texts = [b.text for b in section(build_report(run), "Privacy").blocks if isinstance(b, Paragraph)]
+    assert (
+        "Near copies of training samples: 30 of 130 drawn samples lay within the 5% quantile of the training "
+        "samples' distances to their nearest other training sample (0.8123) and were replaced by other "
+        "draws; 1 had to be kept, the generator gave too few others." in texts
+    )

@@ -1,0 +1,140 @@
+"""Dropping near copies of training samples before they are marked and written.
+
+A GAN trained on a few hundred samples can reproduce some of them almost exactly. A copy adds no
+information to a classifier and leaks the record it copies. So each synthetic sample's distance
+to its nearest training sample is compared with how close *different* real samples sit: the
+``generation.near_copy_quantile`` quantile (5% by default) of every training sample's distance to
+its nearest other training sample. A synthetic sample at or below that distance is dropped and
+the class is topped up from further draws of the generator (``MAX_ROUNDS`` at most; if a class
+still falls short, its least close dropped samples fill the gap, and the record says how many).
+
+Only the training split is read, never the held-out test split, so the privacy audit's numbers
+(which use the test split) stay an independent check. Distances are Euclidean in the audit's
+feature space (evaluation/columns.py: pixels in [0, 1]; tables: the downstream encoder fitted on
+the training split). Not under differential privacy: the distances would read the private rows
+outside the privacy ledger, so a private run skips this step and its record says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.neighbors import NearestNeighbors
+
+from synthaug.evaluation.columns import FeatureSpace
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.synthetic_set import SyntheticSet
+
+log = logging.getLogger(__name__)
+
+MAX_ROUNDS = 4  # further draws per shortfall, each as large as the shortfall times OVERDRAW
+OVERDRAW = 1.5
+NOT_PRIVATE = "not under differential privacy: the distances would read the private rows outside the ledger"
+
+
+def skipped_because(config: SynthaugConfig) -> str | None:
+    """Why the generate stage keeps every sample, or None when it drops near copies."""
+    if config.generation.near_copy_quantile is None:
+        return "generation.near_copy_quantile: null"
+    if config.privacy.enabled:
+        return NOT_PRIVATE
+    return None
+
+
+def near_copy_filter(config: SynthaugConfig, train_features: Any) -> tuple[NearCopyFilter | None, dict]:
+    """The filter for samples of a generator trained on ``train_features`` and, when there is
+    none, the record that says why."""
+    reason = skipped_because(config)
+    if reason is not None:
+        return None, {"applied": False, "reason": reason}
+    return NearCopyFilter.fit(train_features, config.generation.near_copy_quantile), {}
+
+
+@dataclass
+class NearCopyFilter:
+    """The training samples' nearest-neighbour index and the distance below which a synthetic
+    sample counts as a near copy."""
+
+    space: FeatureSpace
+    index: NearestNeighbors
+    threshold: float
+    quantile: float
+
+    @classmethod
+    def fit(cls, train_features: Any, quantile: float) -> NearCopyFilter:
+        space = FeatureSpace.fit(train_features)
+        points = space.transform(train_features)
+        index = NearestNeighbors(n_neighbors=2).fit(points)
+        nearest_other = index.kneighbors(points)[0][:, 1]  # (N,) column 0 is the sample itself
+        return cls(space, index, float(np.quantile(nearest_other, quantile)), quantile)
+
+    def distances(self, features: Any) -> np.ndarray:
+        """(n,) each sample's distance to its nearest training sample."""
+        if len(features) == 0:
+            return np.zeros(0)
+        return self.index.kneighbors(self.space.transform(features), n_neighbors=1)[0][:, 0]
+
+    def curate(
+        self, gan: Any, synthetic: SyntheticSet, *, seed: int, batch_size: int
+    ) -> tuple[SyntheticSet, dict[str, Any]]:
+        """``synthetic`` with its near copies replaced by further draws of ``gan``, with the labels
+        in the order asked for; and what was done."""
+        wanted = synthetic.labels
+        short = np.bincount(wanted, minlength=len(synthetic.classes))
+        kept: list[SyntheticSet] = []
+        close: list[tuple[SyntheticSet, np.ndarray]] = []  # the near copies and their distances
+        drawn, batch = 0, synthetic
+        for attempt in range(MAX_ROUNDS + 1):
+            drawn += len(batch)
+            distance = self.distances(batch.features)
+            far = distance > self.threshold
+            for label in np.flatnonzero(short):
+                members = np.flatnonzero((batch.labels == label) & far)[: short[label]]
+                kept.append(batch.subset(members))
+                short[label] -= len(members)
+                near = np.flatnonzero((batch.labels == label) & ~far)
+                close.append((batch.subset(near), distance[near]))
+            if not short.any() or attempt == MAX_ROUNDS:
+                break
+            more = np.repeat(np.arange(len(short)), np.ceil(OVERDRAW * short).astype(int))
+            batch = gan.sample(
+                len(more), labels=more, seed=seed + 7919 * (attempt + 1), batch_size=batch_size
+            )
+        found = sum(len(s) for s, _ in close)
+        filled = int(short.sum())
+        if filled:  # a class still short: its least close near copies fill the gap
+            pool = SyntheticSet.concat([s for s, _ in close])
+            distance = np.concatenate([d for _, d in close])
+            for label in np.flatnonzero(short):
+                members = np.flatnonzero(pool.labels == label)
+                kept.append(pool.subset(members[np.argsort(-distance[members])[: short[label]]]))
+            log.warning(
+                "%d near copies of training samples kept: the generator gave too few other samples "
+                "after %d extra draws",
+                filled,
+                MAX_ROUNDS,
+            )
+        result = _arrange(SyntheticSet.concat(kept), wanted)
+        record = {
+            "applied": True,
+            "quantile": self.quantile,
+            "threshold": round(self.threshold, 6),
+            "drawn": drawn,
+            "near_copies_found": found,
+            "near_copies_kept": filled,
+        }
+        log.info(
+            "near copies: %d of %d drawn samples dropped (%d kept to fill)", found - filled, drawn, filled
+        )
+        return result, record
+
+
+def _arrange(synthetic: SyntheticSet, wanted: np.ndarray) -> SyntheticSet:
+    """The samples reordered so that their labels are exactly ``wanted``."""
+    order = np.empty(len(wanted), dtype=np.int64)
+    for label in np.unique(wanted):
+        order[wanted == label] = np.flatnonzero(synthetic.labels == label)
+    return synthetic.subset(order)

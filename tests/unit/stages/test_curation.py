@@ -1,0 +1,102 @@
+"""Near-copy curation: copies of training samples are replaced by other draws of the generator."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.synthetic_set import SyntheticSet
+from synthaug.stages.curation import MAX_ROUNDS, NOT_PRIVATE, NearCopyFilter, near_copy_filter
+
+CLASSES = ("a", "b")
+
+
+def images(values: np.ndarray) -> np.ndarray:
+    """(n, 2, 2, 1) uint8 images from (n,) grey levels, one level per image."""
+    return np.repeat(np.asarray(values, dtype=np.uint8)[:, None], 4, axis=1).reshape(-1, 2, 2, 1)
+
+
+TRAIN = images(np.arange(0, 200, 10))  # grey levels 0, 10, ..., 190: neighbours 10 apart
+
+
+class FakeGan:
+    """Draws images at given grey levels, class by class, in the order asked for."""
+
+    def __init__(self, levels_per_draw: list[np.ndarray]):
+        self.draws = iter(levels_per_draw)
+        self.asked: list[np.ndarray] = []
+
+    def sample(self, n, *, labels, seed, batch_size):
+        self.asked.append(np.asarray(labels))
+        levels = next(self.draws)[:n]
+        return SyntheticSet("image", CLASSES, np.asarray(labels), images=images(levels))
+
+
+def test_the_threshold_is_a_quantile_of_the_training_samples_own_neighbour_distances():
+    curation = NearCopyFilter.fit(TRAIN, 0.05)
+    # every training image is 10 grey levels (4 pixels of 10/255) from its nearest other one
+    assert curation.threshold == pytest.approx(np.sqrt(4) * 10 / 255)
+    assert curation.distances(images([10, 15, 255])) == pytest.approx(
+        np.array([0.0, np.sqrt(4) * 5 / 255, np.sqrt(4) * 65 / 255])
+    )
+
+
+def test_near_copies_are_replaced_and_the_labels_stay_as_asked():
+    curation = NearCopyFilter.fit(TRAIN, 0.05)
+    wanted = np.array([0, 1, 0, 1])
+    first = SyntheticSet("image", CLASSES, wanted, images=images([10, 205, 20, 215]))  # 10, 20: copies
+    gan = FakeGan([np.array([225, 235, 245])])
+    result, record = curation.curate(gan, first, seed=0, batch_size=8)
+    assert list(result.labels) == list(wanted)
+    assert (curation.distances(result.images) > curation.threshold).all()
+    assert [int(level) for level in result.images[:, 0, 0, 0]] == [225, 205, 235, 215]
+    assert list(gan.asked[0]) == [0, 0, 0]  # only class a was short: 2 x 1.5 draws
+    assert record == {
+        "applied": True,
+        "quantile": 0.05,
+        "threshold": round(curation.threshold, 6),
+        "drawn": 7,
+        "near_copies_found": 2,
+        "near_copies_kept": 0,
+    }
+
+
+def test_a_generator_that_only_copies_keeps_its_least_close_samples_and_says_so(caplog):
+    curation = NearCopyFilter.fit(TRAIN, 0.05)
+    first = SyntheticSet("image", CLASSES, np.array([0, 0]), images=images([10, 20]))
+    gan = FakeGan([np.array([30, 42, 50])] * MAX_ROUNDS)  # 42 is 2 levels off a training image
+    with caplog.at_level(logging.WARNING):
+        result, record = curation.curate(gan, first, seed=0, batch_size=8)
+    assert len(gan.asked) == MAX_ROUNDS and list(result.labels) == [0, 0]
+    assert record["near_copies_kept"] == 2 and record["near_copies_found"] == 2 + 3 * MAX_ROUNDS
+    assert sorted(int(v) for v in result.images[:, 0, 0, 0]) == [42, 42]  # the least close ones
+    assert "near copies of training samples kept" in caplog.text
+
+
+def test_tables_are_compared_in_the_encoded_feature_space():
+    rng = np.random.default_rng(0)
+    train = pd.DataFrame({"x": rng.normal(size=50), "colour": rng.choice(["red", "blue"], size=50)})
+    curation = NearCopyFilter.fit(train, 0.05)
+    copy = train.iloc[[3]].assign(label="a")
+    other = pd.DataFrame({"x": [8.0], "colour": ["red"], "label": ["a"]})
+    rows = pd.concat([copy, other], ignore_index=True)
+    assert curation.distances(rows.drop(columns="label")).tolist()[0] == pytest.approx(0.0)
+    assert curation.distances(rows.drop(columns="label"))[1] > curation.threshold
+
+
+def test_private_runs_and_null_quantiles_keep_every_sample():
+    private = SynthaugConfig.model_validate(
+        {"dataset": {"source": "bundled:digits"}, "privacy": {"enabled": True}}
+    )
+    assert near_copy_filter(private, TRAIN) == (None, {"applied": False, "reason": NOT_PRIVATE})
+    off = SynthaugConfig.model_validate(
+        {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": None}}
+    )
+    assert near_copy_filter(off, TRAIN)[1]["reason"] == "generation.near_copy_quantile: null"
+    on = SynthaugConfig.model_validate({"dataset": {"source": "bundled:digits"}})
+    curation, record = near_copy_filter(on, TRAIN)
+    assert curation.quantile == 0.05 and record == {}
