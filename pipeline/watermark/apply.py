@@ -62,13 +62,16 @@ def resolve_key(spec: WatermarkConfig, run_dir: Path) -> tuple[WatermarkKey, str
     if from_env:
         return read_key_file(Path(from_env)), f"${KEY_FILE_ENV} ({from_env})"
     path = run_dir / RUN_KEY_FILE
-    key = read_key_file(path) if path.exists() else generate_key_file(path)  # a resumed run keeps its key
-    log.warning(
-        "no watermark key configured: generated one for this run at %s (keep it to verify the data later; "
-        "set watermark.key_file or $%s to use your own)",
-        path,
-        KEY_FILE_ENV,
-    )
+    if path.exists():  # a resumed run, or a later stage of this one, keeps its key
+        key = read_key_file(path)
+    else:
+        key = generate_key_file(path)
+        log.warning(
+            "no watermark key configured: generated one for this run (%s in the run directory; keep it to "
+            "verify the data later; set watermark.key_file or $%s to use your own)",
+            RUN_KEY_FILE,
+            KEY_FILE_ENV,
+        )
     # the run folder is renamed when the run completes: name the key by its place inside it
     return key, f"generated for this run ({RUN_KEY_FILE} in the run directory)"
 

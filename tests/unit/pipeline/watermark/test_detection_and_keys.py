@@ -99,3 +99,21 @@ def test_a_mark_the_run_cannot_detect_is_said_loudly_and_in_the_card(caplog):
     assert (
         "cannot be detected" in card and "p = 1" in card and "statistically detectable watermark" not in card
     )
+
+
+def test_a_run_without_a_configured_key_generates_one_once_and_says_where_in_the_run(
+    tmp_path, monkeypatch, caplog
+):
+    import logging
+
+    from synthaug.pipeline.config import WatermarkConfig
+    from synthaug.pipeline.watermark.apply import KEY_FILE_ENV, resolve_key
+
+    monkeypatch.delenv(KEY_FILE_ENV, raising=False)
+    run = tmp_path / "demo-20260101T000000Z.partial"
+    with caplog.at_level(logging.WARNING):
+        first, source = resolve_key(WatermarkConfig(), run)
+        again, _ = resolve_key(WatermarkConfig(), run)  # a later stage of the same run
+    assert again.secret == first.secret and "in the run directory" in source
+    [warning] = [r.getMessage() for r in caplog.records if "no watermark key configured" in r.getMessage()]
+    assert ".partial" not in warning and "in the run directory" in warning
