@@ -304,7 +304,7 @@ class GenerationConfig(_Section):
     )
     batch_size: Annotated[int, Field(gt=0)] = 256
     near_copy_quantile: Annotated[float, Field(gt=0, lt=1)] | None = Field(
-        0.05,
+        0.25,
         description="Drop synthetic samples at most as far from a training sample as this quantile of "
         "the training samples' distances to their nearest other training sample, and draw others "
         "instead (stages/curation.py); null keeps every sample. Skipped under differential privacy.",

@@ -3,7 +3,7 @@
 A GAN trained on a few hundred samples can reproduce some of them almost exactly. A copy adds no
 information to a classifier and leaks the record it copies. So each synthetic sample's distance
 to its nearest training sample is compared with how close *different* real samples sit: the
-``generation.near_copy_quantile`` quantile (5% by default) of every training sample's distance to
+``generation.near_copy_quantile`` quantile (25% by default) of every training sample's distance to
 its nearest other training sample. A synthetic sample at or below that distance is dropped and
 the class is topped up from further draws of the generator (``MAX_ROUNDS`` at most; if a class
 still falls short, its least close dropped samples fill the gap, and the record says how many).

@@ -99,4 +99,4 @@ def test_private_runs_and_null_quantiles_keep_every_sample():
     assert near_copy_filter(off, TRAIN)[1]["reason"] == "generation.near_copy_quantile: null"
     on = SynthaugConfig.model_validate({"dataset": {"source": "bundled:digits"}})
     curation, record = near_copy_filter(on, TRAIN)
-    assert curation.quantile == 0.05 and record == {}
+    assert curation.quantile == 0.25 and record == {}
