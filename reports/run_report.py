@@ -35,6 +35,7 @@ from synthaug.reports import figures
 from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
 from synthaug.reports.html import to_html
 from synthaug.reports.markdown import to_markdown
+from synthaug.stages.curation import curation_text
 
 log = logging.getLogger(__name__)
 
@@ -383,7 +384,7 @@ def _privacy(records: list[dict[str, Any]], gain: dict[str, Any] | None, manifes
     spent = figures.privacy_spent(records)
     if spent is not None:
         section.add(Figure("privacy_spent", spent, "Privacy budget (epsilon) spent over training."))
-    section.add(Paragraph(_near_copies((manifest.get("generation") or {}).get("near_copies"))))
+    section.add(Paragraph(curation_text((manifest.get("generation") or {}).get("near_copies"))))
     audit = (gain or {}).get("privacy_audit")
     if audit:
         section.add(
@@ -395,21 +396,6 @@ def _privacy(records: list[dict[str, Any]], gain: dict[str, Any] | None, manifes
             ),
         )
     return section
-
-
-def _near_copies(record: dict[str, Any] | None) -> str:
-    if not record:
-        return "Near copies of training samples: not recorded."
-    if not record.get("applied"):
-        return f"Near copies of training samples were not removed ({record.get('reason')})."
-    kept = record["near_copies_kept"]
-    return (
-        f"Near copies of training samples: {record['near_copies_found'] - kept} of {record['drawn']} drawn "
-        f"samples lay within the {record['quantile']:.0%} quantile of the training samples' distances to "
-        f"their nearest other training sample ({record['threshold']:.4g}) and were replaced by other draws"
-        + (f"; {kept} had to be kept, the generator gave too few others" if kept else "")
-        + "."
-    )
 
 
 def _watermark(manifest: dict) -> Section:

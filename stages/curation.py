@@ -132,6 +132,22 @@ class NearCopyFilter:
         return result, record
 
 
+def curation_text(record: dict[str, Any] | None) -> str:
+    """What curation did, in one sentence for the report and the dataset card."""
+    if not record:
+        return "Near copies of training samples: not recorded."
+    if not record.get("applied"):
+        return f"Near copies of training samples were not removed ({record.get('reason')})."
+    kept = record["near_copies_kept"]
+    return (
+        f"Near copies of training samples: {record['near_copies_found'] - kept} of {record['drawn']} drawn "
+        f"samples lay within the {record['quantile']:.0%} quantile of the training samples' distances to "
+        f"their nearest other training sample ({record['threshold']:.4g}) and were replaced by other draws"
+        + (f"; {kept} had to be kept, the generator gave too few others" if kept else "")
+        + "."
+    )
+
+
 def _arrange(synthetic: SyntheticSet, wanted: np.ndarray) -> SyntheticSet:
     """The samples reordered so that their labels are exactly ``wanted``."""
     order = np.empty(len(wanted), dtype=np.int64)

@@ -15,6 +15,7 @@ from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.layout import EXPORT_FILE, FIDELITY_FILE, IMAGE_MANIFEST_FILE, IMAGES_DIR
 from synthaug.pipeline.manifest import RunManifest
 from synthaug.pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA
+from synthaug.stages.curation import curation_text
 
 INTENDED_USES = (
     "Adding to the real training set of a classifier for the same task, after checking on real "
@@ -107,7 +108,7 @@ def render_card(
         "",
         "## Privacy",
         "",
-        privacy_text(training.get("privacy")),
+        privacy_text(training.get("privacy")) + " " + curation_text(generation.get("near_copies")),
         "",
         "## Watermark",
         "",

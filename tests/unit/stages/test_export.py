@@ -44,7 +44,13 @@ def run_dir(tmp_path):
         data={"uri": "bundled:breast_cancer", "sha256": "f" * 64, "rows": 569, "kind": "tabular"},
         split={"train_rows": 200, "test_rows": 171, "train_class_counts": {"a": 100, "b": 100}},
         training={"steps": 10, "stop_reason": "completed", "privacy": None},
-        generation={"strategy": "balanced", "counts": {"a": 3, "b": 3}, "total": 6, "watermark": WATERMARK},
+        generation={
+            "strategy": "balanced",
+            "counts": {"a": 3, "b": 3},
+            "total": 6,
+            "watermark": WATERMARK,
+            "near_copies": {"applied": False, "reason": "generation.near_copy_quantile: null"},
+        },
     )
     return run
 
@@ -67,6 +73,7 @@ def test_export_is_complete_self_describing_and_checkable(run_dir, tmp_path):
         "These rows are synthetic",
         "| a | 3 | 100 |",
         "No formal privacy guarantee",
+        "Near copies of training samples were not removed (generation.near_copy_quantile: null).",
         "abcd1234abcd1234",
     ):
         assert expected in card
