@@ -5,8 +5,9 @@ information to a classifier and leaks the record it copies. So each synthetic sa
 to its nearest training sample is compared with how close *different* real samples sit: the
 ``generation.near_copy_quantile`` quantile (25% by default) of every training sample's distance to
 its nearest other training sample. A synthetic sample at or below that distance is dropped and
-the class is topped up from further draws of the generator (``MAX_ROUNDS`` at most; if a class
-still falls short, its least close dropped samples fill the gap, and the record says how many).
+the class is topped up from further draws of the generator, sized by the share of that class's
+draws that were kept so far (``MAX_ROUNDS`` at most; if a class still falls short, its least
+close dropped samples fill the gap, and the record says how many).
 
 Only the training split is read, never the held-out test split, so the privacy audit's numbers
 (which use the test split) stay an independent check. Distances are Euclidean in the audit's
@@ -30,8 +31,9 @@ from synthaug.pipeline.synthetic_set import SyntheticSet
 
 log = logging.getLogger(__name__)
 
-MAX_ROUNDS = 4  # further draws per shortfall, each as large as the shortfall times OVERDRAW
-OVERDRAW = 1.5
+MAX_ROUNDS = 4  # further draws per shortfall
+OVERDRAW = 1.5  # each draws OVERDRAW x shortfall / the class's acceptance rate so far
+MIN_RATE = 0.05  # (at most 30x the shortfall per draw)
 NOT_PRIVATE = "not under differential privacy: the distances would read the private rows outside the ledger"
 
 
@@ -87,19 +89,26 @@ class NearCopyFilter:
         kept: list[SyntheticSet] = []
         close: list[tuple[SyntheticSet, np.ndarray]] = []  # the near copies and their distances
         drawn, batch = 0, synthetic
+        seen = np.zeros_like(short)  # per class: samples drawn so far, and of those not near copies
+        accepted = np.zeros_like(short)
         for attempt in range(MAX_ROUNDS + 1):
             drawn += len(batch)
             distance = self.distances(batch.features)
             far = distance > self.threshold
             for label in np.flatnonzero(short):
-                members = np.flatnonzero((batch.labels == label) & far)[: short[label]]
+                mine = batch.labels == label
+                seen[label] += mine.sum()
+                accepted[label] += (mine & far).sum()
+                members = np.flatnonzero(mine & far)[: short[label]]
                 kept.append(batch.subset(members))
                 short[label] -= len(members)
-                near = np.flatnonzero((batch.labels == label) & ~far)
+                near = np.flatnonzero(mine & ~far)
                 close.append((batch.subset(near), distance[near]))
             if not short.any() or attempt == MAX_ROUNDS:
                 break
-            more = np.repeat(np.arange(len(short)), np.ceil(OVERDRAW * short).astype(int))
+            # draw as many as this class's acceptance so far says it needs, with a margin
+            rate = np.maximum(accepted / np.maximum(seen, 1), MIN_RATE)
+            more = np.repeat(np.arange(len(short)), np.ceil(OVERDRAW * short / rate).astype(int))
             batch = gan.sample(
                 len(more), labels=more, seed=seed + 7919 * (attempt + 1), batch_size=batch_size
             )

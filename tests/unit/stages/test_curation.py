@@ -32,7 +32,7 @@ class FakeGan:
 
     def sample(self, n, *, labels, seed, batch_size):
         self.asked.append(np.asarray(labels))
-        levels = next(self.draws)[:n]
+        levels = np.resize(next(self.draws), n)  # the levels given, repeated to n
         return SyntheticSet("image", CLASSES, np.asarray(labels), images=images(levels))
 
 
@@ -54,12 +54,13 @@ def test_near_copies_are_replaced_and_the_labels_stay_as_asked():
     assert list(result.labels) == list(wanted)
     assert (curation.distances(result.images) > curation.threshold).all()
     assert [int(level) for level in result.images[:, 0, 0, 0]] == [225, 205, 235, 215]
-    assert list(gan.asked[0]) == [0, 0, 0]  # only class a was short: 2 x 1.5 draws
+    # only class a was short, and none of its draws had been kept: 2 x 1.5 / MIN_RATE more
+    assert list(gan.asked[0]) == [0] * 60
     assert record == {
         "applied": True,
         "quantile": 0.05,
         "threshold": round(curation.threshold, 6),
-        "drawn": 7,
+        "drawn": 64,
         "near_copies_found": 2,
         "near_copies_kept": 0,
     }
@@ -72,7 +73,7 @@ def test_a_generator_that_only_copies_keeps_its_least_close_samples_and_says_so(
     with caplog.at_level(logging.WARNING):
         result, record = curation.curate(gan, first, seed=0, batch_size=8)
     assert len(gan.asked) == MAX_ROUNDS and list(result.labels) == [0, 0]
-    assert record["near_copies_kept"] == 2 and record["near_copies_found"] == 2 + 3 * MAX_ROUNDS
+    assert record["near_copies_kept"] == 2 and record["near_copies_found"] == 2 + 60 * MAX_ROUNDS
     assert sorted(int(v) for v in result.images[:, 0, 0, 0]) == [42, 42]  # the least close ones
     assert "near copies of training samples kept" in caplog.text
 
@@ -100,3 +101,12 @@ def test_private_runs_and_null_quantiles_keep_every_sample():
     on = SynthaugConfig.model_validate({"dataset": {"source": "bundled:digits"}})
     curation, record = near_copy_filter(on, TRAIN)
     assert curation.quantile == 0.25 and record == {}
+
+
+def test_further_draws_follow_the_class_acceptance_rate():
+    curation = NearCopyFilter.fit(TRAIN, 0.05)
+    first = SyntheticSet("image", CLASSES, np.array([0, 0, 0, 0]), images=images([10, 205, 20, 215]))
+    gan = FakeGan([np.array([225])])
+    result, record = curation.curate(gan, first, seed=0, batch_size=8)
+    assert len(gan.asked[0]) == 6  # 2 short, half the draws kept so far: 1.5 x 2 / 0.5
+    assert record["drawn"] == 10 and sorted(int(v) for v in result.images[:, 0, 0, 0]) == [205, 215, 225, 225]
