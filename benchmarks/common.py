@@ -98,3 +98,18 @@ def tstr_balanced_accuracy(synthetic: pd.DataFrame, real_test: pd.DataFrame, tar
     pipeline = make_pipeline(tabular_encoder(train_x), LogisticRegression(max_iter=2000))
     pipeline.fit(train_x, synthetic[target].astype(str))
     return float(balanced_accuracy_score(real_test[target].astype(str), pipeline.predict(test_x)))
+
+
+def trained_run(config: SynthaugConfig):
+    """A run directory of ``config`` taken through ingest, split and training, as the job does
+    (for benchmarks that then vary the later stages on the same generator)."""
+    from synthaug.pipeline.rundir import create_run_directory
+    from synthaug.stages import job
+
+    job.check_config(config)
+    run = create_run_directory(config.output_dir, config.name)
+    dataset = job.ingest(config.dataset)
+    train, test = job.split(dataset, config)
+    job.record_run(run, config=config, dataset=dataset, train=train, test=test, command=["benchmark"])
+    job.train(run, config)
+    return run

@@ -27,12 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks.common import RESULTS, markdown_table, write_result
+from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
 from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
 from synthaug.evaluation.verdict import comparison
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import EVALUATION_DIR, RESULT_FILE
-from synthaug.pipeline.rundir import create_run_directory
 from synthaug.stages import job, verification
 from synthaug.stages.fold_generators import train_fold_generators
 
@@ -75,12 +74,7 @@ def record(result: dict[str, Any], seed: int, share: float, seconds: float) -> l
 
 def run_seed(seed: int, shares: list[float], workdir: Path) -> list[dict[str, Any]]:
     base = load_config(CONFIG, overrides=[f"seed={seed}", f"output_dir={workdir}"])
-    job.check_config(base)
-    run = create_run_directory(base.output_dir, base.name)
-    dataset = job.ingest(base.dataset)
-    train, test = job.split(dataset, base)
-    job.record_run(run, config=base, dataset=dataset, train=train, test=test, command=["benchmark"])
-    job.train(run, base)
+    run = trained_run(base)
     job.generate(run, base)
     rows = []
     for share in shares:

@@ -24,12 +24,11 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks.common import RESULTS, markdown_table, write_result
+from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
 from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
 from synthaug.evaluation.verdict import comparison
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import EVALUATION_DIR, RESULT_FILE, SYNTHETIC_DIR
-from synthaug.pipeline.rundir import create_run_directory
 from synthaug.stages import job, verification
 from synthaug.stages.fold_generators import train_fold_generators
 
@@ -43,12 +42,7 @@ def points(c: dict[str, Any] | None) -> list[float] | None:
 
 def run_seed(dataset: str, seed: int, quantiles: list[float | None], workdir: Path) -> list[dict[str, Any]]:
     base = load_config(EXAMPLES[dataset], overrides=[f"seed={seed}", f"output_dir={workdir}"])
-    job.check_config(base)
-    run = create_run_directory(base.output_dir, base.name)
-    data = job.ingest(base.dataset)
-    train, test = job.split(data, base)
-    job.record_run(run, config=base, dataset=data, train=train, test=test, command=["benchmark"])
-    job.train(run, base)
+    run = trained_run(base)
     rows = []
     for quantile in quantiles:
         config = base.model_copy(
