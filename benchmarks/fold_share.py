@@ -1,6 +1,7 @@
 """Does a smaller generator budget inside the selection folds keep the choice good?
 
     .venv/bin/python -m benchmarks.fold_share [--seeds 0 1 2] [--shares 0.25 1.0]
+    .venv/bin/python -m benchmarks.fold_share --config examples/breast_cancer_dp.yaml --shares shared 0.25
 
 The cross-fit stage (stages/fold_generators.py) trains one generator per selection fold for
 ``evaluation.fold_generator_share`` of the run's steps (0.25 by default). For each pipeline seed
@@ -12,7 +13,10 @@ every candidate's CV gain (and, per share, how well their order agrees with the 
 the test gain of the verdict (real+synthetic and real+classic+synthetic against real only and
 real+classic, points with 95% intervals), the recommendation, and the cross-fit stage's seconds.
 A smaller budget is acceptable when its choices score on the held-out rows as the full budget's
-do. Results: ``benchmarks/results/fold_share.json`` and ``.md``.
+do. ``shared`` in ``--shares`` selects with the run's own generator instead (the flaw
+cross-fitting removes), on the same run. ``--config`` takes another example (the private ones:
+fold generators trained with DP-SGD). Results: ``benchmarks/results/fold_share.json`` and
+``.md``, or ``fold_share_<config stem>.*`` for another config.
 """
 
 from __future__ import annotations
@@ -37,13 +41,14 @@ from synthaug.stages.fold_generators import train_fold_generators
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "examples" / "digits.yaml"
+SHARED = "shared"  # in --shares: select with the run's own generator
 
 
 def points(c: dict[str, Any] | None) -> list[float] | None:
     return None if c is None else [round(100 * c[k], 2) for k in ("mean_difference", "low", "high")]
 
 
-def record(result: dict[str, Any], seed: int, share: float, seconds: float) -> list[dict[str, Any]]:
+def record(result: dict[str, Any], seed: int, share: float | str, seconds: float) -> list[dict[str, Any]]:
     rows = []
     for name, entry in result["classifiers"].items():
         selection = entry["selection"]["synthetic"]
@@ -72,15 +77,14 @@ def record(result: dict[str, Any], seed: int, share: float, seconds: float) -> l
     return rows
 
 
-def run_seed(seed: int, shares: list[float], workdir: Path) -> list[dict[str, Any]]:
-    base = load_config(CONFIG, overrides=[f"seed={seed}", f"output_dir={workdir}"])
+def run_seed(seed: int, shares: list[float | str], workdir: Path, path: Path) -> list[dict[str, Any]]:
+    base = load_config(path, overrides=[f"seed={seed}", f"output_dir={workdir}"])
     run = trained_run(base)
     job.generate(run, base)
     rows = []
     for share in shares:
-        config = base.model_copy(
-            update={"evaluation": base.evaluation.model_copy(update={"fold_generator_share": share})}
-        )
+        update = {"selection": SHARED} if share == SHARED else {"fold_generator_share": share}
+        config = base.model_copy(update={"evaluation": base.evaluation.model_copy(update=update)})
         shutil.rmtree(run.file(EVALUATION_DIR), ignore_errors=True)
         started = time.perf_counter()
         train_fold_generators(run, config)
@@ -92,7 +96,11 @@ def run_seed(seed: int, shares: list[float], workdir: Path) -> list[dict[str, An
     return rows
 
 
-def rank_agreement(frame: pd.DataFrame, share: float, full: float) -> float | None:
+def share_value(text: str) -> float | str:
+    return SHARED if text == SHARED else float(text)
+
+
+def rank_agreement(frame: pd.DataFrame, share: float | str, full: float) -> float | None:
     """Mean Spearman correlation, over seeds and classifiers, between the candidates' CV scores
     under ``share`` and under the full budget (1.0: the same order)."""
     keys = ["seed", "classifier"]
@@ -110,20 +118,24 @@ def rank_agreement(frame: pd.DataFrame, share: float, full: float) -> float | No
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--shares", nargs="+", type=float, default=[0.25, 1.0])
+    parser.add_argument("--shares", nargs="+", type=share_value, default=[0.25, 1.0])
+    parser.add_argument("--config", type=Path, default=CONFIG)
     args = parser.parse_args()
+    path = args.config.resolve()
+    name = "fold_share" if path == CONFIG else f"fold_share_{path.stem}"
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="synthaug-fold-share-") as tmp:
         for seed in args.seeds:
-            rows += run_seed(seed, args.shares, Path(tmp))
+            rows += run_seed(seed, args.shares, Path(tmp), path)
     frame = pd.DataFrame(rows)
     summary = []
-    full = max(args.shares)
-    for share, group in frame.groupby("share"):
+    full = max((s for s in args.shares if s != SHARED), default=None)
+    for share in args.shares:
+        group = frame[frame["share"] == share]
         summary.append(
             {
                 "share": share,
-                "cv_rank_agreement_with_full": rank_agreement(frame, share, full),
+                "cv_rank_agreement_with_full": None if full is None else rank_agreement(frame, share, full),
                 "runs": len(group),
                 "amounts": "/".join(f"{a:g}" for a in group["amount"]),
                 "mean_cv_gain_points": round(float(group["cv_gain_points"].mean()), 2),
@@ -138,17 +150,20 @@ def main() -> None:
             }
         )
     write_result(
-        "fold_share",
+        name,
         {
-            "command": "python -m benchmarks.fold_share",
-            "config": "examples/digits.yaml",
+            "command": "python -m benchmarks.fold_share "
+            + " ".join([f"--config examples/{path.name}", "--seeds", *map(str, args.seeds)])
+            + " --shares "
+            + " ".join(map(str, args.shares)),
+            "config": f"examples/{path.name}",
             "runs": rows,
             "summary": summary,
         },
     )
-    (RESULTS / "fold_share.md").write_text(
-        "# Fold generator budget\n\nPer run: the choice and its held-out result (points of balanced "
-        "accuracy, [95% interval]).\n\n"
+    (RESULTS / f"{name}.md").write_text(
+        f"# Fold generator budget ({path.name})\n\nPer run: the choice and its held-out result "
+        "(points of balanced accuracy, [95% interval]).\n\n"
         + markdown_table(frame.astype(str))
         + "\n\nPer share:\n\n"
         + markdown_table(pd.DataFrame(summary))

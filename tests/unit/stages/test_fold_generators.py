@@ -4,6 +4,7 @@ validation rows; skipped, with the reason, where it cannot help; resumable fold 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from synthaug.evaluation.gain import selection_folds
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
 from synthaug.pipeline.rundir import create_run_directory
 from synthaug.stages import job
@@ -64,6 +66,33 @@ def test_a_resumed_stage_keeps_finished_folds(run, caplog):
     train_fold_generators(run, cfg)
     assert "selection fold 0: kept" in caplog.text and "selection fold 2: a generator" in caplog.text
     assert first.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_private_runs_cross_fit_with_private_fold_generators(tmp_path, caplog):
+    example = load_config(Path(__file__).parents[3] / "examples" / "breast_cancer_dp.yaml")
+    cfg = example.model_copy(
+        update={
+            "dataset": example.dataset.model_copy(update={"per_class": 9}),
+            "training": example.training.model_copy(update={"steps": 4, "batch_size": 6}),
+            "evaluation": example.evaluation.model_copy(update={"folds": 3, "fold_generator_share": 0.5}),
+        }
+    )
+    assert skipped_because(cfg) is None and later_steps(cfg) == 6
+    run = create_run_directory(tmp_path / "runs", "private")
+    dataset = job.ingest(cfg.dataset)
+    train, test = job.split(dataset, cfg)
+    job.record_run(run, config=cfg, dataset=dataset, train=train, test=test, command=["test"])
+    caplog.set_level("INFO", logger="synthaug.stages.fold_generators")
+    summary = train_fold_generators(run, cfg)
+    assert summary["cross_fitted"] and summary["private"]
+    assert caplog.text.count("DP-SGD at epsilon") == 3
+    for k in range(3):  # each fold's training log records the budget it spent, within the target
+        lines = [
+            json.loads(line) for line in RunLayout(run.path).fold(k).training.metrics.read_text().splitlines()
+        ]
+        spent = [line["epsilon"] for line in lines if "epsilon" in line]
+        assert spent and 0 < max(spent) <= cfg.privacy.target_epsilon
 
 
 @pytest.mark.parametrize(
