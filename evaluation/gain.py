@@ -278,16 +278,46 @@ def assemble_result(
         "classifier is harmed, gain only if every classifier gains",
         "selection_data": CROSS_FIT if cross_fitted else SHARED,
     }
+    caveats = []
     if shared_reason == NO_CROSS_VALIDATION:
-        result["caveat"] = f"{NO_CROSS_VALIDATION}, so no amount was chosen and nothing was added"
-    elif not cross_fitted:
-        result["caveat"] = (
-            "the cross-validation that chose the amount drew from the run's generator, which was trained "
-            "on its validation folds too, so it may favour synthetic data"
-            + (f" ({shared_reason})" if shared_reason else "")
-            + "; the held-out test split was seen by nothing before these scores"
-        )
+        caveats.append(f"{NO_CROSS_VALIDATION}, so no amount was chosen and nothing was added")
+    else:
+        if not cross_fitted:
+            caveats.append(
+                "the cross-validation that chose the amount drew from the run's generator, which was "
+                "trained on its validation folds too, so it may favour synthetic data"
+                + (f" ({shared_reason})" if shared_reason else "")
+                + "; the held-out test split was seen by nothing before these scores"
+            )
+        untested = untested_amounts(results, settings)
+        result["untested_amounts"] = untested
+        if untested:
+            caveats.append(_untested_text(untested, settings))
+    if caveats:
+        result["caveat"] = "; ".join(caveats)
     return result
+
+
+def untested_amounts(results: dict[str, dict[str, Any]], settings: ProtocolSettings) -> list[float]:
+    """Candidate amounts no classifier's selection could try: the synthetic set held fewer than
+    amount x some class's training count (see ``_select``)."""
+    tried = {key for r in results.values() for key in r["selection"]["synthetic"]["cv_balanced_accuracy"]}
+    return [a for a in settings.amounts if a > 0 and f"x{a:g}" not in tried]
+
+
+def _untested_text(untested: list[float], settings: ProtocolSettings) -> str:
+    amounts = ", ".join(f"{a:g}x" for a in untested)
+    why = (
+        "the synthetic set holds fewer samples of some class than that multiple of the class's "
+        "training count"
+    )
+    fix = "raise generation.per_class"
+    if len(untested) == sum(a > 0 for a in settings.amounts):
+        return (
+            f"no synthetic amount could be tried ({amounts}): {why}, so nothing was added and the "
+            f"verdict says nothing about these synthetic data; {fix}"
+        )
+    return f"the amounts {amounts} could not be tried: {why}; {fix} to test them"
 
 
 def _select(

@@ -314,6 +314,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "test_rows": result["sizes"]["test"],
         "interval": result["interval"],
         "selection_data": result["selection_data"],
+        "untested_amounts": result.get("untested_amounts", []),
         "classifiers": per_classifier,
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},
         "details": RESULT_FILE,

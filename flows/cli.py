@@ -398,9 +398,11 @@ def verdict_line(verification: dict[str, Any]) -> str:
     )
     metric = str(verification.get("metric", "balanced_accuracy")).replace("_", " ")
     lead = f"recommendation: {verification['recommendation']}; " if verification.get("recommendation") else ""
+    untested = ", ".join(f"{a:g}x" for a in verification.get("untested_amounts") or [])
+    note = f"; too few synthetic samples to try {untested}: raise generation.per_class" if untested else ""
     return (
         f"{lead}verdict: {verdict} ({gains}; points of {metric}, 95% intervals over the test rows and "
-        f"{verification.get('seeds', '?')} seeds; {verification.get('details', '')})"
+        f"{verification.get('seeds', '?')} seeds; {verification.get('details', '')}){note}"
     )
 
 

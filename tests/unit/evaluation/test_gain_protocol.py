@@ -249,3 +249,26 @@ def test_a_fold_generator_that_saw_its_validation_rows_is_refused():
             settings=ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0)),
             fold_pools=[FoldPool(plain(p.samples), p.trained_on) for p in leaky],
         )
+
+
+def test_amounts_the_synthetic_set_cannot_fill_are_named_with_the_fix():
+    rng = np.random.default_rng(3)
+    real, test = plain(blobs(40, rng)), plain(blobs(60, rng, offset=5000))
+    settings = ProtocolSettings(seeds=2, folds=2, amounts=(0.0, 1.0, 2.0), filtering=False)
+    logistic = {"logistic": lambda seed, classic: LogisticRegression(random_state=seed)}
+
+    def protocol(pool_rows: int):
+        synthetic = plain(blobs(pool_rows, rng, offset=1000))
+        return run_protocol(
+            real=real, synthetic=synthetic, test=test, classifiers=logistic, kind="tabular", settings=settings
+        )
+
+    some = protocol(30)  # 15 per class: 1x of 20 per class is out of reach, so is 2x
+    assert some["untested_amounts"] == [1.0, 2.0]
+    assert "no synthetic amount could be tried (1x, 2x)" in some["caveat"]
+    assert "raise generation.per_class" in some["caveat"]
+    assert some["classifiers"]["logistic"]["selection"]["synthetic"]["amount"] == 0
+    partial = protocol(60)  # 30 per class: 1x fits, 2x does not
+    assert partial["untested_amounts"] == [2.0] and "the amounts 2x could not be tried" in partial["caveat"]
+    enough = protocol(100)  # without fold pools the only caveat is the shared selection's
+    assert enough["untested_amounts"] == [] and "could not be tried" not in enough["caveat"]
