@@ -308,8 +308,7 @@ def untested_amounts(results: dict[str, dict[str, Any]], settings: ProtocolSetti
 def _untested_text(untested: list[float], settings: ProtocolSettings) -> str:
     amounts = ", ".join(f"{a:g}x" for a in untested)
     why = (
-        "the synthetic set holds fewer samples of some class than that multiple of the class's "
-        "training count"
+        "the synthetic set holds fewer samples of some class than that multiple of the class's training count"
     )
     fix = "raise generation.per_class"
     if len(untested) == sum(a > 0 for a in settings.amounts):
