@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from synthaug.evaluation.statistics import NOT_VERIFIED
@@ -25,7 +26,13 @@ from synthaug.flows.process_guard import guard_children, received_sigterm
 from synthaug.pipeline.config import SynthaugConfig, demo_config
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.errors import UserInputError
-from synthaug.pipeline.layout import CONFIG_FILE, EXPORT_FILE, MANIFEST_FILE, RunLayout
+from synthaug.pipeline.layout import (
+    CONFIG_FILE,
+    EXPORT_FILE,
+    HUMAN_EVAL_SCORES_FILE,
+    MANIFEST_FILE,
+    RunLayout,
+)
 from synthaug.pipeline.manifest import read_manifest
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN, EXIT_INCONCLUSIVE = 0, 1, 2, 3, 4, 5
@@ -343,6 +350,61 @@ def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) ->
     out.print(f"[green]report[/green] {run_dir / written['html']} and {run_dir / written['markdown']}")
 
 
+@app.command("human-eval")
+def human_eval(
+    args: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[score] RUN [ANSWERS.json ...]", help="A run directory; with score, answers files."
+        ),
+    ],
+    n: Annotated[int, typer.Option("--n", help="Items on the page, half real and half synthetic.")] = 40,
+    seed: Annotated[
+        int | None, typer.Option(help="Which samples are shown (default: the run's seed).")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing page that differs.")] = False,
+) -> None:
+    """A "real or synthetic?" page for people, and the scores of their answers.
+
+    `synthaug human-eval RUN [--n 40]` writes RUN/human-eval/page.html: one self-contained file to
+    send to raters; each saves a JSON file of answers. `synthaug human-eval score RUN answers.json
+    [more.json ...]` scores them (50% correct means people cannot tell) into
+    RUN/human-eval/scores.json and the report.
+    """
+    from synthaug.reports.human_eval import score_answers, write_page
+
+    if args and args[0] == "score":
+        if len(args) < 3:
+            raise UserInputError(
+                "score needs a run directory and at least one answers file",
+                where="synthaug human-eval score",
+                hint="Run `synthaug human-eval score RUN answers.json [more.json ...]`.",
+            )
+        result = score_answers(Path(args[1]), [Path(a) for a in args[2:]])
+        out.print(result["summary"], highlight=False)
+        for rater in result["raters"]:
+            low, high = rater["ci95"]
+            out.print(
+                f"  {rater['rater']}: {rater['accuracy']:.0%} of {rater['answered']} [{low:.0%}, {high:.0%}]",
+                highlight=False,
+            )
+        out.print(f"scores: {Path(args[1]) / HUMAN_EVAL_SCORES_FILE}; the report shows them", highlight=False)
+        return
+    if len(args) != 1:
+        raise UserInputError(
+            f"expected one run directory, got {len(args)} arguments",
+            where="synthaug human-eval",
+            hint="Run `synthaug human-eval RUN [--n 40]`, or `synthaug human-eval score RUN answers.json`.",
+        )
+    page = write_page(Path(args[0]), n=n, seed=seed, overwrite=overwrite)
+    out.print(f"[green]page[/green] {page.absolute().as_uri()} ({n} items)", highlight=False)
+    out.print(
+        "Send that one file to each rater (it needs no network); each saves answers-*.json. Then: "
+        f"synthaug human-eval score {args[0]} answers-*.json",
+        highlight=False,
+    )
+
+
 def _overrides(
     set_: list[str] | None, seed: int | None, name: str | None, output_dir: Path | None
 ) -> list[str]:
@@ -490,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     except UserInputError as exc:
         if debug:
             traceback.print_exc()
-        err.print(f"[red]error:[/red] {exc.render()}", highlight=False)
+        err.print(f"[red]error:[/red] {escape(exc.render())}", highlight=False)  # [..] is text, not markup
         return EXIT_USER
     except typer.Exit as exc:
         return exc.exit_code
@@ -505,7 +567,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False)
         err.print(
             "This is a bug in synthaug, not in your data. Re-run with --debug and report the traceback."
         )

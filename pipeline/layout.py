@@ -16,6 +16,7 @@ Nothing else in synthaug spells a path of a run (``tests/unit/pipeline/test_layo
       report/report.html, report.md, figures/
       export/                                      unless export.directory says elsewhere
       private/watermark.key                        a generated key (never exported)
+      human-eval/page.html, key.json, scores.json  synthaug human-eval (the key: never in the page)
 <export>/export.json, DATASET_CARD.md, rows.parquet | manifest.parquet + images/
 ```
 """
@@ -53,6 +54,10 @@ HTML_FILE, MARKDOWN_FILE = "report.html", "report.md"
 FIGURE_DIR = "figures"  # in report/
 DEFAULT_EXPORT_DIR = "export"  # inside the run directory when export.directory is unset
 RUN_KEY_FILE = "private/watermark.key"
+HUMAN_EVAL_DIR = "human-eval"  # synthaug human-eval: the page raters open, its key, the scores
+HUMAN_EVAL_PAGE_FILE = f"{HUMAN_EVAL_DIR}/page.html"
+HUMAN_EVAL_KEY_FILE = f"{HUMAN_EVAL_DIR}/key.json"  # which item is real: never in the page
+HUMAN_EVAL_SCORES_FILE = f"{HUMAN_EVAL_DIR}/scores.json"
 
 # a training work directory (the run's training/, or a fold's)
 METRICS_FILE = "metrics.jsonl"
@@ -205,6 +210,18 @@ class RunLayout:
     @property
     def run_key(self) -> Path:
         return self.root / RUN_KEY_FILE
+
+    @property
+    def human_eval_page(self) -> Path:
+        return self.root / HUMAN_EVAL_PAGE_FILE
+
+    @property
+    def human_eval_key(self) -> Path:
+        return self.root / HUMAN_EVAL_KEY_FILE
+
+    @property
+    def human_eval_scores(self) -> Path:
+        return self.root / HUMAN_EVAL_SCORES_FILE
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from synthaug.pipeline.layout import (
     RunLayout,
 )
 from synthaug.pipeline.manifest import read_manifest
-from synthaug.reports import figures
+from synthaug.reports import figures, human_eval
 from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
 from synthaug.reports.html import to_html
 from synthaug.reports.markdown import to_markdown
@@ -97,6 +97,7 @@ def build_report(
         _class_counts(manifest),
         _verification(gain, verdict),
         _fidelity(run_path),
+        human_eval.report_section(run_path),
         _privacy(records, gain, manifest),
         _watermark(manifest),
         _dataset_card(run_path, exported),

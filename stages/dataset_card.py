@@ -40,8 +40,10 @@ def render_card(
     verification: dict[str, Any],
     files: list[dict[str, Any]],
     metadata: dict[str, str],
+    human_eval: dict[str, Any] | None = None,
 ) -> str:
-    """The card's Markdown. ``manifest`` is the run's manifest; ``files`` the export's files."""
+    """The card's Markdown. ``manifest`` is the run's manifest; ``files`` the export's files;
+    ``human_eval`` the scores of ``synthaug human-eval score``, if any."""
     data, split = manifest.data, manifest.split
     kind = data["kind"]
     samples = "images" if kind == "image" else "rows"
@@ -97,6 +99,8 @@ def render_card(
         "## How close is it to the real data?",
         "",
         fidelity_text(verification.get("fidelity")),
+        "",
+        human_eval_text(human_eval),
         "",
         "## Intended uses",
         "",
@@ -234,3 +238,12 @@ def fidelity_text(fidelity: dict[str, dict[str, float | None]] | None) -> str:
             *rows,
         ]
     )
+
+
+def human_eval_text(scores: dict[str, Any] | None) -> str:
+    if scores is None:
+        return (
+            "Nobody has judged by eye whether these samples pass for real (`synthaug human-eval` makes "
+            "a page for that)."
+        )
+    return f"Human evaluation, real or synthetic? {scores['summary']}"

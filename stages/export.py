@@ -34,6 +34,7 @@ from synthaug.pipeline.layout import (
     EXPORT_FILE,
     MANIFEST_FILE,
     SYNTHETIC_DIR,
+    RunLayout,
 )
 from synthaug.pipeline.manifest import read_manifest
 from synthaug.pipeline.rundir import completed_run
@@ -101,6 +102,7 @@ def export_run(
         )
         metadata = read_parquet_metadata(staging / DATA_FILES[kind][0])
         files = file_table(staging)
+        scores = RunLayout(run_path).human_eval_scores
         card = render_card(
             manifest=manifest,
             generation=generation,
@@ -108,6 +110,7 @@ def export_run(
             verification=verification,
             files=files,
             metadata=metadata,
+            human_eval=json.loads(scores.read_text(encoding="utf-8")) if scores.is_file() else None,
         )
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
         summary = {

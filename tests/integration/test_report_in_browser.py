@@ -4,17 +4,14 @@ recommendation (the first line styled as the verdict) on screen, and a screensho
 import html
 import json
 import re
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from tests.browser import headless
 from tests.settings import FAST_EVALUATION, set_args
 
-REPO = Path(__file__).resolve().parents[2]
 TINY = ["training.steps=30", "training.grid_every=10", "generation.per_class=3", *FAST_EVALUATION]
 CHECK = """<script>
 window.addEventListener("load", () => {
@@ -32,19 +29,6 @@ window.addEventListener("load", () => {
 </script>"""
 
 
-def chromium(*args: str) -> subprocess.CompletedProcess:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:  # pytest run directly, without make test: try the same set-up step
-        subprocess.run(["sh", str(REPO / ".ci" / "ensure-chromium")], check=False, timeout=600)
-        browser = shutil.which("chromium")
-    if browser is None:
-        pytest.skip(
-            "Chromium is not installed and .ci/ensure-chromium could not install it (needs root and apt-get)"
-        )
-    command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=180, check=True)
-
-
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_api")
 def test_the_report_renders_with_every_image_and_the_verdict_visible(cli, tmp_path):
@@ -55,7 +39,7 @@ def test_the_report_renders_with_every_image_and_the_verdict_visible(cli, tmp_pa
     checked = tmp_path / "checked.html"  # a copy with the check script: the report itself has none
     checked.write_text(report.read_text().replace("</body>", CHECK + "</body>"))
 
-    dom = chromium(
+    dom = headless(
         "--window-size=1280,900", "--virtual-time-budget=10000", "--dump-dom", checked.as_uri()
     ).stdout
     [found] = re.findall(r'data-check="([^"]*)"', dom)
@@ -64,6 +48,6 @@ def test_the_report_renders_with_every_image_and_the_verdict_visible(cli, tmp_pa
     assert result["verdict"].startswith("Recommendation: ") and result["on_screen"]  # the lead line
 
     screenshot = tmp_path / "report.png"
-    chromium("--window-size=1280,900", f"--screenshot={screenshot}", report.as_uri())
+    headless("--window-size=1280,900", f"--screenshot={screenshot}", report.as_uri())
     pixels = np.asarray(Image.open(screenshot).convert("L"))
     assert pixels.shape == (900, 1280) and pixels.std() > 10  # drawn, not a blank page
