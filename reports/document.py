@@ -1,8 +1,8 @@
 """What a report is made of, independent of how it is rendered (reports/html.py, markdown.py).
 
 A report is a title and sections; a section holds blocks: paragraphs (plain text with
-``**bold**`` and ``code`` spans), tables, figures (PNG bytes with a caption) and preformatted
-text. Renderers escape everything, so no text from a run can inject markup.
+``**bold**`` and ``code`` spans), tables, figures (PNG bytes with a caption), preformatted
+text and embedded Markdown documents. Renderers escape everything, so no text from a run can inject markup.
 """
 
 from __future__ import annotations
@@ -28,6 +28,15 @@ class Figure:
     name: str  # file stem, unique in the report: letters, digits, '-' and '_'
     png: bytes
     caption: str
+    pixelated: bool = False  # samples: shown at their pixel size or larger, never smoothed or shrunk
+
+
+@dataclass(frozen=True)
+class Markdown:
+    """A Markdown document inside the report (the dataset card): rendered as HTML with its
+    headings moved below the section's and any raw HTML in it escaped."""
+
+    text: str
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ class Preformatted:
     text: str
 
 
-Block = Paragraph | Table | Figure | Preformatted
+Block = Paragraph | Table | Figure | Preformatted | Markdown
 
 
 @dataclass

@@ -1,5 +1,5 @@
-"""Self-contained HTML rendering of a report: figures as PNG data URIs, inline CSS, no scripts,
-nothing fetched from the network."""
+"""Self-contained HTML rendering of a report: figures as PNG data URIs (samples enlarged without
+smoothing), inline CSS, no scripts, nothing fetched from the network."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import base64
 import html
 import re
 
-from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Table
+from markdown_it import MarkdownIt
+
+from synthaug.reports.document import Figure, Markdown, Paragraph, Preformatted, Report, Table
 
 STYLE = """
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d232b; margin: 0; }
@@ -18,7 +20,9 @@ nav a { margin-right: 14px; color: #0b5cad; text-decoration: none; font-size: 14
 table { border-collapse: collapse; margin: 12px 0; font-size: 14px; }
 th, td { border: 1px solid #d8dee4; padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: #f3f5f7; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-figure { margin: 16px 0; } figure img { max-width: 100%; border: 1px solid #e3e7eb; }
+figure { margin: 16px 0; overflow-x: auto; } figure img { max-width: 100%; border: 1px solid #e3e7eb; }
+figure img.pixels { max-width: none; image-rendering: pixelated; }
+.document { border: 1px solid #d8dee4; border-radius: 6px; padding: 4px 20px; background: #fcfcfd; }
 figcaption { color: #5a6572; font-size: 13px; }
 pre { background: #f6f8fa; padding: 12px; overflow-x: auto; font-size: 13px; white-space: pre-wrap; }
 code { background: #f3f5f7; padding: 0 3px; border-radius: 3px; }
@@ -63,13 +67,29 @@ def _block(block) -> str:
     if isinstance(block, Figure):
         data = base64.b64encode(block.png).decode("ascii")
         caption = html.escape(block.caption)
+        pixels = ' class="pixels"' if block.pixelated else ""
         return (
-            f'<figure id="fig-{html.escape(block.name)}"><img src="data:image/png;base64,{data}" '
+            f'<figure id="fig-{html.escape(block.name)}"><img{pixels} src="data:image/png;base64,{data}" '
             f'alt="{caption}"><figcaption>{caption}</figcaption></figure>'
         )
+    if isinstance(block, Markdown):
+        return f'<div class="document">{_markdown(block.text)}</div>'
     if isinstance(block, Preformatted):
         return f"<pre>{html.escape(block.text)}</pre>"
     raise TypeError(f"unknown report block {type(block).__name__}")
+
+
+HEADING_SHIFT = 2  # a document's "#" becomes <h3> under the section's <h2>
+
+
+def _markdown(text: str) -> str:
+    """CommonMark with tables; raw HTML in ``text`` is escaped, not rendered."""
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = parser.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + HEADING_SHIFT)}"
+    return parser.renderer.render(tokens, parser.options, {})
 
 
 def to_html(report: Report) -> str:

@@ -29,10 +29,9 @@ from synthaug.pipeline.rundir import split_file
 from synthaug.pipeline.synthetic_set import png_bytes, read_synthetic_set
 from synthaug.reports.document import Paragraph, Section, Table
 from synthaug.reports.human_eval_page import page_html
+from synthaug.reports.table_values import value_formats
 
 log = logging.getLogger(__name__)
-
-MAX_DECIMALS = 6
 
 
 def write_page(
@@ -67,7 +66,7 @@ def write_page(
     if train.kind == "image":
         shown = [_image_item(item, train.features, synthetic.images) for item in items]
     else:
-        formats = _formats(train.features)
+        formats = value_formats(train.features)
         rows = synthetic.rows[list(train.features.columns)]
         shown = [_table_item(item, train.features, rows, formats) for item in items]
     for item, entry in zip(items, shown, strict=True):
@@ -149,27 +148,6 @@ def _image_item(item, real: np.ndarray, synthetic: np.ndarray) -> dict[str, Any]
 def _table_item(item, real: pd.DataFrame, synthetic: pd.DataFrame, formats: dict[str, Any]) -> dict[str, Any]:
     row = (synthetic if item.truth == SYNTHETIC else real).iloc[item.index]
     return {"id": item.id, "fields": [[column, formats[column](row[column])] for column in real.columns]}
-
-
-def _formats(real: pd.DataFrame) -> dict[str, Any]:
-    """Per column, how a value is written: numbers with the decimals the real column uses (so a
-    synthetic value's extra digits give nothing away), everything else as text."""
-    formats = {}
-    for column in real.columns:
-        values = real[column]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            decimals = _decimals(values.dropna().to_numpy(dtype=float))
-            formats[column] = lambda v, d=decimals: "missing" if pd.isna(v) else f"{float(v):.{d}f}"
-        else:
-            formats[column] = lambda v: "missing" if pd.isna(v) else str(v)
-    return formats
-
-
-def _decimals(values: np.ndarray) -> int:
-    for decimals in range(MAX_DECIMALS + 1):
-        if np.allclose(np.round(values, decimals), values, rtol=0, atol=1e-9):
-            return decimals
-    return MAX_DECIMALS
 
 
 def report_section(run_path: Path) -> Section:

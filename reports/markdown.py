@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from synthaug.pipeline.layout import FIGURE_DIR
-from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Table
+from synthaug.reports.document import Figure, Markdown, Paragraph, Preformatted, Report, Table
 
 
 def _cell(text: str) -> str:
@@ -32,7 +34,19 @@ def to_markdown(report: Report) -> str:
                     f"*{block.caption}*",
                     "",
                 ]
+            elif isinstance(block, Markdown):  # its headings go below the section's
+                lines += [_demoted(block.text), ""]
             elif isinstance(block, Preformatted):
                 fence = "````" if "```" in block.text else "```"
                 lines += [fence, block.text.rstrip("\n"), fence, ""]
     return "\n".join(lines)
+
+
+def _demoted(text: str) -> str:
+    """``text`` with every ATX heading two levels deeper (``#`` -> ``###``), outside code fences."""
+    out, fenced = [], False
+    for line in text.splitlines():
+        if line.startswith(("```", "~~~")):
+            fenced = not fenced
+        out.append("##" + line if not fenced and re.match(r"#{1,4} ", line) else line)
+    return "\n".join(out)

@@ -14,9 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import pyarrow.parquet as pq
-
 from synthaug.evaluation.conditions import ADVICE
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
@@ -32,15 +29,14 @@ from synthaug.pipeline.layout import (
 )
 from synthaug.pipeline.manifest import read_manifest
 from synthaug.reports import figures, human_eval
-from synthaug.reports.document import Figure, Paragraph, Preformatted, Report, Section, Table
+from synthaug.reports.document import Figure, Markdown, Paragraph, Report, Section, Table
 from synthaug.reports.html import to_html
 from synthaug.reports.markdown import to_markdown
+from synthaug.reports.samples_section import samples_section
 from synthaug.stages.curation import curation_text
 
 log = logging.getLogger(__name__)
 
-MAX_GRIDS = 4
-MAX_COLUMNS = 12
 VERDICT_WORDS = {
     GAIN: "the synthetic data beat real only and the classic baseline for every downstream "
     "classifier on real held-out data.",
@@ -93,7 +89,9 @@ def build_report(
     report.sections = [
         _summary(manifest, verdict, exported),
         _training(records, manifest),
-        _samples(run_path, data.get("kind")),
+        samples_section(
+            run_path, data.get("kind"), private=bool((manifest.get("training") or {}).get("privacy"))
+        ),
         _class_counts(manifest),
         _verification(gain, verdict),
         _fidelity(run_path),
@@ -187,49 +185,6 @@ def _metrics(run_path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def _samples(run_path: Path, kind: str | None) -> Section:
-    section = Section("Samples")
-    if kind == "image":
-        grids = sorted(RunLayout(run_path).training.grids.glob("step_*.png"))
-        chosen = (
-            sorted({grids[round(i * (len(grids) - 1) / (MAX_GRIDS - 1))] for i in range(MAX_GRIDS)})
-            if grids
-            else []
-        )
-        section.add(
-            Paragraph(
-                "The generator (EMA weights) on one fixed latent bank, one row per class, over training."
-            )
-        )
-        for grid in chosen:
-            step = int(grid.stem.split("_")[1])
-            section.add(Figure(f"grid_{step:06d}", grid.read_bytes(), f"fixed latent bank at step {step}"))
-        return section if chosen else section.add(Paragraph("No sample grids were recorded."))
-    real_path = RunLayout(run_path).split_data("train", "tabular")
-    synthetic_path = RunLayout(run_path).synthetic.rows
-    if not (real_path.is_file() and synthetic_path.is_file()):
-        return section.add(Paragraph("No synthetic rows to show."))
-    real, synthetic = pq.read_table(real_path).to_pandas(), pq.read_table(synthetic_path).to_pandas()
-    columns = [c for c in real.columns if c in synthetic.columns][:MAX_COLUMNS]
-    section.add(
-        Figure(
-            "column_distributions",
-            figures.column_distributions(real, synthetic, columns),
-            f"Real training rows vs synthetic rows, first {len(columns)} columns.",
-        ),
-    )
-    numeric = [c for c in real.columns if pd.api.types.is_numeric_dtype(real[c]) and c in synthetic.columns]
-    if len(numeric) >= 2:
-        section.add(
-            Figure(
-                "correlations",
-                figures.correlation_heatmaps(real, synthetic, numeric),
-                "Pearson correlations of the numeric columns, real vs synthetic.",
-            ),
-        )
-    return section
 
 
 def _class_counts(manifest: dict) -> Section:
@@ -420,7 +375,7 @@ def _dataset_card(run_path: Path, exported: dict) -> Section:
     card = (run_path / directory if not Path(directory).is_absolute() else Path(directory)) / CARD_FILE
     if not card.is_file():
         return section.add(Paragraph(f"The dataset card is not at {card}."))
-    return section.add(Preformatted(card.read_text(encoding="utf-8")))
+    return section.add(Markdown(card.read_text(encoding="utf-8")))
 
 
 def _timing(stage_seconds: dict[str, float], manifest: dict) -> Section:

@@ -1,5 +1,6 @@
 """The HTML report as a person sees it: rendered by headless Chromium, every image loaded, the
-recommendation (the first line styled as the verdict) on screen, and a screenshot that is not blank."""
+recommendation (the first line styled as the verdict) on screen, samples at least 48 px wide, the
+dataset card rendered, and a screenshot that is not blank."""
 
 import html
 import json
@@ -9,6 +10,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from synthaug.models.trainer import BANK_PER_CLASS
+from synthaug.reports.pixels import LABEL_PX
+from synthaug.reports.samples_section import PER_CLASS
 from tests.browser import headless
 from tests.settings import FAST_EVALUATION, set_args
 
@@ -22,6 +26,11 @@ window.addEventListener("load", () => {
     images: images.length,
     broken: images.filter((i) => !(i.complete && i.naturalWidth > 0)).map((i) => i.alt),
     verdict: verdict.textContent,
+    // rendered width of every enlarged sample figure, and its id
+    pixels: [...document.querySelectorAll("img.pixels")].map((i) => [i.closest("figure").id,
+      i.getBoundingClientRect().width, i.naturalWidth]),
+    card_headings: [...document.querySelectorAll(".document h3, .document h4")].map((h) => h.textContent),
+    card_tables: document.querySelectorAll(".document table").length,
     on_screen: box.width > 0 && box.height > 0 && box.top >= 0 && box.bottom <= window.innerHeight
       && getComputedStyle(verdict).visibility === "visible",
   }));
@@ -46,6 +55,16 @@ def test_the_report_renders_with_every_image_and_the_verdict_visible(cli, tmp_pa
     result = json.loads(html.unescape(found))
     assert result["images"] >= 5 and result["broken"] == []  # curves, 3+ grids, counts, gains
     assert result["verdict"].startswith("Recommendation: ") and result["on_screen"]  # the lead line
+    figures = {name: (shown, natural) for name, shown, natural in result["pixels"]}
+    grids = [name for name in figures if name.startswith("fig-grid_")]
+    assert len(grids) >= 3 and {"fig-real_vs_synthetic", "fig-nearest_to_training"} <= set(figures)
+    for name in grids:  # a grid row holds BANK_PER_CLASS samples, each at least 48 px on screen
+        assert figures[name][0] >= figures[name][1] and figures[name][0] / BANK_PER_CLASS >= 48
+    # real vs synthetic: a 150 px label column, then PER_CLASS samples of at least 48 px
+    assert figures["fig-real_vs_synthetic"][0] >= LABEL_PX + PER_CLASS * 48
+    # the dataset card is rendered, not shown as Markdown source
+    assert "Does it help?" in result["card_headings"] and result["card_tables"] >= 2
+    assert "# Synthetic data from" not in report.read_text()
 
     screenshot = tmp_path / "report.png"
     headless("--window-size=1280,900", f"--screenshot={screenshot}", report.as_uri())

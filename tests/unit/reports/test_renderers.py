@@ -42,3 +42,24 @@ def test_markdown_links_figures_and_escapes_table_pipes():
     assert "![step 10](figures/grid_000010.png)" in text
     assert "| a\\|b | 1.5 |" in text and "|---|---:|" in text
     assert "```\n# card\n<b>x</b>\n```" in text
+
+
+def test_an_embedded_markdown_document_renders_below_the_section_with_raw_html_escaped():
+    from synthaug.reports.document import Markdown
+
+    card = "# Card\n\n## Does it help?\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script>\n"
+    report = Report("r", "s")
+    report.sections = [Section("Dataset card").add(Markdown(card))]
+    page = to_html(report)
+    assert "<h3>Card</h3>" in page and "<h4>Does it help?</h4>" in page and "<td>1</td>" in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+    text = to_markdown(report)
+    assert "### Card" in text and "#### Does it help?" in text and "| 1 | 2 |" in text
+
+
+def test_pixelated_figures_are_marked_and_never_shrunk():
+    report = Report("r", "s")
+    report.sections = [Section("Samples").add(Figure("grid", PNG, "grid", pixelated=True))]
+    page = to_html(report)
+    assert '<img class="pixels" src="data:image/png;base64,' in page
+    assert "img.pixels { max-width: none; image-rendering: pixelated; }" in page
