@@ -7,6 +7,7 @@ The public API is small::
     run_dir = synthaug.run("examples/breast_cancer.yaml", overrides=["training.steps=200"])
     gan = synthaug.load_model(run_dir)          # the fitted generator: gan.sample(...)
     summary = synthaug.read_export("exports/breast_cancer-...")  # checksums verified
+    frame = synthaug.load_export("exports/breast_cancer-...")  # a DataFrame (images: a torch Dataset)
 
 Everything else lives in the layers below (imports go downward only): ``synthaug.pipeline``
 (config, errors, schema, run layout; sources, transforms, split, watermark), ``synthaug.privacy``,
@@ -22,10 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from synthaug.models.synthesizer import ConditionalSynthesizer
     from synthaug.pipeline.config import SynthaugConfig
+    from synthaug.stages.exported import SyntheticImages
 
-__all__ = ["load_model", "read_export", "run"]
+__all__ = ["load_export", "load_model", "read_export", "run"]
 
 
 def run(
@@ -65,3 +69,15 @@ def read_export(folder: str | Path) -> dict[str, Any]:
     from synthaug.stages.describe import read_verified_export
 
     return read_verified_export(Path(folder))
+
+
+def load_export(folder: str | Path, *, transform: Any = None) -> pd.DataFrame | SyntheticImages:
+    """An export's data after every checksum was verified: a pandas DataFrame for tables (with
+    ``frame.attrs["synthaug"]``: run id, verification, provenance, class counts), a torch
+    ``Dataset`` of ``(image, class index)`` for images (like torchvision's ImageFolder, with
+    ``classes``, ``provenance`` and ``verification``; ``transform`` applies to each image).
+    Raises :class:`~synthaug.pipeline.errors.UserInputError` when a file is missing, altered or
+    added."""
+    from synthaug.stages.exported import load_export as load
+
+    return load(Path(folder), transform=transform)

@@ -37,9 +37,43 @@ def test_run_load_model_and_read_export(tmp_path: Path) -> None:
     summary = synthaug.read_export(export)
     assert "rows.parquet" in {entry["path"] for entry in summary["files"]}
 
+    frame = synthaug.load_export(export)  # one line, checksums first
+    assert frame.equals(pd.read_parquet(export / "rows.parquet"))  # plain pandas reads it as it is
+    about = frame.attrs["synthaug"]
+    assert about["run_id"] == manifest["run_id"] and about["verification"]["verdict"] == "not verified"
+    assert about["provenance"]["synthetic"] == "true" and about["class_counts"] == {
+        "benign": 5,
+        "malignant": 5,
+    }
+
     (export / "extra.csv").write_text("added,after,export\n")
     with pytest.raises(UserInputError, match="unlisted"):
         synthaug.read_export(export)
+    with pytest.raises(UserInputError, match="unlisted"):
+        synthaug.load_export(export)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_an_image_export_loads_as_a_dataset_and_as_torchvision_reads_it(tmp_path: Path) -> None:
+    from torchvision import transforms
+    from torchvision.datasets import ImageFolder
+
+    overrides = ["training.steps=4", "generation.per_class=3", "evaluation.enabled=false"]
+    run_dir = synthaug.run(
+        REPO / "examples" / "digits.yaml", overrides=[*overrides, f"output_dir={tmp_path}"]
+    )
+    export = run_dir / "export"
+    images = synthaug.load_export(export, transform=transforms.ToTensor())
+    assert len(images) == 30 and images.classes == [str(d) for d in range(10)]
+    tensor, target = images[4]
+    assert tuple(tensor.shape) == (1, 8, 8) and images.classes[target] == "1"
+    assert images.verification["verdict"] == "not verified" and images.provenance["generator"] == "synthaug"
+    plain = ImageFolder(export / "images")  # torchvision reads the export as it is
+    assert len(plain) == 30 and plain.classes == images.classes
+    assert sorted(plain.targets) == sorted(images.targets)
+    (export / "images" / "3").rename(export / "images" / "three")
+    with pytest.raises(UserInputError):
+        synthaug.load_export(export)
 
 
 def test_a_bad_config_is_a_user_error_before_anything_runs(tmp_path: Path) -> None:

@@ -191,6 +191,41 @@ def test_a_run_is_inspected_reported_exported_and_its_watermark_checked(cli, dem
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("readme-demo")
+@pytest.mark.usefixtures("prefect_api")
+def test_people_judge_the_demo_and_its_export_loads_as_the_readme_shows(cli, demo, user_dir, monkeypatch):
+    monkeypatch.chdir(user_dir)
+    run = f"runs/{demo[1].name}"
+    code, out, err = cli("human-eval", run, "--n", "40")  # synthaug human-eval runs/<run-id> --n 40
+    assert code == 0, err
+    assert f"{run}/human-eval/page.html" in words(out)
+    key = json.loads((user_dir / run / "human-eval" / "key.json").read_text())
+    answers = {
+        "page": key["page"],
+        "rater": "ml-team",
+        "answers": [{"item": i["id"], "answer": "real"} for i in key["items"]],
+    }
+    Path("answers-ml-team.json").write_text(json.dumps(answers))
+    # synthaug human-eval score runs/<run-id> answers-*.json
+    code, out, err = cli("human-eval", "score", run, "answers-ml-team.json")
+    assert code == 0, err
+    assert "People could not tell synthetic from real: one person labelled 50% of 40 answers" in words(out)
+
+    # the README's Python for an image export, as typed (into an export of its own)
+    assert cli("export", run, "--to", "exports/digits-readme")[0] == 0
+    readme = (REPO / "README.md").read_text()
+    blocks = [b.split("```")[0] for b in readme.split("```python\n")[1:]]
+    [snippet] = [b for b in blocks if 'load_export("exports/digits-v1"' in b]
+    snippet = "import synthaug\n" + snippet.replace("exports/digits-v1", "exports/digits-readme")
+    ran = subprocess.run(
+        [sys.executable, "-c", snippet], cwd=user_dir, capture_output=True, text=True, timeout=300
+    )
+    assert ran.returncode == 0, ran.stderr
+    verdict = json.loads((demo[1] / "manifest.json").read_text())["verification"]["verdict"]
+    assert ran.stdout.strip() == f"0 {verdict}"  # the first image's class, then the verdict
+
+
+@pytest.mark.slow
 @pytest.mark.usefixtures("prefect_api")
 @pytest.mark.parametrize("example", EXAMPLES)
 def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, example):
@@ -222,10 +257,13 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
             assert statement[key], key
         assert statement["delta"] < 1 / manifest["split"]["train_rows"]
         assert json.loads(pq.read_schema(synthetic).metadata[b"synthaug.privacy"]) == statement
-        # no fold generators under privacy: selection uses the run's generator, and says why
+        # the selection folds' generators train with the run's DP-SGD settings, and the private
+        # examples generate enough samples for every candidate amount to be tried
         result = json.loads((run_dir / "evaluation" / "gain.json").read_text())
-        assert result["selection_data"].startswith("shared") and "differential privacy" in result["caveat"]
-        assert not (run_dir / "evaluation" / "selection" / "fold-0").exists()
+        assert result["selection_data"].startswith("cross-fitted") and result["untested_amounts"] == []
+        selection = json.loads((run_dir / "evaluation" / "selection" / "summary.json").read_text())
+        assert selection["cross_fitted"] and selection["private"]
+        assert "verification" in statement["not_covered"]
     else:
         assert manifest["privacy"] is None
         assert (run_dir / "evaluation" / "selection" / "fold-2" / "trained_on.json").is_file()
@@ -234,7 +272,12 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
         train = pq.read_table(run_dir / "data" / "train.parquet").to_pandas()
         assert list(rows.columns) == list(train.columns) and "diagnosis" in rows.columns
         assert len(read_dataset(run_dir / "data" / "test.parquet")) == 171 and train.shape[1] == 31
-        assert rows["diagnosis"].value_counts().to_dict() == {"benign": 100, "malignant": 100}
+        per_class = (
+            yaml.safe_load((REPO / "examples" / example).read_text())
+            .get("generation", {})
+            .get("per_class", 100)
+        )
+        assert rows["diagnosis"].value_counts().to_dict() == {"benign": per_class, "malignant": per_class}
         assert (run_dir / "model" / "tabular_cgan.pt").is_file()
         figures = {p.name for p in (run_dir / "report" / "figures").iterdir()}
         assert {"training_curves.png", "column_distributions.png", "correlations.png"} <= figures
