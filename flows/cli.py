@@ -388,7 +388,11 @@ def human_eval(
                 f"  {rater['rater']}: {rater['accuracy']:.0%} of {rater['answered']} [{low:.0%}, {high:.0%}]",
                 highlight=False,
             )
-        out.print(f"scores: {Path(args[1]) / HUMAN_EVAL_SCORES_FILE}; the report shows them", highlight=False)
+        out.print(
+            f"scores: {Path(args[1]) / HUMAN_EVAL_SCORES_FILE}; the report shows them, and the dataset card "
+            f"of the next export (synthaug export {args[1]} --to DIR)",
+            highlight=False,
+        )
         return
     if len(args) != 1:
         raise UserInputError(
