@@ -363,6 +363,9 @@ def human_eval(
         int | None, typer.Option(help="Which samples are shown (default: the run's seed).")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing page that differs.")] = False,
+    include_private_records: Annotated[
+        bool, typer.Option(help="Allow a page for a differentially private run (it shows real records).")
+    ] = False,
 ) -> None:
     """A "real or synthetic?" page for people, and the scores of their answers.
 
@@ -400,10 +403,13 @@ def human_eval(
             where="synthaug human-eval",
             hint="Run `synthaug human-eval RUN [--n 40]`, or `synthaug human-eval score RUN answers.json`.",
         )
-    page = write_page(Path(args[0]), n=n, seed=seed, overwrite=overwrite)
+    page = write_page(
+        Path(args[0]), n=n, seed=seed, overwrite=overwrite, include_private_records=include_private_records
+    )
     out.print(f"[green]page[/green] {page.absolute().as_uri()} ({n} items)", highlight=False)
     out.print(
-        "Send that one file to each rater (it needs no network); each saves answers-*.json. Then: "
+        f"It shows {n // 2} real training samples: send it only to people allowed to see the real data. "
+        "It needs no network; each rater saves answers-*.json. Then: "
         f"synthaug human-eval score {args[0]} answers-*.json",
         highlight=False,
     )

@@ -55,9 +55,11 @@ FIGURE_DIR = "figures"  # in report/
 DEFAULT_EXPORT_DIR = "export"  # inside the run directory when export.directory is unset
 RUN_KEY_FILE = "private/watermark.key"
 HUMAN_EVAL_DIR = "human-eval"  # synthaug human-eval: the page raters open, its key, the scores
-HUMAN_EVAL_PAGE_FILE = f"{HUMAN_EVAL_DIR}/page.html"
-HUMAN_EVAL_KEY_FILE = f"{HUMAN_EVAL_DIR}/key.json"  # which item is real: never in the page
-HUMAN_EVAL_SCORES_FILE = f"{HUMAN_EVAL_DIR}/scores.json"
+PAGE_FILE = "page.html"  # in human-eval/
+KEY_FILE = "key.json"  # in human-eval/: which item is real, never in the page
+HUMAN_SCORES_FILE = "scores.json"  # in human-eval/
+HUMAN_EVAL_PAGE_FILE = f"{HUMAN_EVAL_DIR}/{PAGE_FILE}"
+HUMAN_EVAL_SCORES_FILE = f"{HUMAN_EVAL_DIR}/{HUMAN_SCORES_FILE}"
 
 # a training work directory (the run's training/, or a fold's)
 METRICS_FILE = "metrics.jsonl"
@@ -137,6 +139,25 @@ class FoldLayout:
 
 
 @dataclass(frozen=True)
+class HumanEvalLayout:
+    """``synthaug human-eval``'s folder: the page, its key, the scores of the answers."""
+
+    root: Path
+
+    @property
+    def page(self) -> Path:
+        return self.root / PAGE_FILE
+
+    @property
+    def key(self) -> Path:
+        return self.root / KEY_FILE
+
+    @property
+    def scores(self) -> Path:
+        return self.root / HUMAN_SCORES_FILE
+
+
+@dataclass(frozen=True)
 class RunLayout:
     """The files of one run directory."""
 
@@ -212,16 +233,8 @@ class RunLayout:
         return self.root / RUN_KEY_FILE
 
     @property
-    def human_eval_page(self) -> Path:
-        return self.root / HUMAN_EVAL_PAGE_FILE
-
-    @property
-    def human_eval_key(self) -> Path:
-        return self.root / HUMAN_EVAL_KEY_FILE
-
-    @property
-    def human_eval_scores(self) -> Path:
-        return self.root / HUMAN_EVAL_SCORES_FILE
+    def human_eval(self) -> HumanEvalLayout:
+        return HumanEvalLayout(self.root / HUMAN_EVAL_DIR)
 
 
 @dataclass(frozen=True)

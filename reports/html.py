@@ -83,8 +83,9 @@ HEADING_SHIFT = 2  # a document's "#" becomes <h3> under the section's <h2>
 
 
 def _markdown(text: str) -> str:
-    """CommonMark with tables; raw HTML in ``text`` is escaped, not rendered."""
-    parser = MarkdownIt("commonmark", {"html": False}).enable("table")
+    """CommonMark with tables; raw HTML in ``text`` is escaped, not rendered, and images are not
+    rendered (a remote one would be fetched), so the report stays self-contained."""
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
     tokens = parser.parse(text)
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):

@@ -19,11 +19,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from synthaug.evaluation.human_eval import DEFAULT_ITEMS, SYNTHETIC, choose_items, read_answers, score
-from synthaug.pipeline.atomic import write_json, write_text
+from synthaug.evaluation.human_eval import (
+    DEFAULT_ITEMS,
+    SYNTHETIC,
+    choose_items,
+    current_scores,
+    read_answers,
+    read_key,
+    score,
+)
+from synthaug.pipeline.atomic import atomic_directory, write_json
 from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.errors import UserInputError
-from synthaug.pipeline.layout import HUMAN_EVAL_PAGE_FILE, MANIFEST_FILE, RunLayout
+from synthaug.pipeline.layout import HUMAN_EVAL_PAGE_FILE, MANIFEST_FILE, HumanEvalLayout, RunLayout
 from synthaug.pipeline.manifest import read_manifest
 from synthaug.pipeline.rundir import split_file
 from synthaug.pipeline.synthetic_set import png_bytes, read_synthetic_set
@@ -34,16 +42,30 @@ from synthaug.reports.table_values import value_formats
 log = logging.getLogger(__name__)
 
 
+PRIVATE = (
+    "the run is differentially private, and half the page would be its real training records, "
+    "shown to the raters outside the privacy budget"
+)
+
+
 def write_page(
-    run_dir: Path, *, n: int = DEFAULT_ITEMS, seed: int | None = None, overwrite: bool = False
+    run_dir: Path,
+    *,
+    n: int = DEFAULT_ITEMS,
+    seed: int | None = None,
+    overwrite: bool = False,
+    include_private_records: bool = False,
 ) -> Path:
-    """Write the page and its key into the run; returns the page's path. The same run, ``n`` and
-    ``seed`` give the same page, so answers saved from it still score after a rewrite."""
+    """Write the page and its key into the run (the folder swapped in whole, so an earlier page's
+    scores go with it); returns the page's path. The same run, ``n`` and ``seed`` give the same
+    page: asking again keeps it, and its scores."""
     layout = _completed_run(run_dir)
     manifest = read_manifest(layout.manifest)
-    if n < 2:
+    if (manifest.training or {}).get("privacy") and not include_private_records:
         raise UserInputError(
-            f"--n {n} is too few items", where="--n", hint="Ask for at least 2 (40 by default)."
+            PRIVATE,
+            where=run_dir,
+            hint="Show it only to people allowed to see the real data, with --include-private-records.",
         )
     seed = manifest.seed if seed is None else seed
     train = read_dataset(split_file(layout.root, "train"))
@@ -53,16 +75,18 @@ def write_page(
     )
     items = choose_items(np.asarray(train.labels), synthetic.labels, n, seed=seed)
     page_id = hashlib.sha256(f"{manifest.run_id}:{seed}:{n}".encode()).hexdigest()[:12]
-    key_path = layout.human_eval_key
-    if key_path.is_file() and not overwrite:
-        existing = json.loads(key_path.read_text(encoding="utf-8")).get("page")
-        if existing != page_id:
-            raise UserInputError(
-                f"the run already has a human-evaluation page ({existing}); answers saved from it would "
-                "no longer score against a new one",
-                where=key_path.parent,
-                hint="Score those answers first, or pass --overwrite to replace the page.",
-            )
+    folder = layout.human_eval
+    existing = read_key(folder.key).get("page") if folder.key.is_file() else None
+    if existing == page_id and folder.page.is_file():
+        log.info("human-evaluation page %s is already there; kept with its scores", page_id)
+        return folder.page
+    if existing is not None and not overwrite:
+        raise UserInputError(
+            f"the run already has a human-evaluation page ({existing}); answers saved from it would "
+            "no longer score against a new one",
+            where=folder.root,
+            hint="Score those answers first, or pass --overwrite to replace the page (and its scores).",
+        )
     if train.kind == "image":
         shown = [_image_item(item, train.features, synthetic.images) for item in items]
     else:
@@ -72,11 +96,7 @@ def write_page(
     for item, entry in zip(items, shown, strict=True):
         entry["class"] = train.classes[item.label]
     html = page_html(
-        page=page_id,
-        run=manifest.run_id,
-        kind=train.kind,
-        class_label=target or "class",
-        items=shown,
+        page=page_id, run=manifest.run_id, kind=train.kind, class_label=target or "class", items=shown
     )
     key = {
         "page": page_id,
@@ -88,10 +108,11 @@ def write_page(
             {"id": i.id, "truth": i.truth, "class": train.classes[i.label], "index": i.index} for i in items
         ],
     }
-    write_json(key_path, key)
-    write_text(layout.human_eval_page, html)
-    log.info("human-evaluation page %s with %d items written to %s", page_id, n, layout.human_eval_page)
-    return layout.human_eval_page
+    with atomic_directory(folder.root, overwrite=True, what="human-evaluation folder") as staging:
+        HumanEvalLayout(staging).key.write_text(json.dumps(key, indent=2) + "\n", encoding="utf-8")
+        HumanEvalLayout(staging).page.write_text(html, encoding="utf-8")
+    log.info("human-evaluation page %s with %d items written to %s", page_id, n, folder.page)
+    return folder.page
 
 
 def score_answers(run_dir: Path, files: list[Path]) -> dict[str, Any]:
@@ -99,7 +120,7 @@ def score_answers(run_dir: Path, files: list[Path]) -> dict[str, Any]:
     from synthaug.reports.run_report import write_report
 
     layout = _completed_run(run_dir)
-    if not layout.human_eval_key.is_file():
+    if not layout.human_eval.key.is_file():
         raise UserInputError(
             "the run has no human-evaluation page to score against",
             where=run_dir,
@@ -107,7 +128,7 @@ def score_answers(run_dir: Path, files: list[Path]) -> dict[str, Any]:
         )
     if not files:
         raise UserInputError("no answers files given", hint="Give the JSON files the page saved.")
-    key = json.loads(layout.human_eval_key.read_text(encoding="utf-8"))
+    key = read_key(layout.human_eval.key)
     raters, names = [], set()
     for path in files:
         data = read_answers(path, key)
@@ -117,7 +138,7 @@ def score_answers(run_dir: Path, files: list[Path]) -> dict[str, Any]:
         names.add(name)
         raters.append((name, data))
     result = {**score(key, raters), "files": [Path(f).name for f in files]}
-    write_json(layout.human_eval_scores, result)
+    write_json(layout.human_eval.scores, result)
     write_report(layout.root)
     return result
 
@@ -154,16 +175,8 @@ def report_section(run_path: Path) -> Section:
     """The report's "Human evaluation" section: the scores when there are any, else how to get them."""
     layout = RunLayout(run_path)
     section = Section("Human evaluation")
-    scores = (
-        json.loads(layout.human_eval_scores.read_text(encoding="utf-8"))
-        if layout.human_eval_scores.is_file()
-        else None
-    )
-    key = (
-        json.loads(layout.human_eval_key.read_text(encoding="utf-8"))
-        if layout.human_eval_key.is_file()
-        else None
-    )
+    key = read_key(layout.human_eval.key) if layout.human_eval.key.is_file() else None
+    scores = current_scores(layout.human_eval)
     if key is None:
         return section.add(
             Paragraph(

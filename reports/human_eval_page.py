@@ -102,10 +102,12 @@ function save() {
 }
 
 $("start").addEventListener("click", start);
-$("real").addEventListener("click", () => answer("real"));
-$("synthetic").addEventListener("click", () => answer("synthetic"));
+// a click leaves no focus behind, so Enter or Space cannot answer the next item unseen
+$("real").addEventListener("click", (event) => { event.currentTarget.blur(); answer("real"); });
+$("synthetic").addEventListener("click", (event) => { event.currentTarget.blur(); answer("synthetic"); });
 $("save").addEventListener("click", save);
 document.addEventListener("keydown", (event) => {
+  if (event.repeat) return;  // a held key answers once, not every item that follows
   if (event.target.tagName === "INPUT") { if (event.key === "Enter") start(); return; }
   const key = event.key.toLowerCase();
   if (key === "enter") start();

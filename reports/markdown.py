@@ -48,5 +48,8 @@ def _demoted(text: str) -> str:
     for line in text.splitlines():
         if line.startswith(("```", "~~~")):
             fenced = not fenced
-        out.append("##" + line if not fenced and re.match(r"#{1,4} ", line) else line)
+        heading = None if fenced else re.match(r"(#{1,6}) ", line)
+        if heading:  # deeper by two, at most six
+            line = "#" * min(6, len(heading.group(1)) + 2) + line[len(heading.group(1)) :]
+        out.append(line)
     return "\n".join(out)

@@ -38,7 +38,8 @@ ROWS_PER_CLASS = 3  # table rows per class and source
 MAX_TABLE_CLASSES = 4
 MAX_COLUMNS = 12
 NEAREST = 8
-MAX_SEARCHED = 20_000  # synthetic samples searched for the nearest (a seeded subset beyond)
+MAX_SEARCHED = 3_000  # synthetic and training samples searched (seeded subsets beyond, so a
+# report of 50,000 large images still builds in seconds)
 PRIVATE_NOTE = (
     "This section shows real training samples of a private run: the report belongs to the run "
     "directory, which the privacy statement says is not covered. Do not share it."
@@ -140,20 +141,35 @@ def _nearest(train: Dataset, synthetic_features) -> tuple[np.ndarray, np.ndarray
     """Positions of the NEAREST synthetic samples closest to a training sample, those training
     samples, the distances, and the training samples' median distance to their nearest other one."""
     space = FeatureSpace.fit(train.features)
-    reference = space.transform(train.features)
+    kept = _searched(len(train.features))
+    reference = space.transform(_rows(train.features, kept))
     index = NearestNeighbors(n_neighbors=2).fit(reference)
     typical = float(np.median(index.kneighbors(reference)[0][:, 1]))
-    searched = np.arange(len(synthetic_features))
-    if len(searched) > MAX_SEARCHED:
-        searched = np.sort(np.random.default_rng(0).choice(searched, MAX_SEARCHED, replace=False))
-    subset = (
-        synthetic_features[searched]
-        if isinstance(synthetic_features, np.ndarray)
-        else (synthetic_features.iloc[searched])
+    searched = _searched(len(synthetic_features))
+    distance, neighbour = index.kneighbors(
+        space.transform(_rows(synthetic_features, searched)), n_neighbors=1
     )
-    distance, neighbour = index.kneighbors(space.transform(subset), n_neighbors=1)
     order = np.argsort(distance[:, 0], kind="stable")[:NEAREST]
-    return searched[order], neighbour[order, 0], distance[order, 0], typical
+    return searched[order], kept[neighbour[order, 0]], distance[order, 0], typical
+
+
+def _searched(n: int) -> np.ndarray:
+    """Positions searched: all, or a seeded MAX_SEARCHED of them."""
+    if n <= MAX_SEARCHED:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, MAX_SEARCHED, replace=False))
+
+
+def _subsets(train: int, synthetic: int) -> str:
+    """What the search covered, when not everything."""
+    if max(train, synthetic) <= MAX_SEARCHED:
+        return ""
+    shown = f"{min(synthetic, MAX_SEARCHED):,} of {synthetic:,} synthetic"
+    return f" (searched: {shown}, {min(train, MAX_SEARCHED):,} of {train:,} training)"
+
+
+def _rows(features, positions: np.ndarray):
+    return features[positions] if isinstance(features, np.ndarray) else features.iloc[positions]
 
 
 def _nearest_images(section: Section, train: Dataset, synthetic: SyntheticSet) -> None:
@@ -167,7 +183,8 @@ def _nearest_images(section: Section, train: Dataset, synthetic: SyntheticSet) -
             ),
             f"The {len(chosen)} synthetic images closest to a training image, each above that image, with "
             f"the distance (pixels in [0, 1]). Training images sit a median {typical:.2f} from their "
-            "nearest other training image: a much smaller distance is a copy.",
+            "nearest other training image: a much smaller distance is a copy"
+            f"{_subsets(len(train), len(synthetic))}.",
             pixelated=True,
         )
     )
@@ -206,7 +223,8 @@ def _nearest_rows(section: Section, train: Dataset, synthetic: SyntheticSet) -> 
         Paragraph(
             f"The {len(chosen)} synthetic rows closest to a training row, each above that row, with the "
             f"distance (standardised numbers, one-hot categories). Training rows sit a median {typical:.2f} "
-            "from their nearest other training row: a much smaller distance is a copy."
+            "from their nearest other training row: a much smaller distance is a copy"
+            f"{_subsets(len(train), len(synthetic))}."
         ),
         Table(("", *columns), tuple(body)),
     )

@@ -20,7 +20,10 @@ def value_formats(real: pd.DataFrame) -> dict[str, Callable[[Any], str]]:
         values = real[column]
         if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             decimals = _decimals(values.dropna().to_numpy(dtype=float))
-            formats[column] = lambda v, d=decimals: "missing" if pd.isna(v) else f"{float(v):.{d}f}"
+            # + 0.0 turns the -0.0 a small negative value rounds to into 0.0, as a real value reads
+            formats[column] = lambda v, d=decimals: (
+                "missing" if pd.isna(v) else f"{round(float(v), d) + 0.0:.{d}f}"
+            )
         else:
             formats[column] = lambda v: "missing" if pd.isna(v) else str(v)
     return formats

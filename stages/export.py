@@ -21,6 +21,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from synthaug.evaluation.human_eval import current_scores
 from synthaug.evaluation.statistics import NOT_VERIFIED
 from synthaug.pipeline.atomic import atomic_directory
 from synthaug.pipeline.config_loading import load_config
@@ -102,7 +103,6 @@ def export_run(
         )
         metadata = read_parquet_metadata(staging / DATA_FILES[kind][0])
         files = file_table(staging)
-        scores = RunLayout(run_path).human_eval_scores
         card = render_card(
             manifest=manifest,
             generation=generation,
@@ -110,7 +110,7 @@ def export_run(
             verification=verification,
             files=files,
             metadata=metadata,
-            human_eval=json.loads(scores.read_text(encoding="utf-8")) if scores.is_file() else None,
+            human_eval=current_scores(RunLayout(run_path).human_eval),
         )
         (staging / CARD_FILE).write_text(card, encoding="utf-8")
         summary = {

@@ -10,7 +10,10 @@ where they came from and what the verification said attached.
   (``L`` for grey). ``provenance``, ``verification`` and ``run_id`` are attributes.
 
 The export needs no synthaug to read: ``pandas.read_parquet(EXPORT / "rows.parquet")`` or
-``torchvision.datasets.ImageFolder(EXPORT / "images")`` work on it as it is.
+``torchvision.datasets.ImageFolder(EXPORT / "images")`` work on it as it is. ImageFolder numbers
+the classes by their sorted folder names (file-system-safe forms of the class names), this
+Dataset by the run's class order, so with class names such as 2 and 10 the indices differ: map
+through ``classes`` rather than compare indices.
 """
 
 from __future__ import annotations

@@ -11,6 +11,12 @@ from synthaug.pipeline.layout import CARD_FILE, RunLayout
 from tests.settings import SMALL_TABULAR_GAN, set_args
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
 TINY = ["training.steps=4", *SMALL_TABULAR_GAN, "generation.per_class=8", "evaluation.enabled=false"]
 
 
@@ -23,11 +29,12 @@ def test_a_table_run_gets_row_cards_scores_in_report_and_card(cli, tmp_path, mon
     assert code == 0, err
     [run_dir] = [p.relative_to(tmp_path) for p in (tmp_path / "runs").iterdir()]
     code, out, err = cli("human-eval", run_dir, "--n", "10")
-    assert code == 0, err and "human-eval score" in out
+    assert code == 0, err
+    assert "human-eval score" in out and "send it only to people allowed to see the real data" in words(out)
     layout = RunLayout(run_dir)
-    source = layout.human_eval_page.read_text()
+    source = layout.human_eval.page.read_text()
     shown = json.loads(source.split('id="items">')[1].split("</script>")[0])
-    key = json.loads(layout.human_eval_key.read_text())
+    key = json.loads(layout.human_eval.key.read_text())
     real = pd.read_parquet(layout.data / "train.parquet")
     decimals: dict[str, set[int]] = {}
     for item, truth in zip(shown["items"], key["items"], strict=True):
@@ -65,6 +72,12 @@ def test_a_table_run_gets_row_cards_scores_in_report_and_card(cli, tmp_path, mon
         "Human evaluation, real or synthetic? People could tell"
         in (tmp_path / "shared" / CARD_FILE).read_text()
     )
+
+    code, _, err = cli("human-eval", run_dir, "--n", "10")  # the same page again: kept, with its scores
+    assert code == 0 and layout.human_eval.scores.is_file()
+    code, _, err = cli("human-eval", run_dir, "--n", "12", "--overwrite")  # a new page: old scores go
+    assert code == 0, err
+    assert not layout.human_eval.scores.is_file() and json.loads(layout.human_eval.key.read_text())["n"] == 12
 
     (tmp_path / "other.json").write_text(json.dumps({"page": "elsewhere", "answers": []}))
     code, _, err = cli("human-eval", "score", run_dir, "other.json")

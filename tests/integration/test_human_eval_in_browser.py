@@ -25,8 +25,8 @@ def test_a_rater_answers_every_item_saves_and_the_answers_score(cli, tmp_path):
     code, out, err = cli("human-eval", run_dir, "--n", str(ITEMS))
     assert code == 0, err
     layout = RunLayout(run_dir)
-    page_source = layout.human_eval_page.read_text()
-    key = json.loads(layout.human_eval_key.read_text())
+    page_source = layout.human_eval.page.read_text()
+    key = json.loads(layout.human_eval.key.read_text())
     # the page holds no truth, no key and no path of this machine
     assert str(tmp_path) not in page_source and layout.run_key.read_text().strip() not in page_source
     shown = json.loads(page_source.split('id="items">')[1].split("</script>")[0])
@@ -36,7 +36,7 @@ def test_a_rater_answers_every_item_saves_and_the_answers_score(cli, tmp_path):
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=browser_path, args=["--no-sandbox"])
         page = browser.new_page(accept_downloads=True)
-        page.goto(layout.human_eval_page.as_uri())
+        page.goto(layout.human_eval.page.as_uri())
         page.fill("#rater", "ada")
         page.keyboard.press("Enter")  # start
         choices = []
@@ -68,7 +68,7 @@ def test_a_rater_answers_every_item_saves_and_the_answers_score(cli, tmp_path):
 
     code, out, err = cli("human-eval", "score", run_dir, answers_file)
     assert code == 0, err
-    scores = json.loads(layout.human_eval_scores.read_text())
+    scores = json.loads(layout.human_eval.scores.read_text())
     truth = [item["truth"] for item in key["items"]]
     expected = sum(c == t for c, t in zip(choices, truth, strict=True))
     assert scores["pooled"]["answered"] == ITEMS and scores["pooled"]["correct"] == expected

@@ -264,6 +264,9 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
         selection = json.loads((run_dir / "evaluation" / "selection" / "summary.json").read_text())
         assert selection["cross_fitted"] and selection["private"]
         assert "verification" in statement["not_covered"]
+        # a human-evaluation page would hand real records to raters: refused unless asked for
+        code, _, err = cli("human-eval", str(run_dir.relative_to(user_dir)))
+        assert code == 2 and "--include-private-records" in err
     else:
         assert manifest["privacy"] is None
         assert (run_dir / "evaluation" / "selection" / "fold-2" / "trained_on.json").is_file()

@@ -20,17 +20,24 @@ def key_of(items):
     }
 
 
-def test_items_are_half_real_half_synthetic_balanced_over_classes_and_reproducible():
-    items = choose_items(REAL_LABELS, SYNTHETIC_LABELS, 21, seed=3)
-    assert [i.truth for i in items].count("real") == 10 and len({i.id for i in items}) == 21
-    synthetic = [i.label for i in items if i.truth == "synthetic"]
-    assert sorted(np.bincount(synthetic).tolist()) == [3, 4, 4]  # 11 spread over 3 classes
-    real = [(i.label, i.index) for i in items if i.truth == "real"]
-    assert len(set(real)) == 10 and all(REAL_LABELS[index] == label for label, index in real)
-    assert items == choose_items(REAL_LABELS, SYNTHETIC_LABELS, 21, seed=3)
+def test_items_pair_real_and_synthetic_per_class_so_the_class_gives_nothing_away():
+    items = choose_items(REAL_LABELS, SYNTHETIC_LABELS, 22, seed=3)
+    assert len({i.id for i in items}) == 22
+    real = np.bincount([i.label for i in items if i.truth == "real"], minlength=3)
+    synthetic = np.bincount([i.label for i in items if i.truth == "synthetic"], minlength=3)
+    assert real.tolist() == synthetic.tolist() and real.sum() == 11
+    assert real[1] <= 4 and sorted(real.tolist()) == [3, 4, 4]  # class 1 has 4 real samples only
+    assert all(REAL_LABELS[i.index] == i.label for i in items if i.truth == "real")
+    assert len({(i.truth, i.index) for i in items}) == 22  # no sample twice
+    assert items == choose_items(REAL_LABELS, SYNTHETIC_LABELS, 22, seed=3)
     assert [i.truth for i in items] != sorted(i.truth for i in items)  # shuffled, not grouped
-    with pytest.raises(UserInputError, match="needs 30 real samples but the run has 24"):
+    # a class without synthetic samples is left out rather than shown only as real
+    lopsided = choose_items(np.repeat([0, 1, 2], [50, 50, 2]), np.repeat([0, 1], 30), 20, seed=0)
+    assert {i.label for i in lopsided} == {0, 1}
+    with pytest.raises(UserInputError, match="needs 30 real and 30 synthetic samples of the same classes"):
         choose_items(REAL_LABELS, SYNTHETIC_LABELS, 60, seed=0)
+    with pytest.raises(UserInputError, match="an even number of items"):
+        choose_items(REAL_LABELS, SYNTHETIC_LABELS, 5, seed=0)
 
 
 def answers_for(key, correct: list[bool], rater="r"):
@@ -57,6 +64,17 @@ def test_accuracy_and_wilson_interval_per_rater_class_and_pooled():
     )
     assert sum(c["answered"] for c in result["per_class"].values()) == 20
     assert result["summary"].startswith("People could tell synthetic from real: one person labelled 90%")
+
+
+def test_raters_who_agree_on_every_item_add_no_precision():
+    key = key_of(choose_items(REAL_LABELS, SYNTHETIC_LABELS, 20, seed=0))
+    same = answers_for(key, [True] * 14 + [False] * 6)
+    alone = score(key, [("a", same)])["pooled"]["ci95"]
+    three = score(key, [("a", same), ("b", same), ("c", same)])
+    low, high = three["pooled"]["ci95"]
+    assert high - low >= 0.8 * (alone[1] - alone[0])  # 20 items, not 60 independent answers
+    everyone_right = score(key, [("a", answers_for(key, [True] * 20))] * 2)
+    assert everyone_right["pooled"]["ci95"][0] < 0.9  # Wilson over 20 items, not a 100%-100% bootstrap
 
 
 def test_several_raters_pool_with_an_item_bootstrap_and_chance_reads_as_cannot_tell():
@@ -87,6 +105,8 @@ def test_several_raters_pool_with_an_item_bootstrap_and_chance_reads_as_cannot_t
         ),
         (lambda a: a["answers"].append(dict(a["answers"][0])), "repeats item"),
         (lambda a: a.pop("answers"), "has no list of answers"),
+        (lambda a: a["answers"].pop(), "answers 5 of the page's 6 items"),
+        (lambda a: a.update(answers=[]), "answers 0 of the page's 6 items"),
     ],
 )
 def test_answers_that_do_not_fit_the_page_are_refused_naming_the_file(tmp_path, change, message):
@@ -101,3 +121,5 @@ def test_answers_that_do_not_fit_the_page_are_refused_naming_the_file(tmp_path, 
     path.write_text("{not json")
     with pytest.raises(UserInputError, match="not a JSON file of answers"):
         read_answers(path, key)
+    with pytest.raises(UserInputError, match="cannot be read"):
+        read_answers(tmp_path, key)  # a folder

@@ -47,14 +47,19 @@ def test_markdown_links_figures_and_escapes_table_pipes():
 def test_an_embedded_markdown_document_renders_below_the_section_with_raw_html_escaped():
     from synthaug.reports.document import Markdown
 
-    card = "# Card\n\n## Does it help?\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script>\n"
+    card = (
+        "# Card\n\n## Does it help?\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n<script>alert(1)</script>\n\n"
+        "![beacon](https://example.org/b.png)\n\n##### deep\n\n###### deepest\n"
+    )
     report = Report("r", "s")
     report.sections = [Section("Dataset card").add(Markdown(card))]
     page = to_html(report)
     assert "<h3>Card</h3>" in page and "<h4>Does it help?</h4>" in page and "<td>1</td>" in page
     assert "<script>alert" not in page and "&lt;script&gt;" in page
+    assert not re.search(r'<img[^>]+src="https?:', page)  # a remote image is not fetched: a link at most
     text = to_markdown(report)
     assert "### Card" in text and "#### Does it help?" in text and "| 1 | 2 |" in text
+    assert "\n###### deep\n" in text and "\n###### deepest\n" in text  # deeper, never shallower
 
 
 def test_pixelated_figures_are_marked_and_never_shrunk():
