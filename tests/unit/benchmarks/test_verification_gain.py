@@ -1,0 +1,36 @@
+"""The gain benchmark's settings: the shipped examples, the public tables on breast_cancer's
+protocol, scarce or in full; the tables' goal on a hand-made table."""
+
+import pandas as pd
+
+from benchmarks.verification_gain import FULL_PER_CLASS, PER_CLASS, TABLES, dataset_config, goals
+
+
+def test_public_tables_take_breast_cancers_protocol_scarce_or_in_full(tmp_path):
+    scarce = dataset_config("crabs", 3, tmp_path, full=False, data_dir=tmp_path / "data")
+    assert (
+        scarce.dataset.source == str(tmp_path / "data" / "crabs.csv")
+        and scarce.dataset.target == TABLES["crabs"]
+    )
+    assert scarce.dataset.per_class == PER_CLASS and scarce.seed == 3 and scarce.name == "crabs"
+    assert scarce.evaluation.tabular_classifiers == ["logistic", "random_forest"]
+    full = dataset_config("oj", 0, tmp_path, full=True, data_dir=tmp_path)
+    assert full.dataset.per_class is None and full.generation.per_class == FULL_PER_CLASS
+    assert full.name == "oj-full"
+    digits = dataset_config("digits", 1, tmp_path, full=False, data_dir=tmp_path)
+    assert digits.dataset.source == "bundled:digits" and digits.dataset.per_class == PER_CLASS
+
+
+def test_the_tables_goal_is_the_mean_over_tables_and_classifiers():
+    rows = [
+        ("crabs", "logistic", "synthaug", 3.0, "gain"),
+        ("crabs", "random_forest", "synthaug", -1.0, "no-gain"),
+        ("oj", "logistic", "synthaug", 1.0, "no-gain"),
+        ("oj", "logistic", "classic", 2.0, "gain"),
+        ("digits", "cnn", "synthaug", -9.0, "no-gain"),  # images do not count toward the tables' mean
+    ]
+    table = pd.DataFrame(rows, columns=["dataset", "classifier", "method", "gain_points", "verdict"])
+    met = goals(table)
+    assert met["tables: mean gain at least +1.5 points (now +1.00)"] is False
+    assert met["never below -0.5 points for any classifier"] is False
+    assert met["oj/logistic: ahead of classic and CTGAN"] is False
