@@ -34,11 +34,21 @@ def main() -> None:
     from ctgan import CTGAN
 
     frame = pd.read_parquet(args.train)
-    frame[args.target] = frame[args.target].astype(str)
+    # every column that is not a number (the target, categories such as crabs' sex) is discrete,
+    # as text: rdt cannot average a pandas Categorical
+    discrete = [
+        c
+        for c in frame.columns
+        if c == args.target
+        or not pd.api.types.is_numeric_dtype(frame[c])
+        or pd.api.types.is_bool_dtype(frame[c])
+    ]
+    for column in discrete:
+        frame[column] = frame[column].astype(str)
     model = CTGAN(epochs=args.epochs, batch_size=BATCH, pac=10, discriminator_steps=1, enable_gpu=False)
     model.set_random_state(args.seed)
     started = time.perf_counter()
-    model.fit(frame, discrete_columns=[args.target])
+    model.fit(frame, discrete_columns=discrete)
     seconds = time.perf_counter() - started
     classes = sorted(frame[args.target].unique())
     rows = pd.concat(
