@@ -68,12 +68,6 @@ def write_page(
             hint="Show it only to people allowed to see the real data, with --include-private-records.",
         )
     seed = manifest.seed if seed is None else seed
-    train = read_dataset(split_file(layout.root, "train"))
-    target = train.schema.target if train.kind == "tabular" else None
-    synthetic = read_synthetic_set(
-        layout.synthetic.root, kind=train.kind, classes=tuple(train.classes), target=target
-    )
-    items = choose_items(np.asarray(train.labels), synthetic.labels, n, seed=seed)
     page_id = hashlib.sha256(f"{manifest.run_id}:{seed}:{n}".encode()).hexdigest()[:12]
     folder = layout.human_eval
     existing = read_key(folder.key).get("page") if folder.key.is_file() else None
@@ -87,6 +81,12 @@ def write_page(
             where=folder.root,
             hint="Score those answers first, or pass --overwrite to replace the page (and its scores).",
         )
+    train = read_dataset(split_file(layout.root, "train"))
+    target = train.schema.target if train.kind == "tabular" else None
+    synthetic = read_synthetic_set(
+        layout.synthetic.root, kind=train.kind, classes=tuple(train.classes), target=target
+    )
+    items = choose_items(np.asarray(train.labels), synthetic.labels, n, seed=seed)
     if train.kind == "image":
         shown = [_image_item(item, train.features, synthetic.images) for item in items]
     else:

@@ -83,8 +83,9 @@ def samples_section(run_path: Path, kind: str | None, *, private: bool = False) 
                 "Pearson correlations of the numeric columns, real vs synthetic.",
             ),
         )
-    _table_rows(section, train, synthetic)
-    _nearest_rows(section, train, synthetic)
+    formats = value_formats(train.features)
+    _table_rows(section, train, synthetic, formats)
+    _nearest_rows(section, train, synthetic, formats)
     return section
 
 
@@ -190,9 +191,8 @@ def _nearest_images(section: Section, train: Dataset, synthetic: SyntheticSet) -
     )
 
 
-def _table_rows(section: Section, train: Dataset, synthetic: SyntheticSet) -> None:
+def _table_rows(section: Section, train: Dataset, synthetic: SyntheticSet, formats: dict) -> None:
     columns = list(train.features.columns)[:MAX_COLUMNS]
-    formats = value_formats(train.features)
     body = []
     for label, name in list(enumerate(train.classes))[:MAX_TABLE_CLASSES]:
         for source, frame, labels in (
@@ -208,11 +208,10 @@ def _table_rows(section: Section, train: Dataset, synthetic: SyntheticSet) -> No
     )
 
 
-def _nearest_rows(section: Section, train: Dataset, synthetic: SyntheticSet) -> None:
+def _nearest_rows(section: Section, train: Dataset, synthetic: SyntheticSet, formats: dict) -> None:
     features = synthetic.rows[list(train.features.columns)]
     chosen, neighbours, distances, typical = _nearest(train, features)
     columns = list(train.features.columns)[:MAX_COLUMNS]
-    formats = value_formats(train.features)
     body = []
     for position, neighbour, distance in zip(chosen, neighbours, distances, strict=True):
         body.append(
