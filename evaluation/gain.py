@@ -8,7 +8,10 @@ test split. The protocol runs in two phases, and the test split enters only the 
    each class's real count, possibly zero) and whether to filter the synthetic samples (drop
    those a classifier trained on the fold's real rows confidently assigns to another class).
    Filtering is kept only if it scores higher. The classic baseline's amount (SMOTE for tables)
-   is chosen the same way.
+   is chosen the same way. Under the default ``one-se`` rule the simpler choice (a smaller
+   amount, no filtering) wins unless the better one beats it by more than one standard error of
+   their paired per-fold difference: with a few dozen training rows the folds' scores are noisy,
+   and the plain best (``best``) often adds samples on a lucky fold.
 2. **Scoring on the held-out test split.** Every condition is trained with the selected
    settings once per seed (the seed draws the classifier's initialisation and which synthetic
    samples are used; synthetic-only trains on a bootstrap resample of the pool) and scored on
@@ -58,6 +61,15 @@ class ProtocolSettings:
     filtering: bool = True  # evaluate filtering (kept only if it helps)
     filter_confidence: float = 0.8
     replicates: int = REPLICATES  # bootstrap resamples of the test rows
+    rule: str = "one-se"  # see SELECTION_RULES
+
+
+# How the inner CV's per-fold scores choose between a simpler and a richer candidate.
+SELECTION_RULES = {
+    "one-se": "the simplest candidate (smallest amount, no filtering) whose mean paired per-fold "
+    "difference from the best is within one standard error of that difference",
+    "best": "the highest mean CV score, the smaller amount winning ties",
+}
 
 
 @dataclass
@@ -65,13 +77,27 @@ class Selection:
     amount: float
     filtered: bool
     cv_scores: dict[str, float] = field(default_factory=dict)  # candidate -> mean CV primary metric
+    rule: str = "one-se"
+    best: str = ""  # the candidate with the highest mean CV score ("" when nothing was tried)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"amount": self.amount, "filtered": self.filtered, "cv_balanced_accuracy": self.cv_scores}
+        return {
+            "amount": self.amount,
+            "filtered": self.filtered,
+            "cv_balanced_accuracy": self.cv_scores,
+            "rule": self.rule,
+            "best_cv_candidate": self.best,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Selection:
-        return cls(float(data["amount"]), bool(data["filtered"]), dict(data["cv_balanced_accuracy"]))
+        return cls(
+            float(data["amount"]),
+            bool(data["filtered"]),
+            dict(data["cv_balanced_accuracy"]),
+            str(data.get("rule", "best")),
+            str(data.get("best_cv_candidate", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -265,6 +291,8 @@ def assemble_result(
             "filtering_evaluated": settings.filtering,
             "filter_confidence": settings.filter_confidence,
             "bootstrap_replicates": settings.replicates,
+            "selection_rule": settings.rule,
+            "selection_rule_text": SELECTION_RULES[settings.rule],
         },
         "sizes": sizes,
         "classifiers": results,
@@ -350,9 +378,15 @@ def _select(
             )
         )
     ]
-    cv, best = _best_amount(
-        real, folds, make, grid, lambda k, fold, rng, a: draw_per_class(pools[k], fold, a, rng)
+    folds_of, best = _best_amount(
+        real,
+        folds,
+        make,
+        grid,
+        lambda k, fold, rng, a: draw_per_class(pools[k], fold, a, rng),
+        settings.rule,
     )
+    top = _top(folds_of)
     filtered = False
     if settings.filtering and best > 0:
 
@@ -361,18 +395,23 @@ def _select(
             return draw_per_class(pools[k].subset(keep), fold, best, rng)
 
         key = f"x{best:g}+filter"
-        cv[key] = _cv_score(real, folds, make, filtered_draw)
-        filtered = cv[key] > cv[f"x{best:g}"]
-    selections = {"synthetic": Selection(best, filtered, cv)}
+        folds_of[key] = _cv_folds(real, folds, make, filtered_draw)
+        filtered = beats(folds_of[key], folds_of[f"x{best:g}"], settings.rule)
+        top = _top(folds_of)
+    cv = _means(folds_of)
+    selections = {"synthetic": Selection(best, filtered, cv, settings.rule, top)}
     if kind == "tabular":
-        classic_cv, classic_best = _best_amount(
+        classic_folds, classic_best = _best_amount(
             real,
             folds,
             make,
             list(settings.amounts),
             lambda k, fold, rng, a: classic_oversample(fold, a, rng),
+            settings.rule,
         )
-        selections["classic"] = Selection(classic_best, False, classic_cv)
+        selections["classic"] = Selection(
+            classic_best, False, _means(classic_folds), settings.rule, _top(classic_folds)
+        )
     log.info(
         "selected by %d-fold CV on the training split (%s): %s",
         len(folds),
@@ -406,25 +445,54 @@ def check_unseen(folds: list[tuple[np.ndarray, np.ndarray]], fold_pools: list[Fo
             )
 
 
-def _best_amount(real: Samples, folds, make: ClassifierFactory, amounts: list[float], extra):
-    """CV score of each amount (``extra(fold_id, fold_train, rng, amount)`` adds the samples) and
-    the best, the smaller amount winning ties."""
-    cv = {
-        f"x{a:g}": _cv_score(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a))
+def _best_amount(real: Samples, folds, make: ClassifierFactory, amounts: list[float], extra, rule: str):
+    """Per-fold CV scores of each amount (``extra(fold_id, fold_train, rng, amount)`` adds the
+    samples) and the amount ``rule`` chooses (SELECTION_RULES)."""
+    scores = {
+        f"x{a:g}": _cv_folds(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a))
         for a in amounts
     }
-    return cv, max(amounts, key=lambda a: (round(cv[f"x{a:g}"], 10), -a))
+    return scores, choose_amount({a: scores[f"x{a:g}"] for a in amounts}, rule)
 
 
-def _cv_score(real: Samples, folds, make: ClassifierFactory, extra) -> float:
-    """Mean validation balanced accuracy of real fold-train + ``extra(fold_id, fold_train, rng)``."""
+def choose_amount(fold_scores: dict[float, np.ndarray], rule: str) -> float:
+    """The amount ``rule`` (SELECTION_RULES) picks from each amount's per-fold CV scores."""
+    amounts = sorted(fold_scores)
+    best = max(amounts, key=lambda a: (round(float(np.mean(fold_scores[a])), 10), -a))
+    if rule == "best":
+        return best
+    # one-se: the smallest amount that the best does not beat by more than one standard error
+    return next(a for a in amounts if a == best or not beats(fold_scores[best], fold_scores[a], rule))
+
+
+def beats(richer: np.ndarray, simpler: np.ndarray, rule: str) -> bool:
+    """Whether the richer candidate's per-fold scores beat the simpler one's under ``rule``:
+    a higher mean (``best``), or a mean paired difference above one standard error of it."""
+    difference = np.asarray(richer) - np.asarray(simpler)
+    mean = float(np.mean(difference))
+    if rule == "best":
+        return round(mean, 10) > 0
+    error = float(np.std(difference, ddof=1) / np.sqrt(difference.size)) if difference.size > 1 else 0.0
+    return round(mean, 10) > 0 and round(mean - error, 10) > 0
+
+
+def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:
+    return {key: float(np.mean(values)) for key, values in scores.items()}
+
+
+def _top(scores: dict[str, np.ndarray]) -> str:
+    return max(scores, key=lambda key: round(float(np.mean(scores[key])), 10)) if scores else ""
+
+
+def _cv_folds(real: Samples, folds, make: ClassifierFactory, extra) -> np.ndarray:
+    """Validation balanced accuracy per fold of real fold-train + ``extra(fold_id, fold_train, rng)``."""
     values = []
     for fold_id, (train_index, val_index) in enumerate(folds):
         fold_train, fold_val = real.subset(train_index), real.subset(val_index)
         train = fold_train.concat(extra(fold_id, fold_train, np.random.default_rng(fold_id)))
         model = fit(make, 0, False, train)
         values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
-    return float(np.mean(values))
+    return np.asarray(values, dtype=np.float64)
 
 
 def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str, tuple[Samples, bool]]:

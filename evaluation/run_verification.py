@@ -93,6 +93,7 @@ def protocol_settings(spec: EvaluationConfig):
         filtering=spec.filtering,
         filter_confidence=spec.filter_confidence,
         replicates=spec.bootstrap_replicates,
+        rule=spec.selection_rule,
     )
 
 

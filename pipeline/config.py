@@ -410,6 +410,12 @@ class EvaluationConfig(_Section):
         True, description="Evaluate filtering of synthetic samples; kept only if it helps."
     )
     filter_confidence: Annotated[float, Field(gt=0.5, le=1.0)] = 0.8
+    selection_rule: Literal["one-se", "best"] = Field(
+        "one-se",
+        description="How the inner CV chooses: one-se keeps the simpler choice (less synthetic data, "
+        "no filtering) unless the richer one beats it by more than one standard error of their paired "
+        "per-fold difference; best takes the highest mean score (noisier on a few dozen rows).",
+    )
     selection: Literal["cross-fit", "shared"] = Field(
         "cross-fit",
         description="cross-fit: each inner-CV fold draws synthetic samples from its own generator, "

@@ -211,6 +211,11 @@ def _class_counts(manifest: dict) -> Section:
     )
 
 
+def _rule(result: dict[str, Any]) -> str:
+    """How the CV chose, in words, when the result names its rule (results before it did not)."""
+    return str(result["settings"].get("selection_rule_text", ""))
+
+
 def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     section = Section("Does it help?")
     if result is None:
@@ -226,6 +231,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
             f"{_sentence(result.get('interval', ''))}. The amount of synthetic data was chosen by "
             "cross-validation inside the real training split"
+            + (f" ({_rule(result)})" if _rule(result) else "")
             + (f"; {result['selection_data']}." if result.get("selection_data") else ".")
             + _detectable(result),
             css_class="verdict " + verdict,

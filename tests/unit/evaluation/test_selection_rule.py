@@ -1,0 +1,76 @@
+"""The inner CV's choice between a simpler and a richer candidate (gain.choose_amount, gain.beats)."""
+
+import numpy as np
+import pytest
+
+from synthaug.evaluation.gain import SELECTION_RULES, ProtocolSettings, beats, choose_amount, run_protocol
+from synthaug.evaluation.samples import Samples
+from synthaug.pipeline.config import EvaluationConfig
+
+
+def scores(**by_amount: list[float]) -> dict[float, np.ndarray]:
+    return {float(k.removeprefix("x").replace("_", ".")): np.asarray(v) for k, v in by_amount.items()}
+
+
+def test_best_takes_the_highest_mean_and_the_smaller_amount_on_ties():
+    cv = scores(x0=[0.80, 0.90, 0.85], x1=[0.85, 0.90, 0.90], x2=[0.90, 0.85, 0.90])
+    assert choose_amount(cv, "best") == 1.0
+    assert choose_amount(scores(x0=[0.8, 0.9], x0_5=[0.9, 0.8]), "best") == 0.0
+
+
+def test_one_se_keeps_nothing_when_the_gain_is_one_lucky_fold():
+    # x2's mean is 3.3 points above x0, but all of it comes from one fold of three:
+    # the paired differences (0, 0, 10) have mean 3.3 and standard error 3.3
+    cv = scores(x0=[0.80, 0.90, 0.85], x2=[0.80, 0.90, 0.95])
+    assert choose_amount(cv, "best") == 2.0
+    assert choose_amount(cv, "one-se") == 0.0
+
+
+def test_one_se_adds_when_every_fold_agrees():
+    cv = scores(x0=[0.80, 0.90, 0.85], x1=[0.86, 0.95, 0.91])
+    assert choose_amount(cv, "one-se") == 1.0
+
+
+def test_one_se_takes_the_smallest_amount_within_one_error_of_the_best():
+    # x4 is the best; x1 is behind it by less than one standard error of their difference,
+    # while x0 is behind it in every fold: one-se picks x1
+    cv = scores(
+        x0=[0.70, 0.72, 0.71],
+        x1=[0.80, 0.86, 0.83],
+        x4=[0.85, 0.84, 0.84],
+    )
+    assert choose_amount(cv, "best") == 4.0
+    assert choose_amount(cv, "one-se") == 1.0
+
+
+def test_beats_needs_a_positive_mean_and_under_one_se_more_than_one_error():
+    simpler = np.array([0.8, 0.8, 0.8])
+    assert beats(np.array([0.81, 0.82, 0.83]), simpler, "one-se")
+    assert not beats(np.array([0.8, 0.8, 0.8]), simpler, "one-se")
+    assert not beats(np.array([0.7, 0.8, 1.0]), simpler, "one-se")  # mean +3.3, error 8.8
+    assert beats(np.array([0.7, 0.8, 1.0]), simpler, "best")
+    assert not beats(simpler, simpler, "best")
+
+
+def test_the_rule_is_a_setting_recorded_with_the_result():
+    assert EvaluationConfig().selection_rule == "one-se"
+    assert set(SELECTION_RULES) == {"one-se", "best"}
+    with pytest.raises(ValueError, match="selection_rule"):
+        EvaluationConfig(selection_rule="lucky")
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    real = Samples(rng.normal(0, 1, (40, 2)) + y[:, None], y, 2)
+    from sklearn.linear_model import LogisticRegression
+
+    result = run_protocol(
+        real=real,
+        synthetic=real,
+        test=real,
+        classifiers={"logistic": lambda seed, classic: LogisticRegression(random_state=seed)},
+        kind="tabular",
+        settings=ProtocolSettings(seeds=2, replicates=200, rule="one-se"),
+    )
+    assert result["settings"]["selection_rule"] == "one-se"
+    selection = result["classifiers"]["logistic"]["selection"]["synthetic"]
+    assert selection["rule"] == "one-se"
+    assert selection["best_cv_candidate"] in selection["cv_balanced_accuracy"]
