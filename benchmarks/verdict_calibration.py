@@ -21,11 +21,14 @@ fraction, classifiers, seeds, amounts, filtering); split ``i`` uses seed ``i``, 
 held-out rows and the scarce subsample. Goals: ``gain`` in at most 5% of duplicate runs and at
 least 80% of more-real runs.
 
-``--selection shared`` runs the selection as it was before cross-fitting (every fold draws from
-a pool made from the whole training split, validation rows included), to measure the flaw that
-cross-fitting removes. Every finished (dataset, split, control, selection) appends a line to
-``benchmarks/results/verdict_calibration_runs.jsonl``; a rerun skips what is there (delete the
-file to start over). The summary goes to ``verdict_calibration.json`` and ``.md``.
+``--rule best`` selects by the plain highest CV score instead of the default one-SE rule
+(evaluation.selection_rule), to measure what the rule changes; records made before the rule
+existed used ``best``. ``--selection shared`` runs the selection as it was before cross-fitting
+(every fold draws from a pool made from the whole training split, validation rows included),
+to measure the flaw that cross-fitting removes. Every finished (dataset, split, control,
+selection, rule) appends a line to ``benchmarks/results/verdict_calibration_runs.jsonl``;
+a rerun skips what is there (delete the file to start over). The summary goes to
+``verdict_calibration.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -45,12 +48,12 @@ from benchmarks.common import RESULTS, markdown_table, write_result
 from synthaug.evaluation import fits
 from synthaug.evaluation.columns import numeric_columns
 from synthaug.evaluation.conditions import REAL, REAL_SYNTHETIC
-from synthaug.evaluation.gain import FoldPool, run_protocol, selection_folds
+from synthaug.evaluation.gain import SELECTION_RULES, FoldPool, run_protocol, selection_folds
 from synthaug.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.verdict import DETECTABLE_FACTOR, comparison
 from synthaug.evaluation.verification_inputs import samples_of
-from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config import EvaluationConfig, SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import split_dataset
@@ -60,6 +63,7 @@ EXAMPLES = {name: ROOT / "examples" / f"{name}.yaml" for name in ("breast_cancer
 RUNS_FILE = RESULTS / "verdict_calibration_runs.jsonl"
 NOISE = 0.01  # of each feature's range
 VERDICTS = ("gain", "no-gain", "harm")
+DEFAULT_RULE = EvaluationConfig().selection_rule  # the goals are read under the default
 GOALS = {"duplicates": ("at most", 0.05), "more-real": ("at least", 0.80)}
 
 
@@ -112,14 +116,16 @@ def split_samples(config: SynthaugConfig, split: int) -> tuple[Samples, Samples,
 
 
 def run_control(
-    config: SynthaugConfig, split: int, control: str, selection: str = "cross-fit"
+    config: SynthaugConfig, split: int, control: str, selection: str = "cross-fit", rule: str | None = None
 ) -> list[dict[str, Any]]:
     """The protocol with ``control`` as the synthetic pool; one record per classifier. With
     ``selection="cross-fit"`` each selection fold gets the control made from its own training
     rows, as a run's fold generators are; ``"shared"`` lets every fold draw from the pool made
     from the whole training split."""
     real, unused, test = split_samples(config, split)
-    spec = config.evaluation
+    spec = (
+        config.evaluation if rule is None else config.evaluation.model_copy(update={"selection_rule": rule})
+    )
     kind = "image" if isinstance(real.x, np.ndarray) else "tabular"
     rng = np.random.default_rng([split, list(CONTROLS).index(control)])
     pool = CONTROLS[control](real, unused, max(spec.amounts), rng)
@@ -154,6 +160,7 @@ def run_control(
                 "split": split,
                 "control": control,
                 "selection": selection,
+                "rule": spec.selection_rule,
                 "classifier": name,
                 "verdict": entry["verdict"],
                 "recommendation": entry["recommendation"]["option"],
@@ -187,11 +194,13 @@ def predicted_gain_rate(group: pd.DataFrame) -> float:
 def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     frame = pd.DataFrame(records)
     rows = []
-    keys = ["dataset", "selection", "control", "classifier"]
-    for (dataset, selection, control, classifier), group in frame.groupby(keys, sort=False):
+    frame["rule"] = frame["rule"].fillna("best") if "rule" in frame else "best"
+    keys = ["dataset", "selection", "rule", "control", "classifier"]
+    for (dataset, selection, rule, control, classifier), group in frame.groupby(keys, sort=False):
         row = {
             "dataset": dataset,
             "selection": selection,
+            "rule": rule,
             "control": control,
             "classifier": classifier,
             "runs": len(group),
@@ -211,7 +220,7 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row["mean_vs_real_points_when_added"] = round(float(np.mean([p[0] for p in added])), 2)
             row["mean_half_width_points"] = round(half, 2)
             row["detectable_effect_points"] = round(DETECTABLE_FACTOR * half, 2)
-        if control in GOALS and selection == "cross-fit":
+        if control in GOALS and selection == "cross-fit" and rule == DEFAULT_RULE:
             direction, level = GOALS[control]
             share = row["gain"]
             row["goal"] = f"gain {direction} {level:.0%}"
@@ -231,6 +240,7 @@ def main() -> None:
         choices=["cross-fit", "shared"],
         help="shared: every selection fold draws from one pool made from all training rows",
     )
+    parser.add_argument("--rule", default=DEFAULT_RULE, choices=list(SELECTION_RULES))
     args = parser.parse_args()
     fits.FITS.capacity = 256  # a split's controls share their real-only and classic CNN fits
 
@@ -239,12 +249,13 @@ def main() -> None:
         config = load_config(EXAMPLES[dataset])
         for split in range(args.splits):
             for control in args.controls:
-                if (config.name, split, control, args.selection) in done:
+                key = (config.name, split, control, args.selection, args.rule)
+                if key in done:
                     continue
-                records = run_control(config, split, control, args.selection)
+                records = run_control(config, split, control, args.selection, args.rule)
                 with RUNS_FILE.open("a", encoding="utf-8") as handle:
                     handle.writelines(json.dumps(r) + "\n" for r in records)
-                done[(config.name, split, control, args.selection)] = records
+                done[key] = records
                 print(
                     f"{dataset} split {split} {control}: "
                     + ", ".join(
@@ -261,15 +272,18 @@ def main() -> None:
         "verdict_calibration",
         {
             "commands": [
-                "python -m benchmarks.verdict_calibration --datasets breast_cancer digits --splits 40",
+                "python -m benchmarks.verdict_calibration --datasets breast_cancer digits --splits 40 "
+                "--rule best",
                 "python -m benchmarks.verdict_calibration --datasets breast_cancer --splits 40 "
-                "--controls duplicates --selection shared",
+                "--controls duplicates --selection shared --rule best",
+                "python -m benchmarks.verdict_calibration --datasets breast_cancer digits --splits 40",
             ],
             "splits_done": {
                 "/".join(key): int(n)
                 for key, n in pd.DataFrame(records)
-                .drop_duplicates(["dataset", "selection", "control", "split"])
-                .groupby(["dataset", "selection", "control"])
+                .assign(rule=lambda f: f["rule"].fillna("best") if "rule" in f else "best")
+                .drop_duplicates(["dataset", "selection", "rule", "control", "split"])
+                .groupby(["dataset", "selection", "rule", "control"])
                 .size()
                 .items()
             },
@@ -285,6 +299,7 @@ def main() -> None:
     columns = [
         "dataset",
         "selection",
+        "rule",
         "control",
         "classifier",
         "runs",
@@ -312,12 +327,13 @@ def main() -> None:
     )
 
 
-def _read_runs() -> dict[tuple[str, int, str, str], list[dict[str, Any]]]:
-    done: dict[tuple[str, int, str, str], list[dict[str, Any]]] = {}
+def _read_runs() -> dict[tuple[str, int, str, str, str], list[dict[str, Any]]]:
+    done: dict[tuple[str, int, str, str, str], list[dict[str, Any]]] = {}
     if RUNS_FILE.is_file():
         for line in RUNS_FILE.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
-            key = (record["dataset"], record["split"], record["control"], record["selection"])
+            record.setdefault("rule", "best")  # made before the one-SE rule existed
+            key = (record["dataset"], record["split"], record["control"], record["selection"], record["rule"])
             done.setdefault(key, []).append(record)
     return done
 

@@ -11,6 +11,7 @@ from benchmarks.verdict_calibration import (
     more_real,
     run_control,
     split_samples,
+    summarise,
 )
 from synthaug.pipeline.config_loading import load_config
 
@@ -45,4 +46,25 @@ def test_negative_controls_get_no_gain_on_a_fixed_small_case(config):
     for control in ("duplicates", "jitter"):
         [record] = run_control(config, 0, control)
         assert record["classifier"] == "logistic" and record["selection"] == "cross-fit"
+        assert record["rule"] == "one-se"
         assert record["verdict"] != "gain" and record["vs_real_verdict"] != "gain", record
+
+
+def test_records_without_a_rule_count_as_best_and_goals_are_read_under_the_default_rule():
+    base = {
+        "dataset": "d",
+        "selection": "cross-fit",
+        "control": "duplicates",
+        "classifier": "logistic",
+        "vs_real_verdict": "no-gain",
+        "vs_real_points": [0.0, 0.0, 0.0],
+        "selected_amount": 0.0,
+    }
+    records = [
+        {**base, "split": 0, "verdict": "gain"},  # before the rule existed
+        {**base, "split": 0, "verdict": "no-gain", "rule": "one-se"},
+        {**base, "split": 1, "verdict": "no-gain", "rule": "one-se"},
+    ]
+    rows = {row["rule"]: row for row in summarise(records)}
+    assert rows["best"]["runs"] == 1 and rows["best"]["gain"] == 1.0 and "goal" not in rows["best"]
+    assert rows["one-se"]["runs"] == 2 and rows["one-se"]["goal_met"] is True
