@@ -60,19 +60,26 @@ def reverify(source: Path, target: Path, files: VerificationFiles, spec) -> dict
     return json.loads((target / RESULT_FILE).read_text())
 
 
-def rows_of(run: Path, rules: list[str]) -> list[dict[str, Any]]:
+def dataset_of(run: Path, manifest: dict[str, Any]) -> str:
+    """The setting verification_gain recorded, else the bundled dataset's name (older runs)."""
+    if (run / SETTING_FILE).is_file():
+        return json.loads((run / SETTING_FILE).read_text())["dataset"]
+    return manifest["data"]["uri"].removeprefix("bundled:")
+
+
+def rows_of(run: Path, rules: list[str], *, ctgan: bool = True) -> list[dict[str, Any]]:
     """Per-seed rows of ``run`` under each rule, the method named ``<method> [<rule>]``."""
     config = load_config(run / "config.yaml")
     manifest = json.loads((run / "manifest.json").read_text())
-    dataset = json.loads((run / SETTING_FILE).read_text())["dataset"]
+    dataset = dataset_of(run, manifest)
     base = VerificationFiles.of_run(run)
     rows = []
     for rule in rules:
         spec = config.evaluation.model_copy(update={"selection_rule": rule})
         results = {"ours": reverify(run, run / "baselines" / f"rule-{rule}", base, spec)}
-        ctgan = run / "baselines" / "ctgan"
-        if (ctgan / SYNTHETIC_DIR).is_dir():
-            results["ctgan"] = reverify(ctgan, run / "baselines" / f"ctgan-rule-{rule}", base, spec)
+        reference, target = run / "baselines" / "ctgan", run / "baselines" / f"ctgan-rule-{rule}"
+        if (target / RESULT_FILE).is_file() or (ctgan and (reference / SYNTHETIC_DIR).is_dir()):
+            results["ctgan"] = reverify(reference, target, base, spec)
         for row in per_seed_rows(dataset, manifest["seed"], results):
             rows.append({**row, "method": f"{row['method']} [{rule}]", "rule": rule})
     return rows
@@ -105,14 +112,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("runs", type=Path, nargs="+", help="folders of kept runs (verification_gain --keep)")
     parser.add_argument("--rules", nargs="+", choices=list(SELECTION_RULES), default=list(SELECTION_RULES))
+    parser.add_argument(
+        "--no-ctgan",
+        action="store_true",
+        help="verify no CTGAN samples anew (those verified before are still reported)",
+    )
     parser.add_argument("--result-name", default="selection_rule")
     args = parser.parse_args()
-    runs = sorted(run for folder in args.runs for run in folder.iterdir() if (run / SETTING_FILE).is_file())
+    runs = sorted(run for folder in args.runs for run in folder.iterdir() if (run / RESULT_FILE).is_file())
     if not runs:
-        parser.error(f"no kept runs (with {SETTING_FILE}) under {', '.join(map(str, args.runs))}")
+        parser.error(f"no verified runs (with {RESULT_FILE}) under {', '.join(map(str, args.runs))}")
     rows = []
     for run in runs:
-        rows += rows_of(run, args.rules)
+        rows += rows_of(run, args.rules, ctgan=not args.no_ctgan)
         print(run.name, flush=True)
     frame = summarise(rows)
     frame["rule"] = frame["method"].str.extract(r"\[(.+)\]")[0]
