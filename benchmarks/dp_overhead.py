@@ -4,7 +4,7 @@
 
 For the two shipped private configs (examples/digits_dp.yaml, examples/breast_cancer_dp.yaml):
 the same networks and batch size trained by the same loop, once with plain Adam and once with
-Opacus DP-SGD (per-sample gradients by hooks, and by functorch), on the CPU and, when there is
+Opacus DP-SGD (per-sample gradients by hooks, by functorch, and ghost clipping), on the CPU and, when there is
 one, on CUDA. The ratio is the overhead of per-sample gradients, clipping, noise and Poisson
 sampling. Warm-up steps are excluded.
 """
@@ -123,7 +123,7 @@ def main() -> None:
         config = load_config(EXAMPLES / f"{name}.yaml")
         for device in devices:
             plain = seconds_per_d_step(config, mode=None, device=device, steps=args.steps)
-            for mode in ("hooks", "functorch"):
+            for mode in ("hooks", "functorch", "ghost"):
                 private = seconds_per_d_step(config, mode=mode, device=device, steps=args.steps)
                 rows.append(
                     {

@@ -288,7 +288,7 @@ class GanTrainer:
         else:
             # per-sample terms summed: each sample's gradient is its own, clipped by the DP
             # optimizer, which adds noise and divides by the expected sample count
-            (real_terms.sum() + fake_terms.sum()).backward()
+            self.private.backward(torch.cat([real_terms, fake_terms]))
             self.opt_d.step()
             self.private.record_step()
             # of the clipped, noised update

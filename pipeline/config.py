@@ -356,8 +356,12 @@ class PrivacyConfig(_Section):
     secure_mode: bool = Field(
         False, description="Noise robust to floating-point attacks and RNGs seeded from the OS."
     )
-    grad_sample_mode: Literal["hooks", "functorch"] = Field(
-        "hooks", description="How Opacus computes per-sample gradients."
+    grad_sample_mode: Literal["auto", "hooks", "functorch", "ghost"] = Field(
+        "auto",
+        description="How Opacus clips per-sample gradients: hooks or functorch materialise each "
+        "sample's gradient; ghost (Opacus' ghost clipping) computes each sample's gradient norm "
+        "without it and takes a second, reweighted backward pass; auto: ghost for an all-linear "
+        "discriminator (tables), hooks otherwise. The mechanism and its epsilon are the same.",
     )
     public_columns: dict[str, PublicColumn] = Field(
         default_factory=dict,

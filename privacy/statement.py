@@ -45,7 +45,7 @@ def privacy_statement(private: PrivateDiscriminator, *, stop_reason: str) -> dic
         "max_steps_within_budget": plan.max_steps,
         "stop_reason": stop_reason,
         "max_grad_norm": config.max_grad_norm,
-        "grad_sample_mode": config.grad_sample_mode,
+        "grad_sample_mode": private.grad_sample_mode,
         "secure_mode": config.secure_mode,
         "rng": private.rng_note,
         "releases": [

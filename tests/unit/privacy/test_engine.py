@@ -9,7 +9,7 @@ from synthaug.models.losses import LOSSES
 from synthaug.pipeline.config import PrivacyConfig
 from synthaug.pipeline.errors import UserInputError
 from synthaug.privacy.accounting import PrivacyLedger
-from synthaug.privacy.engine import make_private_discriminator
+from synthaug.privacy.engine import make_private_discriminator, resolve_grad_sample_mode
 
 SHAPE = ImageShape(8, 1)
 
@@ -122,3 +122,62 @@ def test_secure_mode_uses_opacus_secure_noise_and_os_seeded_generators():
     assert "os.urandom" in engine.rng_note or "torchcsprng" in engine.rng_note
     other = private(dp_discriminator(), secure_mode=True)
     assert not torch.equal(engine.next_batch(), other.next_batch())  # not reproducible from the seed
+
+
+def tabular_discriminator() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(
+        nn.Linear(5, 16), nn.LeakyReLU(0.2), nn.Linear(16, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1)
+    )
+
+
+def clipped_sum(mode: str, make, inputs, scale: float) -> torch.Tensor:
+    """The sum of clipped per-sample gradients of the D step's summed hinge terms (2 real, rest
+    fake), as the optimizer holds it before noise, under ``mode``."""
+    engine = private(make(), max_grad_norm=0.5, grad_sample_mode=mode)
+    engine.optimizer.zero_grad()
+    logits = engine.module(*inputs)
+    logits = (logits[0] if isinstance(logits, tuple) else logits).flatten()
+    real_terms, fake_terms = LOSSES.get("hinge").d_terms(scale * logits[:2], scale * logits[2:])
+    engine.backward(torch.cat([real_terms, fake_terms]))
+    if mode == "ghost":  # the second backward pass leaves the clipped sum in .grad
+        return torch.cat([p.grad.flatten() for p in engine.discriminator.parameters()])
+    engine.optimizer.clip_and_accumulate()
+    return torch.cat([p.summed_grad.flatten() for p in engine.optimizer.params])
+
+
+@pytest.mark.parametrize("scale", [1e-2, 1.0, 1e2])
+@pytest.mark.parametrize(
+    ("make", "inputs"),
+    [
+        (tabular_discriminator, (torch.randn(7, 5),)),
+        (dp_discriminator, (torch.randn(7, 1, 8, 8), torch.tensor([0, 1, 2, 0, 1, 2, 0]))),
+    ],
+    ids=["linear", "convolutional"],
+)
+def test_ghost_clipping_sums_the_same_clipped_gradients_as_per_sample_hooks(make, inputs, scale):
+    ghost, hooks = clipped_sum("ghost", make, inputs, scale), clipped_sum("hooks", make, inputs, scale)
+    assert torch.allclose(ghost, hooks, rtol=1e-4, atol=1e-6), float((ghost - hooks).abs().max())
+    if scale == 1e2:  # every sample clipped: the sum is at most n x C
+        assert float(ghost.norm()) <= 7 * 0.5 * (1 + 1e-5)
+
+
+def test_ghost_clipping_adds_the_promised_noise():
+    engine = private(dp_discriminator(), max_grad_norm=2.0, noise_multiplier=3.0, grad_sample_mode="ghost")
+    engine.optimizer.zero_grad()
+    logits, _ = engine.module(torch.zeros(1, 1, 8, 8), torch.tensor([0]))
+    engine.backward(0.0 * logits.flatten())  # a zero gradient: the update is pure noise
+    engine.optimizer.pre_step()
+    noise = torch.cat([p.grad.flatten() for p in engine.optimizer.params])
+    expected_std = 3.0 * 2.0 / engine.optimizer.expected_batch_size
+    assert float(noise.std()) == pytest.approx(expected_std, rel=0.05)
+
+
+def test_auto_picks_ghost_clipping_for_all_linear_discriminators_only():
+    assert resolve_grad_sample_mode(tabular_discriminator(), "auto") == "ghost"
+    assert resolve_grad_sample_mode(dp_discriminator(), "auto") == "hooks"  # convolutions
+    assert resolve_grad_sample_mode(nn.Sequential(nn.Embedding(3, 4), nn.Linear(4, 1)), "auto") == "ghost"
+    for mode in ("hooks", "functorch", "ghost"):
+        assert resolve_grad_sample_mode(tabular_discriminator(), mode) == mode
+    assert private(tabular_discriminator()).grad_sample_mode == "ghost"
+    assert private(dp_discriminator()).grad_sample_mode == "hooks"

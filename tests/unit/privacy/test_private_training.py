@@ -77,6 +77,18 @@ def test_reported_epsilon_is_an_independent_opacus_computation(frame, tmp_path, 
 
 
 @pytest.mark.slow
+def test_ghost_clipping_trains_to_the_same_budget_as_per_sample_hooks(frame, tmp_path):
+    hooks = fit(frame, tmp_path / "hooks", grad_sample_mode="hooks").privacy_
+    gan = fit(frame, tmp_path / "ghost")  # auto: the tabular critic is all linear
+    ghost = gan.privacy_
+    assert ghost["grad_sample_mode"] == "ghost" and hooks["grad_sample_mode"] == "hooks"
+    for key in ("epsilon", "noise_multiplier", "sample_rate", "steps", "delta"):
+        assert ghost[key] == hooks[key], key
+    rows = gan.sample(20, seed=0).rows
+    assert len(rows) == 20 and rows["score"].between(-4, 4).all()
+
+
+@pytest.mark.slow
 def test_a_tiny_budget_stops_training_early_and_never_reports_more(frame, tmp_path):
     gan = fit(frame, tmp_path, target_epsilon=1.0, noise_multiplier=2.0, training={"steps": 400})
     statement = gan.privacy_
@@ -144,16 +156,17 @@ def test_explicit_settings_dp_sgd_cannot_keep_are_refused(frame, tmp_path):
 
 
 @pytest.mark.slow
-def test_private_image_gan_trains_and_states_its_budget(tmp_path):
+@pytest.mark.parametrize("mode", ["hooks", "ghost"])
+def test_private_image_gan_trains_and_states_its_budget(tmp_path, mode):
     data = load_dataset(DatasetConfig(source="bundled:digits"))
     index = np.arange(300)
     train = TrainSplit(data.subset(index), index, index)
     config = TrainingConfig.model_validate({**TINY, "width": 8, "steps": 3})
-    gan = ImageCGAN(config, seed=0, privacy=PrivacyConfig(enabled=True, accountant="rdp")).fit(
-        train, workdir=tmp_path
-    )
+    privacy = PrivacyConfig(enabled=True, accountant="rdp", grad_sample_mode=mode)
+    gan = ImageCGAN(config, seed=0, privacy=privacy).fit(train, workdir=tmp_path)
     statement = gan.privacy_
     assert statement["steps"] == 6 and statement["epsilon"] <= 3.0
+    assert statement["grad_sample_mode"] == mode
     assert any("fixed constants" in item for item in statement["public"])
     synthetic = gan.sample(4, labels="3")
     images, labels = synthetic.images, synthetic.labels
