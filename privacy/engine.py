@@ -65,10 +65,10 @@ GHOST_LAYERS = (nn.Linear, nn.Embedding)
 def resolve_grad_sample_mode(discriminator: nn.Module, requested: str) -> str:
     """``requested`` unless it is ``auto``: then ghost clipping when every layer with parameters
     is linear (or an embedding), hooks otherwise. Measured per D step against plain training
-    (benchmarks/dp_overhead.py): on the all-linear tabular critic ghost clipping never forms a
-    per-sample gradient and costs 1.7x against 4.2x for hooks; on the convolutional image
-    discriminator it must form them for the convolutions and adds a second backward pass, 2.6x
-    against 2.2x for hooks."""
+    (benchmarks/dp_overhead.py, CPU): on the all-linear tabular critic ghost clipping never forms
+    a per-sample gradient and costs 1.5x against 4.4x for hooks; on the convolutional image
+    discriminator it must form them for the convolutions and adds a second backward pass, 2.8x
+    against 2.4x for hooks."""
     if requested != "auto":
         return requested
     layers = [m for m in discriminator.modules() if any(True for _ in m.parameters(recurse=False))]
