@@ -66,9 +66,9 @@ class ProtocolSettings:
 
 # How the inner CV's per-fold scores choose between a simpler and a richer candidate.
 SELECTION_RULES = {
-    "one-se": "the simplest candidate (smallest amount, no filtering) whose mean paired per-fold "
-    "difference from the best is within one standard error of that difference",
-    "best": "the highest mean CV score, the smaller amount winning ties",
+    "one-se": "one-SE rule: the smallest amount, unfiltered where possible, whose mean paired "
+    "per-fold difference from the best candidate is within one standard error of that difference",
+    "best": "best rule: the highest mean CV score, the smaller amount winning ties",
 }
 
 
