@@ -281,7 +281,6 @@ def main() -> None:
             "splits_done": {
                 "/".join(key): int(n)
                 for key, n in pd.DataFrame(records)
-                .assign(rule=lambda f: f["rule"].fillna("best") if "rule" in f else "best")
                 .drop_duplicates(["dataset", "selection", "rule", "control", "split"])
                 .groupby(["dataset", "selection", "rule", "control"])
                 .size()

@@ -78,15 +78,16 @@ class Selection:
     filtered: bool
     cv_scores: dict[str, float] = field(default_factory=dict)  # candidate -> mean CV primary metric
     rule: str = "one-se"
-    best: str = ""  # the candidate with the highest mean CV score ("" when nothing was tried)
 
     def to_dict(self) -> dict[str, Any]:
+        scores = self.cv_scores
+        best = max(scores, key=lambda key: round(scores[key], 10)) if scores else ""
         return {
             "amount": self.amount,
             "filtered": self.filtered,
-            "cv_balanced_accuracy": self.cv_scores,
+            "cv_balanced_accuracy": scores,
             "rule": self.rule,
-            "best_cv_candidate": self.best,
+            "best_cv_candidate": best,  # the highest mean CV score, whatever the rule chose
         }
 
     @classmethod
@@ -96,7 +97,6 @@ class Selection:
             bool(data["filtered"]),
             dict(data["cv_balanced_accuracy"]),
             str(data.get("rule", "best")),
-            str(data.get("best_cv_candidate", "")),
         )
 
 
@@ -386,7 +386,6 @@ def _select(
         lambda k, fold, rng, a: draw_per_class(pools[k], fold, a, rng),
         settings.rule,
     )
-    top = _top(folds_of)
     filtered = False
     if settings.filtering and best > 0:
 
@@ -397,9 +396,7 @@ def _select(
         key = f"x{best:g}+filter"
         folds_of[key] = _cv_folds(real, folds, make, filtered_draw)
         filtered = beats(folds_of[key], folds_of[f"x{best:g}"], settings.rule)
-        top = _top(folds_of)
-    cv = _means(folds_of)
-    selections = {"synthetic": Selection(best, filtered, cv, settings.rule, top)}
+    selections = {"synthetic": Selection(best, filtered, _means(folds_of), settings.rule)}
     if kind == "tabular":
         classic_folds, classic_best = _best_amount(
             real,
@@ -409,9 +406,7 @@ def _select(
             lambda k, fold, rng, a: classic_oversample(fold, a, rng),
             settings.rule,
         )
-        selections["classic"] = Selection(
-            classic_best, False, _means(classic_folds), settings.rule, _top(classic_folds)
-        )
+        selections["classic"] = Selection(classic_best, False, _means(classic_folds), settings.rule)
     log.info(
         "selected by %d-fold CV on the training split (%s): %s",
         len(folds),
@@ -449,10 +444,9 @@ def _best_amount(real: Samples, folds, make: ClassifierFactory, amounts: list[fl
     """Per-fold CV scores of each amount (``extra(fold_id, fold_train, rng, amount)`` adds the
     samples) and the amount ``rule`` chooses (SELECTION_RULES)."""
     scores = {
-        f"x{a:g}": _cv_folds(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a))
-        for a in amounts
+        a: _cv_folds(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a)) for a in amounts
     }
-    return scores, choose_amount({a: scores[f"x{a:g}"] for a in amounts}, rule)
+    return {f"x{a:g}": s for a, s in scores.items()}, choose_amount(scores, rule)
 
 
 def choose_amount(fold_scores: dict[float, np.ndarray], rule: str) -> float:
@@ -469,19 +463,14 @@ def beats(richer: np.ndarray, simpler: np.ndarray, rule: str) -> bool:
     """Whether the richer candidate's per-fold scores beat the simpler one's under ``rule``:
     a higher mean (``best``), or a mean paired difference above one standard error of it."""
     difference = np.asarray(richer) - np.asarray(simpler)
-    mean = float(np.mean(difference))
-    if rule == "best":
-        return round(mean, 10) > 0
-    error = float(np.std(difference, ddof=1) / np.sqrt(difference.size)) if difference.size > 1 else 0.0
-    return round(mean, 10) > 0 and round(mean - error, 10) > 0
+    error = 0.0
+    if rule == "one-se" and difference.size > 1:
+        error = float(np.std(difference, ddof=1) / np.sqrt(difference.size))
+    return round(float(np.mean(difference)) - error, 10) > 0
 
 
 def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:
     return {key: float(np.mean(values)) for key, values in scores.items()}
-
-
-def _top(scores: dict[str, np.ndarray]) -> str:
-    return max(scores, key=lambda key: round(float(np.mean(scores[key])), 10)) if scores else ""
 
 
 def _cv_folds(real: Samples, folds, make: ClassifierFactory, extra) -> np.ndarray:

@@ -286,8 +286,9 @@ class GanTrainer:
             grad_norm = self._clip(self.D)
             self.opt_d.step()
         else:
-            # per-sample terms summed: each sample's gradient is its own, clipped by the DP
-            # optimizer, which adds noise and divides by the expected sample count
+            # per-sample terms: each sample's gradient is its own and is clipped (by the DP
+            # optimizer, or inside the backward pass under ghost clipping); the optimizer adds
+            # noise and divides by the expected sample count
             self.private.backward(torch.cat([real_terms, fake_terms]))
             self.opt_d.step()
             self.private.record_step()

@@ -71,7 +71,7 @@ def resolve_grad_sample_mode(discriminator: nn.Module, requested: str) -> str:
     against 2.4x for hooks."""
     if requested != "auto":
         return requested
-    layers = [m for m in discriminator.modules() if any(True for _ in m.parameters(recurse=False))]
+    layers = [m for m in discriminator.modules() if next(m.parameters(recurse=False), None) is not None]
     return "ghost" if layers and all(isinstance(m, GHOST_LAYERS) for m in layers) else "hooks"
 
 
