@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import shutil
 import sys
 import tempfile
 
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
-# a private Prefect home (database, ingest cache); under pytest -n, one per worker process
-os.environ["PREFECT_HOME"] = (
-    tempfile.mkdtemp(prefix="synthaug-prefect-home-")
-    if "PYTEST_XDIST_WORKER" in os.environ or "PREFECT_HOME" not in os.environ
-    else os.environ["PREFECT_HOME"]
-)
+# a private Prefect home (database, ingest cache); under pytest -n, one per worker process.
+# Removed when the process exits, so repeated runs do not fill the disk.
+if "PYTEST_XDIST_WORKER" in os.environ or "PREFECT_HOME" not in os.environ:
+    os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="synthaug-prefect-home-")
+    atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 from pathlib import Path
