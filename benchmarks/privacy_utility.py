@@ -1,9 +1,11 @@
 """Privacy-utility curve: what a smaller epsilon costs in downstream usefulness and fidelity.
 
     python -m benchmarks.privacy_utility [--datasets digits breast_cancer] [--epsilons 1 3 10 none]
+    python -m benchmarks.privacy_utility --datasets crabs birthwt --data-dir ../shared/data
 
-For each dataset (the full training split of examples/digits_dp.yaml / breast_cancer_dp.yaml)
-and each epsilon (``none`` = the same config without DP), train the GAN once, generate a
+For each dataset (the full training split of examples/digits_dp.yaml / breast_cancer_dp.yaml;
+for the public tables crabs and birthwt, benchmarks/configs/<name>_dp.yaml with the CSV from
+``--data-dir``) and each epsilon (``none`` = the same config without DP), train the GAN once, generate a
 balanced synthetic set the size of the training split, and score on the real held-out test set:
 
 - TSTR: balanced accuracy of a standardised logistic regression trained on synthetic data only;
@@ -21,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score
 from sklearn.neural_network import MLPClassifier
@@ -28,22 +31,40 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.common import write_result
+from synthaug.evaluation.columns import as_objects, tabular_encoder
 from synthaug.evaluation.fidelity.frechet_distance import frechet_distance
+from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import split_dataset
+from synthaug.privacy.public_schema import conform
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def _features(kind: str, data) -> np.ndarray:
-    if kind == "image":
-        return data.features.reshape(len(data.features), -1).astype(np.float64) / 255.0
-    return data.to_frame().drop(columns=[data.schema.target]).to_numpy(dtype=np.float64)
+ROOT = Path(__file__).resolve().parents[1]
+PUBLIC_TABLES = ("crabs", "birthwt")  # each with public bounds declared in benchmarks/configs
 
 
-def run(dataset: str, epsilon: float | None, steps: int | None) -> dict:
-    config = load_config(EXAMPLES / f"{dataset}_dp.yaml")
+def dp_config(dataset: str, data_dir: Path) -> SynthaugConfig:
+    if dataset in PUBLIC_TABLES:
+        source = (data_dir / f"{dataset}.csv").resolve()
+        config = ROOT / "benchmarks" / "configs" / f"{dataset}_dp.yaml"
+        return load_config(config, overrides=[f"dataset.source={source}"])
+    return load_config(ROOT / "examples" / f"{dataset}_dp.yaml")
+
+
+def _image_features(data) -> np.ndarray:
+    return data.features.reshape(len(data.features), -1).astype(np.float64) / 255.0
+
+
+def _table_features(frames: list[pd.DataFrame], target: str, public: dict) -> list[np.ndarray]:
+    """Every frame encoded as the first one (the real training split) is: standardised numbers,
+    one-hot categories; declared categorical columns compared as their declared strings."""
+    frames = [as_objects(conform(frame, public).drop(columns=[target])) for frame in frames]
+    encoder = tabular_encoder(frames[0]).fit(frames[0])
+    return [np.asarray(encoder.transform(frame), dtype=np.float64) for frame in frames]
+
+
+def run(dataset: str, epsilon: float | None, steps: int | None, data_dir: Path) -> dict:
+    config = dp_config(dataset, data_dir)
     updates = {"enabled": epsilon is not None, **({"target_epsilon": epsilon} if epsilon else {})}
     privacy = config.privacy.model_copy(update=updates)
     training = config.training.model_copy(update={"steps": steps} if steps else {})
@@ -67,10 +88,13 @@ def run(dataset: str, epsilon: float | None, steps: int | None) -> dict:
             gan = TabularCGAN(training, seed=config.seed, privacy=privacy).fit(train, workdir=Path(workdir))
             rows = gan.sample(len(train.data), seed=1).rows
             labels = np.array([gan.classes_.index(str(v)) for v in rows[config.dataset.target].astype(str)])
-            x_syn = rows.drop(columns=[config.dataset.target]).to_numpy(dtype=np.float64)
     seconds = time.perf_counter() - started
-    x_train, y_train = _features(kind, train.data), train.data.labels
-    x_test, y_test = _features(kind, test.data), test.data.labels
+    y_train, y_test = train.data.labels, test.data.labels
+    if kind == "image":
+        x_train, x_test = _image_features(train.data), _image_features(test.data)
+    else:
+        frames = [train.data.to_frame(), test.data.to_frame(), rows]
+        x_train, x_test, x_syn = _table_features(frames, config.dataset.target, config.privacy.public_columns)
 
     def tstr(x, y) -> float:
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))
@@ -105,11 +129,14 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["digits", "breast_cancer"])
     parser.add_argument("--epsilons", nargs="+", default=["1", "3", "10", "none"])
     parser.add_argument("--steps", type=int, default=None, help="override training.steps (G steps)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=ROOT.parent / "shared" / "data", help="the public tables' CSVs"
+    )
     args = parser.parse_args()
     rows = []
     for dataset in args.datasets:
         for value in args.epsilons:
-            rows.append(run(dataset, None if value == "none" else float(value), args.steps))
+            rows.append(run(dataset, None if value == "none" else float(value), args.steps, args.data_dir))
             print(rows[-1], flush=True)
     write_result(
         "privacy_utility_" + "_".join(args.datasets),
