@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN
+from synthaug.privacy.utility_curves import UtilityCurve
 
 DPI = 110
 GAIN_COLOURS = {GAIN: "#2e8b57", NO_GAIN: "#b58900", HARM: "#c0392b"}
@@ -72,6 +73,51 @@ def privacy_spent(records: list[dict[str, Any]]) -> bytes | None:
     axis.set_xlabel("generator step")
     axis.set_ylabel("epsilon spent")
     axis.grid(alpha=0.3)
+    return _png(figure)
+
+
+def privacy_utility(
+    curves: list[UtilityCurve], mine: UtilityCurve | None, point: tuple[float, float] | None
+) -> bytes:
+    """Synthetic-only balanced accuracy against epsilon (log scale) for each measured curve, the
+    same training without privacy at the right edge, and the run's own (epsilon, score) as a star;
+    the curve of the run's own data drawn bold."""
+    figure = Figure(figsize=(6.4, 3.8), layout="constrained")
+    axis = figure.subplots()
+    epsilons = [p.epsilon for c in curves for p in c.private_points] + ([point[0]] if point else [])
+    no_dp = 3 * max(epsilons)  # where "no DP" is drawn
+    for curve in curves:
+        own = mine is not None and curve.sha256 == mine.sha256
+        xs = [p.epsilon for p in curve.private_points]
+        ys = [p.balanced_accuracy for p in curve.private_points]
+        line = axis.plot(
+            xs,
+            ys,
+            marker="o",
+            linewidth=2.4 if own else 1.0,
+            alpha=1.0 if own else 0.55,
+            label=f"{curve.dataset}" + (" (these data)" if own else ""),
+        )[0]
+        plain = curve.without_privacy
+        if plain is not None:
+            axis.plot(
+                [xs[-1], no_dp],
+                [ys[-1], plain.balanced_accuracy],
+                linestyle=":",
+                color=line.get_color(),
+                marker="o",
+                alpha=line.get_alpha(),
+            )
+    if point is not None:
+        axis.plot(*point, marker="*", markersize=16, color="black", linestyle="none", label="this run")
+    axis.set_xscale("log")
+    ticks = sorted({p.epsilon for c in curves for p in c.private_points})
+    axis.set_xticks([*ticks, no_dp], [f"{t:g}" for t in ticks] + ["no DP"])
+    axis.minorticks_off()
+    axis.set_xlabel("epsilon")
+    axis.set_ylabel("balanced accuracy, trained on synthetic only")
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=7)
     return _png(figure)
 
 

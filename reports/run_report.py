@@ -32,8 +32,8 @@ from synthaug.reports import figures, human_eval
 from synthaug.reports.document import Figure, Markdown, Paragraph, Report, Section, Table
 from synthaug.reports.html import to_html
 from synthaug.reports.markdown import to_markdown
+from synthaug.reports.privacy_section import privacy_section
 from synthaug.reports.samples_section import samples_section
-from synthaug.stages.curation import curation_text
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +43,6 @@ VERDICT_WORDS = {
     NO_GAIN: "the synthetic data did not measurably beat both real only and the classic baseline.",
     HARM: "adding the synthetic data made a downstream classifier worse: do not train on them.",
     NOT_VERIFIED: "nobody has measured whether these data help (verification was off).",
-}
-AUDIT_MEANING = {
-    "share_closer_to_train": "share of synthetic samples nearer a training than an unseen record (0.5 ideal)",
-    "exact_copies": "share that are exact copies of a training record",
-    "near_copies": "share closer to a training record than 95% of unseen records are",
-    "membership_auc": "AUC of a distance-based membership-inference attack (0.5: learns nothing)",
 }
 
 
@@ -96,7 +90,7 @@ def build_report(
         _verification(gain, verdict),
         _fidelity(run_path),
         human_eval.report_section(run_path),
-        _privacy(records, gain, manifest),
+        privacy_section(records, gain, manifest),
         _watermark(manifest),
         _dataset_card(run_path, exported),
         _timing(stage_seconds, manifest),
@@ -336,27 +330,6 @@ def _fidelity(run_path: Path) -> Section:
     skipped = [(n, m["reason"]) for n, m in report["metrics"].items() if m.get("computed") is False]
     if skipped:
         section.add(Table(("not computed", "why"), tuple(skipped)))
-    return section
-
-
-def _privacy(records: list[dict[str, Any]], gain: dict[str, Any] | None, manifest: dict) -> Section:
-    section = Section("Privacy")
-    privacy = manifest.get("privacy")
-    section.add(Paragraph(f"Differential privacy: {json.dumps(privacy) if privacy is not None else 'none'}."))
-    spent = figures.privacy_spent(records)
-    if spent is not None:
-        section.add(Figure("privacy_spent", spent, "Privacy budget (epsilon) spent over training."))
-    section.add(Paragraph(curation_text((manifest.get("generation") or {}).get("near_copies"))))
-    audit = (gain or {}).get("privacy_audit")
-    if audit:
-        section.add(
-            Paragraph("Empirical audit against the held-out split (an audit, not a guarantee):"),
-            Table(
-                ("measure", "value", "meaning"),
-                tuple((k, f"{v:.3f}", AUDIT_MEANING.get(k, "")) for k, v in audit.items()),
-                numeric=(1,),
-            ),
-        )
     return section
 
 
