@@ -185,8 +185,8 @@ def curve_of(dataset: str, rows: list[dict], result: Path) -> UtilityCurve:
         real_only=round(float(frame["real_only_balanced_accuracy"].mean()), 4),
         points=points,
         measured_at=json.loads(result.read_text(encoding="utf-8"))["measured_at"],
-        measured_by=f"benchmarks/privacy_utility.py, mean of {frame['seed'].nunique()} seed(s) per point "
-        f"({result.relative_to(ROOT).as_posix()})",
+        seeds=int(frame["seed"].nunique()),
+        result=result.relative_to(ROOT).as_posix(),
     )
 
 

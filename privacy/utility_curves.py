@@ -37,7 +37,8 @@ class UtilityCurve:
     real_only: float  # the same classifier trained on the real training rows
     points: tuple[CurvePoint, ...]
     measured_at: str
-    measured_by: str
+    seeds: int  # per point, each its own split and GAN; the points are their means
+    result: str  # the benchmark result the curve came from, relative to the repository
 
     @property
     def private_points(self) -> tuple[CurvePoint, ...]:

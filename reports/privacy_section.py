@@ -90,12 +90,12 @@ def _position(
         steps = "; ".join(f"epsilon {p.epsilon:g}: {p.balanced_accuracy:.2f}" for p in mine.private_points)
         plain = mine.without_privacy
         where = (
-            f"Measured on the same data ({mine.dataset}, {mine.train_rows} training rows, the shipped "
-            f"configuration; {mine.measured_by}, {mine.measured_at[:10]}), the synthetic-only balanced "
-            f"accuracy of a {mine.classifier} classifier was {steps}"
+            f"On the same data ({mine.dataset}: its {mine.train_rows} training rows and the shipped "
+            f"configuration, {mine.seeds} seed(s) per point, {mine.result} of {mine.measured_at[:10]}), "
+            f"a {mine.classifier} classifier trained on synthetic data alone scored {steps}"
             + (f"; without privacy {plain.balanced_accuracy:.2f}" if plain else "")
-            + f"; trained on the real rows {mine.real_only:.2f}. Runs with other rows, steps or "
-            "classifiers sit on their own curve, so read the comparison as orientation."
+            + f"; trained on the real rows {mine.real_only:.2f}. A run with other rows, steps or "
+            "classifiers sits on its own curve: read the comparison as orientation."
         )
     image = figures.privacy_utility(curves, mine, None if point is None else (epsilon, point[1]))
     return (
@@ -103,6 +103,6 @@ def _position(
         Figure(
             "privacy_utility",
             image,
-            "Privacy-utility curves (synthetic-only balanced accuracy) and this run.",
+            "Measured privacy-utility curves (synthetic-only balanced accuracy) and this run.",
         ),
     )

@@ -58,4 +58,5 @@ def test_the_wheel_holds_only_synthaug(tmp_path: Path) -> None:
     assert {name.split("/")[0] for name in names} == {"synthaug", f"synthaug-{version}.dist-info"}
     assert "synthaug/pipeline/config.py" in names
     assert "synthaug/evaluation/fidelity/registry.py" in names
+    assert "synthaug/privacy/utility_curves.json" in names  # package data
     assert "synthaug/flows/cli.py" in names
