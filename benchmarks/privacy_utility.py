@@ -2,6 +2,8 @@
 
     python -m benchmarks.privacy_utility [--datasets digits breast_cancer] [--epsilons 1 3 10 none]
     python -m benchmarks.privacy_utility --datasets crabs birthwt --data-dir ../shared/data
+    python -m benchmarks.privacy_utility --datasets breast_cancer --epsilons 3 \
+        --set training.tabular.discriminator_width=64 --result-name privacy_utility_variant
 
 For each dataset (the full training split of examples/digits_dp.yaml / breast_cancer_dp.yaml;
 for the public tables crabs and birthwt, benchmarks/configs/<name>_dp.yaml with the CSV from
@@ -21,6 +23,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -45,12 +48,12 @@ ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_TABLES = ("crabs", "birthwt")  # each with public bounds declared in benchmarks/configs
 
 
-def dp_config(dataset: str, data_dir: Path) -> SynthaugConfig:
+def dp_config(dataset: str, data_dir: Path, overrides: Sequence[str] = ()) -> SynthaugConfig:
     if dataset in PUBLIC_TABLES:
         source = (data_dir / f"{dataset}.csv").resolve()
         config = ROOT / "benchmarks" / "configs" / f"{dataset}_dp.yaml"
-        return load_config(config, overrides=[f"dataset.source={source}"])
-    return load_config(ROOT / "examples" / f"{dataset}_dp.yaml")
+        return load_config(config, overrides=[f"dataset.source={source}", *overrides])
+    return load_config(ROOT / "examples" / f"{dataset}_dp.yaml", overrides=overrides)
 
 
 def _image_features(data) -> np.ndarray:
@@ -65,10 +68,17 @@ def _table_features(frames: list[pd.DataFrame], target: str, public: dict) -> li
     return [np.asarray(encoder.transform(frame), dtype=np.float64) for frame in frames]
 
 
-def run(dataset: str, epsilon: float | None, steps: int | None, data_dir: Path, seed: int = 0) -> dict:
+def run(
+    dataset: str,
+    epsilon: float | None,
+    steps: int | None,
+    data_dir: Path,
+    seed: int = 0,
+    overrides: Sequence[str] = (),
+) -> dict:
     """One point: train at ``epsilon`` (None: without privacy) with seed config.seed + seed, which
     draws both the held-out split and the GAN's initialisation."""
-    config = dp_config(dataset, data_dir)
+    config = dp_config(dataset, data_dir, overrides)
     config = config.model_copy(update={"seed": config.seed + seed})
     updates = {"enabled": epsilon is not None, **({"target_epsilon": epsilon} if epsilon else {})}
     privacy = config.privacy.model_copy(update=updates)
@@ -142,25 +152,30 @@ def main() -> None:
     parser.add_argument(
         "--seeds", type=int, default=1, help="each its own split and GAN; the curve is their mean"
     )
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="a config override (a variant to try)"
+    )
+    parser.add_argument("--result-name", default=None, help="result file stem (default: from the datasets)")
     args = parser.parse_args()
     rows = []
     for dataset in args.datasets:
         for value in args.epsilons:
             for seed in range(args.seeds):
                 epsilon = None if value == "none" else float(value)
-                rows.append(run(dataset, epsilon, args.steps, args.data_dir, seed))
+                rows.append(run(dataset, epsilon, args.steps, args.data_dir, seed, args.set))
                 print(rows[-1], flush=True)
     path = write_result(
-        "privacy_utility_" + "_".join(args.datasets),
+        args.result_name or "privacy_utility_" + "_".join(args.datasets),
         {
             "what": "synthetic-only (TSTR) balanced accuracy and classifier-feature Frechet distance "
             "vs epsilon",
             "steps_override": args.steps,
+            "config_overrides": args.set,
             "seeds": args.seeds,
             "rows": rows,
         },
     )
-    if args.steps is None:  # the shipped configs' own training: the curve a private run is shown on
+    if args.steps is None and not args.set:  # the shipped configs: the curve a private run is shown on
         for dataset in args.datasets:
             record_curve(curve_of(dataset, [r for r in rows if r["dataset"] == dataset], path))
 
