@@ -133,6 +133,7 @@ def run(
         "noise_multiplier": statement.get("noise_multiplier"),
         "d_steps": statement.get("steps"),
         "train_rows": len(train.data),
+        "classes": len(train.data.classes),
         "tstr_balanced_accuracy": round(tstr(x_syn, labels), 4),
         "real_only_balanced_accuracy": round(tstr(x_train, y_train), 4),
         "classifier_feature_frechet_distance": round(frechet_distance(hidden(x_test), hidden(x_syn)), 3),
