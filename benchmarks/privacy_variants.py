@@ -48,6 +48,27 @@ VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
         ("training.tabular.discriminator_width=64",),
         "a smaller D alone",
     ),
+    "class-means-0.3": (
+        ("privacy.class_means_share=0.3",),
+        "release each class's mean encoded row (30% of epsilon) and pull the generator to it",
+    ),
+    "class-means-0.5": (
+        ("privacy.class_means_share=0.5",),
+        "the same with half of epsilon",
+    ),
+    "class-means-0.8": (
+        ("privacy.class_means_share=0.8",),
+        "the same with 80% of epsilon",
+    ),
+    "no-dropout-d5-g240-class-means-0.5": (
+        (
+            "training.tabular.dropout=0",
+            "training.d_steps_per_g_step=5",
+            "training.steps=240",
+            "privacy.class_means_share=0.5",
+        ),
+        "the class means with the best training variant",
+    ),
     "one-mode": (
         ("privacy.numeric_modes=1",),
         "fewer encoded dimensions: one mode per numeric column (a scaled value in its bounds)",

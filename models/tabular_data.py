@@ -144,8 +144,13 @@ class TabularData(GanData):
         device: torch.device,
         *,
         private_counts: np.ndarray | None = None,
+        class_means: np.ndarray | None = None,
+        class_means_weight: float = 0.0,
     ):
         self.x = torch.as_tensor(encoded, dtype=torch.float32)
+        # (K, W) noised per-class mean encoded rows (privacy/class_means.py) the generator is pulled to
+        self.class_means = None if class_means is None else torch.as_tensor(class_means, dtype=torch.float32)
+        self.class_means_weight = class_means_weight
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         self.num_classes, self.transformer, self.device = num_classes, transformer, device
         self.private = private_counts is not None
@@ -217,12 +222,26 @@ class TabularData(GanData):
         return self.sampler.for_classes(labels.cpu().numpy(), generator).to(self.device)
 
     def generator_extra_loss(self, fake: torch.Tensor, condition: torch.Tensor) -> torch.Tensor | None:
-        """Cross-entropy making the generated row carry the conditioned categorical value."""
-        if len(self.slot_to_row) == 0:
-            return None
-        slot = condition[:, self.num_classes :].argmax(dim=1)
-        probability = fake.gather(1, self.slot_to_row.to(fake.device)[slot][:, None]).squeeze(1)
-        return -torch.log(probability.clamp_min(1e-8)).mean()
+        """Cross-entropy making the generated row carry the conditioned categorical value; under
+        privacy with released class means, plus their pull (:meth:`class_means_loss`)."""
+        losses = []
+        if len(self.slot_to_row):
+            slot = condition[:, self.num_classes :].argmax(dim=1)
+            probability = fake.gather(1, self.slot_to_row.to(fake.device)[slot][:, None]).squeeze(1)
+            losses.append(-torch.log(probability.clamp_min(1e-8)).mean())
+        if self.class_means is not None and self.class_means_weight > 0:
+            classes = condition[:, : self.num_classes]
+            losses.append(self.class_means_weight * self.class_means_loss(fake, classes))
+        return sum(losses) if losses else None
+
+    def class_means_loss(self, fake: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
+        """Squared distance between each class's mean generated row (fake: (N, W)) and its released
+        mean, summed over the W encoded columns, averaged over the classes weighted by their share
+        of the batch (classes: (N, K) one-hot)."""
+        counts = classes.sum(dim=0)  # (K,)
+        means = (classes.T @ fake) / counts.clamp_min(1.0)[:, None]  # (K, W)
+        distance = ((means - self.class_means.to(fake.device)) ** 2).sum(dim=1)  # (K,)
+        return (distance * counts).sum() / counts.sum().clamp_min(1.0)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return x.float().cpu()

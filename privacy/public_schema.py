@@ -17,6 +17,8 @@ the declarations (and reports the first violation to the data owner, who runs th
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -127,3 +129,9 @@ def _check_declared(schema: TabularSchema, public: dict[str, PublicColumn]) -> N
                 hint=f"Declare {'bounds' if column.kind == 'numeric' else 'categories'}, or force the kind "
                 f"with dataset.{declared}_columns.",
             )
+
+
+def encoded_norm_bound(transformer: TabularTransformer) -> float:
+    """The largest L2 norm an encoded row can have: a numeric column holds a scalar in [-1, 1]
+    and a one-hot (mode or missing), a categorical column a one-hot."""
+    return math.sqrt(sum(2.0 if isinstance(e, NumericEncoding) else 1.0 for e in transformer.encodings_))
