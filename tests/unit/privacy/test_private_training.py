@@ -15,6 +15,7 @@ from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import METRICS_FILE
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import TrainSplit
+from synthaug.privacy.class_means import CLASS_MEANS
 from synthaug.privacy.counts import CATEGORY_COUNTS
 from synthaug.privacy.engine import DP_SGD
 from tests.frames import train_split
@@ -74,6 +75,28 @@ def test_reported_epsilon_is_an_independent_opacus_computation(frame, tmp_path, 
     assert statement["epsilon"] <= 3.0
     assert [r["name"] for r in statement["releases"]] == [CATEGORY_COUNTS, DP_SGD]
     assert statement["delta"] == pytest.approx(1e-4) and statement["delta"] < 1 / 200
+
+
+@pytest.mark.slow
+def test_the_class_means_release_is_composed_into_the_same_budget(frame, tmp_path):
+    gan = fit(frame, tmp_path, class_means_share=0.4)
+    statement = gan.privacy_
+    releases = {r["name"]: r for r in statement["releases"]}
+    assert list(releases) == [CATEGORY_COUNTS, CLASS_MEANS, DP_SGD]
+    means = releases[CLASS_MEANS]
+    assert (means["sample_rate"], means["steps"]) == (1.0, 1)
+    # calibrated so that, composed with the counts, it spends at most 40% of the target on its own
+    alone = PRVAccountant()
+    alone.history = [(PrivacyConfig().count_noise_multiplier, 1.0, 1), (means["noise_multiplier"], 1.0, 1)]
+    assert 0.4 * 3.0 - 0.02 <= alone.get_epsilon(delta=statement["delta"]) <= 0.4 * 3.0
+    reference = PRVAccountant()
+    reference.history = [*alone.history, (statement["noise_multiplier"], 16 / 200, statement["steps"])]
+    assert statement["epsilon"] == pytest.approx(reference.get_epsilon(delta=statement["delta"]), abs=1e-3)
+    assert statement["epsilon"] <= 3.0
+    without = fit(frame, tmp_path / "without").privacy_
+    assert statement["noise_multiplier"] > without["noise_multiplier"]  # DP-SGD got less of the budget
+    state = torch.load(gan.save(tmp_path / "m.pt"), weights_only=True)
+    assert not any("mean" in key for key in state)  # a training aid only: the model keeps no copy
 
 
 @pytest.mark.slow

@@ -1,0 +1,116 @@
+"""The per-class means release: its sensitivity, its noise, and the generator's pull towards it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from synthaug.models.tabular_data import TabularData
+from synthaug.pipeline.config import PrivacyConfig, PublicColumn
+from synthaug.pipeline.schema import ColumnSchema, TabularSchema
+from synthaug.pipeline.tabular_transform import TabularTransformer
+from synthaug.privacy.class_means import CLASS_MEANS, clip_rows, noisy_class_means
+from synthaug.privacy.public_schema import conform, encoded_norm_bound, public_transformer
+
+PUBLIC = {
+    "age": PublicColumn(bounds=(18, 90), integer=True),
+    "score": PublicColumn(bounds=(-4, 4)),
+    "colour": PublicColumn(categories=["red", "green", "blue"]),
+}
+SCHEMA = TabularSchema(
+    (
+        ColumnSchema("age", "numeric", integer=True),
+        ColumnSchema("score", "numeric"),
+        ColumnSchema("colour", "categorical", categories=("blue", "green", "red")),
+    ),
+    target="label",
+)
+
+
+def encoded_rows(n: int = 400, seed: int = 0) -> tuple[np.ndarray, TabularTransformer]:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "age": rng.integers(18, 91, n),
+            "score": rng.uniform(-6, 6, n),  # outside the bounds too: clipped into them
+            "colour": rng.choice(["red", "green", "blue"], n),
+        }
+    )
+    transformer = public_transformer(SCHEMA, PUBLIC, modes=5)
+    return transformer.transform(conform(frame, PUBLIC), rng=rng), transformer
+
+
+def test_no_public_encoding_of_a_row_is_longer_than_the_bound() -> None:
+    encoded, transformer = encoded_rows()
+    bound = encoded_norm_bound(transformer)
+    assert bound == pytest.approx(math.sqrt(2 + 2 + 1))
+    norms = np.linalg.norm(encoded, axis=1)
+    assert norms.max() <= bound + 1e-9
+    assert norms.max() > 0.9 * bound  # and the bound is not loose
+    assert np.array_equal(clip_rows(encoded, bound), encoded)  # so clipping changes nothing
+
+
+def test_clipping_caps_every_row_at_the_bound_and_keeps_its_direction() -> None:
+    rows = np.array([[3.0, 4.0], [0.3, 0.4], [0.0, 0.0]])
+    clipped = clip_rows(rows, 1.0)
+    assert np.allclose(clipped, [[0.6, 0.8], [0.3, 0.4], [0.0, 0.0]])
+
+
+def test_with_negligible_noise_the_release_is_each_class_mean() -> None:
+    encoded, transformer = encoded_rows()
+    labels = np.arange(len(encoded)) % 3
+    means, release = noisy_class_means(
+        encoded, labels, num_classes=3, bound=encoded_norm_bound(transformer), noise_multiplier=1e-9, seed=0
+    )
+    expected = np.stack([encoded[labels == k].mean(axis=0) for k in range(3)])
+    assert np.allclose(means, expected, atol=1e-6)
+    assert (release.name, release.noise_multiplier) == (CLASS_MEANS, 1e-9)
+    assert (release.sample_rate, release.steps) == (1.0, 1)  # one Gaussian release of the whole data
+
+
+def test_the_noise_on_each_sum_is_the_multiplier_times_the_sensitivity() -> None:
+    # one class of n identical zero rows: the released mean is noise(sum) / (n + noise(count))
+    n, bound, sigma = 10_000, 3.0, 2.0
+    zeros = np.zeros((n, 500))
+    means, _ = noisy_class_means(
+        zeros, np.zeros(n, dtype=int), num_classes=1, bound=bound, noise_multiplier=sigma, seed=1
+    )
+    expected_std = sigma * math.sqrt(bound**2 + 1) / n  # the count's noise moves n by ~0.1%
+    assert np.std(means) == pytest.approx(expected_std, rel=0.08)
+
+
+def test_the_same_seed_gives_the_same_release_and_secure_mode_does_not() -> None:
+    encoded, transformer = encoded_rows()
+    labels = np.arange(len(encoded)) % 2
+    kwargs = {"num_classes": 2, "bound": encoded_norm_bound(transformer), "noise_multiplier": 1.0}
+    first, _ = noisy_class_means(encoded, labels, seed=3, **kwargs)
+    again, _ = noisy_class_means(encoded, labels, seed=3, **kwargs)
+    secure, _ = noisy_class_means(encoded, labels, seed=3, secure=True, **kwargs)
+    assert np.array_equal(first, again) and not np.array_equal(first, secure)
+
+
+def test_the_pull_is_zero_at_the_released_means_and_weights_classes_by_their_share() -> None:
+    encoded, transformer = encoded_rows(20)
+    labels = np.arange(20) % 2
+    target = np.zeros((2, encoded.shape[1]))
+    target[1] = 1.0
+    data = TabularData(
+        encoded, labels, 2, transformer, torch.device("cpu"), class_means=target, class_means_weight=1.0
+    )
+    classes = torch.tensor([[1.0, 0.0]] * 3 + [[0.0, 1.0]])  # 3 rows of class 0, 1 of class 1
+    width = encoded.shape[1]
+    at_target = torch.tensor(np.vstack([target[[0, 0, 0]], target[[1]]]), dtype=torch.float32)
+    assert float(data.class_means_loss(at_target, classes)) == pytest.approx(0.0)
+    off = at_target.clone()
+    off[3] += 0.5  # class 1's mean is 0.5 away in every one of the W columns
+    assert float(data.class_means_loss(off, classes)) == pytest.approx(0.25 * width * 1 / 4)
+
+
+def test_the_share_must_leave_budget_for_training() -> None:
+    with pytest.raises(ValueError):
+        PrivacyConfig(class_means_share=1.0)
+    assert PrivacyConfig().class_means_share is None
