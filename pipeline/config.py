@@ -377,10 +377,11 @@ class PrivacyConfig(_Section):
         "per-class category counts that steer conditional sampling; its cost is part of the budget.",
     )
     class_means_share: Annotated[float, Field(gt=0, lt=1)] | None = Field(
-        None,
+        0.5,
         description="Tables: release each class's mean encoded row with Gaussian noise calibrated so that "
         "the release alone spends this share of target_epsilon, and pull the generator's per-class means "
-        "towards them (post-processing); DP-SGD gets the rest of the budget. Unset: no release.",
+        "towards them (post-processing); DP-SGD gets the rest of the budget. null: no release. Images "
+        "have no such release (setting it for images is refused).",
     )
     class_means_weight: Annotated[float, Field(ge=0)] = Field(
         1.0, description="Tables: weight of that pull in the generator's loss."

@@ -86,7 +86,8 @@ def check_config(config: SynthaugConfig) -> None:
         kind = config.dataset.resolved_kind()
         check_training_config(config.training, kind=kind)
         check_generation_config(config.generation)
-        if kind == "image" and config.privacy.class_means_share is not None:
+        chosen = config.privacy.model_fields_set
+        if kind == "image" and "class_means_share" in chosen and config.privacy.class_means_share is not None:
             raise UserInputError(
                 "privacy.class_means_share releases the mean encoded row of each class of a table; an "
                 "image GAN has no such release and would silently leave that share of the budget unused",

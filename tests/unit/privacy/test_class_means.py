@@ -113,4 +113,5 @@ def test_the_pull_is_zero_at_the_released_means_and_weights_classes_by_their_sha
 def test_the_share_must_leave_budget_for_training() -> None:
     with pytest.raises(ValueError):
         PrivacyConfig(class_means_share=1.0)
-    assert PrivacyConfig().class_means_share is None
+    assert PrivacyConfig().class_means_share == 0.5  # on for tables unless set to null
+    assert PrivacyConfig(class_means_share=None).class_means_share is None

@@ -66,14 +66,16 @@ def test_reported_epsilon_is_an_independent_opacus_computation(frame, tmp_path, 
     statement = gan.privacy_
     assert statement["accountant"] == accountant and statement["steps"] == 8 * 2  # 2 D steps per G step
     assert statement["sample_rate"] == pytest.approx(16 / 200)
+    counts, means = statement["releases"][:2]  # the category counts, then the class means
+    assert counts["noise_multiplier"] == PrivacyConfig().count_noise_multiplier
     reference = engine()
-    reference.history = [(PrivacyConfig().count_noise_multiplier, 1.0, 1)]  # the category counts
+    reference.history = [(r["noise_multiplier"], r["sample_rate"], r["steps"]) for r in (counts, means)]
     for _ in range(statement["steps"]):
         reference.step(noise_multiplier=statement["noise_multiplier"], sample_rate=16 / 200)
     expected = reference.get_epsilon(delta=statement["delta"])
     assert statement["epsilon"] == pytest.approx(expected, abs=1e-3)
     assert statement["epsilon"] <= 3.0
-    assert [r["name"] for r in statement["releases"]] == [CATEGORY_COUNTS, DP_SGD]
+    assert [r["name"] for r in statement["releases"]] == [CATEGORY_COUNTS, CLASS_MEANS, DP_SGD]
     assert statement["delta"] == pytest.approx(1e-4) and statement["delta"] < 1 / 200
 
 
@@ -93,7 +95,7 @@ def test_the_class_means_release_is_composed_into_the_same_budget(frame, tmp_pat
     reference.history = [*alone.history, (statement["noise_multiplier"], 16 / 200, statement["steps"])]
     assert statement["epsilon"] == pytest.approx(reference.get_epsilon(delta=statement["delta"]), abs=1e-3)
     assert statement["epsilon"] <= 3.0
-    without = fit(frame, tmp_path / "without").privacy_
+    without = fit(frame, tmp_path / "without", class_means_share=None).privacy_
     assert statement["noise_multiplier"] > without["noise_multiplier"]  # DP-SGD got less of the budget
     state = torch.load(gan.save(tmp_path / "m.pt"), weights_only=True)
     assert not any("mean" in key for key in state)  # a training aid only: the model keeps no copy
