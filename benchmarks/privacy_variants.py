@@ -22,44 +22,38 @@ from benchmarks.common import RESULTS, markdown_table, write_result
 from benchmarks.privacy_utility import ROOT, run
 
 # name -> (overrides, why it might help)
+OFF = "privacy.class_means_share=null"  # the private config before the class means existed
 VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
-    "shipped": ((), "the shipped private config"),
-    "no-dropout": (
-        ("training.tabular.dropout=0",),
-        "dropout in D adds noise of its own on top of DP-SGD's",
-    ),
+    "shipped": ((), "the shipped private config (class means at share 0.5)"),
+    "no-class-means": ((OFF,), "the shipped config before class means: DP-SGD alone"),
+    "no-dropout": ((OFF, "training.tabular.dropout=0"), "dropout in D adds noise of its own to DP-SGD's"),
     "d10-g120": (
-        ("training.d_steps_per_g_step=10", "training.steps=120"),
+        (OFF, "training.d_steps_per_g_step=10", "training.steps=120"),
         "Bie et al.: many D steps per G step; the same 1,200 private D steps",
     ),
     "no-dropout-d10-g120": (
-        ("training.tabular.dropout=0", "training.d_steps_per_g_step=10", "training.steps=120"),
+        (OFF, "training.tabular.dropout=0", "training.d_steps_per_g_step=10", "training.steps=120"),
         "both",
     ),
     "no-dropout-d5-g240": (
-        ("training.tabular.dropout=0", "training.d_steps_per_g_step=5", "training.steps=240"),
+        (OFF, "training.tabular.dropout=0", "training.d_steps_per_g_step=5", "training.steps=240"),
         "both, 5 D steps per G step",
     ),
     "no-dropout-width-64": (
-        ("training.tabular.dropout=0", "training.tabular.discriminator_width=64"),
+        (OFF, "training.tabular.dropout=0", "training.tabular.discriminator_width=64"),
         "a smaller D: DP noise grows with the number of parameters",
     ),
-    "width-64": (
-        ("training.tabular.discriminator_width=64",),
-        "a smaller D alone",
+    "width-64": ((OFF, "training.tabular.discriminator_width=64"), "a smaller D alone"),
+    "one-mode": (
+        (OFF, "privacy.numeric_modes=1"),
+        "fewer encoded dimensions: one mode per numeric column (a scaled value in its bounds)",
     ),
     "class-means-0.3": (
         ("privacy.class_means_share=0.3",),
         "release each class's mean encoded row (30% of epsilon) and pull the generator to it",
     ),
-    "class-means-0.5": (
-        ("privacy.class_means_share=0.5",),
-        "the same with half of epsilon",
-    ),
-    "class-means-0.8": (
-        ("privacy.class_means_share=0.8",),
-        "the same with 80% of epsilon",
-    ),
+    "class-means-0.5": (("privacy.class_means_share=0.5",), "the same with half of epsilon (the default)"),
+    "class-means-0.8": (("privacy.class_means_share=0.8",), "the same with 80% of epsilon"),
     "no-dropout-d5-g240-class-means-0.5": (
         (
             "training.tabular.dropout=0",
@@ -68,10 +62,6 @@ VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
             "privacy.class_means_share=0.5",
         ),
         "the class means with the best training variant",
-    ),
-    "one-mode": (
-        ("privacy.numeric_modes=1",),
-        "fewer encoded dimensions: one mode per numeric column (a scaled value in its bounds)",
     ),
 }
 
@@ -112,14 +102,18 @@ def main() -> None:
             row = run(args.dataset, args.epsilon, None, args.data_dir, seed, VARIANTS[variant][0])
             rows.append({"variant": variant, **row})
             print(variant, seed, row["tstr_balanced_accuracy"], flush=True)
+    write(args.dataset, args.epsilon, args.seeds, rows)
+
+
+def write(dataset: str, epsilon: float, seeds: int, rows: list[dict]) -> None:
     table = summarise(rows)
-    name = f"privacy_variants_{args.dataset}_eps{args.epsilon:g}"
+    name = f"privacy_variants_{dataset}_eps{epsilon:g}"
     summary = table.to_dict("records")
-    write_result(name, {"epsilon": args.epsilon, "seeds": args.seeds, "summary": summary, "rows": rows})
+    write_result(name, {"epsilon": epsilon, "seeds": seeds, "summary": summary, "rows": rows})
     (RESULTS / f"{name}.md").write_text(
-        f"# Private training variants: {args.dataset}, epsilon {args.epsilon:g}\n\n"
+        f"# Private training variants: {dataset}, epsilon {epsilon:g}\n\n"
         f"Train-on-synthetic balanced accuracy (logistic regression, held-out real rows), "
-        f"{args.seeds} seeds per variant (each its own split and GAN); `at_chance` counts the seeds "
+        f"{seeds} seeds per variant (each its own split and GAN); `at_chance` counts the seeds "
         f"within 0.01 of chance (one over the number of classes).\n\n" + markdown_table(table) + "\n",
         encoding="utf-8",
     )
