@@ -56,3 +56,13 @@ class GanData(ABC):
     @abstractmethod
     def render(self, samples: torch.Tensor, labels: torch.Tensor, path: Path, per_class: int) -> Path:
         """Write the latent bank's samples (one row per class) to ``path``; returns the file written."""
+
+
+def class_means_loss(fake: torch.Tensor, classes: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Squared distance between each class's mean generated sample (fake: (N, W), flattened) and
+    its released mean (target: (K, W); privacy/class_means.py), summed over the W features and
+    averaged over the classes weighted by their share of the batch (classes: (N, K) one-hot)."""
+    counts = classes.sum(dim=0)  # (K,)
+    means = (classes.T @ fake) / counts.clamp_min(1.0)[:, None]  # (K, W)
+    distance = ((means - target.to(fake.device)) ** 2).sum(dim=1)  # (K,)
+    return (distance * counts).sum() / counts.sum().clamp_min(1.0)

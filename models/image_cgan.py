@@ -8,6 +8,7 @@ gan.save(path); ImageCGAN.load(path)
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.schema import ImageSchema
 from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.synthetic_set import SyntheticSet
+from synthaug.privacy.class_means import release_class_means
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +58,17 @@ class ImageCGAN(ConditionalSynthesizer):
         generator, discriminator = self._build()
         images = to_model_range(train.data.features)
         labels = torch.as_tensor(train.data.labels, dtype=torch.long)
+        class_means = None
+        if private is not None:  # flattened pixels in [-1, 1]: norm at most sqrt(C*H*W)
+            pixels = images.flatten(1).numpy()
+            class_means = release_class_means(
+                pixels,
+                train.data.labels,
+                num_classes=len(self.classes_),
+                bound=math.sqrt(pixels.shape[1]),
+                private=private,
+                seed=self.seed,
+            )
         trainer = GanTrainer(
             generator=generator,
             discriminator=discriminator,
@@ -65,6 +78,8 @@ class ImageCGAN(ConditionalSynthesizer):
                 len(self.classes_),
                 device,
                 memory_format=torch.contiguous_format if private is not None else torch.channels_last,
+                class_means=class_means,
+                class_means_weight=self.privacy.class_means_weight,
             ),
             config=self.config.resolved("image", private=private is not None),
             device=device,

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import torch
 from torchvision.utils import save_image
 
 from synthaug.models.diversity import RandomFeatures
-from synthaug.models.gan_data import GanData
+from synthaug.models.gan_data import GanData, class_means_loss
 from synthaug.pipeline.atomic import atomic_path
 
 
@@ -25,6 +26,8 @@ class ImageData(GanData):
         device: torch.device,
         *,
         memory_format: torch.memory_format = torch.contiguous_format,
+        class_means: np.ndarray | None = None,
+        class_means_weight: float = 0.0,
     ):
         """``memory_format=torch.channels_last`` stores the images (and, in the trainer, the
         networks) channels-last: 20-30% faster convolutions on CPU, and what CUDA's bf16 kernels
@@ -33,6 +36,9 @@ class ImageData(GanData):
         self.labels, self.num_classes, self.device = labels, num_classes, device
         self.memory_format = memory_format
         self.embed = RandomFeatures(images.shape[1])
+        # (K, C*H*W) noised per-class mean images (privacy/class_means.py) the generator is pulled to
+        self.class_means = None if class_means is None else torch.as_tensor(class_means, dtype=torch.float32)
+        self.class_means_weight = class_means_weight
 
     def real_batch(
         self, n: int, generator: torch.Generator
@@ -53,6 +59,13 @@ class ImageData(GanData):
 
     def class_condition(self, labels: torch.Tensor) -> torch.Tensor:
         return labels.to(self.device)
+
+    def generator_extra_loss(self, fake: torch.Tensor, condition: torch.Tensor) -> torch.Tensor | None:
+        """Under privacy with released class means: their pull on the generated images."""
+        if self.class_means is None or self.class_means_weight == 0:
+            return None
+        classes = torch.nn.functional.one_hot(condition, self.num_classes).float()
+        return self.class_means_weight * class_means_loss(fake.flatten(1), classes, self.class_means)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.embed(x.cpu())

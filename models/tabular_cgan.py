@@ -10,7 +10,6 @@ The class is an exact condition: ``sample`` returns exactly the requested labels
 from __future__ import annotations
 
 import logging
-import math
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -29,7 +28,7 @@ from synthaug.pipeline.schema import TabularSchema
 from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.synthetic_set import SyntheticSet
 from synthaug.pipeline.tabular_transform import TabularTransformer, transformer_from_state, transformer_state
-from synthaug.privacy.class_means import CLASS_MEANS, noisy_class_means
+from synthaug.privacy.class_means import release_class_means
 from synthaug.privacy.counts import noisy_category_counts
 from synthaug.privacy.public_schema import conform, encoded_norm_bound, public_transformer
 from synthaug.privacy.training import PrivateTraining
@@ -96,7 +95,14 @@ class TabularCGAN(ConditionalSynthesizer):
                 self.transformer_,
                 device,
                 private_counts=counts,
-                class_means=self._private_class_means(encoded, labels, private),
+                class_means=release_class_means(
+                    encoded,
+                    labels,
+                    num_classes=len(classes),
+                    bound=encoded_norm_bound(self.transformer_),
+                    private=private,
+                    seed=self.seed,
+                ),
                 class_means_weight=self.privacy.class_means_weight,
             )
         self.schema_ = self.transformer_.schema_
@@ -158,34 +164,6 @@ class TabularCGAN(ConditionalSynthesizer):
         )
         private.ledger.add(release)
         return encoded, counts
-
-    def _private_class_means(
-        self, encoded: np.ndarray, labels: np.ndarray, private: PrivateTraining
-    ) -> np.ndarray | None:
-        """Each class's noised mean encoded row (privacy.class_means_share), or None."""
-        share = self.privacy.class_means_share
-        if share is None:
-            return None
-        target = share * self.privacy.target_epsilon
-        sigma = private.ledger.calibrate(name=CLASS_MEANS, sample_rate=1.0, steps=1, target=target)
-        if not math.isfinite(sigma):
-            raise UserInputError(
-                f"the class means cannot be released within {target:.3g} = privacy.class_means_share x "
-                "target_epsilon: the category counts already spend it",
-                where="privacy.class_means_share",
-                hint="Raise privacy.class_means_share or privacy.count_noise_multiplier.",
-            )
-        means, release = noisy_class_means(
-            encoded,
-            labels,
-            num_classes=len(self.classes_),
-            bound=encoded_norm_bound(self.transformer_),
-            noise_multiplier=sigma,
-            seed=self.seed,
-            secure=self.privacy.secure_mode,
-        )
-        private.ledger.add(release)
-        return means
 
     @torch.no_grad()
     def sample(

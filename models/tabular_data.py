@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from synthaug.models.gan_data import GanData
+from synthaug.models.gan_data import GanData, class_means_loss
 from synthaug.pipeline.atomic import atomic_path
 from synthaug.pipeline.tabular_transform import CategoricalEncoding, TabularTransformer
 
@@ -223,7 +223,7 @@ class TabularData(GanData):
 
     def generator_extra_loss(self, fake: torch.Tensor, condition: torch.Tensor) -> torch.Tensor | None:
         """Cross-entropy making the generated row carry the conditioned categorical value; under
-        privacy with released class means, plus their pull (:meth:`class_means_loss`)."""
+        privacy with released class means, plus their pull (gan_data.class_means_loss)."""
         losses = []
         if len(self.slot_to_row):
             slot = condition[:, self.num_classes :].argmax(dim=1)
@@ -231,17 +231,8 @@ class TabularData(GanData):
             losses.append(-torch.log(probability.clamp_min(1e-8)).mean())
         if self.class_means is not None and self.class_means_weight > 0:
             classes = condition[:, : self.num_classes]
-            losses.append(self.class_means_weight * self.class_means_loss(fake, classes))
+            losses.append(self.class_means_weight * class_means_loss(fake, classes, self.class_means))
         return sum(losses) if losses else None
-
-    def class_means_loss(self, fake: torch.Tensor, classes: torch.Tensor) -> torch.Tensor:
-        """Squared distance between each class's mean generated row (fake: (N, W)) and its released
-        mean, summed over the W encoded columns, averaged over the classes weighted by their share
-        of the batch (classes: (N, K) one-hot)."""
-        counts = classes.sum(dim=0)  # (K,)
-        means = (classes.T @ fake) / counts.clamp_min(1.0)[:, None]  # (K, W)
-        distance = ((means - self.class_means.to(fake.device)) ** 2).sum(dim=1)  # (K,)
-        return (distance * counts).sum() / counts.sum().clamp_min(1.0)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return x.float().cpu()

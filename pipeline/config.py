@@ -378,13 +378,13 @@ class PrivacyConfig(_Section):
     )
     class_means_share: Annotated[float, Field(gt=0, lt=1)] | None = Field(
         0.5,
-        description="Tables: release each class's mean encoded row with Gaussian noise calibrated so that "
-        "the release alone spends this share of target_epsilon, and pull the generator's per-class means "
-        "towards them (post-processing); DP-SGD gets the rest of the budget. null: no release. Images "
-        "have no such release (setting it for images is refused).",
+        description="Release each class's mean sample (a table's encoded row, an image's pixels) with "
+        "Gaussian noise calibrated so that the release spends this share of target_epsilon, and pull the "
+        "generator's per-class means towards them (post-processing); DP-SGD gets the rest of the budget. "
+        "null: no release.",
     )
     class_means_weight: Annotated[float, Field(ge=0)] = Field(
-        1.0, description="Tables: weight of that pull in the generator's loss."
+        1.0, description="Weight of that pull in the generator's loss."
     )
 
 

@@ -1,14 +1,16 @@
-"""Differentially private per-class means of the encoded rows: the Gaussian mechanism.
+"""Differentially private per-class means of the training samples: the Gaussian mechanism.
 
-Under DP-SGD on small tables the discriminator learns little about how the class relates to the
+Under DP-SGD on small data the discriminator learns little about how the class relates to the
 features, and the private generator often ignores its class (train-on-synthetic at chance). A
-small, direct release fixes the relation: for every class, the sum of its encoded rows and its
-count, with Gaussian noise. The generator is then pulled towards these noised means
-(models/tabular_data.py); that is post-processing of the release, so it costs nothing more.
+small, direct release fixes the relation: for every class, the sum of its samples (encoded rows
+of a table, flattened pixels in [-1, 1] of an image) and its count, with Gaussian noise. The
+generator is then pulled towards these noised means (models/gan_data.py: ``class_means_loss``);
+that is post-processing of the release, so it costs nothing more.
 
-Sensitivity: every encoded row is clipped to L2 norm ``bound`` (a per-record operation; with the
-public encoding the norm is already at most sqrt(2) per numeric column and 1 per categorical
-one, so nothing is changed), and adding or removing one record moves one class's sum by at most
+Sensitivity: every sample is clipped to L2 norm ``bound`` (a per-record operation; with the
+public table encoding the norm is already at most sqrt(2) per numeric column and 1 per
+categorical one, and an image of W pixels in [-1, 1] has norm at most sqrt(W), so nothing is
+changed), and adding or removing one record moves one class's sum by at most
 ``bound`` and its count by 1. The whole (K, W + 1) array therefore has L2 sensitivity
 sqrt(bound^2 + 1), and noise of std ``noise_multiplier`` times that on every cell is the
 Gaussian mechanism, which the accountant composes as one step at sample rate 1.
@@ -22,7 +24,9 @@ import secrets
 import numpy as np
 import torch
 
+from synthaug.pipeline.errors import UserInputError
 from synthaug.privacy.accounting import Release
+from synthaug.privacy.training import PrivateTraining
 
 CLASS_MEANS = "per-class means of the encoded rows (Gaussian)"
 COUNT_FLOOR = 1.0  # a noised count below one row would blow the mean up
@@ -52,3 +56,40 @@ def noisy_class_means(
     noisy = sums + torch.randn(sums.shape, generator=generator, dtype=torch.float64).numpy() * std
     means = noisy[:, :-1] / np.maximum(noisy[:, -1:], COUNT_FLOOR)
     return means, Release(CLASS_MEANS, noise_multiplier, 1.0, 1)
+
+
+def release_class_means(
+    samples: np.ndarray,
+    labels: np.ndarray,
+    *,
+    num_classes: int,
+    bound: float,
+    private: PrivateTraining,
+    seed: int,
+) -> np.ndarray | None:
+    """The (K, W) noised class means, with noise calibrated so that this release, composed with
+    what the ledger already holds, spends ``privacy.class_means_share`` of the target epsilon;
+    the release is added to the ledger. None when the share is unset."""
+    spec = private.config
+    if spec.class_means_share is None:
+        return None
+    target = spec.class_means_share * spec.target_epsilon
+    sigma = private.ledger.calibrate(name=CLASS_MEANS, sample_rate=1.0, steps=1, target=target)
+    if not math.isfinite(sigma):
+        raise UserInputError(
+            f"the class means cannot be released within {target:.3g} = privacy.class_means_share x "
+            "target_epsilon: earlier releases (the category counts) already spend it",
+            where="privacy.class_means_share",
+            hint="Raise privacy.class_means_share or privacy.count_noise_multiplier.",
+        )
+    means, release = noisy_class_means(
+        samples,
+        labels,
+        num_classes=num_classes,
+        bound=bound,
+        noise_multiplier=sigma,
+        seed=seed,
+        secure=spec.secure_mode,
+    )
+    private.ledger.add(release)
+    return means

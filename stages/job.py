@@ -86,14 +86,6 @@ def check_config(config: SynthaugConfig) -> None:
         kind = config.dataset.resolved_kind()
         check_training_config(config.training, kind=kind)
         check_generation_config(config.generation)
-        chosen = config.privacy.model_fields_set
-        if kind == "image" and "class_means_share" in chosen and config.privacy.class_means_share is not None:
-            raise UserInputError(
-                "privacy.class_means_share releases the mean encoded row of each class of a table; an "
-                "image GAN has no such release and would silently leave that share of the budget unused",
-                where="privacy.class_means_share",
-                hint="Remove privacy.class_means_share for image data.",
-            )
         if kind == "tabular" and not config.privacy.public_columns:
             raise UserInputError(
                 "privacy.enabled is true, but privacy.public_columns is empty, so the table's encoding "

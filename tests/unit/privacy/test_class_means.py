@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 import torch
 
+from synthaug.models.gan_data import class_means_loss
+from synthaug.models.image_data import ImageData
 from synthaug.models.tabular_data import TabularData
 from synthaug.pipeline.config import PrivacyConfig, PublicColumn
 from synthaug.pipeline.schema import ColumnSchema, TabularSchema
@@ -94,20 +96,41 @@ def test_the_same_seed_gives_the_same_release_and_secure_mode_does_not() -> None
 
 
 def test_the_pull_is_zero_at_the_released_means_and_weights_classes_by_their_share() -> None:
+    width = 7
+    target = torch.zeros(2, width)
+    target[1] = 1.0
+    classes = torch.tensor([[1.0, 0.0]] * 3 + [[0.0, 1.0]])  # 3 rows of class 0, 1 of class 1
+    at_target = target[[0, 0, 0, 1]].clone()
+    assert float(class_means_loss(at_target, classes, target)) == pytest.approx(0.0)
+    off = at_target.clone()
+    off[3] += 0.5  # class 1's mean is 0.5 away in each of the W features; class 1 is 1/4 of the batch
+    assert float(class_means_loss(off, classes, target)) == pytest.approx(0.25 * width / 4)
+    spread = at_target.clone()
+    spread[0] += 1.0
+    spread[1] -= 1.0  # class 0's samples differ but their mean is still the target: no pull
+    assert float(class_means_loss(spread, classes, target)) == pytest.approx(0.0)
+
+
+def test_both_kinds_add_the_weighted_pull_to_the_generator_loss() -> None:
     encoded, transformer = encoded_rows(20)
     labels = np.arange(20) % 2
-    target = np.zeros((2, encoded.shape[1]))
-    target[1] = 1.0
-    data = TabularData(
-        encoded, labels, 2, transformer, torch.device("cpu"), class_means=target, class_means_weight=1.0
-    )
-    classes = torch.tensor([[1.0, 0.0]] * 3 + [[0.0, 1.0]])  # 3 rows of class 0, 1 of class 1
-    width = encoded.shape[1]
-    at_target = torch.tensor(np.vstack([target[[0, 0, 0]], target[[1]]]), dtype=torch.float32)
-    assert float(data.class_means_loss(at_target, classes)) == pytest.approx(0.0)
-    off = at_target.clone()
-    off[3] += 0.5  # class 1's mean is 0.5 away in every one of the W columns
-    assert float(data.class_means_loss(off, classes)) == pytest.approx(0.25 * width * 1 / 4)
+    means = np.stack([encoded[labels == k].mean(axis=0) for k in range(2)])
+    cpu = torch.device("cpu")
+    plain = TabularData(encoded, labels, 2, transformer, cpu)
+    table = TabularData(encoded, labels, 2, transformer, cpu, class_means=means + 0.1, class_means_weight=2.0)
+    fake = torch.as_tensor(encoded, dtype=torch.float32)
+    condition = plain.sampler.vectors(labels, np.full(20, -1))  # classes only, no categorical value
+    categorical = float(plain.generator_extra_loss(fake, condition))  # the conditioned value's loss
+    extra = float(table.generator_extra_loss(fake, condition)) - categorical
+    assert extra == pytest.approx(2.0 * 0.01 * encoded.shape[1], rel=1e-4)
+
+    images = torch.zeros(4, 1, 2, 2)
+    image_means = np.full((2, 4), 0.5)
+    image_labels = torch.tensor([0, 1, 0, 1])
+    data = ImageData(images, image_labels, 2, cpu)
+    assert data.generator_extra_loss(images, image_labels) is None  # nothing released
+    data = ImageData(images, image_labels, 2, cpu, class_means=image_means, class_means_weight=1.0)
+    assert float(data.generator_extra_loss(images, image_labels)) == pytest.approx(4 * 0.25)
 
 
 def test_the_share_must_leave_budget_for_training() -> None:

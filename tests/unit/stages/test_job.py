@@ -57,13 +57,6 @@ def test_prepare_splits_in_memory_and_writes_nothing(tmp_path: Path, monkeypatch
         ({"evaluation": {"enabled": False, "require_gain": True}}, "evaluation.require_gain"),
         ({"privacy": {"enabled": True}}, "privacy.public_columns"),
         ({"evaluation": {"tabular_classifiers": ["logistic", "nope"]}}, "nope"),
-        (
-            {
-                "dataset": {"source": "bundled:digits"},
-                "privacy": {"enabled": True, "class_means_share": 0.3},
-            },
-            "privacy.class_means_share",
-        ),
     ],
 )
 def test_check_config_refuses_what_cannot_be_honoured(tmp_path: Path, sections: dict, key: str) -> None:
