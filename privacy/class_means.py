@@ -28,7 +28,7 @@ from synthaug.pipeline.errors import UserInputError
 from synthaug.privacy.accounting import Release
 from synthaug.privacy.training import PrivateTraining
 
-CLASS_MEANS = "per-class means of the encoded rows (Gaussian)"
+CLASS_MEANS = "per-class mean samples (Gaussian)"
 COUNT_FLOOR = 1.0  # a noised count below one row would blow the mean up
 
 
