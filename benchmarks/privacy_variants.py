@@ -54,6 +54,11 @@ VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "class-means-0.5": (("privacy.class_means_share=0.5",), "the same with half of epsilon (the default)"),
     "class-means-0.8": (("privacy.class_means_share=0.8",), "the same with 80% of epsilon"),
+    "class-means-weight-10": (("privacy.class_means_weight=10",), "the default share, pulled 10x harder"),
+    "class-means-0.8-weight-10": (
+        ("privacy.class_means_share=0.8", "privacy.class_means_weight=10"),
+        "80% of epsilon, pulled 10x harder",
+    ),
     "no-dropout-d5-g240-class-means-0.5": (
         (
             "training.tabular.dropout=0",
