@@ -377,7 +377,7 @@ class PrivacyConfig(_Section):
         "per-class category counts that steer conditional sampling; its cost is part of the budget.",
     )
     class_means_share: Annotated[float, Field(gt=0, lt=1)] | None = Field(
-        0.5,
+        0.8,
         description="Release each class's mean sample (a table's encoded row, an image's pixels) with "
         "Gaussian noise calibrated so that the release spends this share of target_epsilon, and pull the "
         "generator's per-class means towards them (post-processing); DP-SGD gets the rest of the budget. "

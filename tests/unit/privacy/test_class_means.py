@@ -136,5 +136,5 @@ def test_both_kinds_add_the_weighted_pull_to_the_generator_loss() -> None:
 def test_the_share_must_leave_budget_for_training() -> None:
     with pytest.raises(ValueError):
         PrivacyConfig(class_means_share=1.0)
-    assert PrivacyConfig().class_means_share == 0.5  # on for tables unless set to null
+    assert PrivacyConfig().class_means_share == 0.8  # on unless set to null
     assert PrivacyConfig(class_means_share=None).class_means_share is None
