@@ -204,7 +204,8 @@ def make_private_discriminator(
             f"the releases before training already spend epsilon {ledger.epsilon():.3f} of the "
             f"target {target}",
             where="privacy.target_epsilon",
-            hint="Raise privacy.target_epsilon or privacy.count_noise_multiplier.",
+            hint="Raise privacy.target_epsilon or privacy.count_noise_multiplier, or lower "
+            "privacy.class_means_share.",
         )
     if config.noise_multiplier is None:
         sigma = ledger.calibrate(name=DP_SGD, sample_rate=sample_rate, steps=planned_steps, target=target)
@@ -214,8 +215,9 @@ def make_private_discriminator(
                 f"sample rate {sample_rate:.4f}: it would need a noise multiplier above "
                 f"{MAX_NOISE_MULTIPLIER:g}, and the discriminator would learn nothing",
                 where="privacy.target_epsilon",
-                hint="Raise privacy.target_epsilon, lower training.steps or training.d_steps_per_g_step, "
-                "or lower training.batch_size.",
+                hint="Raise privacy.target_epsilon, lower privacy.class_means_share (the class means "
+                f"take {config.class_means_share or 0:.0%} of the target), lower training.steps or "
+                "training.d_steps_per_g_step, or lower training.batch_size.",
             )
     else:
         sigma = config.noise_multiplier
