@@ -48,7 +48,7 @@ class ImageCGAN(ConditionalSynthesizer):
             raise UserInputError("ImageCGAN needs image data", where="dataset.kind")
         self.classes_ = tuple(train.data.classes)
         self.shape_ = ImageShape(schema.height, schema.channels)
-        private = self._private_training(len(train.data), kind="image")
+        private = self._private_training(len(train.data), kind="image", resume=resume)
         if private is not None:
             private.public += [
                 "pixel scaling by fixed constants (x / 127.5 - 1), not by statistics of the data",

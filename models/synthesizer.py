@@ -186,10 +186,21 @@ class ConditionalSynthesizer(ABC):
             raise ValueError(f"class index {label} outside 0..{len(self.classes_) - 1}")
         return int(label)
 
-    def _private_training(self, num_records: int, *, kind: str) -> PrivateTraining | None:
+    def _private_training(
+        self, num_records: int, *, kind: str, resume: bool = False
+    ) -> PrivateTraining | None:
         """The DP set-up for ``fit`` when privacy is enabled (config checked, delta < 1/N)."""
         if not self.privacy.enabled:
             return None
+        if resume and self.privacy.secure_mode:
+            # the released counts and class means are drawn again on every fit; seeded noise repeats
+            # them exactly, OS noise would not, and the restored ledger counts them once
+            raise UserInputError(
+                "a private run in secure mode cannot be resumed: its released statistics would be drawn "
+                "again with fresh noise, and the budget would count them once",
+                where="privacy.secure_mode",
+                hint="Start the run again from the beginning.",
+            )
         check_training_config(self.config, kind=kind)
         return PrivateTraining.start(self.privacy, num_records=num_records)
 

@@ -65,7 +65,7 @@ class TabularCGAN(ConditionalSynthesizer):
         if not isinstance(data.schema, TabularSchema):
             raise UserInputError("TabularCGAN needs tabular data", where="dataset.kind")
         frame, labels, classes, schema = data.features, data.labels, data.classes, data.schema
-        private = self._private_training(len(frame), kind="tabular")
+        private = self._private_training(len(frame), kind="tabular", resume=resume)
         cfg = self.config.resolved("tabular", private=private is not None)
         model_cfg = cfg.tabular
         if cfg.batch_size % model_cfg.pac:

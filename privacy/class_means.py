@@ -54,7 +54,9 @@ def noisy_class_means(
     std = noise_multiplier * math.sqrt(bound**2 + 1)
     generator = torch.Generator().manual_seed(secrets.randbits(63) if secure else seed * 1000 + 23)
     noisy = sums + torch.randn(sums.shape, generator=generator, dtype=torch.float64).numpy() * std
-    means = noisy[:, :-1] / np.maximum(noisy[:, -1:], COUNT_FLOOR)
+    # every coordinate of an encoded row or image lies in [-1, 1], so its mean does too: clipping
+    # the noised means there is post-processing that keeps the pull from saturating the generator
+    means = np.clip(noisy[:, :-1] / np.maximum(noisy[:, -1:], COUNT_FLOOR), -1.0, 1.0)
     return means, Release(CLASS_MEANS, noise_multiplier, 1.0, 1)
 
 
@@ -69,9 +71,10 @@ def release_class_means(
 ) -> np.ndarray | None:
     """The (K, W) noised class means, with noise calibrated so that this release, composed with
     what the ledger already holds, spends ``privacy.class_means_share`` of the target epsilon;
-    the release is added to the ledger. None when the share is unset."""
+    the release is added to the ledger. None when the share is unset or nothing would use the
+    means (``class_means_weight`` 0), so no budget is spent for nothing."""
     spec = private.config
-    if spec.class_means_share is None:
+    if spec.class_means_share is None or spec.class_means_weight == 0:
         return None
     target = spec.class_means_share * spec.target_epsilon
     sigma = private.ledger.calibrate(name=CLASS_MEANS, sample_rate=1.0, steps=1, target=target)

@@ -8,9 +8,11 @@ from synthaug.privacy.engine import PrivateDiscriminator
 
 GUARANTEE = (
     "(epsilon, delta)-differential privacy with respect to adding or removing one training record, "
-    "for the generator and everything generated from it. Only the discriminator reads real records, "
-    "and it is trained with DP-SGD; the generator learns only from the discriminator's outputs on "
-    "generated samples, so it is post-processing of a private mechanism."
+    "for the generator and everything generated from it. Real records reach training only through "
+    "the releases listed (each composed in one accountant): the discriminator, trained with DP-SGD; "
+    "for tables with categorical columns, noised per-class category counts; and, unless turned off, "
+    "noised per-class mean samples. The generator learns only from these, so it is post-processing "
+    "of private mechanisms."
 )
 NOT_COVERED = (
     "The run directory itself is private: it holds the training data, and training diagnostics "

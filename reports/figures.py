@@ -77,14 +77,18 @@ def privacy_spent(records: list[dict[str, Any]]) -> bytes | None:
 
 
 def privacy_utility(
-    curves: list[UtilityCurve], mine: UtilityCurve | None, point: tuple[float, float] | None
+    curves: list[UtilityCurve],
+    mine: UtilityCurve | None,
+    point: tuple[float, float] | None,
+    point_label: str = "this run",
 ) -> bytes:
     """Synthetic-only balanced accuracy against epsilon (log scale) for each measured curve, the
     same training without privacy at the right edge, and the run's own (epsilon, score) as a star;
     the curve of the run's own data drawn bold."""
     figure = Figure(figsize=(6.4, 3.8), layout="constrained")
     axis = figure.subplots()
-    epsilons = [p.epsilon for c in curves for p in c.private_points] + ([point[0]] if point else [])
+    curves = [c for c in curves if c.private_points]
+    epsilons = [p.epsilon for c in curves for p in c.private_points] + ([point[0]] if point else [1.0])
     no_dp = 3 * max(epsilons)  # where "no DP" is drawn
     for curve in curves:
         own = mine is not None and curve.sha256 == mine.sha256
@@ -109,7 +113,7 @@ def privacy_utility(
                 alpha=line.get_alpha(),
             )
     if point is not None:
-        axis.plot(*point, marker="*", markersize=16, color="black", linestyle="none", label="this run")
+        axis.plot(*point, marker="*", markersize=16, color="black", linestyle="none", label=point_label)
     axis.set_xscale("log")
     ticks = sorted({p.epsilon for c in curves for p in c.private_points})
     axis.set_xticks([*ticks, no_dp], [f"{t:g}" for t in ticks] + ["no DP"])

@@ -97,7 +97,8 @@ def _position(
             + f"; trained on the real rows {mine.real_only:.2f}. A run with other rows, steps or "
             "classifiers sits on its own curve: read the comparison as orientation."
         )
-    image = figures.privacy_utility(curves, mine, None if point is None else (epsilon, point[1]))
+    label = "this run" if point is None or point[0] == CURVE_CLASSIFIER else f"this run ({point[0]})"
+    image = figures.privacy_utility(curves, mine, None if point is None else (epsilon, point[1]), label)
     return (
         Paragraph(f"{said} {where}"),
         Figure(

@@ -138,3 +138,12 @@ def test_the_share_must_leave_budget_for_training() -> None:
         PrivacyConfig(class_means_share=1.0)
     assert PrivacyConfig().class_means_share == 0.8  # on unless set to null
     assert PrivacyConfig(class_means_share=None).class_means_share is None
+
+
+def test_the_noised_means_stay_in_the_range_every_sample_lies_in() -> None:
+    encoded, transformer = encoded_rows(40)
+    labels = np.arange(40) % 2
+    bound = encoded_norm_bound(transformer)
+    means, _ = noisy_class_means(encoded, labels, num_classes=2, bound=bound, noise_multiplier=50.0, seed=0)
+    assert means.min() >= -1.0 and means.max() <= 1.0
+    assert np.isin(means, [-1.0, 1.0]).any()  # this much noise does reach the edges

@@ -102,6 +102,19 @@ def test_the_class_means_release_is_composed_into_the_same_budget(frame, tmp_pat
 
 
 @pytest.mark.slow
+def test_class_means_that_nothing_uses_spend_no_budget(frame, tmp_path):
+    statement = fit(frame, tmp_path, class_means_weight=0.0).privacy_
+    assert [r["name"] for r in statement["releases"]] == [CATEGORY_COUNTS, DP_SGD]
+
+
+def test_a_secure_mode_private_run_is_not_resumed(frame, tmp_path):
+    spec = PrivacyConfig(enabled=True, public_columns=PUBLIC, secure_mode=True)
+    gan = TabularCGAN(TrainingConfig.model_validate(TINY), seed=0, privacy=spec)
+    with pytest.raises(UserInputError, match="secure mode cannot be resumed"):
+        gan.fit(train_split(frame, "label"), workdir=tmp_path, resume=True)
+
+
+@pytest.mark.slow
 def test_ghost_clipping_trains_to_the_same_budget_as_per_sample_hooks(frame, tmp_path):
     hooks = fit(frame, tmp_path / "hooks", grad_sample_mode="hooks").privacy_
     gan = fit(frame, tmp_path / "ghost")  # auto: the tabular critic is all linear

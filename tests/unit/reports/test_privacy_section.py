@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from synthaug.privacy.utility_curves import UtilityCurve
 from synthaug.reports.document import Figure, Paragraph
 from synthaug.reports.privacy_section import own_point, privacy_section
 from tests.unit.privacy.test_utility_curves import curve
@@ -70,3 +71,11 @@ def test_the_point_prefers_the_classifier_the_curves_used_and_needs_both_scores(
     assert own_point(only_forest) == ("random_forest", 0.61, 0.93)
     assert own_point({"classifiers": {"logistic": {"conditions": {}}}}) is None
     assert own_point(None) is None
+
+
+def test_a_point_from_another_classifier_is_labelled_and_empty_curves_are_skipped() -> None:
+    cnn_only = {"classifiers": {"cnn": gain()["classifiers"]["logistic"]}}
+    empty = UtilityCurve(**{**curve("b" * 64, 0.5).__dict__, "points": ()})
+    section = privacy_section([], cnn_only, manifest(), [curve(SHA, 0.6), empty])
+    assert "a cnn classifier trained on its synthetic data alone" in texts(section)
+    assert figure_names(section) == ["privacy_utility"]
