@@ -11,12 +11,16 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
 class GanData(ABC):
     num_classes: int
     supports_augmentation: bool = False
+    # (K, W) noised per-class mean samples (privacy/class_means.py) the generator is pulled to
+    class_means: torch.Tensor | None = None
+    class_means_weight: float = 0.0
     memory_format: torch.memory_format = torch.contiguous_format  # the trainer puts G and D in it
 
     @abstractmethod
@@ -52,6 +56,17 @@ class GanData(ABC):
     def generator_extra_loss(self, fake: torch.Tensor, condition: torch.Tensor) -> torch.Tensor | None:
         """An additional generator loss term (e.g. matching a sampled categorical condition)."""
         return None
+
+    def set_class_means(self, means: np.ndarray | None, weight: float) -> None:
+        self.class_means = None if means is None else torch.as_tensor(means, dtype=torch.float32)
+        self.class_means_weight = weight
+
+    def class_means_term(self, fake: torch.Tensor, classes: torch.Tensor) -> torch.Tensor | None:
+        """The weighted pull of ``fake`` (N, W) towards the released class means (classes: (N, K)
+        one-hot); None when nothing was released or the weight is 0."""
+        if self.class_means is None or self.class_means_weight == 0:
+            return None
+        return self.class_means_weight * class_means_loss(fake, classes, self.class_means)
 
     @abstractmethod
     def render(self, samples: torch.Tensor, labels: torch.Tensor, path: Path, per_class: int) -> Path:

@@ -9,7 +9,7 @@ import torch
 from torchvision.utils import save_image
 
 from synthaug.models.diversity import RandomFeatures
-from synthaug.models.gan_data import GanData, class_means_loss
+from synthaug.models.gan_data import GanData
 from synthaug.pipeline.atomic import atomic_path
 
 
@@ -36,9 +36,7 @@ class ImageData(GanData):
         self.labels, self.num_classes, self.device = labels, num_classes, device
         self.memory_format = memory_format
         self.embed = RandomFeatures(images.shape[1])
-        # (K, C*H*W) noised per-class mean images (privacy/class_means.py) the generator is pulled to
-        self.class_means = None if class_means is None else torch.as_tensor(class_means, dtype=torch.float32)
-        self.class_means_weight = class_means_weight
+        self.set_class_means(class_means, class_means_weight)  # (K, C*H*W) mean images
 
     def real_batch(
         self, n: int, generator: torch.Generator
@@ -62,10 +60,8 @@ class ImageData(GanData):
 
     def generator_extra_loss(self, fake: torch.Tensor, condition: torch.Tensor) -> torch.Tensor | None:
         """Under privacy with released class means: their pull on the generated images."""
-        if self.class_means is None or self.class_means_weight == 0:
-            return None
         classes = torch.nn.functional.one_hot(condition, self.num_classes).float()
-        return self.class_means_weight * class_means_loss(fake.flatten(1), classes, self.class_means)
+        return self.class_means_term(fake.flatten(1), classes)
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
         return self.embed(x.cpu())

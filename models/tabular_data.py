@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from synthaug.models.gan_data import GanData, class_means_loss
+from synthaug.models.gan_data import GanData
 from synthaug.pipeline.atomic import atomic_path
 from synthaug.pipeline.tabular_transform import CategoricalEncoding, TabularTransformer
 
@@ -148,9 +148,7 @@ class TabularData(GanData):
         class_means_weight: float = 0.0,
     ):
         self.x = torch.as_tensor(encoded, dtype=torch.float32)
-        # (K, W) noised per-class mean encoded rows (privacy/class_means.py) the generator is pulled to
-        self.class_means = None if class_means is None else torch.as_tensor(class_means, dtype=torch.float32)
-        self.class_means_weight = class_means_weight
+        self.set_class_means(class_means, class_means_weight)  # (K, W) mean encoded rows
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         self.num_classes, self.transformer, self.device = num_classes, transformer, device
         self.private = private_counts is not None
@@ -229,9 +227,9 @@ class TabularData(GanData):
             slot = condition[:, self.num_classes :].argmax(dim=1)
             probability = fake.gather(1, self.slot_to_row.to(fake.device)[slot][:, None]).squeeze(1)
             losses.append(-torch.log(probability.clamp_min(1e-8)).mean())
-        if self.class_means is not None and self.class_means_weight > 0:
-            classes = condition[:, : self.num_classes]
-            losses.append(self.class_means_weight * class_means_loss(fake, classes, self.class_means))
+        pull = self.class_means_term(fake, condition[:, : self.num_classes])
+        if pull is not None:
+            losses.append(pull)
         return sum(losses) if losses else None
 
     def features(self, x: torch.Tensor) -> torch.Tensor:

@@ -17,9 +17,12 @@ selectable), never a sum of separately rounded parts. Epsilon only grows with st
 from __future__ import annotations
 
 import math
+import secrets
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
+import torch
 from opacus.accountants import create_accountant
 
 MAX_NOISE_MULTIPLIER = 50.0  # beyond this the discriminator learns nothing: refuse instead
@@ -109,6 +112,13 @@ class PrivacyLedger:
             float(state["delta"]),
             [Release(str(n), float(s), float(q), int(t)) for n, s, q, t in state["releases"]],
         )
+
+
+def gaussian_noise(shape: tuple[int, ...], *, std: float, seed: int, stream: int, secure: bool) -> np.ndarray:
+    """Gaussian noise for a release: float64, seeded from the run seed and the release's own
+    ``stream`` (so releases of one run draw independent noise), or from the OS in secure mode."""
+    generator = torch.Generator().manual_seed(secrets.randbits(63) if secure else seed * 1000 + stream)
+    return torch.randn(shape, generator=generator, dtype=torch.float64).numpy() * std
 
 
 def epsilon_of(history: list[Release], *, accountant: str, delta: float) -> float:

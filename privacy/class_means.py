@@ -19,13 +19,11 @@ Gaussian mechanism, which the accountant composes as one step at sample rate 1.
 from __future__ import annotations
 
 import math
-import secrets
 
 import numpy as np
-import torch
 
 from synthaug.pipeline.errors import UserInputError
-from synthaug.privacy.accounting import Release
+from synthaug.privacy.accounting import Release, gaussian_noise
 from synthaug.privacy.training import PrivateTraining
 
 CLASS_MEANS = "per-class mean samples (Gaussian)"
@@ -52,8 +50,7 @@ def noisy_class_means(
     sums = np.zeros((num_classes, clipped.shape[1] + 1))
     np.add.at(sums, np.asarray(labels), np.hstack([clipped, np.ones((len(clipped), 1))]))
     std = noise_multiplier * math.sqrt(bound**2 + 1)
-    generator = torch.Generator().manual_seed(secrets.randbits(63) if secure else seed * 1000 + 23)
-    noisy = sums + torch.randn(sums.shape, generator=generator, dtype=torch.float64).numpy() * std
+    noisy = sums + gaussian_noise(sums.shape, std=std, seed=seed, stream=23, secure=secure)
     # every coordinate of an encoded row or image lies in [-1, 1], so its mean does too: clipping
     # the noised means there is post-processing that keeps the pull from saturating the generator
     means = np.clip(noisy[:, :-1] / np.maximum(noisy[:, -1:], COUNT_FLOOR), -1.0, 1.0)

@@ -10,12 +10,10 @@ is the Gaussian mechanism, which the accountant composes as one step at sample r
 from __future__ import annotations
 
 import math
-import secrets
 
 import numpy as np
-import torch
 
-from synthaug.privacy.accounting import Release
+from synthaug.privacy.accounting import Release, gaussian_noise
 
 CATEGORY_COUNTS = "category counts (Gaussian)"
 COUNT_FLOOR = 1e-3  # a cell never goes to zero weight, so every declared value stays possible
@@ -32,7 +30,6 @@ def noisy_category_counts(
     """The exact (K, slots) counts of class k having each value of ``columns`` categorical columns,
     noised and clamped at a small floor."""
     std = noise_multiplier * math.sqrt(columns)
-    generator = torch.Generator().manual_seed(secrets.randbits(63) if secure else seed * 1000 + 19)
-    noise = torch.randn(counts.shape, generator=generator, dtype=torch.float64).numpy() * std
+    noise = gaussian_noise(counts.shape, std=std, seed=seed, stream=19, secure=secure)
     noisy = np.maximum(counts.astype(np.float64) + noise, COUNT_FLOOR)
     return noisy, Release(CATEGORY_COUNTS, noise_multiplier, 1.0, 1)
