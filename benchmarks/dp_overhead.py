@@ -4,7 +4,7 @@
 
 For the two shipped private configs (examples/digits_dp.yaml, examples/breast_cancer_dp.yaml):
 the same networks and batch size trained by the same loop, once with plain Adam and once with
-Opacus DP-SGD (per-sample gradients by hooks, by functorch, and ghost clipping), on the CPU and, when there is
+Opacus DP-SGD (per-sample gradients by hooks, by functorch, by expanded weights, and ghost clipping), on the CPU and, when there is
 one, on CUDA. The ratio is the overhead of per-sample gradients, clipping, noise and Poisson
 sampling. Warm-up steps are excluded. Plain and the modes run in turn, several rounds, and the
 overhead is the median over rounds of the ratio within a round: this machine's speed drifts by
@@ -77,7 +77,7 @@ def _tabular_parts(config: SynthaugConfig, device: torch.device):
     return generator, discriminator, data, config.training.resolved("tabular", private=True), len(train.data)
 
 
-MODES = ("hooks", "functorch", "ghost")
+MODES = ("hooks", "functorch", "ew", "ghost")
 
 
 def _trainer(config: SynthaugConfig, *, mode: str | None, device: torch.device, workdir: Path) -> GanTrainer:

@@ -191,7 +191,10 @@ class ProjectionDiscriminator(nn.Module):
         if self.stddev is not None:
             h = self.stddev(h, group_size)
         phi = F.leaky_relu(self.final(h), 0.2).sum(dim=(2, 3))  # (N, F)
-        logits = self.psi(phi).squeeze(1) + (self.embed(y) * phi).sum(dim=1)
+        # the labels as (N, 1) indices: per-sample gradients by expanded weights (DP-SGD) need
+        # every input of a layer to have a batch dimension besides its own
+        embedded = self.embed(y.unsqueeze(1)).squeeze(1)  # (N, F)
+        logits = self.psi(phi).squeeze(1) + (embedded * phi).sum(dim=1)
         return logits, phi
 
 

@@ -261,6 +261,9 @@ class GanTrainer:
         real_in, fake_in = self.augment(x_real), self.augment(x_fake)
         if cfg.r1_gamma > 0:
             real_in = real_in.detach().requires_grad_(True)
+        # before the forward pass: expanded weights (DP-SGD) refuse to run while the last step's
+        # per-sample gradients are still there
+        self.opt_d.zero_grad(set_to_none=True)
         with self._autocast():
             logits, _ = self.D_step_module(
                 torch.cat([real_in, fake_in]), torch.cat([c_real, c_fake]), group_size=self.group_size
@@ -280,7 +283,6 @@ class GanTrainer:
             loss = loss + self.loss.gradient_penalty * gradient_penalty(
                 critic, real_in, fake_in, self.rng["penalty"], group=self.pack
             )
-        self.opt_d.zero_grad(set_to_none=True)
         if self.private is None:
             loss.backward()
             grad_norm = self._clip(self.D)
@@ -318,27 +320,25 @@ class GanTrainer:
         z = self._noise(cfg.batch_size)
         _, condition = self.data.fake_conditions(cfg.batch_size, self.rng["latent"])
         self.D.requires_grad_(False)
-        if self.private is not None:
-            self.private.module.disable_hooks()  # no per-sample gradients for D in the G step
-        with self._autocast():
-            fake = self.G(z, condition)
-            logits, fake_features = self.D(self.augment(fake), condition, group_size=self.group_size)
-        loss = self.loss.g_loss(logits.float())
-        extra = self.data.generator_extra_loss(fake.float(), condition)
-        if extra is not None:
-            loss = loss + extra
-        if cfg.feature_matching_weight > 0:
-            x_real, _, c_real = self.data.real_batch(cfg.batch_size, self.rng["data"])
-            with torch.no_grad(), self._autocast():
-                _, real_features = self.D(self.augment(x_real), c_real, group_size=self.group_size)
-            loss = loss + cfg.feature_matching_weight * feature_matching(
-                real_features.float(), fake_features.float()
-            )
-        self.opt_g.zero_grad(set_to_none=True)
-        loss.backward()
+        # no per-sample gradients for D in the G step
+        with self.private.outside_d_step() if self.private is not None else contextlib.nullcontext():
+            with self._autocast():
+                fake = self.G(z, condition)
+                logits, fake_features = self.D(self.augment(fake), condition, group_size=self.group_size)
+            loss = self.loss.g_loss(logits.float())
+            extra = self.data.generator_extra_loss(fake.float(), condition)
+            if extra is not None:
+                loss = loss + extra
+            if cfg.feature_matching_weight > 0:
+                x_real, _, c_real = self.data.real_batch(cfg.batch_size, self.rng["data"])
+                with torch.no_grad(), self._autocast():
+                    _, real_features = self.D(self.augment(x_real), c_real, group_size=self.group_size)
+                loss = loss + cfg.feature_matching_weight * feature_matching(
+                    real_features.float(), fake_features.float()
+                )
+            self.opt_g.zero_grad(set_to_none=True)
+            loss.backward()
         self.D.requires_grad_(True)
-        if self.private is not None:
-            self.private.module.enable_hooks()
         grad_norm = self._clip(self.G)
         self.opt_g.step()
         return {Metric.LOSS_G: float(loss.detach()), Metric.GRAD_NORM_G: grad_norm}

@@ -356,12 +356,14 @@ class PrivacyConfig(_Section):
     secure_mode: bool = Field(
         False, description="Noise robust to floating-point attacks and RNGs seeded from the OS."
     )
-    grad_sample_mode: Literal["auto", "hooks", "functorch", "ghost"] = Field(
+    grad_sample_mode: Literal["auto", "hooks", "functorch", "ew", "ghost"] = Field(
         "auto",
-        description="How Opacus clips per-sample gradients: hooks or functorch materialise each "
+        description="How Opacus clips per-sample gradients: hooks, functorch or ew (PyTorch's "
+        "expanded weights, which form them instead of the batch gradient) materialise each "
         "sample's gradient; ghost (Opacus' ghost clipping) computes each sample's gradient norm "
         "without it and takes a second, reweighted backward pass; auto: ghost for an all-linear "
-        "discriminator (tables), hooks otherwise. The mechanism and its epsilon are the same.",
+        "discriminator (tables), ew for linear, embedding and convolution layers (images), hooks "
+        "otherwise. The mechanism and its epsilon are the same.",
     )
     public_columns: dict[str, PublicColumn] = Field(
         default_factory=dict,

@@ -21,9 +21,11 @@ The per-sample losses are summed (``loss_reduction="sum"`` for the per-sample gr
 optimizer's "mean" reduction divides by the expected count, so no sample's gradient is scaled by
 the size of the batch it happened to land in.
 
-How the clipping is computed (``privacy.grad_sample_mode``): ``hooks`` and ``functorch`` build
-every sample's gradient (a (samples, *parameter shape) tensor per parameter) and clip those;
-``ghost`` is Opacus' ghost clipping: a first backward pass yields each sample's gradient norm
+How the clipping is computed (``privacy.grad_sample_mode``): ``hooks``, ``functorch`` and ``ew``
+build every sample's gradient (a (samples, *parameter shape) tensor per parameter) and clip
+those. ``hooks`` computes them in backward hooks beside the ordinary batch gradient, which autograd
+still computes and the optimizer then discards; ``ew`` (PyTorch's expanded weights) computes them
+in place of it, so each layer's weight gradient is computed once per step. ``ghost`` is Opacus' ghost clipping: a first backward pass yields each sample's gradient norm
 from the layer's activations and output gradients alone (for linear layers, without forming
 the per-sample gradient), and a second backward pass of the per-sample losses weighted by
 min(1, C / norm) yields the sum of the clipped gradients. Both give the same clipped sum, so the
@@ -37,11 +39,16 @@ import logging
 import secrets
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 from opacus import GradSampleModule
-from opacus.grad_sample import AbstractGradSampleModule, GradSampleModuleFastGradientClipping
+from opacus.grad_sample import (
+    AbstractGradSampleModule,
+    GradSampleModuleExpandedWeights,
+    GradSampleModuleFastGradientClipping,
+)
 from opacus.optimizers import DPOptimizer, DPOptimizerFastGradientClipping
 from opacus.utils.fast_gradient_clipping_utils import DPTensorFastGradientClipping
 from opacus.utils.uniform_sampler import UniformWithReplacementSampler
@@ -60,19 +67,24 @@ warnings.filterwarnings("ignore", message="Full backward hook is firing", catego
 DP_SGD = "dp-sgd discriminator"
 # layers whose per-sample gradient norms ghost clipping gets without forming the gradients
 GHOST_LAYERS = (nn.Linear, nn.Embedding)
+# layers whose per-sample gradients PyTorch's expanded weights compute within the backward pass
+EW_LAYERS = (nn.Linear, nn.Embedding, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
 def resolve_grad_sample_mode(discriminator: nn.Module, requested: str) -> str:
     """``requested`` unless it is ``auto``: then ghost clipping when every layer with parameters
-    is linear (or an embedding), hooks otherwise. Measured per D step against plain training
+    is linear (or an embedding), expanded weights when every such layer is one they support
+    (convolutions too), hooks otherwise. Measured per D step against plain training
     (benchmarks/dp_overhead.py, CPU): on the all-linear tabular critic ghost clipping never forms
     a per-sample gradient and costs 1.5x against 4.4x for hooks; on the convolutional image
-    discriminator it must form them for the convolutions and adds a second backward pass, 2.8x
-    against 2.4x for hooks."""
+    discriminator it must form them for the convolutions and adds a second backward pass, so
+    expanded weights, which form them instead of the batch gradient, are the cheapest there."""
     if requested != "auto":
         return requested
     layers = [m for m in discriminator.modules() if next(m.parameters(recurse=False), None) is not None]
-    return "ghost" if layers and all(isinstance(m, GHOST_LAYERS) for m in layers) else "hooks"
+    if layers and all(isinstance(m, GHOST_LAYERS) for m in layers):
+        return "ghost"
+    return "ew" if layers and all(type(m) in EW_LAYERS for m in layers) else "hooks"
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,20 @@ class PrivateDiscriminator:
 
     def record_step(self) -> None:
         self.steps_taken += 1
+
+    @contextmanager
+    def outside_d_step(self) -> Iterator[None]:
+        """While the generator step runs the plain discriminator: no per-sample gradients. The
+        hooks of every mode but ``ew`` sit on the discriminator's own layers and are switched off;
+        expanded weights act only when the wrapped module is called, which the G step does not."""
+        hooked = self.grad_sample_mode != "ew"
+        if hooked:
+            self.module.disable_hooks()
+        try:
+            yield
+        finally:
+            if hooked:
+                self.module.enable_hooks()
 
     def backward(self, per_sample_losses: torch.Tensor) -> None:
         """The D step's backward pass from its (samples,) per-sample losses (summed), leaving the
@@ -249,6 +275,9 @@ def make_private_discriminator(
             use_ghost_clipping=True,
         )
         optimizer_class: type[DPOptimizer] = DPOptimizerFastGradientClipping
+    elif mode == "ew":
+        module = GradSampleModuleExpandedWeights(discriminator, batch_first=True, loss_reduction="sum")
+        optimizer_class = DPOptimizer
     else:
         module = GradSampleModule(
             discriminator,

@@ -73,7 +73,9 @@ def test_per_sample_gradients_of_the_summed_d_loss_are_each_samples_own():
 
 
 def test_noise_has_the_promised_scale():
-    engine = private(dp_discriminator(), max_grad_norm=2.0, noise_multiplier=3.0)
+    # hooks: expanded weights refuse an empty batch, which the trainer never passes (its D
+    # steps always hold the generated half); they are covered with a zero loss below
+    engine = private(dp_discriminator(), max_grad_norm=2.0, noise_multiplier=3.0, grad_sample_mode="hooks")
     engine.optimizer.zero_grad()
     logits, _ = engine.module(torch.zeros(0, 1, 8, 8), torch.zeros(0, dtype=torch.long))
     logits.sum().backward()  # an empty Poisson batch: the update is pure noise
@@ -155,15 +157,17 @@ def clipped_sum(mode: str, make, inputs, scale: float) -> torch.Tensor:
     ],
     ids=["linear", "convolutional"],
 )
-def test_ghost_clipping_sums_the_same_clipped_gradients_as_per_sample_hooks(make, inputs, scale):
-    ghost, hooks = clipped_sum("ghost", make, inputs, scale), clipped_sum("hooks", make, inputs, scale)
-    assert torch.allclose(ghost, hooks, rtol=1e-4, atol=1e-6), float((ghost - hooks).abs().max())
+@pytest.mark.parametrize("mode", ["ghost", "ew"])
+def test_ghost_clipping_and_expanded_weights_sum_the_same_clipped_gradients_as_hooks(make, inputs, scale, mode):
+    other, hooks = clipped_sum(mode, make, inputs, scale), clipped_sum("hooks", make, inputs, scale)
+    assert torch.allclose(other, hooks, rtol=1e-4, atol=1e-6), float((other - hooks).abs().max())
     if scale == 1e2:  # every sample clipped: the sum is at most n x C
-        assert float(ghost.norm()) <= 7 * 0.5 * (1 + 1e-5)
+        assert float(other.norm()) <= 7 * 0.5 * (1 + 1e-5)
 
 
-def test_ghost_clipping_adds_the_promised_noise():
-    engine = private(dp_discriminator(), max_grad_norm=2.0, noise_multiplier=3.0, grad_sample_mode="ghost")
+@pytest.mark.parametrize("mode", ["ghost", "ew"])
+def test_ghost_clipping_and_expanded_weights_add_the_promised_noise(mode):
+    engine = private(dp_discriminator(), max_grad_norm=2.0, noise_multiplier=3.0, grad_sample_mode=mode)
     engine.optimizer.zero_grad()
     logits, _ = engine.module(torch.zeros(1, 1, 8, 8), torch.tensor([0]))
     engine.backward(0.0 * logits.flatten())  # a zero gradient: the update is pure noise
@@ -173,11 +177,33 @@ def test_ghost_clipping_adds_the_promised_noise():
     assert float(noise.std()) == pytest.approx(expected_std, rel=0.05)
 
 
-def test_auto_picks_ghost_clipping_for_all_linear_discriminators_only():
+def test_auto_picks_ghost_clipping_for_all_linear_discriminators_and_expanded_weights_for_convolutions():
     assert resolve_grad_sample_mode(tabular_discriminator(), "auto") == "ghost"
-    assert resolve_grad_sample_mode(dp_discriminator(), "auto") == "hooks"  # convolutions
+    assert resolve_grad_sample_mode(dp_discriminator(), "auto") == "ew"  # convolutions
     assert resolve_grad_sample_mode(nn.Sequential(nn.Embedding(3, 4), nn.Linear(4, 1)), "auto") == "ghost"
-    for mode in ("hooks", "functorch", "ghost"):
+    with_norm = nn.Sequential(nn.Conv2d(1, 4, 3), nn.GroupNorm(2, 4))  # a layer auto keeps on hooks
+    assert resolve_grad_sample_mode(with_norm, "auto") == "hooks"
+    for mode in ("hooks", "functorch", "ew", "ghost"):
         assert resolve_grad_sample_mode(tabular_discriminator(), mode) == mode
     assert private(tabular_discriminator()).grad_sample_mode == "ghost"
-    assert private(dp_discriminator()).grad_sample_mode == "hooks"
+    assert private(dp_discriminator()).grad_sample_mode == "ew"
+
+
+@pytest.mark.parametrize("mode", ["hooks", "ew", "ghost"])
+def test_the_generator_step_forms_no_per_sample_gradients_and_the_next_d_step_runs(mode):
+    """The G step backpropagates through the plain discriminator; under every mode that leaves no
+    per-sample gradient behind, and the next D step (expanded weights refuse to run over stale
+    per-sample gradients) works after the optimizer clears the last one."""
+    engine = private(dp_discriminator(), grad_sample_mode=mode)
+    x, y = torch.randn(4, 1, 8, 8), torch.tensor([0, 1, 2, 0])
+    for _ in range(2):
+        engine.optimizer.zero_grad(set_to_none=True)
+        logits, _ = engine.module(x, y)
+        engine.backward(logits)
+        engine.optimizer.step()
+        with engine.outside_d_step():
+            for p in engine.discriminator.parameters():
+                p.grad_sample = None
+            logits, _ = engine.discriminator(x, y)
+            logits.sum().backward()
+        assert all(getattr(p, "grad_sample", None) is None for p in engine.discriminator.parameters())
