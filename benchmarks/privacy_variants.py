@@ -62,6 +62,11 @@ VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
         ("privacy.class_means_share=0.8", "privacy.class_means_weight=10"),
         "80% of epsilon, pulled 10x harder",
     ),
+    "nearest-mean-1": (
+        ("privacy.nearest_mean_weight=1",),
+        "the default, and each sample nearer its own class's released mean than any other's (weight 1)",
+    ),
+    "nearest-mean-0.1": (("privacy.nearest_mean_weight=0.1",), "the same at weight 0.1"),
     "no-dropout-d5-g240-class-means-0.5": (
         (
             "training.tabular.dropout=0",

@@ -21,6 +21,7 @@ class GanData(ABC):
     # (K, W) noised per-class mean samples (privacy/class_means.py) the generator is pulled to
     class_means: torch.Tensor | None = None
     class_means_weight: float = 0.0
+    nearest_mean_weight: float = 0.0
     memory_format: torch.memory_format = torch.contiguous_format  # the trainer puts G and D in it
 
     @abstractmethod
@@ -57,16 +58,20 @@ class GanData(ABC):
         """An additional generator loss term (e.g. matching a sampled categorical condition)."""
         return None
 
-    def set_class_means(self, means: np.ndarray | None, weight: float) -> None:
+    def set_class_means(self, means: np.ndarray | None, weight: float, nearest_weight: float = 0.0) -> None:
         self.class_means = None if means is None else torch.as_tensor(means, dtype=torch.float32)
-        self.class_means_weight = weight
+        self.class_means_weight, self.nearest_mean_weight = weight, nearest_weight
 
     def class_means_term(self, fake: torch.Tensor, classes: torch.Tensor) -> torch.Tensor | None:
         """The weighted pull of ``fake`` (N, W) towards the released class means (classes: (N, K)
-        one-hot); None when nothing was released or the weight is 0."""
-        if self.class_means is None or self.class_means_weight == 0:
+        one-hot), plus the weighted loss that makes each sample nearest its own class's mean;
+        None when nothing was released or both weights are 0."""
+        if self.class_means is None or self.class_means_weight == self.nearest_mean_weight == 0:
             return None
-        return self.class_means_weight * class_means_loss(fake, classes, self.class_means)
+        term = self.class_means_weight * class_means_loss(fake, classes, self.class_means)
+        if self.nearest_mean_weight > 0:
+            term = term + self.nearest_mean_weight * nearest_mean_loss(fake, classes, self.class_means)
+        return term
 
     @abstractmethod
     def render(self, samples: torch.Tensor, labels: torch.Tensor, path: Path, per_class: int) -> Path:
@@ -81,3 +86,13 @@ def class_means_loss(fake: torch.Tensor, classes: torch.Tensor, target: torch.Te
     means = (classes.T @ fake) / counts.clamp_min(1.0)[:, None]  # (K, W)
     distance = ((means - target.to(fake.device)) ** 2).sum(dim=1)  # (K,)
     return (distance * counts).sum() / counts.sum().clamp_min(1.0)
+
+
+def nearest_mean_loss(fake: torch.Tensor, classes: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of each generated sample's class under the nearest-mean rule: softmax over
+    the classes of minus its squared distance (summed over the W features) to each released mean
+    (target: (K, W)), against the class it was asked for (classes: (N, K) one-hot). The pull above
+    fixes only a class's average, which samples of other classes can also average to; this asks
+    each sample to be nearer its own class's mean than any other's."""
+    distances = torch.cdist(fake, target.to(fake.device)) ** 2  # (N, K)
+    return torch.nn.functional.cross_entropy(-distances, classes.argmax(dim=1))

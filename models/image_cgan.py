@@ -80,6 +80,7 @@ class ImageCGAN(ConditionalSynthesizer):
                 memory_format=torch.contiguous_format if private is not None else torch.channels_last,
                 class_means=class_means,
                 class_means_weight=self.privacy.class_means_weight,
+                nearest_mean_weight=self.privacy.nearest_mean_weight,
             ),
             config=self.config.resolved("image", private=private is not None),
             device=device,

@@ -28,6 +28,7 @@ class ImageData(GanData):
         memory_format: torch.memory_format = torch.contiguous_format,
         class_means: np.ndarray | None = None,
         class_means_weight: float = 0.0,
+        nearest_mean_weight: float = 0.0,
     ):
         """``memory_format=torch.channels_last`` stores the images (and, in the trainer, the
         networks) channels-last: 20-30% faster convolutions on CPU, and what CUDA's bf16 kernels
@@ -36,7 +37,7 @@ class ImageData(GanData):
         self.labels, self.num_classes, self.device = labels, num_classes, device
         self.memory_format = memory_format
         self.embed = RandomFeatures(images.shape[1])
-        self.set_class_means(class_means, class_means_weight)  # (K, C*H*W) mean images
+        self.set_class_means(class_means, class_means_weight, nearest_mean_weight)  # (K, C*H*W) mean images
 
     def real_batch(
         self, n: int, generator: torch.Generator

@@ -104,6 +104,7 @@ class TabularCGAN(ConditionalSynthesizer):
                     seed=self.seed,
                 ),
                 class_means_weight=self.privacy.class_means_weight,
+                nearest_mean_weight=self.privacy.nearest_mean_weight,
             )
         self.schema_ = self.transformer_.schema_
         self.sampler_ = gan_data.sampler

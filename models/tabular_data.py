@@ -146,9 +146,10 @@ class TabularData(GanData):
         private_counts: np.ndarray | None = None,
         class_means: np.ndarray | None = None,
         class_means_weight: float = 0.0,
+        nearest_mean_weight: float = 0.0,
     ):
         self.x = torch.as_tensor(encoded, dtype=torch.float32)
-        self.set_class_means(class_means, class_means_weight)  # (K, W) mean encoded rows
+        self.set_class_means(class_means, class_means_weight, nearest_mean_weight)  # (K, W) mean encoded rows
         self.labels = torch.as_tensor(labels, dtype=torch.long)
         self.num_classes, self.transformer, self.device = num_classes, transformer, device
         self.private = private_counts is not None

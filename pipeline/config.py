@@ -388,6 +388,12 @@ class PrivacyConfig(_Section):
     class_means_weight: Annotated[float, Field(ge=0)] = Field(
         1.0, description="Weight of that pull in the generator's loss."
     )
+    nearest_mean_weight: Annotated[float, Field(ge=0)] = Field(
+        0.0,
+        description="Weight of a generator loss that makes each generated sample nearer its own class's "
+        "released mean than any other class's (cross-entropy of the nearest-mean rule; post-processing "
+        "of the same release). The pull fixes only each class's average.",
+    )
 
 
 class WatermarkConfig(_Section):

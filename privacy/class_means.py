@@ -71,7 +71,7 @@ def release_class_means(
     the release is added to the ledger. None when the share is unset or nothing would use the
     means (``class_means_weight`` 0), so no budget is spent for nothing."""
     spec = private.config
-    if spec.class_means_share is None or spec.class_means_weight == 0:
+    if spec.class_means_share is None or spec.class_means_weight == spec.nearest_mean_weight == 0:
         return None
     target = spec.class_means_share * spec.target_epsilon
     sigma = private.ledger.calibrate(name=CLASS_MEANS, sample_rate=1.0, steps=1, target=target)
