@@ -67,6 +67,10 @@ VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
         "the default, and each sample nearer its own class's released mean than any other's (weight 1)",
     ),
     "nearest-mean-0.1": (("privacy.nearest_mean_weight=0.1",), "the same at weight 0.1"),
+    "no-spread-match": (
+        ("privacy.match_class_spread=false",),
+        "the default before images released their class spreads (no latent scaling at sampling)",
+    ),
     "no-dropout-d5-g240-class-means-0.5": (
         (
             "training.tabular.dropout=0",

@@ -58,16 +58,17 @@ class ImageCGAN(ConditionalSynthesizer):
         generator, discriminator = self._build()
         images = to_model_range(train.data.features)
         labels = torch.as_tensor(train.data.labels, dtype=torch.long)
-        class_means = None
+        moments = None
         if private is not None:  # flattened pixels in [-1, 1]: norm at most sqrt(C*H*W)
             pixels = images.flatten(1).numpy()
-            class_means = release_class_means(
+            moments = release_class_means(
                 pixels,
                 train.data.labels,
                 num_classes=len(self.classes_),
                 bound=math.sqrt(pixels.shape[1]),
                 private=private,
                 seed=self.seed,
+                with_spread=self.privacy.match_class_spread,
             )
         trainer = GanTrainer(
             generator=generator,
@@ -78,7 +79,7 @@ class ImageCGAN(ConditionalSynthesizer):
                 len(self.classes_),
                 device,
                 memory_format=torch.contiguous_format if private is not None else torch.channels_last,
-                class_means=class_means,
+                class_means=None if moments is None else moments.means,
                 class_means_weight=self.privacy.class_means_weight,
                 nearest_mean_weight=self.privacy.nearest_mean_weight,
             ),
@@ -101,6 +102,8 @@ class ImageCGAN(ConditionalSynthesizer):
             device,
         )
         self._adopt(trainer, trainer.train(on_step=on_step, later_steps=later_steps))
+        if moments is not None and moments.spreads is not None:
+            self.latent_scale_ = self._match_spreads(moments.spreads, condition=_class_index)
         return self
 
     # ---- sampling -------------------------------------------------------------------------------
@@ -121,7 +124,7 @@ class ImageCGAN(ConditionalSynthesizer):
             seed=seed,
             use_ema=use_ema,
             batch_size=batch_size,
-            condition=lambda classes, _: torch.as_tensor(classes),  # the class index is the condition
+            condition=_class_index,
         )
         images = (
             torch.cat(chunks)
@@ -161,3 +164,8 @@ def to_uint8(images: torch.Tensor) -> np.ndarray:
     """float (N, C, H, W) in [-1, 1] -> uint8 (N, H, W, C)."""
     pixels = images.clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
     return pixels.permute(0, 2, 3, 1).contiguous().numpy()
+
+
+def _class_index(classes: np.ndarray, _: torch.Generator) -> torch.Tensor:
+    """The image generator's condition: the class index itself."""
+    return torch.as_tensor(classes)

@@ -11,6 +11,7 @@ before training, and saving / loading.
 
 from __future__ import annotations
 
+import math
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -36,6 +37,9 @@ Labels = int | str | Sequence[int | str] | np.ndarray | None
 # determinism flags, so fits in threads of one process must take turns to stay reproducible
 # (separate processes train side by side). Callers that may fit in parallel threads hold it.
 FIT_LOCK = threading.Lock()
+# matching a released spread (_match_spreads): samples per class, its seed, the range of the
+# latent scale and the bisection steps (the scale is then known to within 0.2%)
+SPREAD_SAMPLES, SPREAD_SEED, SCALE_RANGE, SPREAD_BISECTIONS = 512, 7, (0.25, 4.0), 12
 
 
 class ConditionalSynthesizer(ABC):
@@ -103,6 +107,35 @@ class ConditionalSynthesizer(ABC):
         self.privacy_ = result.privacy  # the privacy statement, or None without DP
         self.generator_ = trainer.G.cpu().eval()
         self.ema_generator_ = trainer.ema.model.cpu().eval()
+        self.latent_scale_ = None  # every class samples z ~ N(0, I) unless _match_spreads says otherwise
+
+    @torch.no_grad()
+    def _match_spreads(
+        self, spreads: np.ndarray, *, condition: Callable[[np.ndarray, torch.Generator], torch.Tensor]
+    ) -> list[float]:
+        """Per class, the factor on the latent noise z at which the (EMA) generator's samples
+        spread as widely as ``spreads`` (K,) says: the mean squared distance of a class's
+        flattened outputs to their mean, released with the class means (privacy/class_means.py).
+        Found by bisection on log(scale) within [1/4, 4] over a fixed draw of z; the spread grows
+        with the scale for the generators here, and a target outside the range takes its end."""
+        model = self.ema_generator_
+        generator = torch.Generator().manual_seed(SPREAD_SEED)
+        scales = []
+        for k, target in enumerate(spreads):
+            classes = np.full(SPREAD_SAMPLES, k, dtype=np.int64)
+            z = torch.randn(SPREAD_SAMPLES, model.z_dim, generator=generator)
+            c = condition(classes, generator)
+
+            def spread(scale: float, z: torch.Tensor = z, c: torch.Tensor = c) -> float:
+                x = model(z * scale, c).float().flatten(1)
+                return float(((x - x.mean(dim=0)) ** 2).sum(dim=1).mean())
+
+            low, high = math.log(SCALE_RANGE[0]), math.log(SCALE_RANGE[1])
+            for _ in range(SPREAD_BISECTIONS):
+                middle = (low + high) / 2
+                low, high = (middle, high) if spread(math.exp(middle)) < target else (low, middle)
+            scales.append(round(math.exp((low + high) / 2), 4))
+        return scales
 
     def save(self, path: Path) -> Path:
         self._check_fitted()
@@ -116,6 +149,7 @@ class ConditionalSynthesizer(ABC):
                 "privacy": self.privacy_,
                 "privacy_config": self.privacy.model_dump(mode="json"),
                 **self._extra_state(),
+                "latent_scale": self.latent_scale_,
                 "generator": self.generator_.state_dict(),
                 "ema_generator": self.ema_generator_.state_dict(),
             },
@@ -135,6 +169,7 @@ class ConditionalSynthesizer(ABC):
         model.classes_ = tuple(state["classes"])
         model.privacy_ = state.get("privacy")
         model._restore_extra_state(state)
+        model.latent_scale_ = state.get("latent_scale")
         model.generator_, model.ema_generator_ = model._new_generator(), model._new_generator()
         model.generator_.load_state_dict(state["generator"])
         model.ema_generator_.load_state_dict(state["ema_generator"])
@@ -163,6 +198,8 @@ class ConditionalSynthesizer(ABC):
         for start in range(0, n, batch_size):
             part = y[start : start + batch_size]
             z = torch.randn(len(part), model.z_dim, generator=generator)
+            if self.latent_scale_ is not None:  # each class's spread matched to a private release
+                z = z * torch.tensor(self.latent_scale_)[torch.as_tensor(part)][:, None]
             chunks.append(model(z, condition(part, generator)).float())
         return y, chunks
 

@@ -88,6 +88,14 @@ class TabularCGAN(ConditionalSynthesizer):
             gan_data = TabularData(encoded, labels, len(classes), self.transformer_, device)
         else:
             encoded, counts = self._private_encoding(frame, labels, schema, private)
+            moments = release_class_means(
+                encoded,
+                labels,
+                num_classes=len(classes),
+                bound=encoded_norm_bound(self.transformer_),
+                private=private,
+                seed=self.seed,
+            )
             gan_data = TabularData(
                 encoded,
                 labels,
@@ -95,14 +103,7 @@ class TabularCGAN(ConditionalSynthesizer):
                 self.transformer_,
                 device,
                 private_counts=counts,
-                class_means=release_class_means(
-                    encoded,
-                    labels,
-                    num_classes=len(classes),
-                    bound=encoded_norm_bound(self.transformer_),
-                    private=private,
-                    seed=self.seed,
-                ),
+                class_means=None if moments is None else moments.means,
                 class_means_weight=self.privacy.class_means_weight,
                 nearest_mean_weight=self.privacy.nearest_mean_weight,
             )

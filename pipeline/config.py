@@ -388,6 +388,13 @@ class PrivacyConfig(_Section):
     class_means_weight: Annotated[float, Field(ge=0)] = Field(
         1.0, description="Weight of that pull in the generator's loss."
     )
+    match_class_spread: bool = Field(
+        True,
+        description="Images: release each class's spread (mean squared distance to its mean) in the "
+        "same draw as the class means, and scale each class's latent noise at sampling until the "
+        "generated spread matches it (post-processing). A private generator's samples spread about "
+        "half as widely as real ones otherwise.",
+    )
     nearest_mean_weight: Annotated[float, Field(ge=0)] = Field(
         0.0,
         description="Weight of a generator loss that makes each generated sample nearer its own class's "
