@@ -4,11 +4,12 @@
 
 For the two shipped private configs (examples/digits_dp.yaml, examples/breast_cancer_dp.yaml):
 the same networks and batch size trained by the same loop, once with plain Adam and once with
-Opacus DP-SGD (per-sample gradients by hooks, by functorch, by expanded weights, and ghost clipping), on the CPU and, when there is
-one, on CUDA. The ratio is the overhead of per-sample gradients, clipping, noise and Poisson
-sampling. Warm-up steps are excluded. Plain and the modes run in turn, several rounds, and the
-overhead is the median over rounds of the ratio within a round: this machine's speed drifts by
-tens of percent within minutes, and a D step of a few milliseconds shows it.
+Opacus DP-SGD (per-sample gradients by hooks, by functorch, by expanded weights, and ghost
+clipping), on the CPU and, when there is one, on CUDA. The ratio is the overhead of per-sample
+gradients, clipping, noise and Poisson sampling. Warm-up steps are excluded. Plain and the modes
+run in turn, several rounds, and the overhead is the median over rounds of the ratio within a
+round: this machine's speed drifts by tens of percent within minutes, and a D step of a few
+milliseconds shows it.
 """
 
 from __future__ import annotations

@@ -71,6 +71,10 @@ VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
         ("privacy.match_class_spread=false",),
         "the default before images released their class spreads (no latent scaling at sampling)",
     ),
+    "spread-loss-1": (
+        ("privacy.class_spread_weight=1",),
+        "images: the generator also matches each class's released spread in training (weight 1)",
+    ),
     "no-dropout-d5-g240-class-means-0.5": (
         (
             "training.tabular.dropout=0",

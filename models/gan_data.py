@@ -22,6 +22,9 @@ class GanData(ABC):
     class_means: torch.Tensor | None = None
     class_means_weight: float = 0.0
     nearest_mean_weight: float = 0.0
+    # (K,) released spreads (mean squared distance to the class mean) the generator matches
+    class_spreads: torch.Tensor | None = None
+    class_spread_weight: float = 0.0
     memory_format: torch.memory_format = torch.contiguous_format  # the trainer puts G and D in it
 
     @abstractmethod
@@ -62,6 +65,10 @@ class GanData(ABC):
         self.class_means = None if means is None else torch.as_tensor(means, dtype=torch.float32)
         self.class_means_weight, self.nearest_mean_weight = weight, nearest_weight
 
+    def set_class_spreads(self, spreads: np.ndarray | None, weight: float) -> None:
+        self.class_spreads = None if spreads is None else torch.as_tensor(spreads, dtype=torch.float32)
+        self.class_spread_weight = weight
+
     def class_means_term(self, fake: torch.Tensor, classes: torch.Tensor) -> torch.Tensor | None:
         """The weighted pull of ``fake`` (N, W) towards the released class means (classes: (N, K)
         one-hot), plus the weighted loss that makes each sample nearest its own class's mean;
@@ -71,6 +78,8 @@ class GanData(ABC):
         term = self.class_means_weight * class_means_loss(fake, classes, self.class_means)
         if self.nearest_mean_weight > 0:
             term = term + self.nearest_mean_weight * nearest_mean_loss(fake, classes, self.class_means)
+        if self.class_spreads is not None and self.class_spread_weight > 0:
+            term = term + self.class_spread_weight * class_spread_loss(fake, classes, self.class_spreads)
         return term
 
     @abstractmethod
@@ -96,3 +105,18 @@ def nearest_mean_loss(fake: torch.Tensor, classes: torch.Tensor, target: torch.T
     each sample to be nearer its own class's mean than any other's."""
     distances = torch.cdist(fake, target.to(fake.device)) ** 2  # (N, K)
     return torch.nn.functional.cross_entropy(-distances, classes.argmax(dim=1))
+
+
+def class_spread_loss(fake: torch.Tensor, classes: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Squared log-ratio of each class's spread in the batch (the mean squared distance of its
+    samples to their mean, with n / (n - 1) so a small batch does not underestimate it) to its
+    released spread (target: (K,)), averaged over the classes with at least two samples."""
+    counts = classes.sum(dim=0)  # (K,)
+    means = (classes.T @ fake) / counts.clamp_min(1.0)[:, None]  # (K, W)
+    squared = ((fake - classes @ means) ** 2).sum(dim=1)  # (N,)
+    spread = (classes.T @ squared) / (counts - 1.0).clamp_min(1.0)  # (K,)
+    present = counts >= 2
+    if not bool(present.any()):
+        return fake.sum() * 0.0
+    ratio = spread[present].clamp_min(1e-6) / target.to(fake.device)[present].clamp_min(1e-6)
+    return (ratio.log() ** 2).mean()

@@ -70,19 +70,22 @@ class ImageCGAN(ConditionalSynthesizer):
                 seed=self.seed,
                 with_spread=self.privacy.match_class_spread,
             )
+        data = ImageData(
+            images,
+            labels,
+            len(self.classes_),
+            device,
+            memory_format=torch.contiguous_format if private is not None else torch.channels_last,
+            class_means=None if moments is None else moments.means,
+            class_means_weight=self.privacy.class_means_weight,
+            nearest_mean_weight=self.privacy.nearest_mean_weight,
+        )
+        if moments is not None and moments.spreads is not None:
+            data.set_class_spreads(moments.spreads, self.privacy.class_spread_weight)
         trainer = GanTrainer(
             generator=generator,
             discriminator=discriminator,
-            data=ImageData(
-                images,
-                labels,
-                len(self.classes_),
-                device,
-                memory_format=torch.contiguous_format if private is not None else torch.channels_last,
-                class_means=None if moments is None else moments.means,
-                class_means_weight=self.privacy.class_means_weight,
-                nearest_mean_weight=self.privacy.nearest_mean_weight,
-            ),
+            data=data,
             config=self.config.resolved("image", private=private is not None),
             device=device,
             seed=self.seed,

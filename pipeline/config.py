@@ -395,6 +395,11 @@ class PrivacyConfig(_Section):
         "generated spread matches it (post-processing). A private generator's samples spread about "
         "half as widely as real ones otherwise.",
     )
+    class_spread_weight: Annotated[float, Field(ge=0)] = Field(
+        0.0,
+        description="Images: weight of a generator loss matching each class's spread in the batch to the "
+        "released spread (squared log-ratio; post-processing of the release).",
+    )
     nearest_mean_weight: Annotated[float, Field(ge=0)] = Field(
         0.0,
         description="Weight of a generator loss that makes each generated sample nearer its own class's "

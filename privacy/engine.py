@@ -23,13 +23,14 @@ the size of the batch it happened to land in.
 
 How the clipping is computed (``privacy.grad_sample_mode``): ``hooks``, ``functorch`` and ``ew``
 build every sample's gradient (a (samples, *parameter shape) tensor per parameter) and clip
-those. ``hooks`` computes them in backward hooks beside the ordinary batch gradient, which autograd
-still computes and the optimizer then discards; ``ew`` (PyTorch's expanded weights) computes them
-in place of it, so each layer's weight gradient is computed once per step. ``ghost`` is Opacus' ghost clipping: a first backward pass yields each sample's gradient norm
+those. ``hooks`` computes them in backward hooks beside the ordinary batch gradient, which
+autograd still computes and the optimizer then discards; ``ew`` (PyTorch's expanded weights)
+computes them in place of it, so each layer's weight gradient is computed once per step.
+``ghost`` is Opacus' ghost clipping: a first backward pass yields each sample's gradient norm
 from the layer's activations and output gradients alone (for linear layers, without forming
 the per-sample gradient), and a second backward pass of the per-sample losses weighted by
-min(1, C / norm) yields the sum of the clipped gradients. Both give the same clipped sum, so the
-noise, the accounting and the epsilon do not depend on the mode; ``auto`` picks the faster one
+min(1, C / norm) yields the sum of the clipped gradients. All give the same clipped sum, so the
+noise, the accounting and the epsilon do not depend on the mode; ``auto`` picks the fastest
 (``resolve_grad_sample_mode``).
 """
 

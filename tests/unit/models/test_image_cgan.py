@@ -135,3 +135,45 @@ def test_non_finite_losses_stop_with_a_clear_message(digits_train, tmp_path, mon
         ImageCGAN(tiny_config(), seed=0).fit(digits_train, workdir=tmp_path)
     record = MetricsLog(tmp_path / METRICS_FILE).read()[-1]
     assert record[Metric.WARNINGS][0].startswith("non_finite")
+
+
+class _LinearGenerator(torch.nn.Module):
+    """x = A z + offset[class]: a class's spread is scale^2 x ||A||_F^2 in expectation."""
+
+    z_dim = 4
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.eye(4) * 0.5, requires_grad=False)
+        self.offset = torch.nn.Parameter(torch.arange(3.0)[:, None].repeat(1, 4), requires_grad=False)
+
+    def forward(self, z, classes):
+        return (z @ self.a.T + self.offset[classes]).view(len(z), 1, 2, 2)
+
+
+def test_each_class_latent_scale_matches_its_released_spread():
+    gan = ImageCGAN(tiny_config(), seed=0)
+    gan.classes_ = ("0", "1", "2")
+    gan.ema_generator_ = gan.generator_ = _LinearGenerator()
+    # ||A||_F^2 = 1: a target spread s asks for scale sqrt(s); 100 and 0.001 lie outside [1/4, 4]
+    scales = gan._match_spreads(np.array([4.0, 100.0, 0.001]), condition=lambda c, _: torch.as_tensor(c))
+    assert scales[0] == pytest.approx(2.0, rel=0.08)  # 512 draws of z: the sample spread varies a little
+    assert scales[1] == pytest.approx(4.0, rel=1e-2) and scales[2] == pytest.approx(0.25, rel=1e-2)
+    gan.latent_scale_ = scales
+    unit = ImageCGAN(tiny_config(), seed=0)
+    unit.classes_, unit.latent_scale_ = gan.classes_, None
+    unit.ema_generator_ = unit.generator_ = gan.generator_
+    # sampling draws the same z and multiplies it by its class's scale (offsets are whole numbers)
+    scaled = torch.as_tensor(
+        gan._generate(6, None, seed=1, use_ema=True, batch_size=6, condition=lambda c, _: torch.as_tensor(c))[
+            1
+        ][0]
+    )
+    plain = torch.as_tensor(
+        unit._generate(
+            6, None, seed=1, use_ema=True, batch_size=6, condition=lambda c, _: torch.as_tensor(c)
+        )[1][0]
+    )
+    offsets = torch.arange(3.0).repeat(2)[:, None, None, None]
+    ratio = (scaled - offsets) / (plain - offsets)
+    assert torch.allclose(ratio.flatten(1), torch.tensor(scales).repeat(2)[:, None].expand(6, 4), rtol=1e-4)

@@ -100,7 +100,9 @@ def test_with_negligible_noise_the_spread_is_each_class_mean_squared_distance_to
     moments, _ = noisy_class_means(
         pixels, labels, num_classes=2, bound=4.0, noise_multiplier=1e-9, seed=0, with_spread=True
     )
-    expected = [((pixels[labels == k] - pixels[labels == k].mean(axis=0)) ** 2).sum(axis=1).mean() for k in (0, 1)]
+    expected = [
+        ((pixels[labels == k] - pixels[labels == k].mean(axis=0)) ** 2).sum(axis=1).mean() for k in (0, 1)
+    ]
     assert np.allclose(moments.spreads, expected, rtol=1e-6)
     assert np.allclose(moments.means, [pixels[labels == k].mean(axis=0) for k in (0, 1)], atol=1e-6)
 
@@ -169,12 +171,18 @@ def test_the_nearest_mean_loss_joins_the_pull_with_its_own_weight() -> None:
     means = np.array([[0.0, 0.0], [2.0, 0.0]])
     cpu = torch.device("cpu")
     pull_only = ImageData(images, labels, 2, cpu, class_means=means, class_means_weight=1.0)
-    both = ImageData(images, labels, 2, cpu, class_means=means, class_means_weight=1.0, nearest_mean_weight=0.5)
+    both = ImageData(
+        images, labels, 2, cpu, class_means=means, class_means_weight=1.0, nearest_mean_weight=0.5
+    )
     one_hot = torch.eye(2)
     expected = 0.5 * float(nearest_mean_loss(images.flatten(1), one_hot, torch.as_tensor(means).float()))
-    difference = float(both.generator_extra_loss(images, labels)) - float(pull_only.generator_extra_loss(images, labels))
+    difference = float(both.generator_extra_loss(images, labels)) - float(
+        pull_only.generator_extra_loss(images, labels)
+    )
     assert difference == pytest.approx(expected, rel=1e-5)
-    nearest_only = ImageData(images, labels, 2, cpu, class_means=means, class_means_weight=0.0, nearest_mean_weight=0.5)
+    nearest_only = ImageData(
+        images, labels, 2, cpu, class_means=means, class_means_weight=0.0, nearest_mean_weight=0.5
+    )
     assert float(nearest_only.generator_extra_loss(images, labels)) == pytest.approx(expected, rel=1e-5)
 
 
@@ -211,6 +219,8 @@ def test_the_noised_means_stay_in_the_range_every_sample_lies_in() -> None:
     encoded, transformer = encoded_rows(40)
     labels = np.arange(40) % 2
     bound = encoded_norm_bound(transformer)
-    means = noisy_class_means(encoded, labels, num_classes=2, bound=bound, noise_multiplier=50.0, seed=0)[0].means
+    means = noisy_class_means(encoded, labels, num_classes=2, bound=bound, noise_multiplier=50.0, seed=0)[
+        0
+    ].means
     assert means.min() >= -1.0 and means.max() <= 1.0
     assert np.isin(means, [-1.0, 1.0]).any()  # this much noise does reach the edges

@@ -158,7 +158,9 @@ def clipped_sum(mode: str, make, inputs, scale: float) -> torch.Tensor:
     ids=["linear", "convolutional"],
 )
 @pytest.mark.parametrize("mode", ["ghost", "ew"])
-def test_ghost_clipping_and_expanded_weights_sum_the_same_clipped_gradients_as_hooks(make, inputs, scale, mode):
+def test_ghost_clipping_and_expanded_weights_sum_the_same_clipped_gradients_as_hooks(
+    make, inputs, scale, mode
+):
     other, hooks = clipped_sum(mode, make, inputs, scale), clipped_sum("hooks", make, inputs, scale)
     assert torch.allclose(other, hooks, rtol=1e-4, atol=1e-6), float((other - hooks).abs().max())
     if scale == 1e2:  # every sample clipped: the sum is at most n x C

@@ -194,7 +194,7 @@ def test_explicit_settings_dp_sgd_cannot_keep_are_refused(frame, tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", ["hooks", "ghost"])
+@pytest.mark.parametrize("mode", ["hooks", "ew", "ghost"])
 def test_private_image_gan_trains_and_states_its_budget(tmp_path, mode):
     data = load_dataset(DatasetConfig(source="bundled:digits"))
     index = np.arange(300)
@@ -209,3 +209,9 @@ def test_private_image_gan_trains_and_states_its_budget(tmp_path, mode):
     synthetic = gan.sample(4, labels="3")
     images, labels = synthetic.images, synthetic.labels
     assert images.shape == (4, 8, 8, 1) and set(labels.tolist()) == {3}
+    # the class spreads went out with the means, and each class's latent scale matches them
+    assert [r["name"] for r in statement["releases"]] == [CLASS_MEANS, DP_SGD]
+    assert len(gan.latent_scale_) == 10 and all(0.25 <= s <= 4.0 for s in gan.latent_scale_)
+    loaded = ImageCGAN.load(gan.save(tmp_path / "m.pt"))
+    assert loaded.latent_scale_ == gan.latent_scale_
+    assert np.array_equal(loaded.sample(4, labels=3, seed=1).images, gan.sample(4, labels=3, seed=1).images)
