@@ -36,7 +36,7 @@ from synthaug.pipeline.errors import UserInputError
 from synthaug.privacy.accounting import Release, gaussian_noise
 from synthaug.privacy.training import PrivateTraining
 
-CLASS_MEANS = "per-class mean samples (Gaussian)"
+CLASS_MEANS = "per-class mean samples (Gaussian)"  # with the spreads, for images
 COUNT_FLOOR = 1.0  # a noised count below one row would blow the mean up
 
 

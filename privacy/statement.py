@@ -11,8 +11,9 @@ GUARANTEE = (
     "for the generator and everything generated from it. Real records reach training only through "
     "the releases listed (each composed in one accountant): the discriminator, trained with DP-SGD; "
     "for tables with categorical columns, noised per-class category counts; and, unless turned off, "
-    "noised per-class mean samples. The generator learns only from these, so it is post-processing "
-    "of private mechanisms."
+    "noised per-class mean samples (for images with each class's spread, which sets the per-class "
+    "scale of the latent noise at sampling). The generator learns only from these, so it is "
+    "post-processing of private mechanisms."
 )
 NOT_COVERED = (
     "The run directory itself is private: it holds the training data, and training diagnostics "
