@@ -71,9 +71,10 @@ class GanData(ABC):
 
     def class_means_term(self, fake: torch.Tensor, classes: torch.Tensor) -> torch.Tensor | None:
         """The weighted pull of ``fake`` (N, W) towards the released class means (classes: (N, K)
-        one-hot), plus the weighted loss that makes each sample nearest its own class's mean;
-        None when nothing was released or both weights are 0."""
-        if self.class_means is None or self.class_means_weight == self.nearest_mean_weight == 0:
+        one-hot), plus the weighted losses that make each sample nearest its own class's mean and
+        each class spread as released; None when nothing was released or every weight is 0."""
+        weights = (self.class_means_weight, self.nearest_mean_weight, self.class_spread_weight)
+        if self.class_means is None or not any(weights):
             return None
         term = self.class_means_weight * class_means_loss(fake, classes, self.class_means)
         if self.nearest_mean_weight > 0:

@@ -102,10 +102,11 @@ def release_class_means(
 ) -> ClassMoments | None:
     """The noised class means (and spreads), with noise calibrated so that this release, composed with
     what the ledger already holds, spends ``privacy.class_means_share`` of the target epsilon;
-    the release is added to the ledger. None when the share is unset or nothing would use the
-    means (``class_means_weight`` 0), so no budget is spent for nothing."""
+    the release is added to the ledger. None when the share is unset or nothing would use it (no
+    loss on the means and no spread asked for), so no budget is spent for nothing."""
     spec = private.config
-    if spec.class_means_share is None or spec.class_means_weight == spec.nearest_mean_weight == 0:
+    used = spec.class_means_weight > 0 or spec.nearest_mean_weight > 0 or with_spread
+    if spec.class_means_share is None or not used:
         return None
     target = spec.class_means_share * spec.target_epsilon
     sigma = private.ledger.calibrate(name=CLASS_MEANS, sample_rate=1.0, steps=1, target=target)

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from synthaug.models.gan_data import class_means_loss, nearest_mean_loss
+from synthaug.models.gan_data import class_means_loss, class_spread_loss, nearest_mean_loss
 from synthaug.models.image_data import ImageData
 from synthaug.models.tabular_data import TabularData
 from synthaug.pipeline.config import PrivacyConfig, PublicColumn
@@ -163,6 +163,20 @@ def test_the_nearest_mean_loss_is_the_cross_entropy_of_minus_squared_distances()
     both_class_0 = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
     assert float(class_means_loss(mixed, both_class_0, target)) == pytest.approx(0.0)
     assert float(nearest_mean_loss(mixed, both_class_0, target)) > 1.0
+
+
+def test_the_spread_loss_is_the_squared_log_ratio_of_batch_to_released_spread() -> None:
+    classes = torch.tensor([[1.0, 0.0]] * 2 + [[0.0, 1.0]] * 2)
+    fake = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 3.0], [0.0, 3.0]])
+    # class 0: squared distances 1 and 1 to the mean (0, 0), unbiased spread 2 / (2 - 1) = 2;
+    # class 1: both samples equal, spread 0 (clamped to 1e-6). Targets 2 and 1e-6: no loss
+    assert float(class_spread_loss(fake, classes, torch.tensor([2.0, 1e-6]))) == pytest.approx(0.0, abs=1e-9)
+    expected = (math.log(2.0 / 8.0) ** 2 + 0.0) / 2  # class 0 spreads a quarter of its target
+    assert float(class_spread_loss(fake, classes, torch.tensor([8.0, 1e-6]))) == pytest.approx(
+        expected, rel=1e-5
+    )
+    lonely = torch.tensor([[1.0, 0.0], [0.0, 1.0]])  # one sample per class: no spread to compare
+    assert float(class_spread_loss(fake[:2], lonely, torch.tensor([2.0, 2.0]))) == 0.0
 
 
 def test_the_nearest_mean_loss_joins_the_pull_with_its_own_weight() -> None:
