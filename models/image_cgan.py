@@ -106,7 +106,9 @@ class ImageCGAN(ConditionalSynthesizer):
         )
         self._adopt(trainer, trainer.train(on_step=on_step, later_steps=later_steps))
         if moments is not None and moments.spreads is not None:
-            self.latent_scale_ = self._match_spreads(moments.spreads, condition=_class_index)
+            self.latent_scale_ = self._match_spreads(
+                moments.spreads, condition=_class_index, largest=self.privacy.max_latent_scale
+            )
         return self
 
     # ---- sampling -------------------------------------------------------------------------------

@@ -111,13 +111,18 @@ class ConditionalSynthesizer(ABC):
 
     @torch.no_grad()
     def _match_spreads(
-        self, spreads: np.ndarray, *, condition: Callable[[np.ndarray, torch.Generator], torch.Tensor]
+        self,
+        spreads: np.ndarray,
+        *,
+        condition: Callable[[np.ndarray, torch.Generator], torch.Tensor],
+        largest: float = SCALE_RANGE[1],
     ) -> list[float]:
         """Per class, the factor on the latent noise z at which the (EMA) generator's samples
         spread as widely as ``spreads`` (K,) says: the mean squared distance of a class's
         flattened outputs to their mean, released with the class means (privacy/class_means.py).
-        Found by bisection on log(scale) within [1/4, 4] over a fixed draw of z; the spread grows
-        with the scale for the generators here, and a target outside the range takes its end."""
+        Found by bisection on log(scale) within [1/4, ``largest``] (at most 4) over a fixed draw
+        of z; the spread grows with the scale for the generators here, and a target outside the
+        range takes its end."""
         model = self.ema_generator_
         generator = torch.Generator().manual_seed(SPREAD_SEED)
         scales = []
@@ -130,7 +135,7 @@ class ConditionalSynthesizer(ABC):
                 x = model(z * scale, c).float().flatten(1)
                 return float(((x - x.mean(dim=0)) ** 2).sum(dim=1).mean())
 
-            low, high = math.log(SCALE_RANGE[0]), math.log(SCALE_RANGE[1])
+            low, high = math.log(SCALE_RANGE[0]), math.log(min(largest, SCALE_RANGE[1]))
             for _ in range(SPREAD_BISECTIONS):
                 middle = (low + high) / 2
                 low, high = (middle, high) if spread(math.exp(middle)) < target else (low, middle)

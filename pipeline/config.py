@@ -400,6 +400,12 @@ class PrivacyConfig(_Section):
         description="Images: weight of a generator loss matching each class's spread in the batch to the "
         "released spread (squared log-ratio; post-processing of the release).",
     )
+    max_latent_scale: Annotated[float, Field(ge=1, le=4)] = Field(
+        2.0,
+        description="The largest factor on the latent noise that matching a class's spread may take: "
+        "beyond about 2x a generator's inputs leave the range it was trained on, and private digits "
+        "scored lower at 3x than at 2x (benchmarks/latent_scale.py).",
+    )
     nearest_mean_weight: Annotated[float, Field(ge=0)] = Field(
         0.0,
         description="Weight of a generator loss that makes each generated sample nearer its own class's "

@@ -159,6 +159,10 @@ def test_each_class_latent_scale_matches_its_released_spread():
     scales = gan._match_spreads(np.array([4.0, 100.0, 0.001]), condition=lambda c, _: torch.as_tensor(c))
     assert scales[0] == pytest.approx(2.0, rel=0.08)  # 512 draws of z: the sample spread varies a little
     assert scales[1] == pytest.approx(4.0, rel=1e-2) and scales[2] == pytest.approx(0.25, rel=1e-2)
+    capped = gan._match_spreads(
+        np.array([4.0, 100.0]), condition=lambda c, _: torch.as_tensor(c), largest=1.5
+    )
+    assert capped == [pytest.approx(1.5, rel=1e-2)] * 2  # the cap binds both
     gan.latent_scale_ = scales
     unit = ImageCGAN(tiny_config(), seed=0)
     unit.classes_, unit.latent_scale_ = gan.classes_, None
