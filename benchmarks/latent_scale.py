@@ -10,8 +10,8 @@ released spreads, listed as ``matched``). For each: the spread of the samples (m
 distance of a class's samples to their mean, averaged over classes, in the feature space the
 classifier sees) beside the real training split's, a standardised logistic regression trained on
 the synthetic samples only (balanced accuracy on the held-out real rows), and the share of
-samples nearer a training sample than a held-out one (0.5: no copying; an equal number of
-held-out rows is drawn).
+samples nearer a training sample than a held-out one (0.5: no copying; as many training as
+held-out rows are drawn).
 
 Settings:
 - ``digits-private``: examples/digits_dp.yaml at epsilon 3 (full training split);
@@ -70,15 +70,17 @@ def spread(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def nearer_train(x_syn: np.ndarray, x_train: np.ndarray, x_test: np.ndarray, seed: int) -> float:
-    """Share of synthetic rows whose nearest real row among the training split and as many
-    held-out rows is a training one."""
-    picks = np.random.default_rng(seed).choice(len(x_test), min(len(x_train), len(x_test)), replace=False)
-    held = x_test[picks]
+    """Share of synthetic rows whose nearest real row is a training one, among as many training
+    as held-out rows (the smaller count, each drawn without replacement)."""
+    rng = np.random.default_rng(seed)
+    size = min(len(x_train), len(x_test))
+    train = x_train[rng.choice(len(x_train), size, replace=False)]
+    held = x_test[rng.choice(len(x_test), size, replace=False)]
 
     def nearest(reference: np.ndarray) -> np.ndarray:
         return NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(x_syn)[0][:, 0]
 
-    return float(np.mean(nearest(x_train) < nearest(held)))
+    return float(np.mean(nearest(train) < nearest(held)))
 
 
 def measure(setting: str, seed: int, scales: list[float]) -> list[dict]:

@@ -17,3 +17,8 @@ def test_copies_of_training_rows_are_all_nearer_train_and_held_out_rows_never():
     train, test = rng.normal(size=(50, 3)), rng.normal(size=(50, 3))
     assert nearer_train(train + 1e-6, train, test, seed=0) == 1.0
     assert nearer_train(test + 1e-6, train, test, seed=0) == 0.0
+    # more training rows than held-out ones: as many of each are compared, so rows from neither
+    # set are nearer train about half the time (all 200 training rows would win far more often)
+    many = rng.normal(size=(200, 3))
+    fresh = rng.normal(size=(400, 3))
+    assert 0.35 < nearer_train(fresh, many, test, seed=0) < 0.65
