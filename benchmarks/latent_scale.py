@@ -37,7 +37,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from benchmarks.privacy_utility import _image_features, _table_features, dp_config
+from benchmarks.privacy_utility import dp_config, image_features, table_features
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import split_dataset
@@ -102,13 +102,13 @@ def measure(setting: str, seed: int, scales: list[float]) -> list[dict]:
         gan.latent_scale_ = matched if scale == MATCHED else [float(scale)] * len(gan.classes_)
         synthetic = gan.sample(max(len(train.data), 1000), seed=1)
         if image:
-            x_train, x_test = _image_features(train.data), _image_features(test.data)
-            x_syn, labels = _image_features_of(synthetic.images), synthetic.labels
+            x_train, x_test = image_features(train.data.features), image_features(test.data.features)
+            x_syn, labels = image_features(synthetic.images), synthetic.labels
         else:
             frame = synthetic.rows
             labels = np.array([gan.classes_.index(str(v)) for v in frame[config.dataset.target].astype(str)])
             frames = [train.data.to_frame(), test.data.to_frame(), frame]
-            x_train, x_test, x_syn = _table_features(
+            x_train, x_test, x_syn = table_features(
                 frames, config.dataset.target, config.privacy.public_columns
             )
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000)).fit(x_syn, labels)
@@ -128,10 +128,6 @@ def measure(setting: str, seed: int, scales: list[float]) -> list[dict]:
         )
         print(rows[-1], flush=True)
     return rows
-
-
-def _image_features_of(images: np.ndarray) -> np.ndarray:
-    return images.reshape(len(images), -1).astype(np.float64) / 255.0
 
 
 def main() -> None:

@@ -56,11 +56,12 @@ def dp_config(dataset: str, data_dir: Path, overrides: Sequence[str] = ()) -> Sy
     return load_config(ROOT / "examples" / f"{dataset}_dp.yaml", overrides=overrides)
 
 
-def _image_features(data) -> np.ndarray:
-    return data.features.reshape(len(data.features), -1).astype(np.float64) / 255.0
+def image_features(images: np.ndarray) -> np.ndarray:
+    """uint8 images (N, H, W, C) as (N, pixels) in [0, 1]."""
+    return images.reshape(len(images), -1).astype(np.float64) / 255.0
 
 
-def _table_features(frames: list[pd.DataFrame], target: str, public: dict) -> list[np.ndarray]:
+def table_features(frames: list[pd.DataFrame], target: str, public: dict) -> list[np.ndarray]:
     """Every frame encoded as the first one (the real training split) is: standardised numbers,
     one-hot categories; declared categorical columns compared as their declared strings."""
     frames = [as_objects(conform(frame, public).drop(columns=[target])) for frame in frames]
@@ -95,8 +96,7 @@ def run(
 
             gan = ImageCGAN(training, seed=config.seed, privacy=privacy).fit(train, workdir=Path(workdir))
             synthetic = gan.sample(len(train.data), seed=1)
-            images, labels = synthetic.images, synthetic.labels
-            x_syn = images.reshape(len(images), -1).astype(np.float64) / 255.0
+            x_syn, labels = image_features(synthetic.images), synthetic.labels
         else:
             from synthaug.models.tabular_cgan import TabularCGAN
 
@@ -106,10 +106,10 @@ def run(
     seconds = time.perf_counter() - started
     y_train, y_test = train.data.labels, test.data.labels
     if kind == "image":
-        x_train, x_test = _image_features(train.data), _image_features(test.data)
+        x_train, x_test = image_features(train.data.features), image_features(test.data.features)
     else:
         frames = [train.data.to_frame(), test.data.to_frame(), rows]
-        x_train, x_test, x_syn = _table_features(frames, config.dataset.target, config.privacy.public_columns)
+        x_train, x_test, x_syn = table_features(frames, config.dataset.target, config.privacy.public_columns)
 
     def tstr(x, y) -> float:
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000))

@@ -88,12 +88,18 @@ class GanData(ABC):
         """Write the latent bank's samples (one row per class) to ``path``; returns the file written."""
 
 
+def _batch_class_means(fake: torch.Tensor, classes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each class's count (K,) and mean (K, W) in a batch (fake: (N, W); classes: (N, K) one-hot);
+    an absent class's mean is 0."""
+    counts = classes.sum(dim=0)
+    return counts, (classes.T @ fake) / counts.clamp_min(1.0)[:, None]
+
+
 def class_means_loss(fake: torch.Tensor, classes: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Squared distance between each class's mean generated sample (fake: (N, W), flattened) and
     its released mean (target: (K, W); privacy/class_means.py), summed over the W features and
     averaged over the classes weighted by their share of the batch (classes: (N, K) one-hot)."""
-    counts = classes.sum(dim=0)  # (K,)
-    means = (classes.T @ fake) / counts.clamp_min(1.0)[:, None]  # (K, W)
+    counts, means = _batch_class_means(fake, classes)
     distance = ((means - target.to(fake.device)) ** 2).sum(dim=1)  # (K,)
     return (distance * counts).sum() / counts.sum().clamp_min(1.0)
 
@@ -112,8 +118,7 @@ def class_spread_loss(fake: torch.Tensor, classes: torch.Tensor, target: torch.T
     """Squared log-ratio of each class's spread in the batch (the mean squared distance of its
     samples to their mean, with n / (n - 1) so a small batch does not underestimate it) to its
     released spread (target: (K,)), averaged over the classes with at least two samples."""
-    counts = classes.sum(dim=0)  # (K,)
-    means = (classes.T @ fake) / counts.clamp_min(1.0)[:, None]  # (K, W)
+    counts, means = _batch_class_means(fake, classes)
     squared = ((fake - classes @ means) ** 2).sum(dim=1)  # (N,)
     spread = (classes.T @ squared) / (counts - 1.0).clamp_min(1.0)  # (K,)
     present = counts >= 2

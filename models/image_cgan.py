@@ -80,8 +80,9 @@ class ImageCGAN(ConditionalSynthesizer):
             class_means_weight=self.privacy.class_means_weight,
             nearest_mean_weight=self.privacy.nearest_mean_weight,
         )
-        if moments is not None and moments.spreads is not None:
-            data.set_class_spreads(moments.spreads, self.privacy.class_spread_weight)
+        spreads = None if moments is None else moments.spreads  # (K,): private images only
+        if spreads is not None:
+            data.set_class_spreads(spreads, self.privacy.class_spread_weight)
         trainer = GanTrainer(
             generator=generator,
             discriminator=discriminator,
@@ -105,9 +106,9 @@ class ImageCGAN(ConditionalSynthesizer):
             device,
         )
         self._adopt(trainer, trainer.train(on_step=on_step, later_steps=later_steps))
-        if moments is not None and moments.spreads is not None:
+        if spreads is not None:
             self.latent_scale_ = self._match_spreads(
-                moments.spreads, condition=_class_index, largest=self.privacy.max_latent_scale
+                spreads, condition=_class_index, largest=self.privacy.max_latent_scale
             )
         return self
 
