@@ -38,6 +38,7 @@ import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, write_result
 from synthaug.evaluation import gain
+from synthaug.evaluation.conditions import SELECTION_OF, selected
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
 from synthaug.evaluation.run_verification import verify_run
 from synthaug.evaluation.statistics import paired_comparison
@@ -192,8 +193,7 @@ def per_seed_rows(dataset: str, seed: int, results: dict[str, dict[str, Any]]) -
                 continue
             entry = result["classifiers"][classifier]
             paired = entry["paired_vs_real"][condition][PRIMARY_METRIC]
-            which = {gain.REAL_CLASSIC: "classic", gain.SYNTHETIC_ONLY: None}.get(condition, "synthetic")
-            selection = entry["selection"].get(which, {}) if which else {}
+            selection = selected(entry["selection"], condition) if condition in SELECTION_OF else {}
             rows.append(
                 {
                     "dataset": dataset,

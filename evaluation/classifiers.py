@@ -32,10 +32,14 @@ class TabularClassifier:
     def __init__(self, make: Callable[[int], object], *, n_classes: int, seed: int = 0):
         self.make, self.n_classes, self.seed = make, n_classes, seed
 
-    def fit(self, x: pd.DataFrame, y: np.ndarray) -> TabularClassifier:
+    def fit(
+        self, x: pd.DataFrame, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> TabularClassifier:
+        """``sample_weight`` (N,), optional: each row's weight in the classifier's loss."""
         x = as_objects(x)
         self.pipeline_ = Pipeline([("encode", tabular_encoder(x)), ("classify", self.make(self.seed))])
-        self.pipeline_.fit(x, np.asarray(y))
+        options = {} if sample_weight is None else {"classify__sample_weight": np.asarray(sample_weight)}
+        self.pipeline_.fit(x, np.asarray(y), **options)
         return self
 
     def predict_proba(self, x: pd.DataFrame) -> np.ndarray:
@@ -155,12 +159,20 @@ class CNNClassifier:
         self.n_classes, self.seed, self.augment = n_classes, seed, augment
         self.steps, self.batch_size, self.lr, self.device = steps, batch_size, lr, device
 
-    def fit(self, images: np.ndarray, labels: np.ndarray) -> CNNClassifier:
+    def fit(
+        self, images: np.ndarray, labels: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> CNNClassifier:
+        """``labels``: (N,) class indices, or (N, classes) target probabilities (soft labels).
+        ``sample_weight`` (N,): each batch draws image i with probability proportional to its
+        weight (the expected loss is then the weighted loss); without it, uniformly."""
         # no global RNG (parallel threads): one stream for weights and dropout, as torch.manual_seed
         # would give, and one for batches and augmentation
         weights = torch.Generator().manual_seed(self.seed)
         generator = torch.Generator(device=self.device).manual_seed(self.seed)
         x, y = _to_tensor(images, self.device), torch.as_tensor(np.asarray(labels), device=self.device)
+        if y.ndim == 2:
+            y = y.float()  # cross_entropy reads a float (N, classes) target as probabilities
+        draw = _batch_sampler(len(x), min(self.batch_size, len(x)), sample_weight, generator, self.device)
         self.model_ = SmallCNN(x.shape[1], self.n_classes, size=x.shape[-1], generator=weights).to(
             self.device
         )
@@ -170,9 +182,7 @@ class CNNClassifier:
         optimizer = torch.optim.Adam(self.model_.parameters(), lr=self.lr, weight_decay=1e-4, fused=fused)
         self.model_.train()
         for _ in range(self.steps):
-            index = torch.randint(
-                0, len(x), (min(self.batch_size, len(x)),), generator=generator, device=self.device
-            )
+            index = draw()
             batch = random_affine(x[index], generator) if self.augment else x[index]
             loss = F.cross_entropy(self.model_(batch), y[index])
             optimizer.zero_grad(set_to_none=True)
@@ -196,6 +206,19 @@ class CNNClassifier:
         features = torch.cat([hidden(self.model_.features(x[i : i + 512])) for i in range(0, len(x), 512)])
         probabilities = torch.softmax(self.model_.head[-1](features), dim=1)
         return features.double().cpu().numpy(), probabilities.cpu().numpy()
+
+
+def _batch_sampler(
+    n: int, size: int, sample_weight: np.ndarray | None, generator: torch.Generator, device: str
+) -> Callable[[], torch.Tensor]:
+    """Draws one batch of ``size`` indices in [0, n): uniformly with replacement, or with
+    probability proportional to ``sample_weight``."""
+    if sample_weight is None:
+        return lambda: torch.randint(0, n, (size,), generator=generator, device=device)
+    weight = torch.as_tensor(np.asarray(sample_weight, dtype=np.float64), device=device)
+    if weight.shape != (n,) or not bool(torch.all(weight >= 0)) or float(weight.sum()) <= 0:
+        raise ValueError(f"sample_weight must hold {n} non-negative weights, not all zero")
+    return lambda: torch.multinomial(weight, size, replacement=True, generator=generator)
 
 
 def _to_tensor(images: np.ndarray, device: str) -> torch.Tensor:

@@ -21,6 +21,26 @@ OPTIONS = {
     REAL_CLASSIC_SYNTHETIC: "classic+synthetic",
 }
 WITH_SYNTHETIC = (REAL_SYNTHETIC, REAL_CLASSIC_SYNTHETIC)
+# Which of a classifier's selections (gain.py) sets how many extra samples a condition adds.
+# Images select the amount for real+classic+synthetic apart, with the classic augmentation on in
+# the inner CV: samples that help a CNN without augmentation can hurt one with it.
+SELECTION_OF = {
+    REAL_SYNTHETIC: "synthetic",
+    REAL_CLASSIC: "classic",  # tables: the SMOTE amount
+    REAL_CLASSIC_SYNTHETIC: "classic+synthetic",
+}
+
+
+def selected(selection: dict, condition: str) -> dict:
+    """A condition's entry of a classifier's selection ({} when it has none: images' classic
+    baseline). Results written before the real+classic+synthetic selection existed used the
+    real+synthetic one for it."""
+    key = SELECTION_OF[condition]
+    if key not in selection and condition == REAL_CLASSIC_SYNTHETIC:
+        key = SELECTION_OF[REAL_SYNTHETIC]
+    return selection.get(key, {})
+
+
 # what each recommendation asks a team to do
 ADVICE = {
     "real only": "Train on the real data alone: nothing added measurably helped",

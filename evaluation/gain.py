@@ -8,10 +8,13 @@ test split. The protocol runs in two phases, and the test split enters only the 
    each class's real count, possibly zero) and whether to filter the synthetic samples (drop
    those a classifier trained on the fold's real rows confidently assigns to another class).
    Filtering is kept only if it scores higher. The classic baseline's amount (SMOTE for tables)
-   is chosen the same way. Under the default ``one-se`` rule the simpler choice (a smaller
-   amount, no filtering) wins unless the better one beats it by more than one standard error of
-   their paired per-fold difference: with a few dozen training rows the folds' scores are noisy,
-   and the plain best (``best``) often adds samples on a lucky fold.
+   is chosen the same way. For images the amount added on top of the classic augmentation
+   (real+classic+synthetic) is chosen apart, by the same CV with the augmentation on: synthetic
+   samples that help a CNN trained without augmentation can hurt one trained with it (that
+   choice draws from the unfiltered pool). Under the default ``one-se`` rule the simpler choice
+   (a smaller amount, no filtering) wins unless the better one beats it by more than one
+   standard error of their paired per-fold difference: with a few dozen training rows the
+   folds' scores are noisy, and the plain best (``best``) often adds samples on a lucky fold.
 2. **Scoring on the held-out test split.** Every condition is trained with the selected
    settings once per seed (the seed draws the classifier's initialisation and which synthetic
    samples are used; synthetic-only trains on a bootstrap resample of the pool) and scored on
@@ -44,6 +47,7 @@ from synthaug.evaluation.conditions import (
     REAL_CLASSIC,
     REAL_CLASSIC_SYNTHETIC,
     REAL_SYNTHETIC,
+    SELECTION_OF,
     SYNTHETIC_ONLY,
 )
 from synthaug.evaluation.downstream_metrics import METRICS, PRIMARY_METRIC, score
@@ -111,8 +115,9 @@ class FoldPool:
 
 @dataclass
 class ClassifierSelection:
-    """Phase 1's outcome for one classifier: the selections ("synthetic", and "classic" for
-    tables) and, when filtering was selected, which synthetic samples survive it."""
+    """Phase 1's outcome for one classifier: the selections ("synthetic"; "classic" for tables,
+    "classic+synthetic" for images; conditions.SELECTION_OF) and, when filtering was selected for
+    real+synthetic, which synthetic samples survive it."""
 
     selections: dict[str, Selection]
     filter_keep: np.ndarray | None = None  # (pool size,) bool
@@ -208,7 +213,7 @@ def planned_fits(
         for a in settings.amounts
         if a == 0 or np.all(synthetic_counts >= np.round(a * np.asarray(real_counts)))
     ]
-    fits += k * len(grid)
+    fits += k * len(grid) * (2 if kind == "image" else 1)  # images: again with the augmentation on
     if settings.filtering:
         fits += 2 * k + 1  # per fold: the filter and the filtered candidate; then the kept filter
     if kind == "tabular":
@@ -355,11 +360,13 @@ def _select(
     settings: ProtocolSettings,
     fold_pools: list[FoldPool] | None,
 ) -> dict[str, Selection]:
-    """Phase 1: the synthetic amount (and filtering) and the classic amount, by inner CV."""
+    """Phase 1: the synthetic amount (and filtering) and the classic amount (tables) or the amount
+    on top of the classic augmentation (images), by inner CV."""
+    extra_key = SELECTION_OF[REAL_CLASSIC if kind == "tabular" else REAL_CLASSIC_SYNTHETIC]
     if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
         log.warning("%s: nothing is added", NO_CROSS_VALIDATION)
         nothing = Selection(0.0, False, {})
-        return {"synthetic": nothing, "classic": nothing} if kind == "tabular" else {"synthetic": nothing}
+        return {"synthetic": nothing, extra_key: nothing}
     folds = selection_folds(real.y, real.n_classes, settings.folds)
     if fold_pools is None:
         pools = [synthetic] * len(folds)
@@ -378,14 +385,11 @@ def _select(
             )
         )
     ]
-    folds_of, best = _best_amount(
-        real,
-        folds,
-        make,
-        grid,
-        lambda k, fold, rng, a: draw_per_class(pools[k], fold, a, rng),
-        settings.rule,
-    )
+
+    def drawn(k: int, fold: Samples, rng: np.random.Generator, a: float) -> Samples:
+        return draw_per_class(pools[k], fold, a, rng)
+
+    folds_of, best = _best_amount(real, folds, make, grid, drawn, settings.rule)
     filtered = False
     if settings.filtering and best > 0:
 
@@ -406,7 +410,12 @@ def _select(
             lambda k, fold, rng, a: classic_oversample(fold, a, rng),
             settings.rule,
         )
-        selections["classic"] = Selection(classic_best, False, _means(classic_folds), settings.rule)
+        selections[extra_key] = Selection(classic_best, False, _means(classic_folds), settings.rule)
+    else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
+        on_classic, on_classic_best = _best_amount(
+            real, folds, make, grid, drawn, settings.rule, classic=True
+        )
+        selections[extra_key] = Selection(on_classic_best, False, _means(on_classic), settings.rule)
     log.info(
         "selected by %d-fold CV on the training split (%s): %s",
         len(folds),
@@ -440,11 +449,15 @@ def check_unseen(folds: list[tuple[np.ndarray, np.ndarray]], fold_pools: list[Fo
             )
 
 
-def _best_amount(real: Samples, folds, make: ClassifierFactory, amounts: list[float], extra, rule: str):
+def _best_amount(
+    real: Samples, folds, make: ClassifierFactory, amounts: list[float], extra, rule: str, *, classic=False
+):
     """Per-fold CV scores of each amount (``extra(fold_id, fold_train, rng, amount)`` adds the
-    samples) and the amount ``rule`` chooses (SELECTION_RULES)."""
+    samples; ``classic``: with the classic augmentation in training) and the amount ``rule``
+    chooses (SELECTION_RULES)."""
     scores = {
-        a: _cv_folds(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a)) for a in amounts
+        a: _cv_folds(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a), classic=classic)
+        for a in amounts
     }
     return {f"x{a:g}": s for a, s in scores.items()}, choose_amount(scores, rule)
 
@@ -473,13 +486,14 @@ def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:
     return {key: float(np.mean(values)) for key, values in scores.items()}
 
 
-def _cv_folds(real: Samples, folds, make: ClassifierFactory, extra) -> np.ndarray:
-    """Validation balanced accuracy per fold of real fold-train + ``extra(fold_id, fold_train, rng)``."""
+def _cv_folds(real: Samples, folds, make: ClassifierFactory, extra, *, classic: bool = False) -> np.ndarray:
+    """Validation balanced accuracy per fold of real fold-train + ``extra(fold_id, fold_train, rng)``
+    (``classic``: with the classic augmentation in training)."""
     values = []
     for fold_id, (train_index, val_index) in enumerate(folds):
         fold_train, fold_val = real.subset(train_index), real.subset(val_index)
         train = fold_train.concat(extra(fold_id, fold_train, np.random.default_rng(fold_id)))
-        model = fit(make, 0, False, train)
+        model = fit(make, 0, classic, train)
         values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
     return np.asarray(values, dtype=np.float64)
 
@@ -488,8 +502,7 @@ def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str,
     """Each condition's training samples, and whether the classic augmentation runs in training."""
     pool = synthetic.subset(filter_keep) if filter_keep is not None else synthetic
     added = draw_per_class(pool, real, selection["synthetic"].amount, rng)
-    with_synthetic = real.concat(added)
-    conditions = {REAL: (real, False), REAL_SYNTHETIC: (with_synthetic, False)}
+    conditions = {REAL: (real, False), REAL_SYNTHETIC: (real.concat(added), False)}
     if kind == "tabular":
         conditions[REAL_CLASSIC] = (
             real.concat(classic_oversample(real, selection["classic"].amount, rng)),
@@ -497,7 +510,10 @@ def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str,
         )
     else:
         conditions[REAL_CLASSIC] = (real, True)
-        conditions[REAL_CLASSIC_SYNTHETIC] = (with_synthetic, True)
+        on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC], selection["synthetic"])
+        # the unfiltered pool: the filter was chosen, if at all, for real+synthetic
+        extra = draw_per_class(synthetic, real, on_classic.amount, rng)
+        conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(extra), True)
     # a bootstrap resample of the pool, so that the seeds vary the training set even for a
     # deterministic classifier (the whole pool every time would give a zero-width interval)
     conditions[SYNTHETIC_ONLY] = (synthetic.subset(rng.integers(0, len(synthetic), len(synthetic))), False)

@@ -294,6 +294,11 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "recommendation": r["recommendation"]["option"],
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
+            **(
+                {"selected_amount_with_classic": r["selection"]["classic+synthetic"]["amount"]}
+                if "classic+synthetic" in r["selection"]
+                else {}
+            ),
             f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
             "gain_points": _points(paired["mean_difference"]),
             "gain_ci95_points": [_points(paired["low"]), _points(paired["high"])],

@@ -11,7 +11,7 @@ row resamples and seeds, so a comparison keeps its pairing. The comparisons:
 **Recommendation** (per classifier): start from real only and walk the other candidates simplest
 first (classic, synthetic, classic+synthetic). A candidate is taken when its interval against
 real only lies above zero, against the option already taken too, and, for a candidate with
-synthetic data, against real+classic as well; synthetic candidates are skipped when selection
+synthetic data, against real+classic as well; a synthetic candidate is skipped when its selection
 added no synthetic data. So synthetic data are recommended only when they beat both real only
 and whatever simpler option already beat it.
 
@@ -49,6 +49,7 @@ from synthaug.evaluation.conditions import (
     REAL_CLASSIC_SYNTHETIC,
     REAL_SYNTHETIC,
     WITH_SYNTHETIC,
+    selected,
 )
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
 from synthaug.evaluation.statistics import CONFIDENCE, GAIN, HARM, NO_GAIN, Verdict
@@ -166,9 +167,10 @@ def comparison(result: dict[str, Any], treatment: str, baseline: str) -> dict[st
 def recommend(result: dict[str, Any]) -> dict[str, Any]:
     """The walk of the module docstring; ``evidence`` lists every comparison it consulted."""
     chosen, evidence = REAL, []
-    added = result["selection"]["synthetic"]["amount"] > 0
     for candidate in CANDIDATES[1:]:
-        if candidate not in result["conditions"] or (candidate in WITH_SYNTHETIC and not added):
+        if candidate not in result["conditions"]:
+            continue
+        if candidate in WITH_SYNTHETIC and not selected(result["selection"], candidate)["amount"] > 0:
             continue
         needed = [REAL]
         if candidate in WITH_SYNTHETIC and REAL_CLASSIC in result["conditions"]:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from synthaug.evaluation.conditions import ADVICE
+from synthaug.evaluation.conditions import ADVICE, SELECTION_OF, selected
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.atomic import atomic_directory
@@ -250,7 +250,6 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
         )
     rows = []
     for classifier, entry in result["classifiers"].items():
-        selection = entry["selection"]["synthetic"]
         for key, baseline in (
             ("paired_vs_real", "real"),
             ("paired_vs_classic", "real+classic"),
@@ -267,8 +266,8 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
                         _interval(c),
                         f"{c['p_value']:.3g}",
                         c["verdict"],
-                        f"{selection['amount']:g}x" + (" filtered" if selection["filtered"] else "")
-                        if "synthetic" in condition and condition != "synthetic-only"
+                        _amount(selected(entry["selection"], condition))
+                        if condition in SELECTION_OF and "synthetic" in condition
                         else "",
                     )
                 )
@@ -305,6 +304,10 @@ def _detectable(result: dict[str, Any]) -> str:
         found[name] = None if effect is None else 100 * effect["difference"]
     sentence = detectable_sentence(found, result["sizes"]["test"])
     return f" {sentence}" if sentence else ""
+
+
+def _amount(selection: dict) -> str:
+    return f"{selection['amount']:g}x" + (" filtered" if selection["filtered"] else "")
 
 
 def _interval(c: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS
 from synthaug.evaluation.fits import FitMemory
 from synthaug.evaluation.gain import ProtocolSettings, planned_fits, run_protocol
 from synthaug.evaluation.samples import Samples
-from tests.unit.evaluation.test_gain_protocol import blobs, plain
+from tests.unit.evaluation.test_gain_protocol import blobs, helps_only, marked_images, plain
 
 
 @dataclass(frozen=True)
@@ -82,3 +82,23 @@ def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts):
         unneeded = 2 * 3 + 1  # no filtering tried at all
     assert (chosen["amount"] == 0) == flip
     assert len(calls) == planned - unneeded
+
+
+def test_planned_fits_count_the_images_second_selection_with_the_augmentation_on():
+    real, test = marked_images(24, synthetic=False), marked_images(20, synthetic=False, offset=1)
+    pool = marked_images(200, synthetic=True)
+    inner, calls = helps_only(with_classic=True), []
+
+    def make(seed, classic):
+        calls.append(classic)
+        return inner(seed, classic)
+
+    settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0, 2.0), filtering=False, replicates=100)
+    run_protocol(
+        real=real, synthetic=pool, test=test, classifiers={"cnn": make}, kind="image", settings=settings
+    )
+    planned = planned_fits(
+        real_counts=real.counts(), synthetic_counts=pool.counts(), kind="image", settings=settings
+    )
+    assert len(calls) == planned == 2 * 5 + 3 * 3 * 2
+    assert calls[:18].count(True) == 9  # the selection: 3 folds x 3 amounts, without and with it

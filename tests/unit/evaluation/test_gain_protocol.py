@@ -272,3 +272,100 @@ def test_amounts_the_synthetic_set_cannot_fill_are_named_with_the_fix():
     assert partial["untested_amounts"] == [2.0] and "the amounts 2x could not be tried" in partial["caveat"]
     enough = protocol(100)  # without fold pools the only caveat is the shared selection's
     assert enough["untested_amounts"] == [] and "could not be tried" not in enough["caveat"]
+
+
+def test_cnn_classifier_takes_soft_labels_and_sample_weights():
+    """One-hot targets train exactly as class indices do; a weight of zero keeps an image out of
+    every batch, so a class weighted to zero is never learnt."""
+    rng = np.random.default_rng(6)
+    images = rng.integers(0, 256, (30, 8, 8, 1), dtype=np.uint8)
+    labels = np.arange(30) % 3
+
+    def fit(x, y, weight=None):
+        return (
+            CNNClassifier(n_classes=3, seed=2, steps=10).fit(x, y, sample_weight=weight).predict_proba(images)
+        )
+
+    assert np.allclose(fit(images, labels), fit(images, np.eye(3)[labels]), atol=1e-6)
+    kept = labels != 2
+    weighted = fit(images, labels, np.where(kept, 1.0, 0.0))
+    assert not np.allclose(weighted, fit(images, labels))
+    # class 2 never appears in a batch, so its probability falls below the others' on average
+    assert weighted[:, 2].mean() < weighted[:, :2].mean(axis=1).mean()
+    with pytest.raises(ValueError, match="sample_weight must hold 30"):
+        fit(images, labels, np.zeros(30))
+
+
+def test_tabular_classifier_passes_sample_weights():
+    rng = np.random.default_rng(7)
+    data = blobs(40, rng)
+    make = TABULAR_CLASSIFIERS["logistic"]
+    plain = make(n_classes=2, seed=0).fit(data.x, data.y).predict_proba(data.x)
+    doubled = (
+        make(n_classes=2, seed=0).fit(data.x, data.y, sample_weight=np.full(40, 2.0)).predict_proba(data.x)
+    )
+    skewed = (
+        make(n_classes=2, seed=0)
+        .fit(data.x, data.y, sample_weight=np.where(data.y == 1, 5.0, 1.0))
+        .predict_proba(data.x)
+    )
+    assert not np.allclose(plain, doubled)  # twice the weight is weaker regularisation
+    assert skewed[:, 1].mean() > plain[:, 1].mean()
+
+
+def marked_images(n: int, *, synthetic: bool, offset: int = 0) -> Samples:
+    """Two classes; pixel (0, 0) holds the label (x 100), pixel (0, 1) is 255 on synthetic images."""
+    y = (np.arange(n) + offset) % 2
+    x = np.zeros((n, 8, 8, 1), dtype=np.uint8)
+    x[:, 0, 0, 0] = 100 * y
+    x[:, 0, 1, 0] = 255 if synthetic else 0
+    return Samples(x, y, 2)
+
+
+def helps_only(with_classic: bool):
+    """A stand-in CNN that reads the label off the image, but only when it was trained with
+    synthetic images and with (or without) the classic augmentation; else it always says class 0."""
+
+    def make(seed: int, classic: bool):
+        class Model:
+            def fit(self, x, y):
+                self.good = classic == with_classic and bool((x[:, 0, 1, 0] == 255).any())
+                return self
+
+            def predict_proba(self, x):
+                label = (x[:, 0, 0, 0] >= 100).astype(int) if self.good else np.zeros(len(x), int)
+                return np.eye(2)[label]
+
+        return Model()
+
+    return make
+
+
+@pytest.mark.parametrize("with_classic", [True, False])
+def test_images_choose_the_amount_on_top_of_the_classic_augmentation_with_it_on(with_classic):
+    """Samples that help only a CNN trained with the classic augmentation are added to
+    real+classic+synthetic and not to real+synthetic, and the other way round."""
+    real, test = marked_images(24, synthetic=False), marked_images(40, synthetic=False, offset=1)
+    pool = marked_images(200, synthetic=True)
+    settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0, 2.0), filtering=False, replicates=200)
+    result = run_protocol(
+        real=real,
+        synthetic=pool,
+        test=test,
+        classifiers={"cnn": helps_only(with_classic)},
+        kind="image",
+        settings=settings,
+    )["classifiers"]["cnn"]
+    on_classic, plain_amount = (
+        result["selection"]["classic+synthetic"]["amount"],
+        result["selection"]["synthetic"]["amount"],
+    )
+    scores = {c: v["balanced_accuracy"]["mean"] for c, v in result["conditions"].items()}
+    if with_classic:
+        assert (on_classic, plain_amount) == (1.0, 0.0)
+        assert scores["real+classic+synthetic"] == 1.0 and scores["real+synthetic"] == 0.5
+        assert result["recommendation"]["option"] == "classic+synthetic"
+    else:
+        assert (on_classic, plain_amount) == (0.0, 1.0)
+        assert scores["real+classic+synthetic"] == 0.5 and scores["real+synthetic"] == 1.0
+        assert result["recommendation"]["option"] == "synthetic"

@@ -135,3 +135,24 @@ def test_detectable_sentence_names_each_classifier_and_the_test_size():
     assert "171 held-out samples" in sentence and "3.7 (logistic)" in sentence and "2.0 (cnn)" in sentence
     assert "random_forest" not in sentence and "80%" in sentence
     assert detectable_sentence({"logistic": None}, 171) == ""
+
+
+def test_each_synthetic_condition_is_skipped_when_its_own_selection_added_nothing():
+    images = {
+        "real+classic": c(0.01, 0.03),
+        "real+synthetic": c(0.02, 0.05),
+        "real+classic+synthetic": c(0.04, 0.08),
+    }
+    vs_classic = {"real+synthetic": c(0.001, 0.02), "real+classic+synthetic": c(0.02, 0.05)}
+    vs_synthetic = {"real+classic+synthetic": c(0.01, 0.03)}
+
+    def with_selection(synthetic, on_classic):
+        out = result(synthetic, images, vs_classic, vs_synthetic)
+        out["selection"]["classic+synthetic"] = {"amount": on_classic}
+        return recommend(out)["option"]
+
+    assert with_selection(1.0, 2.0) == "classic+synthetic"
+    assert with_selection(1.0, 0.0) == "synthetic"  # nothing was added on top of the augmentation
+    assert with_selection(0.0, 2.0) == "classic+synthetic"
+    # a result written before the separate selection: its real+synthetic amount stands for both
+    assert result(0.0, images, vs_classic, vs_synthetic)["recommendation"]["option"] == "classic"
