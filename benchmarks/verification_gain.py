@@ -161,9 +161,12 @@ def _pixel_images(rows: pd.DataFrame, train) -> tuple[np.ndarray, np.ndarray]:
     return images, labels
 
 
-def dataset_config(dataset: str, seed: int, output: Path, *, full: bool, data_dir: Path) -> SynthaugConfig:
+def dataset_config(
+    dataset: str, seed: int, output: Path, *, full: bool, data_dir: Path, extra: list[str] | None = None
+) -> SynthaugConfig:
     """The shipped example for digits and breast_cancer; for a public table, breast_cancer's
-    settings with that table as the source. Scarce: PER_CLASS per class; ``full``: every row."""
+    settings with that table as the source. Scarce: PER_CLASS per class; ``full``: every row.
+    ``extra``: more KEY=VALUE overrides (a variant of the generator), applied last."""
     overrides = [f"seed={seed}", f"output_dir={output}"]
     if dataset in TABLES:
         path = data_dir / f"{dataset}.csv"
@@ -179,7 +182,7 @@ def dataset_config(dataset: str, seed: int, output: Path, *, full: bool, data_di
         ]
     else:
         overrides.append(f"dataset.per_class={PER_CLASS}")
-    return load_config(base, overrides=overrides)
+    return load_config(base, overrides=[*overrides, *(extra or [])])
 
 
 def per_seed_rows(dataset: str, seed: int, results: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -299,6 +302,14 @@ def main() -> None:
         "--summarise-only", action="store_true", help="run nothing: summarise the runs kept in --keep"
     )
     parser.add_argument("--result-name", default="verification_gain", help="results file stem")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a config override for every run (as synthaug run --set), e.g. a generator variant",
+    )
     args = parser.parse_args()
     if args.summarise_only and not args.keep:
         parser.error("--summarise-only needs --keep DIR (the runs to summarise)")
@@ -308,7 +319,9 @@ def main() -> None:
         output = args.keep or Path(tmp)
         for dataset in [] if args.summarise_only else args.datasets:
             for seed in args.seeds:
-                config = dataset_config(dataset, seed, output, full=args.full, data_dir=args.data_dir)
+                config = dataset_config(
+                    dataset, seed, output, full=args.full, data_dir=args.data_dir, extra=args.overrides
+                )
                 run, seconds = run_pipeline(config)
                 name = f"{dataset} (full)" if args.full else dataset
                 (run.final / SETTING_FILE).parent.mkdir(exist_ok=True)
@@ -329,7 +342,8 @@ def main() -> None:
         {
             "settings": f"{'every row' if args.full else f'{PER_CLASS} per class'}, test fraction 0.3, "
             f"pipeline seeds {seeds}, "
-            "5 downstream seeds per condition; metric: balanced accuracy, points",
+            + (f"overrides {args.overrides}, " if args.overrides else "")
+            + "5 downstream seeds per condition; metric: balanced accuracy, points",
             "table": table.to_dict(orient="records"),
             "goals": met,
             "per_seed": rows,

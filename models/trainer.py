@@ -30,7 +30,14 @@ from synthaug.models.detectors import Finding, build_detectors
 from synthaug.models.diversity import DiversityProbe
 from synthaug.models.ema import EmaModel
 from synthaug.models.gan_data import GanData
-from synthaug.models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
+from synthaug.models.losses import (
+    LOSSES,
+    LeCamRegulariser,
+    feature_matching,
+    gradient_penalty,
+    mode_seeking,
+    r1_penalty,
+)
 from synthaug.models.time_estimate import StepTimer, TimeEstimate, check_cpu_budget
 from synthaug.models.training_metrics import Metric, MetricsLog
 from synthaug.pipeline.config import TrainingConfig
@@ -317,8 +324,15 @@ class GanTrainer:
     # ---- one generator update ----------------------------------------------------------------
     def _generator_step(self) -> dict[str, float]:
         cfg = self.config
-        z = self._noise(cfg.batch_size)
-        _, condition = self.data.fake_conditions(cfg.batch_size, self.rng["latent"])
+        seeking = cfg.mode_seeking_weight or 0.0
+        if seeking > 0:  # the second half repeats the first half's conditions with other latents
+            pairs = max(cfg.batch_size // 2, 1)
+            z = self._noise(2 * pairs)
+            _, first = self.data.fake_conditions(pairs, self.rng["latent"])
+            condition = torch.cat([first, first])
+        else:
+            z = self._noise(cfg.batch_size)
+            _, condition = self.data.fake_conditions(cfg.batch_size, self.rng["latent"])
         self.D.requires_grad_(False)
         # no per-sample gradients for D in the G step
         with self.private.outside_d_step() if self.private is not None else contextlib.nullcontext():
@@ -329,6 +343,8 @@ class GanTrainer:
             extra = self.data.generator_extra_loss(fake.float(), condition)
             if extra is not None:
                 loss = loss + extra
+            if seeking > 0:
+                loss = loss + seeking * mode_seeking(fake.float(), z)
             if cfg.feature_matching_weight > 0:
                 x_real, _, c_real = self.data.real_batch(cfg.batch_size, self.rng["data"])
                 with torch.no_grad(), self._autocast():

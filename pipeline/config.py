@@ -192,6 +192,7 @@ KIND_DEFAULTS = {
         "batch_size": 64,
         "minibatch_stddev": True,
         "augmentation": "adaptive",
+        "mode_seeking_weight": 0.5,
     },
     "tabular": {  # CTGAN's settings
         "loss": "wgan-gp",
@@ -202,6 +203,7 @@ KIND_DEFAULTS = {
         "d_steps_per_g_step": 1,
         "minibatch_stddev": False,
         "augmentation": "off",
+        "mode_seeking_weight": 0.0,
     },
 }
 TABULAR_MODEL_DEFAULTS = {"pac": 10}
@@ -209,7 +211,13 @@ TABULAR_MODEL_DEFAULTS = {"pac": 10}
 # backward pass, nothing mixing samples of a batch (minibatch stddev, packing), no augmentation
 # strength steered by statistics of the real data. See privacy/compatibility.py.
 PRIVATE_DEFAULTS = {
-    "image": {"loss": "hinge", "minibatch_stddev": False, "augmentation": "on", "d_steps_per_g_step": 2},
+    "image": {
+        "loss": "hinge",
+        "minibatch_stddev": False,
+        "augmentation": "on",
+        "d_steps_per_g_step": 2,
+        "mode_seeking_weight": 0.0,  # allowed (it reads no real data), but not measured under DP
+    },
     "tabular": {"loss": "hinge", "betas": (0.5, 0.9), "batch_size": 64, "d_steps_per_g_step": 2},
 }
 PRIVATE_TABULAR_MODEL_DEFAULTS = {"pac": 1}
@@ -246,6 +254,11 @@ class TrainingConfig(_Section):
     lecam_weight: Annotated[float, Field(ge=0)] = Field(0.0, description="LeCam regulariser weight (0: off).")
     feature_matching_weight: Annotated[float, Field(ge=0)] = Field(
         0.0, description="G feature matching (0: off)."
+    )
+    mode_seeking_weight: Annotated[float, Field(ge=0)] | None = Field(
+        None,
+        description="Mode-seeking regulariser on G (pairs of latents of one class pushed to different "
+        "samples); default 0.5 for images, 0 for tables and under privacy.",
     )
     minibatch_stddev: bool | None = Field(
         None, description="Minibatch standard deviation in D; default on for images, off under privacy."

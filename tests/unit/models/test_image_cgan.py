@@ -181,3 +181,44 @@ def test_each_class_latent_scale_matches_its_released_spread():
     offsets = torch.arange(3.0).repeat(2)[:, None, None, None]
     ratio = (scaled - offsets) / (plain - offsets)
     assert torch.allclose(ratio.flatten(1), torch.tensor(scales).repeat(2)[:, None].expand(6, 4), rtol=1e-4)
+
+
+def test_mode_seeking_pairs_two_latents_of_each_condition(digits_train, tmp_path, monkeypatch):
+    """Each generator step's batch is two halves with the same conditions and other latents; the
+    regulariser sees them; the kind defaults turn it on for images only, never under privacy."""
+    from synthaug.models import trainer
+    from synthaug.pipeline.config import TrainingConfig
+
+    last_condition, seen = [], []
+    forward = ConditionalGenerator.forward
+
+    def recording_forward(self, z, condition):
+        last_condition[:] = [condition.detach().clone()]
+        return forward(self, z, condition)
+
+    def spy(fake, z):
+        half = fake.shape[0] // 2
+        condition = last_condition[0]
+        seen.append(
+            (
+                fake.shape[0],
+                bool(torch.equal(condition[:half], condition[half:])),
+                bool(torch.equal(z[:half], z[half:])),
+            )
+        )
+        return mode_seeking(fake, z)
+
+    mode_seeking = trainer.mode_seeking
+    monkeypatch.setattr(ConditionalGenerator, "forward", recording_forward)
+    monkeypatch.setattr(trainer, "mode_seeking", spy)
+    config = tiny_config(steps=2, batch_size=8, mode_seeking_weight=0.5)
+    ImageCGAN(config, seed=0).fit(digits_train, workdir=tmp_path)
+    assert seen == [(8, True, False), (8, True, False)]
+    seen.clear()
+    ImageCGAN(tiny_config(steps=2, batch_size=8, mode_seeking_weight=0.0), seed=0).fit(
+        digits_train, workdir=tmp_path / "off"
+    )
+    assert seen == []
+    assert TrainingConfig().resolved("image").mode_seeking_weight == 0.5
+    assert TrainingConfig().resolved("tabular").mode_seeking_weight == 0.0
+    assert TrainingConfig().resolved("image", private=True).mode_seeking_weight == 0.0

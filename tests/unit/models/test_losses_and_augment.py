@@ -3,7 +3,14 @@ import torch
 
 from synthaug.models.augment import AdaptiveProbability, DifferentiableAugment
 from synthaug.models.ema import EmaModel
-from synthaug.models.losses import LOSSES, LeCamRegulariser, feature_matching, gradient_penalty, r1_penalty
+from synthaug.models.losses import (
+    LOSSES,
+    LeCamRegulariser,
+    feature_matching,
+    gradient_penalty,
+    mode_seeking,
+    r1_penalty,
+)
 from synthaug.pipeline.errors import UserInputError
 
 CONFIDENT_REAL, CONFIDENT_FAKE = torch.full((8,), 3.0), torch.full((8,), -3.0)
@@ -81,3 +88,17 @@ def test_ema_tracks_the_model():
     before = ema.model.weight.clone()
     ema.update(model, step=1000)
     assert torch.allclose(ema.model.weight, before + 0.5)
+
+
+def test_mode_seeking_reference_values_and_direction():
+    z = torch.zeros(4, 8)
+    z[2:] = 1.0  # each pair's latents differ by 1 in every coordinate
+    fake = torch.zeros(4, 1, 2, 2)
+    fake[2:] = 0.5  # and their images by 0.5 in every pixel: ratio 0.5
+    assert mode_seeking(fake, z).item() == pytest.approx(1 / (0.5 + 1e-5))
+    fake.requires_grad_(True)
+    mode_seeking(fake, z).backward()
+    # the loss falls as the pair's images move apart
+    assert torch.all(fake.grad[2:] < 0) and torch.all(fake.grad[:2] > 0)
+    collapsed = torch.zeros(4, 1, 2, 2)  # identical images for different latents: the loss is huge
+    assert mode_seeking(collapsed, z).item() == pytest.approx(1e5)
