@@ -75,6 +75,10 @@ VARIANTS: dict[str, tuple[tuple[str, ...], str]] = {
         ("privacy.class_spread_weight=1",),
         "images: the generator also matches each class's released spread in training (weight 1)",
     ),
+    "mode-seeking-0.5": (
+        ("training.mode_seeking_weight=0.5",),
+        "images: the mode-seeking regulariser on G, the default without privacy (it reads no real data)",
+    ),
     "no-dropout-d5-g240-class-means-0.5": (
         (
             "training.tabular.dropout=0",
