@@ -31,7 +31,7 @@ import pandas as pd
 from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.progress import advance_current
 
-CAPACITY = 32  # CNNs of about 1 MB each; enough to span one run's selection, scores and fidelity
+CAPACITY = 48  # CNNs of about 1 MB each; spans one run's selection (34 image fits), scores, fidelity
 
 
 def samples_fingerprint(samples: Samples) -> str:

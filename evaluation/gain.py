@@ -510,9 +510,12 @@ def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str,
         )
     else:
         conditions[REAL_CLASSIC] = (real, True)
-        on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC], selection["synthetic"])
-        # the unfiltered pool: the filter was chosen, if at all, for real+synthetic
-        extra = draw_per_class(synthetic, real, on_classic.amount, rng)
+        on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
+        if on_classic is None or (on_classic.amount == selection["synthetic"].amount and filter_keep is None):
+            extra = added  # the same images as real+synthetic (and results written before the choice)
+        else:  # the unfiltered pool (the filter was chosen for real+synthetic), from a stream of its
+            # own so that the other conditions draw what they drew before this choice existed
+            extra = draw_per_class(synthetic, real, on_classic.amount, rng.spawn(1)[0])
         conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(extra), True)
     # a bootstrap resample of the pool, so that the seeds vary the training set even for a
     # deterministic classifier (the whole pool every time would give a zero-width interval)

@@ -277,6 +277,15 @@ def _write_lines(path: Path, lines: list[str]) -> None:
         tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
+def amount_text(summary: dict[str, Any]) -> str:
+    """A classifier summary's (``summarise``) amounts in words: real+synthetic's, and for images
+    the amount added on top of the classic augmentation, which is chosen apart."""
+    text = f"{summary['selected_amount']:g}x" + (" (filtered)" if summary["filtered"] else "")
+    if "selected_amount_with_classic" in summary:
+        text += f"; {summary['selected_amount_with_classic']:g}x with classic"
+    return text
+
+
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
     """The verdict, the recommendation and, per classifier, the selected amount and the paired
     primary-metric differences of real+synthetic against real only and against the classic baseline."""

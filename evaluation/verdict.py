@@ -26,7 +26,7 @@ one gains; the recommendation is theirs when they agree, else the simplest of th
 
 **Detectable effect** (per classifier): the true difference such an interval calls 80% of the
 time, (z_0.975 + z_0.8) / z_0.975 = 1.43 times its half-width, from the comparison of the added
-synthetic data with real only (or, when nothing was added, of the classic baseline with real
+synthetic data with real only (or, when real+synthetic added nothing, of the classic baseline with real
 only). A no-gain with a detectable effect of 3 points says little about a gain of 1 point; the
 report and the dataset card say so. benchmarks/verdict_calibration.py reports it beside the
 measured effects.

@@ -18,6 +18,7 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 
+from synthaug.evaluation.run_verification import amount_text
 from synthaug.pipeline.layout import HTML_FILE, REPORT_DIR
 
 
@@ -56,7 +57,7 @@ def verification_table(name: str, verification: dict[str, Any]) -> None:
             "classifier": classifier,
             "verdict": c["verdict"],
             "recommendation": c.get("recommendation"),
-            "synthetic_added": f"{c['selected_amount']:g}x" + (" (filtered)" if c["filtered"] else ""),
+            "synthetic_added": amount_text(c),
             f"real_only_{verification['metric']}": c[f"real_{verification['metric']}"],
             "gain_points": c["gain_points"],
             "gain_ci95_points": c["gain_ci95_points"],

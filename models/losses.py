@@ -124,15 +124,17 @@ def feature_matching(real_features: torch.Tensor, fake_features: torch.Tensor) -
 
 
 def mode_seeking(fake: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-    """Mode-seeking regulariser (Mao et al., 2019): the batch's first and second halves share
-    their conditions and differ in z; the loss is 1 / (mean over pairs of mean |G(z1) - G(z2)|
+    """Mode-seeking regulariser (Mao et al., 2019): sample i and sample h + i (h = ceil(N / 2))
+    share their condition and differ in z; the loss is 1 / (mean over pairs of mean |G(z1) - G(z2)|
     divided by mean |z1 - z2|), so it falls as two latents of one class give images further apart.
 
-    fake: (2P, ...) generator outputs; z: (2P, z_dim) their latents.
+    fake: (N, ...) generator outputs; z: (N, z_dim) their latents; an odd N leaves sample h - 1
+    unpaired.
     """
-    half = fake.shape[0] // 2
-    output_gap = (fake[:half] - fake[half : 2 * half]).abs().flatten(1).mean(dim=1)  # (P,)
-    latent_gap = (z[:half] - z[half : 2 * half]).abs().mean(dim=1)  # (P,)
+    half = (fake.shape[0] + 1) // 2
+    pairs = fake.shape[0] - half
+    output_gap = (fake[:pairs] - fake[half:]).abs().flatten(1).mean(dim=1)  # (P,)
+    latent_gap = (z[:pairs] - z[half:]).abs().mean(dim=1)  # (P,)
     return 1.0 / ((output_gap / latent_gap).mean() + MODE_SEEKING_EPS)
 
 

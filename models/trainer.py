@@ -326,10 +326,9 @@ class GanTrainer:
         cfg = self.config
         seeking = cfg.mode_seeking_weight or 0.0
         if seeking > 0:  # the second half repeats the first half's conditions with other latents
-            pairs = max(cfg.batch_size // 2, 1)
-            z = self._noise(2 * pairs)
-            _, first = self.data.fake_conditions(pairs, self.rng["latent"])
-            condition = torch.cat([first, first])
+            z = self._noise(cfg.batch_size)
+            _, first = self.data.fake_conditions((cfg.batch_size + 1) // 2, self.rng["latent"])
+            condition = torch.cat([first, first])[: cfg.batch_size]
         else:
             z = self._noise(cfg.batch_size)
             _, condition = self.data.fake_conditions(cfg.batch_size, self.rng["latent"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE
+from synthaug.evaluation.run_verification import amount_text
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.layout import EXPORT_FILE, FIDELITY_FILE, IMAGE_MANIFEST_FILE, IMAGES_DIR
@@ -174,8 +175,8 @@ def verification_text(verification: dict[str, Any]) -> str:
         HARM: "adding these data made a downstream classifier worse: do not use them for training",
     }[verdict]
     rows = [
-        f"| {name} | {c.get('recommendation', '?')} | {c['selected_amount']:g}x"
-        f"{' (filtered)' if c['filtered'] else ''} | {100 * c['real_' + verification['metric']]:.1f} | "
+        f"| {name} | {c.get('recommendation', '?')} | {amount_text(c)} | "
+        f"{100 * c['real_' + verification['metric']]:.1f} | "
         f"{_points(c, 'gain')} | {_points(c, 'vs_classic')} | {c['verdict']} |"
         for name, c in verification["classifiers"].items()
     ]

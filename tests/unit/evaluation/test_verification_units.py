@@ -86,3 +86,11 @@ def test_a_score_unit_reports_the_primary_metric_per_condition(files):
     assert row["classifier"] == "logistic" and row["seed"] == 1
     assert set(row) - {"classifier", "seed"} == {"real", "real+synthetic", "real+classic", "synthetic-only"}
     assert all(0.0 <= row[c] <= 1.0 for c in ("real", "real+synthetic"))
+
+
+def test_amount_text_names_the_amount_on_top_of_the_augmentation():
+    from synthaug.evaluation.run_verification import amount_text
+
+    assert amount_text({"selected_amount": 2.0, "filtered": True}) == "2x (filtered)"
+    images = {"selected_amount": 0.0, "filtered": False, "selected_amount_with_classic": 1.0}
+    assert amount_text(images) == "0x; 1x with classic"

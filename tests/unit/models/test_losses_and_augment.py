@@ -102,3 +102,13 @@ def test_mode_seeking_reference_values_and_direction():
     assert torch.all(fake.grad[2:] < 0) and torch.all(fake.grad[:2] > 0)
     collapsed = torch.zeros(4, 1, 2, 2)  # identical images for different latents: the loss is huge
     assert mode_seeking(collapsed, z).item() == pytest.approx(1e5)
+
+
+def test_mode_seeking_pairs_an_odd_batch_around_its_middle():
+    """N = 5: samples 0 and 3, 1 and 4 are pairs; sample 2 is in none."""
+    z = torch.zeros(5, 4)
+    z[3:] = 2.0
+    fake = torch.zeros(5, 3)
+    fake[3:] = 1.0
+    fake[2] = 100.0  # unpaired: it must not count
+    assert mode_seeking(fake, z).item() == pytest.approx(1 / (0.5 + 1e-5))
