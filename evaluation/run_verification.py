@@ -289,12 +289,19 @@ def amount_text(summary: dict[str, Any]) -> str:
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
     """The verdict, the recommendation and, per classifier, the selected amount and the paired
     primary-metric differences of real+synthetic against real only and against the classic baseline."""
-    from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
+    from synthaug.evaluation.conditions import (
+        REAL,
+        REAL_CLASSIC,
+        REAL_CLASSIC_SYNTHETIC,
+        REAL_SYNTHETIC,
+        SELECTION_OF,
+    )
     from synthaug.evaluation.verdict import comparison
 
     per_classifier = {}
     for name, r in result["classifiers"].items():
         paired = comparison(r, REAL_SYNTHETIC, REAL)
+        on_classic = r["selection"].get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])  # images only
         synthetic_vs_classic = comparison(r, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC) or comparison(
             r, REAL_SYNTHETIC, REAL_CLASSIC
         )
@@ -303,11 +310,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "recommendation": r["recommendation"]["option"],
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
-            **(
-                {"selected_amount_with_classic": r["selection"]["classic+synthetic"]["amount"]}
-                if "classic+synthetic" in r["selection"]
-                else {}
-            ),
+            **({"selected_amount_with_classic": on_classic["amount"]} if on_classic else {}),
             f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
             "gain_points": _points(paired["mean_difference"]),
             "gain_ci95_points": [_points(paired["low"]), _points(paired["high"])],

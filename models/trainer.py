@@ -325,12 +325,11 @@ class GanTrainer:
     def _generator_step(self) -> dict[str, float]:
         cfg = self.config
         seeking = cfg.mode_seeking_weight or 0.0
+        z = self._noise(cfg.batch_size)
         if seeking > 0:  # the second half repeats the first half's conditions with other latents
-            z = self._noise(cfg.batch_size)
             _, first = self.data.fake_conditions((cfg.batch_size + 1) // 2, self.rng["latent"])
             condition = torch.cat([first, first])[: cfg.batch_size]
         else:
-            z = self._noise(cfg.batch_size)
             _, condition = self.data.fake_conditions(cfg.batch_size, self.rng["latent"])
         self.D.requires_grad_(False)
         # no per-sample gradients for D in the G step

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from synthaug.evaluation.conditions import ADVICE, SELECTION_OF, selected
+from synthaug.evaluation.conditions import ADVICE, WITH_SYNTHETIC, selected
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.atomic import atomic_directory
@@ -267,7 +267,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
                         f"{c['p_value']:.3g}",
                         c["verdict"],
                         _amount(selected(entry["selection"], condition))
-                        if condition in SELECTION_OF and "synthetic" in condition
+                        if condition in WITH_SYNTHETIC
                         else "",
                     )
                 )
