@@ -40,7 +40,7 @@ import pandas as pd
 from benchmarks.common import RESULTS, markdown_table, write_result
 from synthaug.evaluation.classifiers import CNNClassifier
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC, score
-from synthaug.evaluation.samples import Samples, draw_per_class
+from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.models.image_cgan import ImageCGAN
 from synthaug.pipeline.layout import RESULT_FILE, RunLayout
@@ -98,12 +98,12 @@ class RunBench:
         }
         rng = np.random.default_rng(0)
         for amount in AMOUNTS:
-            added = draw_per_class(self.synthetic, real, amount, rng)
+            added = draw_per_class(self.synthetic, real, amount, rng, allocation=PROPORTIONAL)
             labels = np.concatenate([real.y, added.y])
             for share in SHARES:
                 weights = share_weights(len(real), len(added), share)
                 scores[f"share {share} at {amount:g}x"] = self.with_added(added, labels, weights)
-        added = draw_per_class(self.synthetic, real, 1.0, rng)
+        added = draw_per_class(self.synthetic, real, 1.0, rng, allocation=PROPORTIONAL)
         weights = share_weights(len(real), len(added), 0.5)
         teachers = [self.cnn(seed).fit(real.x, real.y) for seed in range(3)]
         for name, used in (("teacher 1", teachers[:1]), ("teachers 3", teachers)):
@@ -126,7 +126,7 @@ class RunBench:
             scores[f"latent scale {scale:g}: synthetic only"] = self.scored(
                 lambda s, p=pool: self.cnn(s, augment=False).fit(p.x, p.y), TSTR_SEEDS
             )
-            added = draw_per_class(pool, self.real, 4.0, rng)
+            added = draw_per_class(pool, self.real, 4.0, rng, allocation=PROPORTIONAL)
             weights = share_weights(len(self.real), len(added), 0.3)
             scores[f"latent scale {scale:g}: share 0.3 at 4x"] = self.with_added(
                 added, np.concatenate([self.real.y, added.y]), weights

@@ -2,7 +2,7 @@
 
     make setup bench-env
     .venv/bin/python -m benchmarks.verification_gain [--datasets digits breast_cancer] \
-        [--seeds 0 1 2 3 4] [--no-ctgan]
+        [--seeds 0 1 2 3 4] [--no-ctgan] [--full] [--keep DIR [--reverify --set KEY=VALUE]]
 
 Settings: scikit-learn's digits and breast_cancer, 15 real training images / rows per class,
 30% of the data held out for scoring. For every dataset and pipeline seed s the job's stages
@@ -46,7 +46,7 @@ from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.dataset_io import read_dataset
-from synthaug.pipeline.layout import RESULT_FILE
+from synthaug.pipeline.layout import CONFIG_FILE, RESULT_FILE
 from synthaug.pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
 from synthaug.pipeline.synthetic_set import write_image_set, write_rows
 from synthaug.stages import job, verification
@@ -270,6 +270,21 @@ def goals(table: pd.DataFrame) -> dict[str, bool]:
 SECONDS_FILE = "baselines/stage_seconds.json"
 
 
+def reverify(output: Path, overrides: list[str]) -> None:
+    """Verify every completed run under ``output`` again, ours and CTGAN's samples, with
+    ``overrides`` applied to the run's config snapshot; the generators are not touched."""
+    for run_dir in sorted(p for p in output.iterdir() if (p / RESULT_FILE).is_file()):
+        spec = load_config(run_dir / CONFIG_FILE, overrides=overrides).evaluation
+        verify_run(VerificationFiles.of_run(run_dir), spec=spec)
+        ctgan = run_dir / "baselines" / "ctgan"
+        if (ctgan / RESULT_FILE).is_file():
+            files = VerificationFiles(
+                ctgan, train=split_file(run_dir, "train"), test=split_file(run_dir, "test")
+            )
+            verify_run(files, spec=spec)
+        print(json.dumps({"reverified": run_dir.name, "overrides": overrides}), flush=True)
+
+
 def collect(output: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-seed rows and stage timings of every completed run under ``output``."""
     rows, timings = [], []
@@ -301,6 +316,13 @@ def main() -> None:
     parser.add_argument(
         "--summarise-only", action="store_true", help="run nothing: summarise the runs kept in --keep"
     )
+    parser.add_argument(
+        "--reverify",
+        action="store_true",
+        help="train nothing: verify the runs kept in --keep again (theirs and CTGAN's samples) with "
+        "--set applied to each run's config, e.g. another evaluation setting on the same generators; "
+        "their results are replaced",
+    )
     parser.add_argument("--result-name", default="verification_gain", help="results file stem")
     parser.add_argument(
         "--set",
@@ -311,13 +333,16 @@ def main() -> None:
         help="a config override for every run (as synthaug run --set), e.g. a generator variant",
     )
     args = parser.parse_args()
-    if args.summarise_only and not args.keep:
-        parser.error("--summarise-only needs --keep DIR (the runs to summarise)")
-    if not args.no_ctgan and not args.summarise_only and not BENCH_PYTHON.exists():
+    if (args.summarise_only or args.reverify) and not args.keep:
+        parser.error("--summarise-only and --reverify need --keep DIR (the kept runs)")
+    trains = not (args.summarise_only or args.reverify)
+    if not args.no_ctgan and trains and not BENCH_PYTHON.exists():
         parser.error(f"{BENCH_PYTHON} is missing: run `make bench-env` first, or pass --no-ctgan")
     with tempfile.TemporaryDirectory() as tmp:
         output = args.keep or Path(tmp)
-        for dataset in [] if args.summarise_only else args.datasets:
+        if args.reverify:
+            reverify(output, args.overrides)
+        for dataset in args.datasets if trains else []:
             for seed in args.seeds:
                 config = dataset_config(
                     dataset, seed, output, full=args.full, data_dir=args.data_dir, extra=args.overrides

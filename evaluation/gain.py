@@ -5,8 +5,9 @@ test split. The protocol runs in two phases, and the test split enters only the 
 
 1. **Selection, inside the real training split.** For each classifier, stratified K-fold cross
    validation on the real training rows picks how much synthetic data to add (a multiple of
-   each class's real count, possibly zero) and whether to filter the synthetic samples (drop
-   those a classifier trained on the fold's real rows confidently assigns to another class).
+   the real count, shared between the classes by ``allocation`` in samples.py; possibly zero)
+   and whether to filter the synthetic samples (drop those a classifier trained on the fold's
+   real rows confidently assigns to another class).
    Filtering is kept only if it scores higher. The classic baseline's amount (SMOTE for tables)
    is chosen the same way. For images the amount added on top of the classic augmentation
    (real+classic+synthetic) is chosen apart, by the same CV with the augmentation on: synthetic
@@ -52,7 +53,14 @@ from synthaug.evaluation.conditions import (
 )
 from synthaug.evaluation.downstream_metrics import METRICS, PRIMARY_METRIC, score
 from synthaug.evaluation.fits import filter_mask, fit
-from synthaug.evaluation.samples import Samples, classic_oversample, draw_per_class
+from synthaug.evaluation.samples import (
+    ALLOCATIONS,
+    RAREST_FIRST,
+    Samples,
+    classic_oversample,
+    draw_per_class,
+    extra_counts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +74,7 @@ class ProtocolSettings:
     filter_confidence: float = 0.8
     replicates: int = REPLICATES  # bootstrap resamples of the test rows
     rule: str = "one-se"  # see SELECTION_RULES
+    allocation: str = RAREST_FIRST  # how an amount is shared between classes (samples.ALLOCATIONS)
 
 
 # How the inner CV's per-fold scores choose between a simpler and a richer candidate.
@@ -187,6 +196,7 @@ def run_protocol(
                 chosen=selections[name],
                 kind=kind,
                 seed=seed,
+                allocation=settings.allocation,
             )
             per_seed.append(predictions)
             for condition, values in scores_of(test, predictions).items() if record else ():
@@ -211,7 +221,7 @@ def planned_fits(
     grid = [
         a
         for a in settings.amounts
-        if a == 0 or np.all(synthetic_counts >= np.round(a * np.asarray(real_counts)))
+        if a == 0 or np.all(synthetic_counts >= extra_counts(real_counts, a, settings.allocation))
     ]
     fits += k * len(grid) * (2 if kind == "image" else 1)  # images: again with the augmentation on
     if settings.filtering:
@@ -251,11 +261,12 @@ def predict_seed(
     chosen: ClassifierSelection,
     kind: str,
     seed: int,
+    allocation: str,
 ) -> SeedPredictions:
     """Phase 2 for one classifier and seed: every condition trained with the selected settings;
     its class probabilities on the held-out ``test`` samples."""
     rng = np.random.default_rng(10_000 + seed)
-    conditions = _conditions(real, synthetic, chosen.selections, chosen.filter_keep, kind, rng)
+    conditions = _conditions(real, synthetic, chosen, kind, rng, allocation)
     return {
         condition: np.asarray(fit(make, seed, classic, train).predict_proba(test.x), dtype=np.float64)
         for condition, (train, classic) in conditions.items()
@@ -298,6 +309,8 @@ def assemble_result(
             "bootstrap_replicates": settings.replicates,
             "selection_rule": settings.rule,
             "selection_rule_text": SELECTION_RULES[settings.rule],
+            "allocation": settings.allocation,
+            "allocation_text": ALLOCATIONS[settings.allocation],
         },
         "sizes": sizes,
         "classifiers": results,
@@ -333,16 +346,14 @@ def assemble_result(
 
 def untested_amounts(results: dict[str, dict[str, Any]], settings: ProtocolSettings) -> list[float]:
     """Candidate amounts no classifier's selection could try: the synthetic set held fewer than
-    amount x some class's training count (see ``_select``)."""
+    an amount adds to some class of the training split (see ``_select``)."""
     tried = {key for r in results.values() for key in r["selection"]["synthetic"]["cv_balanced_accuracy"]}
     return [a for a in settings.amounts if a > 0 and f"x{a:g}" not in tried]
 
 
 def _untested_text(untested: list[float], settings: ProtocolSettings) -> str:
     amounts = ", ".join(f"{a:g}x" for a in untested)
-    why = (
-        "the synthetic set holds fewer samples of some class than that multiple of the class's training count"
-    )
+    why = "the synthetic set holds fewer samples of some class than that amount adds to the class"
     fix = "raise generation.per_class"
     if len(untested) == sum(a > 0 for a in settings.amounts):
         return (
@@ -368,6 +379,7 @@ def _select(
         nothing = Selection(0.0, False, {})
         return {"synthetic": nothing, extra_key: nothing}
     folds = selection_folds(real.y, real.n_classes, settings.folds)
+    allocation = settings.allocation
     if fold_pools is None:
         pools = [synthetic] * len(folds)
     else:
@@ -378,16 +390,16 @@ def _select(
         for a in settings.amounts
         if a == 0
         or (
-            synthetic.available_for(real, a)
+            synthetic.available_for(real, a, allocation=allocation)
             and all(
-                pool.available_for(real.subset(train), a)
+                pool.available_for(real.subset(train), a, allocation=allocation)
                 for pool, (train, _) in zip(pools, folds, strict=True)
             )
         )
     ]
 
     def drawn(k: int, fold: Samples, rng: np.random.Generator, a: float) -> Samples:
-        return draw_per_class(pools[k], fold, a, rng)
+        return draw_per_class(pools[k], fold, a, rng, allocation=allocation)
 
     folds_of, best = _best_amount(real, folds, make, grid, drawn, settings.rule)
     filtered = False
@@ -395,7 +407,7 @@ def _select(
 
         def filtered_draw(k: int, fold: Samples, rng: np.random.Generator) -> Samples:
             keep = filter_mask(fold, pools[k], make, settings.filter_confidence)
-            return draw_per_class(pools[k].subset(keep), fold, best, rng)
+            return draw_per_class(pools[k].subset(keep), fold, best, rng, allocation=allocation)
 
         key = f"x{best:g}+filter"
         folds_of[key] = _cv_folds(real, folds, make, filtered_draw)
@@ -407,7 +419,7 @@ def _select(
             folds,
             make,
             list(settings.amounts),
-            lambda k, fold, rng, a: classic_oversample(fold, a, rng),
+            lambda k, fold, rng, a: classic_oversample(fold, a, rng, allocation=allocation),
             settings.rule,
         )
         selections[extra_key] = Selection(classic_best, False, _means(classic_folds), settings.rule)
@@ -498,14 +510,22 @@ def _cv_folds(real: Samples, folds, make: ClassifierFactory, extra, *, classic: 
     return np.asarray(values, dtype=np.float64)
 
 
-def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str, tuple[Samples, bool]]:
+def _conditions(
+    real: Samples,
+    synthetic: Samples,
+    chosen: ClassifierSelection,
+    kind: str,
+    rng: np.random.Generator,
+    allocation: str,
+) -> dict[str, tuple[Samples, bool]]:
     """Each condition's training samples, and whether the classic augmentation runs in training."""
+    selection, filter_keep = chosen.selections, chosen.filter_keep
     pool = synthetic.subset(filter_keep) if filter_keep is not None else synthetic
-    added = draw_per_class(pool, real, selection["synthetic"].amount, rng)
+    added = draw_per_class(pool, real, selection["synthetic"].amount, rng, allocation=allocation)
     conditions = {REAL: (real, False), REAL_SYNTHETIC: (real.concat(added), False)}
     if kind == "tabular":
         conditions[REAL_CLASSIC] = (
-            real.concat(classic_oversample(real, selection["classic"].amount, rng)),
+            real.concat(classic_oversample(real, selection["classic"].amount, rng, allocation=allocation)),
             False,
         )
     else:
@@ -515,7 +535,7 @@ def _conditions(real, synthetic, selection, filter_keep, kind, rng) -> dict[str,
             extra = added  # the same images as real+synthetic (and results written before the choice)
         else:  # the unfiltered pool (the filter was chosen for real+synthetic), from a stream of its
             # own so that the other conditions draw what they drew before this choice existed
-            extra = draw_per_class(synthetic, real, on_classic.amount, rng.spawn(1)[0])
+            extra = draw_per_class(synthetic, real, on_classic.amount, rng.spawn(1)[0], allocation=allocation)
         conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(extra), True)
     # a bootstrap resample of the pool, so that the seeds vary the training set even for a
     # deterministic classifier (the whole pool every time would give a zero-width interval)

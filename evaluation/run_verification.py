@@ -94,6 +94,7 @@ def protocol_settings(spec: EvaluationConfig):
         filter_confidence=spec.filter_confidence,
         replicates=spec.bootstrap_replicates,
         rule=spec.selection_rule,
+        allocation=spec.allocation,
     )
 
 
@@ -143,6 +144,7 @@ def score_unit(
         chosen=chosen,
         kind=train.kind,
         seed=seed,
+        allocation=spec.allocation,
     )
     scores = scores_of(test, predictions)
     with atomic_path(_predictions_file(files, classifier, seed)) as tmp, open(tmp, "wb") as handle:

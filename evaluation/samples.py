@@ -3,6 +3,17 @@
 ``Samples`` holds a table (DataFrame) or images (uint8 array) with integer labels. Extra samples
 come from the synthetic pool (``draw_per_class``, optionally after fits.filter_mask) or from the
 classic baseline for tables (``classic_oversample``: SMOTE, or SMOTENC with categorical columns).
+
+An *amount* ``a`` adds ``a`` x the real count; ``extra_counts`` shares it between the classes by
+an allocation (ALLOCATIONS), the same for synthetic and classic samples:
+
+- ``rarest-first``: ``a`` x the total real count, given to the rarest classes first (water
+  filling: every class that receives samples ends at the same count). At 1x classes of 20 and
+  10 rows receive 10 and 20 and end at 30 each; a class already above that level receives nothing.
+  This is what a team with a rare class wants, and what balanced accuracy rewards.
+- ``proportional``: ``a`` x each class's own count, which keeps the real class ratio.
+
+On a split with equal class counts both give every class ``a`` x its count.
 """
 
 from __future__ import annotations
@@ -42,15 +53,46 @@ class Samples:
     def counts(self) -> np.ndarray:
         return np.bincount(self.y, minlength=self.n_classes)
 
-    def available_for(self, reference: Samples, amount: float) -> bool:
-        """Whether this pool holds ``amount`` times each class's count in ``reference``."""
-        return bool(np.all(self.counts() >= np.round(amount * reference.counts())))
+    def available_for(self, reference: Samples, amount: float, *, allocation: str) -> bool:
+        """Whether this pool holds the samples of each class that ``amount`` adds to ``reference``."""
+        return bool(np.all(self.counts() >= extra_counts(reference.counts(), amount, allocation)))
 
 
-def draw_per_class(pool: Samples, reference: Samples, amount: float, rng: np.random.Generator) -> Samples:
-    """``amount`` x each class's count in ``reference`` samples of that class from ``pool``
-    (without replacement; fewer when the pool runs out)."""
-    wanted = np.round(amount * reference.counts()).astype(int)
+RAREST_FIRST, PROPORTIONAL = "rarest-first", "proportional"
+# allocation -> what an amount means, in words for the report
+ALLOCATIONS = {
+    RAREST_FIRST: "an amount of Nx adds N x the real training count, given to the rarest classes first",
+    PROPORTIONAL: "an amount of Nx adds N x each class's real training count to that class",
+}
+
+
+def extra_counts(counts: np.ndarray, amount: float, allocation: str) -> np.ndarray:
+    """(classes,) how many samples of each class ``amount`` adds to a set with these class
+    ``counts``, by ``allocation`` (see the module docstring)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    if allocation == PROPORTIONAL:
+        return np.round(amount * counts).astype(int)
+    if allocation != RAREST_FIRST:
+        raise ValueError(f"unknown allocation {allocation!r}; known: {', '.join(ALLOCATIONS)}")
+    if amount <= 0:
+        return np.zeros(len(counts), dtype=int)
+    total = amount * counts.sum()
+    # the level L with sum(max(0, L - n_c)) = total: fill the rarest classes first
+    ordered = np.sort(counts)
+    for m in range(1, len(ordered) + 1):  # m: how many of the rarest classes end at the level
+        level = (total + ordered[:m].sum()) / m
+        if m == len(ordered) or level <= ordered[m]:
+            break
+    # rounded to 9 decimals first, so equal counts give exactly what proportional gives
+    return np.round(np.round(np.maximum(level - counts, 0.0), 9)).astype(int)
+
+
+def draw_per_class(
+    pool: Samples, reference: Samples, amount: float, rng: np.random.Generator, *, allocation: str
+) -> Samples:
+    """The samples ``amount`` adds to ``reference`` (``extra_counts``), drawn class by class from
+    ``pool`` (without replacement; fewer when the pool runs out)."""
+    wanted = extra_counts(reference.counts(), amount, allocation)
     picks = []
     for label, k in enumerate(wanted):
         members = np.flatnonzero(pool.y == label)
@@ -59,11 +101,12 @@ def draw_per_class(pool: Samples, reference: Samples, amount: float, rng: np.ran
     return pool.subset(np.concatenate(picks) if picks else np.zeros(0, dtype=int))
 
 
-def classic_oversample(real: Samples, amount: float, rng: np.random.Generator) -> Samples:
-    """``amount`` x each class's count of new SMOTE samples (SMOTENC when there are categorical
-    columns); empty for amount 0 or a class too small to have a neighbour."""
+def classic_oversample(real: Samples, amount: float, rng: np.random.Generator, *, allocation: str) -> Samples:
+    """The samples ``amount`` adds (``extra_counts``), made by SMOTE (SMOTENC when there are
+    categorical columns); empty for amount 0 or a class too small to have a neighbour."""
     counts = real.counts()
-    if amount <= 0 or counts.min() < 2 or not isinstance(real.x, pd.DataFrame):
+    added = extra_counts(counts, amount, allocation)
+    if not added.any() or counts.min() < 2 or not isinstance(real.x, pd.DataFrame):
         return real.subset(np.zeros(0, dtype=int))
     frame = real.x.copy()
     numeric = numeric_columns(frame)
@@ -75,7 +118,7 @@ def classic_oversample(real: Samples, amount: float, rng: np.random.Generator) -
         frame[column] = values.where(
             values.notna(), values.mode().iloc[0] if values.notna().any() else "missing"
         )
-    targets = {label: int(n + round(amount * n)) for label, n in enumerate(counts)}
+    targets = {label: int(n + k) for label, (n, k) in enumerate(zip(counts, added, strict=True))}
     options = {
         "sampling_strategy": targets,
         "k_neighbors": int(min(5, counts.min() - 1)),

@@ -456,8 +456,15 @@ class EvaluationConfig(_Section):
     folds: Annotated[int, Field(ge=2, le=10, description="Inner CV folds in the training split.")] = 3
     amounts: list[Annotated[float, Field(ge=0)]] = Field(
         default_factory=lambda: [0.0, 0.5, 1.0, 2.0, 4.0],
-        description="Candidate synthetic amounts, as multiples of each class's real count; 0 (add "
-        "nothing) is always a candidate.",
+        description="Candidate synthetic amounts, as multiples of the real training count shared "
+        "between the classes by evaluation.allocation; 0 (add nothing) is always a candidate.",
+    )
+    allocation: Literal["rarest-first", "proportional"] = Field(
+        "rarest-first",
+        description="How an amount is shared between the classes, for synthetic and SMOTE samples "
+        "alike (evaluation/samples.py): rarest-first gives amount x the whole real count to the "
+        "rarest classes first, so an imbalanced split is about balanced at 1x; proportional gives "
+        "each class amount x its own count and keeps the imbalance. The same on equal class counts.",
     )
     filtering: bool = Field(
         True, description="Evaluate filtering of synthetic samples; kept only if it helps."

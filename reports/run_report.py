@@ -210,6 +210,12 @@ def _rule(result: dict[str, Any]) -> str:
     return str(result["settings"].get("selection_rule_text", ""))
 
 
+def _allocation(result: dict[str, Any]) -> str:
+    """What an amount means, when the result says (results before the setting did not)."""
+    text = result["settings"].get("allocation_text")
+    return f" {text[0].upper()}{text[1:]} ({result['settings']['allocation']})." if text else ""
+
+
 def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     section = Section("Does it help?")
     if result is None:
@@ -227,6 +233,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             "cross-validation inside the real training split"
             + (f" ({_rule(result)})" if _rule(result) else "")
             + (f"; {result['selection_data']}." if result.get("selection_data") else ".")
+            + _allocation(result)
             + _detectable(result),
             css_class="verdict " + verdict,
         )

@@ -5,9 +5,9 @@ The inner cross-validation that chooses how much synthetic data to add, and whet
 which was trained on those rows too, flatters synthetic data: in a demo run the CV saw +3.1
 points for 1x synthetic where the held-out test gave +0.1. So each selection fold k gets its own
 generator, trained only on fold k's training rows for ``evaluation.fold_generator_share`` of
-``training.steps``, and sampled (with the run's watermark) at the largest candidate amount of
-fold k's class counts. Those samples serve fold k's selection only; scores on the held-out test
-and the export use the run's generator as before.
+``training.steps``, and sampled (with the run's watermark): what the largest candidate amount
+adds to fold k's class counts (``evaluation.allocation``). Those samples serve fold k's selection
+only; scores on the held-out test and the export use the run's generator as before.
 
 ``evaluation/selection/summary.json`` says whether the run cross-fitted, or why not. Written
 under ``evaluation/selection/fold-<k>/``: ``synthetic/`` (as the generate stage writes a
@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from synthaug.evaluation.gain import NO_CROSS_VALIDATION, selection_folds
+from synthaug.evaluation.samples import extra_counts
 from synthaug.pipeline.atomic import write_json
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
@@ -106,7 +107,9 @@ def train_fold_generators(
         with FIT_LOCK:  # several datasets' jobs may run in threads of one process
             gan.fit(part, workdir=fold.training.root, on_step=on_step)
         shutil.rmtree(fold.training.checkpoint.parent, ignore_errors=True)  # no resume: keep runs small
-        counts = {c: round(most * n) for c, n in part.data.class_counts().items()}
+        real_counts = part.data.class_counts()  # what the largest amount adds, class by class
+        added = extra_counts(np.array(list(real_counts.values())), most, config.evaluation.allocation)
+        counts = dict(zip(real_counts, (int(n) for n in added), strict=True))
         wanted = labels_for(counts, gan.classes_)
         curation, _ = near_copy_filter(config, part.data.features)  # as the run's own samples are
         synthetic, _, _ = sample_marked(

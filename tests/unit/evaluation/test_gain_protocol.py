@@ -19,7 +19,14 @@ from synthaug.evaluation.gain import (
     run_protocol,
     selection_folds,
 )
-from synthaug.evaluation.samples import Samples, classic_oversample, draw_per_class
+from synthaug.evaluation.samples import (
+    PROPORTIONAL,
+    RAREST_FIRST,
+    Samples,
+    classic_oversample,
+    draw_per_class,
+    extra_counts,
+)
 
 
 def blobs(n: int, rng: np.random.Generator, *, offset: int = 0, shift: float = 1.0, dims: int = 3) -> Samples:
@@ -114,9 +121,12 @@ def test_useful_synthetic_data_gain_and_mislabelled_data_are_not_added():
 def test_draws_filtering_and_smote_add_what_they_say():
     rng = np.random.default_rng(2)
     real, pool = blobs(20, rng), blobs(100, rng, offset=1000)
-    drawn = draw_per_class(pool, real, 2.0, rng)
+    drawn = draw_per_class(pool, real, 2.0, rng, allocation=RAREST_FIRST)
     assert list(drawn.counts()) == [20, 20] and len(set(drawn.x["row_id"])) == 40
-    assert list(draw_per_class(pool, real, 100.0, rng).counts()) == [50, 50]  # capped by the pool
+    assert list(draw_per_class(pool, real, 100.0, rng, allocation=PROPORTIONAL).counts()) == [
+        50,
+        50,
+    ]  # capped by the pool
     features, pool_features = plain(real), plain(pool)
     wrong = Samples(pool_features.x, 1 - pool.y, 2)
     make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
@@ -125,12 +135,46 @@ def test_draws_filtering_and_smote_add_what_they_say():
         < 0.5
         < filter_mask(features, pool_features, make, 0.6).mean()
     )
-    extra = classic_oversample(real, 1.5, rng)
+    extra = classic_oversample(real, 1.5, rng, allocation=PROPORTIONAL)
     assert list(extra.counts()) == [15, 15] and list(extra.x.columns) == list(real.x.columns)
     mixed = Samples(real.x.assign(kind=["x", "y"] * 10), real.y, 2)
-    with_categories = classic_oversample(mixed, 1.0, rng)
+    with_categories = classic_oversample(mixed, 1.0, rng, allocation=RAREST_FIRST)
     assert set(with_categories.x["kind"]) <= {"x", "y"} and len(with_categories) == 20
-    assert len(classic_oversample(real, 0.0, rng)) == 0
+    assert len(classic_oversample(real, 0.0, rng, allocation=RAREST_FIRST)) == 0
+
+
+@pytest.mark.parametrize(
+    ("counts", "amount", "rarest_first", "proportional"),
+    [
+        ((15, 15, 15), 0.5, (8, 8, 8), (8, 8, 8)),  # equal counts: the same, rounding included
+        ((20, 10), 1.0, (10, 20), (20, 10)),  # 30 added: both end at 30
+        ((20, 10), 0.25, (0, 8), (5, 2)),  # 7.5 added: the rare class first
+        ((94, 40, 10), 1.0, (2, 56, 86), (94, 40, 10)),  # all end near 96
+        ((94, 40, 10), 0.5, (0, 21, 51), (47, 20, 5)),  # 72 added: two classes end at 61
+        ((20, 10), 0.0, (0, 0), (0, 0)),
+    ],
+)
+def test_an_amount_goes_to_the_rarest_classes_first(counts, amount, rarest_first, proportional):
+    assert tuple(extra_counts(np.array(counts), amount, RAREST_FIRST)) == rarest_first
+    assert tuple(extra_counts(np.array(counts), amount, PROPORTIONAL)) == proportional
+    with pytest.raises(ValueError, match="unknown allocation 'even'"):
+        extra_counts(np.array(counts), amount, "even")
+
+
+def test_draws_and_smote_follow_the_allocation():
+    rng = np.random.default_rng(3)
+    real = blobs(40, rng)
+    imbalanced = real.subset(np.r_[np.flatnonzero(real.y == 0), np.flatnonzero(real.y == 1)[:8]])
+    counts = imbalanced.counts()
+    assert list(counts) == [20, 8]
+    pool = blobs(100, rng, offset=1000)
+    wanted = extra_counts(counts, 1.0, RAREST_FIRST)
+    assert list(wanted) == [8, 20]  # both end at 28
+    assert list(draw_per_class(pool, imbalanced, 1.0, rng, allocation=RAREST_FIRST).counts()) == list(wanted)
+    smote = classic_oversample(imbalanced, 1.0, rng, allocation=RAREST_FIRST)
+    assert list(smote.counts()) == list(wanted)
+    assert pool.available_for(imbalanced, 1.0, allocation=RAREST_FIRST)
+    assert not pool.subset(pool.y == 0).available_for(imbalanced, 1.0, allocation=RAREST_FIRST)
 
 
 def test_metrics_on_known_predictions():

@@ -7,9 +7,11 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from synthaug.evaluation.gain import selection_folds
+from synthaug.evaluation.samples import RAREST_FIRST, extra_counts
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
@@ -122,3 +124,31 @@ def test_without_cross_validation_the_result_says_nothing_was_added():
     assert result["caveat"] == f"{NO_CROSS_VALIDATION}, so no amount was chosen and nothing was added"
     shared = assemble_result({}, settings=settings, sizes={}, cross_fitted=False, shared_reason="x")
     assert "may favour synthetic data (x)" in shared["caveat"]
+
+
+@pytest.mark.slow
+def test_fold_pools_hold_what_the_largest_amount_adds_under_the_allocation(tmp_path):
+    rng = np.random.default_rng(0)
+    labels = np.array(["a"] * 24 + ["b"] * 9)  # imbalanced: the rare class gets the most
+    table = pd.DataFrame({"x": rng.normal(size=33), "y": rng.normal(size=33), "label": labels})
+    table.to_csv(tmp_path / "imbalanced.csv", index=False)
+    cfg = SynthaugConfig.model_validate(
+        {
+            "dataset": {"source": str(tmp_path / "imbalanced.csv"), "target": "label"},
+            "training": {"steps": 4, "batch_size": 10},
+            "watermark": {"enabled": False},
+            "evaluation": {"folds": 2, "amounts": [0, 1], "fold_generator_share": 0.5},
+        }
+    )
+    run = create_run_directory(tmp_path / "runs", "imbalanced")
+    dataset = job.ingest(cfg.dataset)
+    train, test = job.split(dataset, cfg)
+    job.record_run(run, config=cfg, dataset=dataset, train=train, test=test, command=["test"])
+    train_fold_generators(run, cfg)
+    data = job.load_train_split(run).data
+    folds = selection_folds(np.asarray(data.labels), 2, 2)
+    for (fold_train, _), pool in zip(folds, VerificationFiles.of_run(run.path).fold_pools(data), strict=True):
+        fold_counts = np.bincount(np.asarray(data.labels)[fold_train], minlength=2)
+        added = np.bincount(pool.samples.y, minlength=2)
+        assert added.tolist() == extra_counts(fold_counts, 1.0, RAREST_FIRST).tolist()
+        assert added[1] > fold_counts[1] and (fold_counts + added)[0] == (fold_counts + added)[1]
