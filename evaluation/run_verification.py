@@ -196,6 +196,7 @@ def combine_units(files: VerificationFiles, *, spec: EvaluationConfig) -> dict[s
         shared_reason=selection.get("reason", ""),
     )
     result["classes"] = list(train.classes)
+    result["real_train_counts"] = {c: int(n) for c, n in zip(train.classes, real.counts(), strict=True)}
     result["privacy_audit"] = privacy_audit(real, test, synthetic)
     write_json(files.output / RESULT_FILE, result)
     _write_lines(files.output / SCORES_FILE, lines)
@@ -280,9 +281,13 @@ def _write_lines(path: Path, lines: list[str]) -> None:
 
 
 def amount_text(summary: dict[str, Any]) -> str:
-    """A classifier summary's (``summarise``) amounts in words: real+synthetic's, and for images
-    the amount added on top of the classic augmentation, which is chosen apart."""
+    """A classifier summary's (``summarise``) amounts in words: real+synthetic's, with the samples
+    of each class when the classes receive different numbers, and for images the amount added on
+    top of the classic augmentation, which is chosen apart."""
     text = f"{summary['selected_amount']:g}x" + (" (filtered)" if summary["filtered"] else "")
+    added = summary.get("selected_per_class", {})
+    if len(set(added.values())) > 1:
+        text += " (" + ", ".join(f"{name} +{n}" for name, n in added.items()) + ")"
     if "selected_amount_with_classic" in summary:
         text += f"; {summary['selected_amount_with_classic']:g}x with classic"
     return text
@@ -301,6 +306,8 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     from synthaug.evaluation.verdict import comparison
 
     per_classifier = {}
+    real_counts = result.get("real_train_counts")  # results before it was recorded lack it
+    allocation = result["settings"].get("allocation", "proportional")  # the only one before
     for name, r in result["classifiers"].items():
         paired = comparison(r, REAL_SYNTHETIC, REAL)
         on_classic = r["selection"].get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])  # images only
@@ -313,6 +320,15 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
             **({"selected_amount_with_classic": on_classic["amount"]} if on_classic else {}),
+            **(
+                {
+                    "selected_per_class": _per_class(
+                        real_counts, r["selection"]["synthetic"]["amount"], allocation
+                    )
+                }
+                if real_counts
+                else {}
+            ),
             f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
             "gain_points": _points(paired["mean_difference"]),
             "gain_ci95_points": [_points(paired["low"]), _points(paired["high"])],
@@ -339,6 +355,14 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},
         "details": RESULT_FILE,
     }
+
+
+def _per_class(real_counts: dict[str, int], amount: float, allocation: str) -> dict[str, int]:
+    """How many synthetic samples of each class ``amount`` adds to the training split."""
+    from synthaug.evaluation.samples import extra_counts
+
+    added = extra_counts(np.array(list(real_counts.values())), amount, allocation)
+    return {name: int(n) for name, n in zip(real_counts, added, strict=True)}
 
 
 def _points(fraction: float) -> float:

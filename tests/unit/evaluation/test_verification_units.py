@@ -57,9 +57,9 @@ def test_units_in_order_give_the_serial_protocol_result(files):
     written = gain_json(files)
     # the caveat adds why this folder selected with one shared pool (no fold generators were trained)
     assert written.pop("caveat").startswith(expected.pop("caveat").split(";")[0])
-    assert {k: v for k, v in written.items() if k not in ("classes", "privacy_audit")} == json.loads(
-        json.dumps(expected)
-    )
+    assert {
+        k: v for k, v in written.items() if k not in ("classes", "real_train_counts", "privacy_audit")
+    } == json.loads(json.dumps(expected))
     assert summary["verdict"] == expected["verdict"]
     assert "column_shapes" in summary["fidelity"]
     assert "class_counts" in (files.output / units.FIDELITY_FILE).read_text()
@@ -94,3 +94,34 @@ def test_amount_text_names_the_amount_on_top_of_the_augmentation():
     assert amount_text({"selected_amount": 2.0, "filtered": True}) == "2x (filtered)"
     images = {"selected_amount": 0.0, "filtered": False, "selected_amount_with_classic": 1.0}
     assert amount_text(images) == "0x; 1x with classic"
+
+
+def test_the_summary_names_what_each_class_receives_when_the_classes_differ():
+    result = {
+        "verdict": "no-gain",
+        "recommendation": {"option": "real only"},
+        "settings": {"seeds": 2, "allocation": "rarest-first"},
+        "sizes": {"test": 10},
+        "interval": "",
+        "selection_data": "",
+        "real_train_counts": {"common": 20, "rare": 10},
+        "classifiers": {},
+    }
+    paired = {"balanced_accuracy": {"mean_difference": 0.0, "low": 0.0, "high": 0.0, "p_value": 1.0}}
+    result["classifiers"]["logistic"] = {
+        "verdict": "no-gain",
+        "recommendation": {"option": "real only"},
+        "selection": {"synthetic": {"amount": 1.0, "filtered": False}},
+        "conditions": {"real": {"balanced_accuracy": {"mean": 0.8}}},
+        "paired_vs_real": {"real+synthetic": paired},
+        "paired_vs_classic": {"real+synthetic": paired},
+    }
+    summary = units.summarise(result)["classifiers"]["logistic"]
+    assert summary["selected_per_class"] == {"common": 10, "rare": 20}  # both end at 30
+    assert units.amount_text(summary) == "1x (common +10, rare +20)"
+    result["settings"]["allocation"] = "proportional"
+    assert (
+        units.amount_text(units.summarise(result)["classifiers"]["logistic"]) == "1x (common +20, rare +10)"
+    )
+    result["real_train_counts"] = {"common": 15, "rare": 15}  # equal: the amount says it all
+    assert units.amount_text(units.summarise(result)["classifiers"]["logistic"]) == "1x"
