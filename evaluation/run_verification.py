@@ -303,6 +303,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         REAL_SYNTHETIC,
         SELECTION_OF,
     )
+    from synthaug.evaluation.samples import extra_counts_of
     from synthaug.evaluation.verdict import comparison
 
     per_classifier = {}
@@ -320,15 +321,6 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
             **({"selected_amount_with_classic": on_classic["amount"]} if on_classic else {}),
-            **(
-                {
-                    "selected_per_class": _per_class(
-                        real_counts, r["selection"]["synthetic"]["amount"], allocation
-                    )
-                }
-                if real_counts
-                else {}
-            ),
             f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
             "gain_points": _points(paired["mean_difference"]),
             "gain_ci95_points": [_points(paired["low"]), _points(paired["high"])],
@@ -339,6 +331,9 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
                 _points(synthetic_vs_classic["high"]),
             ],
         }
+        if real_counts:
+            amount = r["selection"]["synthetic"]["amount"]
+            per_classifier[name]["selected_per_class"] = extra_counts_of(real_counts, amount, allocation)
         detectable = r.get("detectable_effect")
         if detectable is not None:
             per_classifier[name]["detectable_points"] = _points(detectable["difference"])
@@ -355,14 +350,6 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},
         "details": RESULT_FILE,
     }
-
-
-def _per_class(real_counts: dict[str, int], amount: float, allocation: str) -> dict[str, int]:
-    """How many synthetic samples of each class ``amount`` adds to the training split."""
-    from synthaug.evaluation.samples import extra_counts
-
-    added = extra_counts(np.array(list(real_counts.values())), amount, allocation)
-    return {name: int(n) for name, n in zip(real_counts, added, strict=True)}
 
 
 def _points(fraction: float) -> float:

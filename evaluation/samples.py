@@ -87,6 +87,12 @@ def extra_counts(counts: np.ndarray, amount: float, allocation: str) -> np.ndarr
     return np.round(np.round(np.maximum(level - counts, 0.0), 9)).astype(int)
 
 
+def extra_counts_of(counts: dict[str, int], amount: float, allocation: str) -> dict[str, int]:
+    """``extra_counts`` for class counts keyed by class name."""
+    added = extra_counts(np.array(list(counts.values())), amount, allocation)
+    return {name: int(n) for name, n in zip(counts, added, strict=True)}
+
+
 def draw_per_class(
     pool: Samples, reference: Samples, amount: float, rng: np.random.Generator, *, allocation: str
 ) -> Samples:

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from synthaug.evaluation.gain import NO_CROSS_VALIDATION, selection_folds
-from synthaug.evaluation.samples import extra_counts
+from synthaug.evaluation.samples import extra_counts_of
 from synthaug.pipeline.atomic import write_json
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
@@ -107,9 +107,8 @@ def train_fold_generators(
         with FIT_LOCK:  # several datasets' jobs may run in threads of one process
             gan.fit(part, workdir=fold.training.root, on_step=on_step)
         shutil.rmtree(fold.training.checkpoint.parent, ignore_errors=True)  # no resume: keep runs small
-        real_counts = part.data.class_counts()  # what the largest amount adds, class by class
-        added = extra_counts(np.array(list(real_counts.values())), most, config.evaluation.allocation)
-        counts = dict(zip(real_counts, (int(n) for n in added), strict=True))
+        # what the largest amount adds, class by class
+        counts = extra_counts_of(part.data.class_counts(), most, config.evaluation.allocation)
         wanted = labels_for(counts, gan.classes_)
         curation, _ = near_copy_filter(config, part.data.features)  # as the run's own samples are
         synthetic, _, _ = sample_marked(
