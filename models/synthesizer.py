@@ -1,12 +1,12 @@
-"""The synthesizer contract both GANs keep, and what they share.
+"""The synthesizer contract (``Synthesizer``), and what both GANs share (``ConditionalSynthesizer``).
 
     gan = SYNTHESIZERS.get("tabular")(config.training, seed=0, privacy=config.privacy)
     gan.fit(train_split, workdir=run_dir / "training")   # a TrainSplit only: held-out data never trains
     synthetic = gan.sample(100, labels="malignant")      # a SyntheticSet with exactly these labels
     gan.save(path); type(gan).load(path)                 # CPU-safe (weights_only), privacy kept
 
-Shared here: resolving requested labels, the fitted check, the device / determinism set-up
-before training, and saving / loading.
+Shared by every synthesizer: resolving requested labels. Shared by the GANs: the fitted check,
+the device / determinism set-up before training, and saving / loading the generators.
 """
 
 from __future__ import annotations
@@ -42,10 +42,10 @@ FIT_LOCK = threading.Lock()
 SPREAD_SAMPLES, SPREAD_SEED, SCALE_RANGE, SPREAD_BISECTIONS = 512, 7, (0.25, 4.0), 12
 
 
-class ConditionalSynthesizer(ABC):
-    """Base of ``ImageCGAN`` and ``TabularCGAN``; fitted attributes end in ``_``."""
+class Synthesizer(ABC):
+    """The contract every synthesizer keeps (the GANs below, models/tabular_copula.py); fitted
+    attributes end in ``_``."""
 
-    MODEL_FORMAT = ""  # each subclass names its file format
     classes_: tuple[str, ...]
     seed: int
     config: TrainingConfig
@@ -57,7 +57,6 @@ class ConditionalSynthesizer(ABC):
         self.seed = seed
         self.privacy = privacy or PrivacyConfig()
 
-    # ---- the contract ---------------------------------------------------------------------------
     @abstractmethod
     def fit(
         self,
@@ -67,7 +66,7 @@ class ConditionalSynthesizer(ABC):
         resume: bool = False,
         on_step: Callable[[int], None] | None = None,
         later_steps: int = 0,
-    ) -> ConditionalSynthesizer:
+    ) -> Synthesizer:
         """Train on the real training split; metrics, grids and checkpoints go to ``workdir``.
         ``later_steps``: steps of the same network the job trains afterwards (its selection folds'
         generators), counted in the time estimate and ``training.max_cpu_minutes``."""
@@ -78,6 +77,50 @@ class ConditionalSynthesizer(ABC):
     ) -> SyntheticSet:
         """``n`` samples whose labels are exactly ``labels``: None (classes in turn), one class
         (index or name) for all, or one per sample."""
+
+    @abstractmethod
+    def save(self, path: Path) -> Path:
+        """Write the fitted model (loadable with ``torch.load(weights_only=True)``)."""
+
+    @classmethod
+    @abstractmethod
+    def load(cls, path: Path) -> Synthesizer:
+        """The model ``save`` wrote, on CPU; no code runs from the file."""
+
+    @staticmethod
+    def _require_split(train: object) -> TrainSplit:
+        if not isinstance(train, TrainSplit):
+            raise TypeError(
+                f"fit takes a TrainSplit, not {type(train).__name__}: held-out data never trains a model"
+            )
+        return train
+
+    def _labels(self, n: int, labels: Labels) -> np.ndarray:
+        """Class indices for ``n`` samples: classes in turn, one class for all, or one per sample."""
+        if labels is None:
+            return np.arange(n, dtype=np.int64) % len(self.classes_)
+        if isinstance(labels, int | str | np.integer):
+            return np.full(n, self._class_index(labels), dtype=np.int64)
+        values = list(labels)
+        if len(values) != n:
+            raise ValueError(f"got {len(values)} labels for n={n}")
+        return np.array([self._class_index(v) for v in values], dtype=np.int64)
+
+    def _class_index(self, label: Any) -> int:
+        if isinstance(label, str):
+            if label not in self.classes_:
+                raise ValueError(f"unknown class {label!r}; classes: {', '.join(self.classes_)}")
+            return self.classes_.index(label)
+        if not 0 <= int(label) < len(self.classes_):
+            raise ValueError(f"class index {label} outside 0..{len(self.classes_) - 1}")
+        return int(label)
+
+
+class ConditionalSynthesizer(Synthesizer):
+    """Base of ``ImageCGAN`` and ``TabularCGAN``: the generators, saving and loading them, and
+    sampling through a condition."""
+
+    MODEL_FORMAT = ""  # each subclass names its file format
 
     # ---- what each family adds ------------------------------------------------------------------
     @abstractmethod
@@ -93,14 +136,6 @@ class ConditionalSynthesizer(ABC):
         """An untrained generator of this model's shape (``load`` fills in the weights)."""
 
     # ---- shared ---------------------------------------------------------------------------------
-    @staticmethod
-    def _require_split(train: object) -> TrainSplit:
-        if not isinstance(train, TrainSplit):
-            raise TypeError(
-                f"fit takes a TrainSplit, not {type(train).__name__}: held-out data never trains a GAN"
-            )
-        return train
-
     def _adopt(self, trainer: GanTrainer, result: TrainingResult) -> None:
         """Keep the trained generators (on CPU, in eval mode) and the training summary."""
         self.training_ = result
@@ -207,26 +242,6 @@ class ConditionalSynthesizer(ABC):
                 z = z * torch.tensor(self.latent_scale_)[torch.as_tensor(part)][:, None]
             chunks.append(model(z, condition(part, generator)).float())
         return y, chunks
-
-    def _labels(self, n: int, labels: Labels) -> np.ndarray:
-        """Class indices for ``n`` samples: classes in turn, one class for all, or one per sample."""
-        if labels is None:
-            return np.arange(n, dtype=np.int64) % len(self.classes_)
-        if isinstance(labels, int | str | np.integer):
-            return np.full(n, self._class_index(labels), dtype=np.int64)
-        values = list(labels)
-        if len(values) != n:
-            raise ValueError(f"got {len(values)} labels for n={n}")
-        return np.array([self._class_index(v) for v in values], dtype=np.int64)
-
-    def _class_index(self, label: Any) -> int:
-        if isinstance(label, str):
-            if label not in self.classes_:
-                raise ValueError(f"unknown class {label!r}; classes: {', '.join(self.classes_)}")
-            return self.classes_.index(label)
-        if not 0 <= int(label) < len(self.classes_):
-            raise ValueError(f"class index {label} outside 0..{len(self.classes_) - 1}")
-        return int(label)
 
     def _private_training(
         self, num_records: int, *, kind: str, resume: bool = False

@@ -184,7 +184,7 @@ class TabularCGAN(ConditionalSynthesizer):
         encoded = torch.cat(chunks).numpy() if chunks else np.zeros((0, self.transformer_.output_width))
         frame = self.transformer_.inverse_transform(encoded)
         target = self.schema_.target
-        frame[target] = _target_values(np.asarray(self.classes_)[y], self.schema_.target_dtype)
+        frame[target] = target_values(np.asarray(self.classes_)[y], self.schema_.target_dtype)
         return SyntheticSet("tabular", self.classes_, y, rows=frame, target=target)
 
     def _extra_state(self) -> dict:
@@ -221,7 +221,7 @@ class TabularCGAN(ConditionalSynthesizer):
         return generator, discriminator
 
 
-def _target_values(names: np.ndarray, dtype: str) -> np.ndarray:
+def target_values(names: np.ndarray, dtype: str) -> np.ndarray:
     if dtype == "int64":
         return names.astype(np.int64)
     if dtype == "float64":

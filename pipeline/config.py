@@ -223,10 +223,22 @@ PRIVATE_DEFAULTS = {
 PRIVATE_TABULAR_MODEL_DEFAULTS = {"pac": 1}
 
 
+# training.synthesizer -> the model in words (run summary, report, dataset card)
+SYNTHESIZER_WORDS = {"gan": "class-conditional GAN", "copula": "class-conditional Gaussian copula"}
+
+
 class TrainingConfig(_Section):
     """GAN training settings (consumed by the trainer in models/)."""
 
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    synthesizer: Literal["gan", "copula"] = Field(
+        "gan",
+        description="What learns the data: gan, the class-conditional GAN (images and tables; the only "
+        "one with differential privacy); copula, a class-conditional Gaussian copula for tables "
+        "(models/tabular_copula.py): fitted in seconds, no training steps, and on the small public "
+        "tables it kept each class far more faithfully than the GAN "
+        "(benchmarks/results/verification_gain_*_copula.md). The GAN settings below do not apply to it.",
+    )
     architecture: str = Field("sngan", description="Generator/discriminator family (models registry).")
     steps: Annotated[int, Field(gt=0)] = Field(2000, description="Generator updates.")
     batch_size: Annotated[int, Field(gt=0)] | None = Field(

@@ -37,7 +37,20 @@ LOG_FILE = "logs/run.log"
 DATA_DIR = "data"
 SPLIT_DATA_SUFFIXES: dict[str, str] = {"tabular": ".parquet", "image": ".npz"}  # data/train.parquet, ...
 FAILURE_FILE = "FAILED.txt"
-MODEL_FILES: dict[str, str] = {"image": "model/image_cgan.pt", "tabular": "model/tabular_cgan.pt"}
+
+
+def synthesizer_name(kind: str, synthesizer: str = "gan") -> str:
+    """The registry name (models/synthesizers.py) and model file key of a data kind's synthesizer:
+    the kind for its GAN, ``<kind>-<synthesizer>`` for another (training.synthesizer)."""
+    return kind if synthesizer == "gan" else f"{kind}-{synthesizer}"
+
+
+# synthesizer_name -> its model file
+MODEL_FILES: dict[str, str] = {
+    "image": "model/image_cgan.pt",
+    "tabular": "model/tabular_cgan.pt",
+    "tabular-copula": "model/tabular_copula.pt",
+}
 TRAINING_DIR = "training"
 SYNTHETIC_DIR = "synthetic"
 EVALUATION_DIR = "evaluation"
@@ -194,8 +207,9 @@ class RunLayout:
     def failure(self) -> Path:
         return self.root / FAILURE_FILE
 
-    def model(self, kind: str) -> Path:
-        return self.root / MODEL_FILES[kind]
+    def model(self, name: str) -> Path:
+        """The model file of the synthesizer ``name`` (``synthesizer_name``)."""
+        return self.root / MODEL_FILES[name]
 
     @property
     def training(self) -> TrainingLayout:

@@ -10,7 +10,9 @@ every per-sample gradient depends on that record alone. So, under privacy:
 - nothing that feeds statistics of the real data into training outside the clipped, noised
   gradient: LeCam's running means of D(real), adaptive augmentation steered by sign D(real),
   generator feature matching on real batches, detectors that stop training on D(real);
-- a class distribution for generated samples that is public (uniform), not the data's.
+- a class distribution for generated samples that is public (uniform), not the data's;
+- a GAN at all: the Gaussian copula (training.synthesizer: copula) is fitted on exact
+  statistics of the rows, with no noise and nothing to clip.
 
 Settings left unset get the private defaults (``pipeline.config.PRIVATE_DEFAULTS``); settings the
 user chose explicitly and which break one of the rules are refused, each with its fix.
@@ -30,6 +32,14 @@ DATA_DEPENDENT_DETECTORS = ("d_overpowering", "mode_collapse")  # judge D(real) 
 def check_training_config(training: TrainingConfig, *, kind: str) -> None:
     """Refuse explicitly chosen settings that DP-SGD cannot keep private (``training`` unresolved)."""
     problems: list[tuple[str, str]] = []
+    if training.synthesizer == "copula":
+        problems.append(
+            (
+                "training.synthesizer",
+                "the Gaussian copula is fitted on exact quantiles and correlations of the rows, outside "
+                "any privacy accounting; use gan",
+            )
+        )
     if training.loss == "wgan-gp":
         problems.append(
             ("training.loss", "wgan-gp's gradient penalty needs a second backward pass; use hinge")

@@ -34,6 +34,7 @@ from synthaug.reports.html import to_html
 from synthaug.reports.markdown import to_markdown
 from synthaug.reports.privacy_section import privacy_section
 from synthaug.reports.samples_section import samples_section
+from synthaug.stages.dataset_card import model_words, training_words
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +134,7 @@ def _summary(manifest: dict, verdict: str, exported: dict) -> Section:
                     "real training / held-out test",
                     f"{split.get('train_rows', '?')} / {split.get('test_rows', '?')}",
                 ),
-                (
-                    "training",
-                    f"{training.get('steps', '?')} steps, {training.get('stop_reason', '?')}, "
-                    f"{training.get('seconds', '?')} s",
-                ),
+                ("training", f"{model_words(training)}: {training_words(training)}"),
                 ("synthetic samples", str((manifest.get("generation") or {}).get("total", "?"))),
                 ("export", export_text),
             ),
@@ -153,6 +150,10 @@ def _training(records: list[dict[str, Any]], manifest: dict) -> Section:
     section = Section("Training")
     training = manifest.get("training") or {}
     warnings = list(training.get("warnings", []))
+    if training.get("synthesizer", "gan") != "gan":
+        return section.add(
+            Paragraph(f"A {model_words(training)} was {training_words(training)}, so there are no curves.")
+        )
     if not records:
         return section.add(Paragraph("No training metrics were recorded."))
     section.add(

@@ -37,7 +37,7 @@ from synthaug.evaluation.gain import NO_CROSS_VALIDATION, selection_folds
 from synthaug.evaluation.samples import extra_counts_of
 from synthaug.pipeline.atomic import write_json
 from synthaug.pipeline.config import SynthaugConfig
-from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
+from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout, synthesizer_name
 from synthaug.pipeline.rundir import RunDirectory
 from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.synthetic_set import write_synthetic_set
@@ -103,7 +103,9 @@ def train_fold_generators(
             log.info("selection fold %d: kept from before the run was resumed", k)
             continue
         part = TrainSplit(train.data.subset(fold_train), train.indices[fold_train], train.pool_indices)
-        gan = synthesizer_class(kind)(training, seed=config.seed + 1000 + k, privacy=config.privacy)
+        gan = synthesizer_class(synthesizer_name(kind, config.training.synthesizer))(
+            training, seed=config.seed + 1000 + k, privacy=config.privacy
+        )
         with FIT_LOCK:  # several datasets' jobs may run in threads of one process
             gan.fit(part, workdir=fold.training.root, on_step=on_step)
         shutil.rmtree(fold.training.checkpoint.parent, ignore_errors=True)  # no resume: keep runs small

@@ -20,7 +20,7 @@ from synthaug.evaluation.run_verification import check_evaluation_config
 from synthaug.evaluation.statistics import GAIN
 from synthaug.pipeline import manifest as manifest_io
 from synthaug.pipeline.atomic import atomic_path, write_text
-from synthaug.pipeline.config import DatasetConfig, SynthaugConfig
+from synthaug.pipeline.config import SYNTHESIZER_WORDS, DatasetConfig, SynthaugConfig
 from synthaug.pipeline.config_loading import config_to_yaml
 from synthaug.pipeline.dataset import Dataset
 from synthaug.pipeline.dataset_io import dataset_filename, read_dataset, write_dataset
@@ -36,6 +36,7 @@ from synthaug.pipeline.layout import (
     SPLIT_FILE,
     SYNTHETIC_DIR,
     TRAINING_DIR,
+    synthesizer_name,
 )
 from synthaug.pipeline.manifest import (
     COMPLETE,
@@ -80,6 +81,12 @@ def check_config(config: SynthaugConfig) -> None:
     that is not there, private training with settings DP-SGD cannot keep private, and promises no
     stage provides yet."""
     check_source(config.dataset)
+    if config.training.synthesizer == "copula" and config.dataset.resolved_kind() != "tabular":
+        raise UserInputError(
+            "training.synthesizer is copula, which models tables only, but the dataset is images",
+            where="training.synthesizer",
+            hint="Use training.synthesizer: gan for images.",
+        )
     if config.privacy.enabled:
         from synthaug.privacy.compatibility import check_generation_config, check_training_config
 
@@ -282,15 +289,16 @@ def train(
 
     train_split = load_train_split(run)
     kind = train_split.data.kind
+    name = synthesizer_name(kind, config.training.synthesizer)
     with FIT_LOCK:  # several datasets' jobs may run in threads of one process
-        gan = synthesizer_class(kind)(config.training, seed=config.seed, privacy=config.privacy).fit(
+        gan = synthesizer_class(name)(config.training, seed=config.seed, privacy=config.privacy).fit(
             train_split,
             workdir=run.file(TRAINING_DIR),
             resume=resume,
             on_step=on_step,
             later_steps=later_steps(config),
         )
-    gan.save(run.file(MODEL_FILES[kind]))
+    gan.save(run.file(MODEL_FILES[name]))
     result = gan.training_
     log.info(
         "training %s after %d steps in %.1fs (%.0f samples/s)",
@@ -301,6 +309,8 @@ def train(
     )
     return {
         "kind": kind,
+        "synthesizer": config.training.synthesizer,
+        "model": SYNTHESIZER_WORDS[config.training.synthesizer],
         "steps": result.steps,
         "stop_reason": result.stop_reason,
         "seconds": round(result.seconds, 2),
@@ -315,7 +325,8 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     """Sample the configured class counts from the EMA generator into ``synthetic/``."""
     train_split = load_train_split(run)
     kind = train_split.data.kind
-    gan = synthesizer_class(kind).load(run.file(MODEL_FILES[kind]))
+    name = synthesizer_name(kind, config.training.synthesizer)
+    gan = synthesizer_class(name).load(run.file(MODEL_FILES[name]))
     counts = plan_counts(train_split.data.class_counts(), config.generation)
     labels = labels_for(counts, gan.classes_)
     privacy = gan.privacy_

@@ -17,19 +17,20 @@ from synthaug.pipeline.watermark import apply as marking
 from synthaug.stages.curation import NearCopyFilter
 
 
-def synthesizer_class(kind: str):
-    """The synthesizer registered for a data kind (imported when needed: torch is slow to import)."""
+def synthesizer_class(name: str):
+    """The synthesizer registered under ``name`` (``synthesizer_name``; imported when needed: torch
+    is slow to import)."""
     from synthaug.models.synthesizers import SYNTHESIZERS
 
-    return SYNTHESIZERS.get(kind)
+    return SYNTHESIZERS.get(name)
 
 
 def load_run_model(run_path: Path):
     """The fitted synthesizer of the completed run at ``run_path`` (a clear error otherwise)."""
     run_path = completed_run(run_path)
-    for kind, name in MODEL_FILES.items():
-        if (run_path / name).is_file():
-            return synthesizer_class(kind).load(run_path / name)
+    for name, file in MODEL_FILES.items():
+        if (run_path / file).is_file():
+            return synthesizer_class(name).load(run_path / file)
     raise UserInputError(
         "this run has no trained model", where=run_path, hint="Run the job again with `synthaug run`."
     )

@@ -57,6 +57,14 @@ def test_prepare_splits_in_memory_and_writes_nothing(tmp_path: Path, monkeypatch
         ({"evaluation": {"enabled": False, "require_gain": True}}, "evaluation.require_gain"),
         ({"privacy": {"enabled": True}}, "privacy.public_columns"),
         ({"evaluation": {"tabular_classifiers": ["logistic", "nope"]}}, "nope"),
+        (
+            {"dataset": {"source": "bundled:digits", "per_class": 9}, "training": {"synthesizer": "copula"}},
+            "training.synthesizer is copula, which models tables only",
+        ),
+        (
+            {"privacy": {"enabled": True}, "training": {"synthesizer": "copula"}},
+            "training.synthesizer: the Gaussian",
+        ),
     ],
 )
 def test_check_config_refuses_what_cannot_be_honoured(tmp_path: Path, sections: dict, key: str) -> None:

@@ -1,0 +1,101 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from synthaug.models.checkpoint import save_checkpoint
+from synthaug.models.tabular_copula import TabularCopula
+from synthaug.pipeline.config import PrivacyConfig
+from synthaug.pipeline.errors import UserInputError
+from tests.frames import train_split
+
+
+@pytest.fixture(scope="module")
+def table():
+    """Two classes that differ only in how x and y move together (+0.9 in 'pos', -0.9 in 'neg'),
+    in how often colour is red (80% / 20%), and in how often w is missing (25% / none)."""
+    rng = np.random.default_rng(0)
+    parts = []
+    for label, rho, red in (("pos", 0.9, 0.8), ("neg", -0.9, 0.2)):
+        n = 200
+        xy = rng.multivariate_normal([0, 0], [[1, rho], [rho, 1]], size=n)
+        part = pd.DataFrame(
+            {
+                "x": xy[:, 0].round(4),
+                "y": (10 + 3 * xy[:, 1]).round(4),
+                "count": rng.integers(0, 5, n),
+                "w": rng.normal(5, 1, n).round(3),
+                "colour": np.where(rng.random(n) < red, "red", "blue").astype(object),
+                "label": label,
+            }
+        )
+        if label == "pos":
+            part.loc[part.index[::4], "w"] = np.nan
+        parts.append(part)
+    return train_split(pd.concat(parts, ignore_index=True), "label")
+
+
+@pytest.fixture(scope="module")
+def copula(table):
+    return TabularCopula(seed=0).fit(table)
+
+
+@pytest.fixture(scope="module")
+def rows(copula):
+    return copula.sample(8000, labels=np.repeat(["pos", "neg"], 4000), seed=1).rows
+
+
+def test_sample_has_exact_labels_original_columns_dtypes_and_categories(copula, table):
+    synthetic = copula.sample(5, labels=["neg", "pos", "pos", "neg", "pos"], seed=3)
+    assert synthetic.labels.tolist() == [0, 1, 1, 0, 1]  # classes sorted: neg, pos
+    assert synthetic.rows["label"].tolist() == ["neg", "pos", "pos", "neg", "pos"]
+    assert list(synthetic.rows.columns) == ["x", "y", "count", "w", "colour", "label"]
+    assert isinstance(synthetic.rows["colour"].dtype, pd.CategoricalDtype)
+    assert list(synthetic.rows["colour"].cat.categories) == list(table.data.features["colour"].cat.categories)
+    assert synthetic.rows["count"].dtype == np.int64
+
+
+def test_each_class_keeps_its_own_dependence_between_columns(rows):
+    for label, sign in (("pos", 1), ("neg", -1)):
+        part = rows[rows["label"] == label]
+        correlation = np.corrcoef(part["x"], part["y"])[0, 1]
+        # Ledoit-Wolf shrinks a little towards 0; 200 rows per class keep it near 0.9
+        assert 0.8 < sign * correlation < 0.92
+
+
+def test_marginals_stay_within_each_class_and_keep_its_frequencies(rows, table):
+    real = table.data.features.assign(label=np.asarray(table.data.classes)[table.data.labels])
+    for label, red in (("pos", 0.8), ("neg", 0.2)):
+        part, source = rows[rows["label"] == label], real[real["label"] == label]
+        assert source["y"].min() <= part["y"].min() and part["y"].max() <= source["y"].max()
+        assert abs((part["colour"] == "red").mean() - (source["colour"] == "red").mean()) < 0.03
+        assert abs((part["colour"] == "red").mean() - red) < 0.08
+        assert set(part["count"].unique()) <= set(source["count"].unique())
+        assert abs(part["y"].median() - source["y"].median()) < 0.3
+    assert abs(rows.loc[rows["label"] == "pos", "w"].isna().mean() - 0.25) < 0.03
+    assert rows.loc[rows["label"] == "neg", "w"].notna().all()
+
+
+def test_seeded_sampling_and_a_cpu_safe_round_trip(copula, tmp_path):
+    first = copula.sample(50, seed=7).rows
+    pd.testing.assert_frame_equal(first, copula.sample(50, seed=7).rows)
+    assert not first.equals(copula.sample(50, seed=8).rows)
+    loaded = TabularCopula.load(copula.save(tmp_path / "copula.pt"))
+    assert loaded.classes_ == copula.classes_
+    pd.testing.assert_frame_equal(first, loaded.sample(50, seed=7).rows)
+
+
+def test_refuses_another_model_file_and_private_training(tmp_path):
+    path = tmp_path / "other.pt"
+    save_checkpoint(path, {"format": "synthaug.tabular_cgan/1"})
+    with pytest.raises(UserInputError, match="not a TabularCopula model file"):
+        TabularCopula.load(path)
+    with pytest.raises(UserInputError, match="differential privacy") as refused:
+        TabularCopula(privacy=PrivacyConfig(enabled=True))
+    assert refused.value.where == "training.synthesizer"
+
+
+def test_a_class_of_one_row_gives_that_row(table):
+    frame = table.data.features.assign(label=np.asarray(table.data.classes)[table.data.labels]).iloc[:50]
+    frame = pd.concat([frame, frame.iloc[[0]].assign(label="solo")], ignore_index=True)
+    rows = TabularCopula(seed=0).fit(train_split(frame, "label")).sample(3, labels="solo", seed=0).rows
+    assert (rows["x"] == frame.iloc[0]["x"]).all() and (rows["y"] == frame.iloc[0]["y"]).all()
