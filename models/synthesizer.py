@@ -46,6 +46,7 @@ class Synthesizer(ABC):
     """The contract every synthesizer keeps (the GANs below, models/tabular_copula.py); fitted
     attributes end in ``_``."""
 
+    MODEL_FORMAT = ""  # each subclass names its file format
     classes_: tuple[str, ...]
     seed: int
     config: TrainingConfig
@@ -87,6 +88,45 @@ class Synthesizer(ABC):
     def load(cls, path: Path) -> Synthesizer:
         """The model ``save`` wrote, on CPU; no code runs from the file."""
 
+    @abstractmethod
+    def _check_fitted(self) -> None:
+        """Raise RuntimeError unless ``fit`` or ``load`` has run."""
+
+    def _write_model_file(self, path: Path, state: dict[str, Any]) -> Path:
+        """``state`` (plain values and tensors) with what every model file holds: its format, the
+        training config, the seed and the classes."""
+        self._check_fitted()
+        save_checkpoint(
+            path,
+            {
+                "format": self.MODEL_FORMAT,
+                "config": self.config.model_dump(mode="json"),
+                "seed": self.seed,
+                "classes": list(self.classes_),
+                **state,
+            },
+        )
+        return path
+
+    @classmethod
+    def _read_model_file(cls, path: Path) -> dict[str, Any]:
+        """A model file's state, loaded on CPU with ``weights_only``; refused unless it is this
+        class's format."""
+        state = load_checkpoint(path)
+        if state.get("format") != cls.MODEL_FORMAT:
+            raise UserInputError(
+                f"not a {cls.__name__} model file (format {state.get('format')!r})", where=path
+            )
+        return state
+
+    @classmethod
+    def _from_state(cls, state: dict[str, Any], **options: Any):
+        """A model built from a model file's config, seed and classes (``options``: more
+        constructor arguments)."""
+        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]), **options)
+        model.classes_ = tuple(state["classes"])
+        return model
+
     @staticmethod
     def _require_split(train: object) -> TrainSplit:
         if not isinstance(train, TrainSplit):
@@ -119,8 +159,6 @@ class Synthesizer(ABC):
 class ConditionalSynthesizer(Synthesizer):
     """Base of ``ImageCGAN`` and ``TabularCGAN``: the generators, saving and loading them, and
     sampling through a condition."""
-
-    MODEL_FORMAT = ""  # each subclass names its file format
 
     # ---- what each family adds ------------------------------------------------------------------
     @abstractmethod
@@ -178,14 +216,9 @@ class ConditionalSynthesizer(Synthesizer):
         return scales
 
     def save(self, path: Path) -> Path:
-        self._check_fitted()
-        save_checkpoint(
+        return self._write_model_file(
             path,
             {
-                "format": self.MODEL_FORMAT,
-                "config": self.config.model_dump(mode="json"),
-                "seed": self.seed,
-                "classes": list(self.classes_),
                 "privacy": self.privacy_,
                 "privacy_config": self.privacy.model_dump(mode="json"),
                 **self._extra_state(),
@@ -194,19 +227,13 @@ class ConditionalSynthesizer(Synthesizer):
                 "ema_generator": self.ema_generator_.state_dict(),
             },
         )
-        return path
 
     @classmethod
     def load(cls, path: Path):
         """Load on CPU with ``torch.load(weights_only=True)``: no code runs from the file."""
-        state = load_checkpoint(path)
-        if state.get("format") != cls.MODEL_FORMAT:
-            raise UserInputError(
-                f"not a {cls.__name__} model file (format {state.get('format')!r})", where=path
-            )
+        state = cls._read_model_file(path)
         privacy = PrivacyConfig.model_validate(state.get("privacy_config") or {})
-        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]), privacy=privacy)
-        model.classes_ = tuple(state["classes"])
+        model = cls._from_state(state, privacy=privacy)
         model.privacy_ = state.get("privacy")
         model._restore_extra_state(state)
         model.latent_scale_ = state.get("latent_scale")

@@ -32,7 +32,6 @@ import torch
 from scipy.stats import norm
 from sklearn.covariance import LedoitWolf
 
-from synthaug.models.checkpoint import load_checkpoint, save_checkpoint
 from synthaug.models.synthesizer import Labels, Synthesizer
 from synthaug.models.tabular_cgan import target_values
 from synthaug.models.trainer import TrainingResult
@@ -234,30 +233,19 @@ class TabularCopula(Synthesizer):
         return values
 
     def save(self, path: Path) -> Path:
-        self._check_fitted()
-        save_checkpoint(
+        return self._write_model_file(
             path,
             {
-                "format": self.MODEL_FORMAT,
-                "config": self.config.model_dump(mode="json"),
-                "seed": self.seed,
-                "classes": list(self.classes_),
                 "transformer": transformer_state(self.transformer_),
                 "copulas": [copula.state() for copula in self.copulas_],
             },
         )
-        return path
 
     @classmethod
     def load(cls, path: Path) -> TabularCopula:
         """Load with ``torch.load(weights_only=True)``: no code runs from the file."""
-        state = load_checkpoint(path)
-        if state.get("format") != cls.MODEL_FORMAT:
-            raise UserInputError(
-                f"not a {cls.__name__} model file (format {state.get('format')!r})", where=path
-            )
-        model = cls(TrainingConfig.model_validate(state["config"]), seed=int(state["seed"]))
-        model.classes_ = tuple(state["classes"])
+        state = cls._read_model_file(path)
+        model = cls._from_state(state)
         model.transformer_ = transformer_from_state(state["transformer"])
         model.schema_ = model.transformer_.schema_
         model.copulas_ = [ClassCopula.from_state(s) for s in state["copulas"]]

@@ -19,6 +19,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from synthaug import load_model
 from synthaug.pipeline.config import DatasetConfig, ImageOptions, demo_config
 from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.sources import load_dataset
@@ -288,6 +289,33 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
         assert "## Does it help?" in markdown and "| column_shapes |" in markdown
         if example == "breast_cancer.yaml":
             assert manifest["split"]["train_class_counts"] == {"benign": 15, "malignant": 15}
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("prefect_api")
+def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, monkeypatch):
+    monkeypatch.chdir(user_dir)
+    before = set((user_dir / "runs").glob("*")) if (user_dir / "runs").exists() else set()
+    # synthaug run --config examples/breast_cancer.yaml --set training.synthesizer=copula
+    code, _, err = cli(
+        "run", "--config", "examples/breast_cancer.yaml", "--set", "training.synthesizer=copula", *SMALL
+    )
+    assert code == 0, err
+    [run_dir] = set((user_dir / "runs").glob("*")) - before
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    training = manifest["training"]
+    assert training["synthesizer"] == "copula" and training["steps"] == 0
+    assert (run_dir / "model" / "tabular_copula.pt").is_file()
+    assert not (run_dir / "model" / "tabular_cgan.pt").exists()
+    rows = pq.read_table(run_dir / "synthetic" / "rows.parquet").to_pandas()
+    assert rows["diagnosis"].value_counts().to_dict() == {"benign": 100, "malignant": 100}
+    # the selection folds fit their own copulas, without the fold's validation rows
+    assert json.loads((run_dir / "evaluation" / "selection" / "summary.json").read_text())["cross_fitted"]
+    report = (run_dir / "report" / "report.md").read_text()
+    assert "A class-conditional Gaussian copula was fitted in" in report
+    card = (run_dir / "export" / "DATASET_CARD.md").read_text()
+    assert "- Model: class-conditional Gaussian copula, fitted in" in card
+    assert load_model(run_dir).sample(3, labels="malignant").labels.tolist() == [1, 1, 1]
 
 
 @pytest.mark.slow
