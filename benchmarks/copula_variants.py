@@ -1,0 +1,200 @@
+"""How should the tabular copula estimate each class's correlation? Exploration on kept runs.
+
+    python -m benchmarks.verification_gain --datasets breast_cancer birthwt crabs oj melanoma \
+        --seeds 5 6 7 --no-ctgan --set training.synthesizer=copula --keep RUNS [--full]
+    python -m benchmarks.copula_variants RUNS [RUNS ...]
+
+For every kept run (its training split, its selection folds and its held-out test split), the
+copula is fitted again with each correlation estimate below, for the run and for each selection
+fold, and its rows go through the verification protocol (rarest-first, one-SE rule, 5 seeds):
+
+- ``ledoit-wolf`` (shipped): each class's normal scores, Ledoit-Wolf shrinkage to the identity;
+- ``empirical``: each class's sample correlation, no shrinkage;
+- ``pooled``: one correlation for every class, of the class-centred scores pooled (Ledoit-Wolf);
+- ``towards-pooled``: each class's sample correlation mixed with the pooled one, weighted by the
+  class's share of the rows.
+
+Only the estimate changes; marginals, seeds and draws are the run's. Samples are drawn without
+near-copy curation or watermark, so ``ledoit-wolf`` differs slightly from the run's own numbers.
+Use exploration seeds (5-7), never the benchmark seeds: the test split judges the variants here.
+Results: ``benchmarks/results/copula_variants_exploration.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.covariance import LedoitWolf
+
+from benchmarks.common import markdown_table, write_result
+from benchmarks.verification_gain import SETTING_FILE
+from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
+from synthaug.evaluation.gain import (
+    REAL,
+    REAL_SYNTHETIC,
+    SYNTHETIC_ONLY,
+    FoldPool,
+    predict_seed,
+    scores_of,
+    select_settings,
+)
+from synthaug.evaluation.run_verification import DownstreamClassifier, protocol_settings
+from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.verification_inputs import VerificationFiles
+from synthaug.models import tabular_copula
+from synthaug.pipeline.config import EvaluationConfig
+from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.dataset import Dataset
+from synthaug.pipeline.layout import CONFIG_FILE
+from synthaug.pipeline.split import TrainSplit
+
+VARIANTS = ("ledoit-wolf", "empirical", "pooled", "towards-pooled")
+RESULT = "copula_variants_exploration"
+
+
+def _correlation(covariance: np.ndarray) -> np.ndarray:
+    spread = np.sqrt(np.clip(np.diag(covariance), 1e-12, None))
+    correlation = covariance / np.outer(spread, spread)
+    np.fill_diagonal(correlation, 1.0)
+    return correlation
+
+
+def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula:
+    """The copula of ``train`` with each class's correlation estimated by ``variant``."""
+    scores: list[np.ndarray] = []  # each class's (n, p) normal scores, as the fit computes them
+    shipped = tabular_copula._correlation
+    tabular_copula._correlation = lambda s: (scores.append(s), shipped(s))[1]
+    try:
+        rows = np.arange(len(train))
+        model = tabular_copula.TabularCopula(seed=seed).fit(TrainSplit(train, rows, rows))
+    finally:
+        tabular_copula._correlation = shipped
+    if variant == "ledoit-wolf":
+        return model
+    centred = np.concatenate([s - s.mean(axis=0) for s in scores])
+    pooled = _correlation(LedoitWolf(assume_centered=True).fit(centred).covariance_)
+    for copula, s in zip(model.copulas_, scores, strict=True):
+        own = _correlation(np.cov(s.T)) if len(s) > 1 else pooled
+        if variant == "empirical":
+            copula.correlation = own
+        elif variant == "pooled":
+            copula.correlation = pooled
+        else:
+            weight = len(s) / len(centred)
+            copula.correlation = weight * own + (1 - weight) * pooled
+    return model
+
+
+def draw(model: tabular_copula.TabularCopula, per_class: int, seed: int) -> Samples:
+    labels = np.repeat(np.arange(len(model.classes_)), per_class)
+    synthetic = model.sample(len(labels), labels=labels, seed=seed)
+    return Samples(synthetic.rows.drop(columns=[synthetic.target]), synthetic.labels, len(model.classes_))
+
+
+def verify_variants(run: Path, spec: EvaluationConfig) -> list[dict]:
+    files = VerificationFiles.of_run(run)
+    train, real, kept = files.training()
+    test, pools = files.held_out(), files.fold_pools(train)
+    seed = load_config(run / CONFIG_FILE).seed
+    per_class = int(kept.counts().max())
+    dataset = json.loads((run / SETTING_FILE).read_text())["dataset"]
+    settings = protocol_settings(spec)
+    rows = []
+    for variant in VARIANTS:
+        pool = draw(fit(train, variant, seed), per_class, seed + 1)
+        fold_pools = [
+            FoldPool(
+                draw(fit(train.subset(p.trained_on), variant, seed + 1000 + k), per_class, seed + 2000 + k),
+                p.trained_on,
+            )
+            for k, p in enumerate(pools)
+        ]
+        for name in spec.tabular_classifiers:
+            make = DownstreamClassifier("tabular", name, real.n_classes, spec.cnn_steps, "cpu")
+            chosen = select_settings(
+                real=real, synthetic=pool, make=make, kind="tabular", settings=settings, fold_pools=fold_pools
+            )
+            scores = [
+                scores_of(
+                    test,
+                    predict_seed(
+                        real=real,
+                        synthetic=pool,
+                        test=test,
+                        make=make,
+                        chosen=chosen,
+                        kind="tabular",
+                        seed=s,
+                        allocation=spec.allocation,
+                    ),
+                )
+                for s in range(spec.seeds)
+            ]
+            mean = {c: float(np.mean([s[c][PRIMARY_METRIC] for s in scores])) for c in scores[0]}
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "seed": seed,
+                    "classifier": name,
+                    "variant": variant,
+                    "selected_amount": chosen.selections["synthetic"].amount,
+                    "gain_points": round(100 * (mean[REAL_SYNTHETIC] - mean[REAL]), 3),
+                    "synthetic_only_points": round(100 * (mean[SYNTHETIC_ONLY] - mean[REAL]), 3),
+                }
+            )
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("runs", type=Path, nargs="+", help="folders of runs kept by verification_gain --keep")
+    args = parser.parse_args()
+    spec = EvaluationConfig()
+    rows = [
+        row
+        for folder in args.runs
+        for run in sorted(p for p in folder.iterdir() if (p / SETTING_FILE).is_file())
+        for row in verify_variants(run, spec)
+    ]
+    frame = pd.DataFrame(rows)
+    per_setting = (
+        frame.groupby(["variant", "dataset", "classifier"])[["gain_points", "synthetic_only_points"]]
+        .mean()
+        .reset_index()
+    )
+    summary = (
+        per_setting.groupby("variant")
+        .agg(
+            settings=("gain_points", "size"),
+            mean_gain_points=("gain_points", "mean"),
+            worst_gain_points=("gain_points", "min"),
+            mean_synthetic_only_points=("synthetic_only_points", "mean"),
+            worst_synthetic_only_points=("synthetic_only_points", "min"),
+        )
+        .round(2)
+        .reset_index()
+    )
+    write_result(RESULT, {"summary": summary.to_dict(orient="records"), "per_run": rows})
+    text = (
+        "# Copula correlation estimates (exploration seeds)\n\n"
+        "Points of balanced accuracy over real only on each run's held-out test split: the gain of "
+        "real + copula rows under the verification protocol, and of copula rows alone. Means per "
+        "dataset and classifier, then over them. See `benchmarks/copula_variants.py`.\n\n"
+        + markdown_table(summary)
+        + "\n\nPer dataset and classifier:\n\n"
+        + markdown_table(per_setting.round(2))
+        + "\n"
+    )
+    (Path(__file__).resolve().parent / "results" / f"{RESULT}.md").write_text(text)
+    print(summary.to_string())
+
+
+if __name__ == "__main__":
+    main()
