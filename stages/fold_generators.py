@@ -128,13 +128,13 @@ def train_fold_generators(
             k,
             len(fold_train),
             len(labels),
-            steps,
+            gan.training_.steps,
             f", DP-SGD at epsilon {gan.privacy_['epsilon']}" if gan.privacy_ else "",
         )
     summary = {
         "cross_fitted": True,
         "folds": len(folds),
-        "steps": steps,
+        "steps": steps if config.training.synthesizer == "gan" else 0,
         "private": config.privacy.enabled,
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from synthaug.models.synthesizer import ConditionalSynthesizer
+    from synthaug.models.synthesizer import Synthesizer
     from synthaug.pipeline.config import SynthaugConfig
     from synthaug.stages.exported import SyntheticImages
 
@@ -56,7 +56,7 @@ def run(
     return Path(augment(config=resolved, resume=str(resume) if resume is not None else None))
 
 
-def load_model(run_dir: str | Path) -> ConditionalSynthesizer:
+def load_model(run_dir: str | Path) -> Synthesizer:
     """The fitted synthesizer of a completed run (CPU-safe; ``sample(n, labels)`` draws from it)."""
     from synthaug.stages.sampling import load_run_model
 

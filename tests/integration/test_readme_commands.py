@@ -310,7 +310,8 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     rows = pq.read_table(run_dir / "synthetic" / "rows.parquet").to_pandas()
     assert rows["diagnosis"].value_counts().to_dict() == {"benign": 100, "malignant": 100}
     # the selection folds fit their own copulas, without the fold's validation rows
-    assert json.loads((run_dir / "evaluation" / "selection" / "summary.json").read_text())["cross_fitted"]
+    selection = json.loads((run_dir / "evaluation" / "selection" / "summary.json").read_text())
+    assert selection["cross_fitted"] and selection["steps"] == 0
     report = (run_dir / "report" / "report.md").read_text()
     assert "A class-conditional Gaussian copula was fitted in" in report
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
