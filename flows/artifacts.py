@@ -20,6 +20,7 @@ from prefect.artifacts import (
 
 from synthaug.evaluation.run_verification import amount_text
 from synthaug.pipeline.layout import HTML_FILE, REPORT_DIR
+from synthaug.stages.dataset_card import model_words, training_words
 
 
 def artifact_key(name: str, what: str) -> str:
@@ -78,6 +79,7 @@ def verification_table(name: str, verification: dict[str, Any]) -> None:
 def run_summary(name: str, run_path: Path, manifest: dict[str, Any]) -> None:
     """Markdown summary of a finished run, linking its HTML report."""
     verification = manifest.get("verification") or {}
+    training = manifest.get("training") or {}
     exported = manifest.get("export") or {}
     report = run_path / (manifest.get("report") or {}).get("html", f"{REPORT_DIR}/{HTML_FILE}")
     lines = [
@@ -86,8 +88,7 @@ def run_summary(name: str, run_path: Path, manifest: dict[str, Any]) -> None:
         f"**Verdict: {verification.get('verdict', 'not verified')}**",
         "",
         f"- data: {manifest.get('data', {}).get('uri')} ({manifest.get('data', {}).get('rows')} rows)",
-        f"- training: {(manifest.get('training') or {}).get('steps')} steps, "
-        f"{(manifest.get('training') or {}).get('stop_reason')}",
+        f"- training: {model_words(training)}: {training_words(training)}",
         f"- synthetic samples: {(manifest.get('generation') or {}).get('total')}",
         f"- export: {exported.get('refused') or exported.get('directory')}",
         f"- report: [{report}]({report.as_uri()})",

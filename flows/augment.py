@@ -100,7 +100,8 @@ def split_task(
 def train_task(run: RunDirectory, config: SynthaugConfig, resume: bool) -> dict[str, Any]:
     from synthaug.models.device import select_device
 
-    progress = artifacts.training_progress(config.name, config.training.steps)
+    gan = config.training.synthesizer == "gan"  # a copula takes no steps to show
+    progress = artifacts.training_progress(config.name, config.training.steps) if gan else None
     with gpu_slot(select_device(config.training.device).type):  # one GPU training at a time
         return job.train(run, config, resume=resume, on_step=progress)
 

@@ -45,6 +45,7 @@ def test_progress_verification_table_and_run_summary_artifacts(cli, tmp_path):
     [summary] = asyncio.run(read("artifact-test-v1-run"))
     assert summary.type == "markdown" and "**Verdict: " in summary.data
     assert (run_dir / "report" / "report.html").as_uri() in summary.data
+    assert "- training: class-conditional GAN: 20 training steps (stopped: completed)" in summary.data
 
 
 def _rows(data):
