@@ -43,6 +43,8 @@ from synthaug.pipeline.synthetic_set import SyntheticSet
 from synthaug.pipeline.tabular_transform import (
     CategoricalEncoding,
     TabularTransformer,
+    categorical_values,
+    numeric_values,
     transformer_from_state,
     transformer_state,
 )
@@ -209,15 +211,12 @@ class TabularCopula(Synthesizer):
     def _column(self, j: int, encoding, y: np.ndarray, u: np.ndarray, absent: np.ndarray):
         """Column j of the sampled rows from its uniforms ``u`` (class by class)."""
         if isinstance(encoding, CategoricalEncoding):
-            categories = list(encoding.column.categories) or encoding.categories
-            # fitted slot -> position among the schema's categories; the "missing" slot -> -1
-            positions = np.array([categories.index(c) for c in encoding.categories] + [-1])
             slots = np.zeros(len(u), dtype=np.int64)
             for k, copula in enumerate(self.copulas_):
                 rows = y == k
                 found = np.searchsorted(copula.cdf[j], u[rows], side="right")
                 slots[rows] = np.minimum(found, encoding.slots - 1)
-            return pd.Categorical.from_codes(positions[slots], categories=categories)
+            return categorical_values(encoding, slots)
         values = np.full(len(u), np.nan)
         for k, copula in enumerate(self.copulas_):
             rows = np.flatnonzero(y == k)
@@ -225,12 +224,7 @@ class TabularCopula(Synthesizer):
             if len(rows) and len(sorted_values):
                 positions = u[rows] * len(sorted_values) - 0.5  # the inverse of the mid-rank scores
                 values[rows] = np.interp(positions, np.arange(len(sorted_values)), sorted_values)
-        if encoding.column.integer:
-            values = np.round(values)
-        values[absent] = np.nan
-        if encoding.column.integer and not np.isnan(values).any():
-            return values.astype(np.int64)
-        return values
+        return numeric_values(encoding.column, values, missing=absent)
 
     def save(self, path: Path) -> Path:
         return self._write_model_file(

@@ -216,21 +216,32 @@ class TabularTransformer:
                 values = np.clip(
                     scalar * SCALE * encoding.stds[mode] + encoding.means[mode], encoding.low, encoding.high
                 )
-                if encoding.column.integer:
-                    values = np.round(values)
-                values = values.astype(np.float64)
-                values[choice == k] = np.nan  # the "missing" slot
-                if encoding.column.integer and not np.isnan(values).any():
-                    values = values.astype(np.int64)
-                columns[name] = values
+                columns[name] = numeric_values(encoding.column, values, missing=choice == k)
             else:
                 choice = encoded[:, offset : offset + encoding.slots].argmax(axis=1)
                 offset += encoding.slots
-                categories = list(encoding.column.categories) or encoding.categories
-                # fitted slot -> position among the schema's categories; the "missing" slot -> -1
-                positions = np.array([categories.index(c) for c in encoding.categories] + [-1])
-                columns[name] = pd.Categorical.from_codes(positions[choice], categories=categories)
+                columns[name] = categorical_values(encoding, choice)
         return pd.DataFrame(columns)
+
+
+def numeric_values(column: ColumnSchema, values: np.ndarray, *, missing: np.ndarray) -> np.ndarray:
+    """A generated numeric column: rounded when the column holds whole numbers, NaN where
+    ``missing``, and int64 when it is integer with nothing missing."""
+    values = np.round(values) if column.integer else values
+    values = values.astype(np.float64)
+    values[missing] = np.nan
+    if column.integer and not np.isnan(values).any():
+        return values.astype(np.int64)
+    return values
+
+
+def categorical_values(encoding: CategoricalEncoding, slots: np.ndarray) -> pd.Categorical:
+    """A generated categorical column from each row's fitted slot (the last one is "missing" when
+    the column had missing values), over the schema's categories."""
+    categories = list(encoding.column.categories) or encoding.categories
+    # fitted slot -> position among the schema's categories; the "missing" slot -> -1
+    positions = np.array([categories.index(c) for c in encoding.categories] + [-1])
+    return pd.Categorical.from_codes(positions[slots], categories=categories)
 
 
 def transformer_state(transformer: TabularTransformer) -> dict:
