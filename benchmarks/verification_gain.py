@@ -9,7 +9,9 @@ Settings: scikit-learn's digits and breast_cancer, 15 real training images / row
 (ingest, validate, split, record, train, generate with its watermark, verify) run in a fresh run
 directory exactly as ``synthaug run --set seed=s`` runs them (called directly rather than
 through Prefect). The seed re-draws the held-out split and the scarce subsample and re-trains
-the GAN; inside verification the downstream classifiers are trained with 5 seeds per condition.
+the GAN; inside verification the downstream classifiers are trained with 5 seeds per condition. Every
+run of seed s marks its samples with a watermark key derived from s (``common.seed_key_file``),
+so two benchmarks of the same seeds differ only in what they change.
 
 Baselines, scored by the same protocol on the same splits:
 - classic: SMOTE (tables, amount chosen by inner CV like ours) or standard image augmentation;
@@ -36,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import RESULTS, markdown_table, write_result
+from benchmarks.common import RESULTS, markdown_table, seed_key_file, write_result
 from synthaug.evaluation import gain
 from synthaug.evaluation.conditions import SELECTION_OF, selected
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
@@ -168,6 +170,7 @@ def dataset_config(
     settings with that table as the source. Scarce: PER_CLASS per class; ``full``: every row.
     ``extra``: more KEY=VALUE overrides (a variant of the generator), applied last."""
     overrides = [f"seed={seed}", f"output_dir={output}"]
+    overrides.append(f"watermark.key_file={seed_key_file(output / 'keys', seed)}")  # reruns mark alike
     if dataset in TABLES:
         path = data_dir / f"{dataset}.csv"
         overrides += [f"dataset.source={path}", f"dataset.target={TABLES[dataset]}", f"name={dataset}"]

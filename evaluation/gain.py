@@ -16,6 +16,9 @@ test split. The protocol runs in two phases, and the test split enters only the 
    (a smaller amount, no filtering) wins unless the better one beats it by more than one
    standard error of their paired per-fold difference: with a few dozen training rows the
    folds' scores are noisy, and the plain best (``best``) often adds samples on a lucky fold.
+   ``repeats`` > 1 runs the K-fold CV again on new random fold splits and averages every fold
+   of every repeat, so one lucky split weighs less; the standard error stays that of one K-fold
+   pass (the repeats reuse the same rows, so they are not independent evidence).
 2. **Scoring on the held-out test split.** Every condition is trained with the selected
    settings once per seed (the seed draws the classifier's initialisation and which synthetic
    samples are used; synthetic-only trains on a bootstrap resample of the pool) and scored on
@@ -39,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import RepeatedStratifiedKFold
 
 from synthaug.evaluation import verdict
 from synthaug.evaluation.bootstrap import COVERS, REPLICATES
@@ -69,6 +72,7 @@ log = logging.getLogger(__name__)
 class ProtocolSettings:
     seeds: int = 5
     folds: int = 3
+    repeats: int = 1  # K-fold passes on new fold splits, averaged (see selection_folds)
     amounts: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
     filtering: bool = True  # evaluate filtering (kept only if it helps)
     filter_confidence: float = 0.8
@@ -80,7 +84,8 @@ class ProtocolSettings:
 # How the inner CV's per-fold scores choose between a simpler and a richer candidate.
 SELECTION_RULES = {
     "one-se": "one-SE rule: the smallest amount, unfiltered where possible, whose mean paired "
-    "per-fold difference from the best candidate is within one standard error of that difference",
+    "per-fold difference from the best candidate is within one standard error of that difference "
+    "(the standard error of one K-fold pass, however many repeats are averaged)",
     "best": "best rule: the highest mean CV score, the smaller amount winning ties",
 }
 
@@ -217,7 +222,7 @@ def planned_fits(
     smallest = int(np.min(real_counts))
     if smallest < 2:
         return fits  # no cross-validation (see _select)
-    k = max(2, min(settings.folds, smallest))
+    k = max(2, min(settings.folds, smallest)) * settings.repeats  # selection folds in all
     grid = [
         a
         for a in settings.amounts
@@ -303,6 +308,7 @@ def assemble_result(
         "settings": {
             "seeds": settings.seeds,
             "folds": settings.folds,
+            "repeats": settings.repeats,
             "amounts": list(settings.amounts),
             "filtering_evaluated": settings.filtering,
             "filter_confidence": settings.filter_confidence,
@@ -378,7 +384,7 @@ def _select(
         log.warning("%s: nothing is added", NO_CROSS_VALIDATION)
         nothing = Selection(0.0, False, {})
         return {"synthetic": nothing, extra_key: nothing}
-    folds = selection_folds(real.y, real.n_classes, settings.folds)
+    folds = selection_folds(real.y, real.n_classes, settings.folds, settings.repeats)
     allocation = settings.allocation
     if fold_pools is None:
         pools = [synthetic] * len(folds)
@@ -401,7 +407,7 @@ def _select(
     def drawn(k: int, fold: Samples, rng: np.random.Generator, a: float) -> Samples:
         return draw_per_class(pools[k], fold, a, rng, allocation=allocation)
 
-    folds_of, best = _best_amount(real, folds, make, grid, drawn, settings.rule)
+    folds_of, best = _best_amount(real, folds, make, grid, drawn, settings)
     filtered = False
     if settings.filtering and best > 0:
 
@@ -410,7 +416,7 @@ def _select(
             return draw_per_class(pools[k].subset(keep), fold, best, rng, allocation=allocation)
 
         key = f"x{best:g}+filter"
-        folds_of[key] = _cv_folds(real, folds, make, filtered_draw)
+        folds_of[key] = _cv_folds(real, folds, make, filtered_draw, repeats=settings.repeats)
         filtered = beats(folds_of[key], folds_of[f"x{best:g}"], settings.rule)
     selections = {"synthetic": Selection(best, filtered, _means(folds_of), settings.rule)}
     if kind == "tabular":
@@ -420,29 +426,31 @@ def _select(
             make,
             list(settings.amounts),
             lambda k, fold, rng, a: classic_oversample(fold, a, rng, allocation=allocation),
-            settings.rule,
+            settings,
         )
         selections[extra_key] = Selection(classic_best, False, _means(classic_folds), settings.rule)
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
-        on_classic, on_classic_best = _best_amount(
-            real, folds, make, grid, drawn, settings.rule, classic=True
-        )
+        on_classic, on_classic_best = _best_amount(real, folds, make, grid, drawn, settings, classic=True)
         selections[extra_key] = Selection(on_classic_best, False, _means(on_classic), settings.rule)
     log.info(
-        "selected by %d-fold CV on the training split (%s): %s",
-        len(folds),
+        "selected by %d-fold CV%s on the training split (%s): %s",
+        len(folds) // settings.repeats,
+        f" repeated {settings.repeats} times" if settings.repeats > 1 else "",
         "a generator per fold" if fold_pools is not None else "the run's generator",
         {k: v.to_dict() for k, v in selections.items()},
     )
     return selections
 
 
-def selection_folds(y: np.ndarray, n_classes: int, folds: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The inner CV's (train, validation) positions in the training split; the fold generators
-    of a run are trained on exactly these training positions."""
+def selection_folds(
+    y: np.ndarray, n_classes: int, folds: int, repeats: int = 1
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The inner CV's (train, validation) positions in the training split, ``repeats`` K-fold
+    passes one after another (each pass a new stratified split; the first is the same for any
+    ``repeats``); the fold generators of a run are trained on exactly these training positions."""
     smallest = int(np.bincount(y, minlength=n_classes).min())
     k = max(2, min(folds, smallest))
-    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=0)
+    splitter = RepeatedStratifiedKFold(n_splits=k, n_repeats=repeats, random_state=0)
     return list(splitter.split(np.zeros(len(y)), y))
 
 
@@ -462,20 +470,35 @@ def check_unseen(folds: list[tuple[np.ndarray, np.ndarray]], fold_pools: list[Fo
 
 
 def _best_amount(
-    real: Samples, folds, make: ClassifierFactory, amounts: list[float], extra, rule: str, *, classic=False
+    real: Samples,
+    folds,
+    make: ClassifierFactory,
+    amounts: list[float],
+    extra,
+    settings: ProtocolSettings,
+    *,
+    classic=False,
 ):
     """Per-fold CV scores of each amount (``extra(fold_id, fold_train, rng, amount)`` adds the
-    samples; ``classic``: with the classic augmentation in training) and the amount ``rule``
+    samples; ``classic``: with the classic augmentation in training) and the amount the rule
     chooses (SELECTION_RULES)."""
     scores = {
-        a: _cv_folds(real, folds, make, lambda k, fold, rng, a=a: extra(k, fold, rng, a), classic=classic)
+        a: _cv_folds(
+            real,
+            folds,
+            make,
+            lambda k, fold, rng, a=a: extra(k, fold, rng, a),
+            classic=classic,
+            repeats=settings.repeats,
+        )
         for a in amounts
     }
-    return {f"x{a:g}": s for a, s in scores.items()}, choose_amount(scores, rule)
+    return {f"x{a:g}": s for a, s in scores.items()}, choose_amount(scores, settings.rule)
 
 
 def choose_amount(fold_scores: dict[float, np.ndarray], rule: str) -> float:
-    """The amount ``rule`` (SELECTION_RULES) picks from each amount's per-fold CV scores."""
+    """The amount ``rule`` (SELECTION_RULES) picks from each amount's per-fold CV scores, (folds,)
+    or (repeats, folds)."""
     amounts = sorted(fold_scores)
     best = max(amounts, key=lambda a: (round(float(np.mean(fold_scores[a])), 10), -a))
     if rule == "best":
@@ -485,12 +508,15 @@ def choose_amount(fold_scores: dict[float, np.ndarray], rule: str) -> float:
 
 
 def beats(richer: np.ndarray, simpler: np.ndarray, rule: str) -> bool:
-    """Whether the richer candidate's per-fold scores beat the simpler one's under ``rule``:
-    a higher mean (``best``), or a mean paired difference above one standard error of it."""
+    """Whether the richer candidate's per-fold scores, (folds,) or (repeats, folds), beat the
+    simpler one's under ``rule``: a higher mean over every fold (``best``), or a mean paired
+    difference above one standard error of one K-fold pass: the spread of all the folds'
+    differences over the square root of K (repeated passes reuse the same rows, so they do not
+    count as independent evidence)."""
     difference = np.asarray(richer) - np.asarray(simpler)
     error = 0.0
     if rule == "one-se" and difference.size > 1:
-        error = float(np.std(difference, ddof=1) / np.sqrt(difference.size))
+        error = float(np.std(difference, ddof=1) / np.sqrt(difference.shape[-1]))
     return round(float(np.mean(difference)) - error, 10) > 0
 
 
@@ -498,16 +524,18 @@ def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:
     return {key: float(np.mean(values)) for key, values in scores.items()}
 
 
-def _cv_folds(real: Samples, folds, make: ClassifierFactory, extra, *, classic: bool = False) -> np.ndarray:
-    """Validation balanced accuracy per fold of real fold-train + ``extra(fold_id, fold_train, rng)``
-    (``classic``: with the classic augmentation in training)."""
+def _cv_folds(
+    real: Samples, folds, make: ClassifierFactory, extra, *, classic: bool = False, repeats: int = 1
+) -> np.ndarray:
+    """Validation balanced accuracy per fold, (repeats, folds), of real fold-train +
+    ``extra(fold_id, fold_train, rng)`` (``classic``: with the classic augmentation in training)."""
     values = []
     for fold_id, (train_index, val_index) in enumerate(folds):
         fold_train, fold_val = real.subset(train_index), real.subset(val_index)
         train = fold_train.concat(extra(fold_id, fold_train, np.random.default_rng(fold_id)))
         model = fit(make, 0, classic, train)
         values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
-    return np.asarray(values, dtype=np.float64)
+    return np.asarray(values, dtype=np.float64).reshape(repeats, -1)
 
 
 def _conditions(

@@ -89,6 +89,7 @@ def protocol_settings(spec: EvaluationConfig):
     return ProtocolSettings(
         seeds=spec.seeds,
         folds=spec.folds,
+        repeats=spec.cv_repeats,
         amounts=tuple(spec.amounts),
         filtering=spec.filtering,
         filter_confidence=spec.filter_confidence,

@@ -466,6 +466,16 @@ class EvaluationConfig(_Section):
     enabled: bool = True
     seeds: Annotated[int, Field(ge=2, description="Downstream training seeds per condition.")] = 5
     folds: Annotated[int, Field(ge=2, le=10, description="Inner CV folds in the training split.")] = 3
+    cv_repeats: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=20,
+            description="K-fold passes of the inner CV, each on a new random fold split, averaged: more "
+            "passes make the choice depend less on one lucky split. Each pass trains evaluation.folds "
+            "more fold generators when cross-fitting (cheap for the copula, costly for the GAN).",
+        ),
+    ] = 1
     amounts: list[Annotated[float, Field(ge=0)]] = Field(
         default_factory=lambda: [0.0, 0.5, 1.0, 2.0, 4.0],
         description="Candidate synthetic amounts, as multiples of the real training count shared "

@@ -68,7 +68,9 @@ def fold_steps(config: SynthaugConfig) -> int:
 def later_steps(config: SynthaugConfig) -> int:
     """Generator steps the cross-fit stage will train after the run's generator (for the time
     estimate); 0 when it will not cross-fit."""
-    return 0 if skipped_because(config) else config.evaluation.folds * fold_steps(config)
+    if skipped_because(config):
+        return 0
+    return config.evaluation.folds * config.evaluation.cv_repeats * fold_steps(config)
 
 
 def train_fold_generators(
@@ -95,7 +97,7 @@ def train_fold_generators(
     training = config.training.model_copy(update={"steps": steps})
     most = max(config.evaluation.amounts)
     key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
-    folds = selection_folds(labels, n_classes, config.evaluation.folds)
+    folds = selection_folds(labels, n_classes, config.evaluation.folds, config.evaluation.cv_repeats)
     started = time.perf_counter()
     for k, (fold_train, _) in enumerate(folds):
         fold = RunLayout(run.path).fold(k)
