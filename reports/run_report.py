@@ -211,6 +211,11 @@ def _rule(result: dict[str, Any]) -> str:
     return str(result["settings"].get("selection_rule_text", ""))
 
 
+def _repeats(result: dict[str, Any]) -> str:
+    repeats = int(result["settings"].get("repeats", 1))  # results before the setting ran one pass
+    return f" (repeated {repeats} times on new fold splits)" if repeats > 1 else ""
+
+
 def _allocation(result: dict[str, Any]) -> str:
     """What an amount means, when the result says (results before the setting did not)."""
     text = result["settings"].get("allocation_text")
@@ -231,7 +236,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             f"{result['settings']['seeds']} seeds and scored on {result['sizes']['test']} real held-out "
             f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
             f"{_sentence(result.get('interval', ''))}. The amount of synthetic data was chosen by "
-            "cross-validation inside the real training split"
+            f"cross-validation{_repeats(result)} inside the real training split"
             + (f" ({_rule(result)})" if _rule(result) else "")
             + (f"; {result['selection_data']}." if result.get("selection_data") else ".")
             + _allocation(result)

@@ -16,7 +16,9 @@ from synthaug.evaluation.gain import (
     FoldPool,
     ProtocolSettings,
     check_unseen,
+    planned_fits,
     run_protocol,
+    select_settings,
     selection_folds,
 )
 from synthaug.evaluation.samples import (
@@ -269,6 +271,47 @@ def test_cross_fitted_selection_draws_each_fold_from_its_own_generator():
             if extra & fold_ids[k]:
                 assert ids & real_ids == {int(real.x["row_id"][i]) for i in train}
     assert any(ids - real_ids for ids in selection_fits)  # synthetic samples were tried
+
+
+def test_repeated_selection_folds_start_with_the_single_pass_and_redraw_the_later_ones():
+    y = np.array([0] * 20 + [1] * 9)
+    single, repeated = selection_folds(y, 2, 3), selection_folds(y, 2, 3, repeats=3)
+    assert len(repeated) == 9
+    for (train, validation), (train_r, validation_r) in zip(single, repeated[:3], strict=True):
+        assert np.array_equal(train, train_r) and np.array_equal(validation, validation_r)
+    for start in (0, 3, 6):  # every pass validates on each row exactly once, stratified
+        validated = np.concatenate([v for _, v in repeated[start : start + 3]])
+        assert sorted(validated.tolist()) == list(range(29))
+        assert all(np.bincount(y[v], minlength=2).min() == 3 for _, v in repeated[start : start + 3])
+    assert not np.array_equal(repeated[0][1], repeated[3][1])
+
+
+def test_repeats_multiply_the_selection_fits_and_are_recorded():
+    rng = np.random.default_rng(5)
+    real, test, pool = (
+        plain(blobs(30, rng)),
+        plain(blobs(40, rng, offset=5000)),
+        plain(blobs(200, rng, offset=1000)),
+    )
+    make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
+    fits = {}
+    for repeats in (1, 2):
+        settings = ProtocolSettings(seeds=2, folds=3, repeats=repeats, amounts=(0.0, 1.0), filtering=False)
+        selection = select_settings(real=real, synthetic=pool, make=make, kind="tabular", settings=settings)
+        fits[repeats] = planned_fits(
+            real_counts=real.counts(), synthetic_counts=pool.counts(), kind="tabular", settings=settings
+        )
+        assert set(selection.selections["synthetic"].cv_scores) == {"x0", "x1"}
+        result = run_protocol(
+            real=real,
+            synthetic=pool,
+            test=test,
+            classifiers={"logistic": make},
+            kind="tabular",
+            settings=settings,
+        )
+        assert result["settings"]["repeats"] == repeats
+    assert fits[2] - 2 * 4 == 2 * (fits[1] - 2 * 4)  # selection fits double; the 2 seeds x 4 do not
 
 
 def test_a_fold_generator_that_saw_its_validation_rows_is_refused():

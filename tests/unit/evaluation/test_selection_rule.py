@@ -52,6 +52,26 @@ def test_beats_needs_a_positive_mean_and_under_one_se_more_than_one_error():
     assert not beats(simpler, simpler, "best")
 
 
+def test_repeated_passes_average_every_fold_but_keep_the_error_of_one_pass():
+    simpler = np.full((4, 3), 0.8)
+    # differences +0.01 +- 0.03 over 12 folds: the mean clears the spread over root 12 (0.0087)
+    # but not over root 3, the folds of one pass (0.017): repeats do not count as new evidence
+    richer = simpler + np.array(
+        [[0.04, -0.02, 0.01], [0.04, -0.02, 0.01], [-0.02, 0.04, 0.01], [0.01, 0.01, 0.01]]
+    )
+    difference = (richer - simpler).ravel()
+    spread = np.std(difference, ddof=1)
+    assert spread / np.sqrt(12) < difference.mean() < spread / np.sqrt(3)
+    assert not beats(richer, simpler, "one-se")
+    assert beats(richer, simpler, "best")
+    # one lucky pass among four: the average over the passes no longer clears one error
+    lucky = simpler.copy()
+    lucky[0] += [0.02, 0.03, 0.04]
+    assert beats(lucky[:1], simpler[:1], "one-se")
+    assert not beats(lucky, simpler, "one-se")
+    assert choose_amount({0.0: simpler, 1.0: lucky}, "one-se") == 0.0
+
+
 def test_the_rule_is_a_setting_recorded_with_the_result():
     assert EvaluationConfig().selection_rule == "one-se"
     assert set(SELECTION_RULES) == {"one-se", "best"}

@@ -92,3 +92,34 @@ def test_the_privacy_section_says_what_near_copy_curation_did(tmp_path):
         "samples' distances to their nearest other training sample (0.8123) and were replaced by other "
         "draws; 1 had to be kept, the generator gave too few others." in texts
     )
+
+
+def test_the_verification_says_how_often_the_cross_validation_was_repeated():
+    import numpy as np
+    import pandas as pd
+
+    from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS
+    from synthaug.evaluation.gain import ProtocolSettings, run_protocol
+    from synthaug.evaluation.samples import Samples
+    from synthaug.reports.run_report import _verification
+
+    rng = np.random.default_rng(0)
+
+    def samples(n):
+        y = np.arange(n) % 2
+        return Samples(pd.DataFrame({"v": rng.normal(size=n) + 2 * y}), y, 2)
+
+    make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
+    texts = {}
+    for repeats in (1, 3):
+        result = run_protocol(
+            real=samples(24),
+            synthetic=samples(100),
+            test=samples(40),
+            classifiers={"logistic": make},
+            kind="tabular",
+            settings=ProtocolSettings(seeds=2, repeats=repeats, amounts=(0.0, 1.0), filtering=False),
+        )
+        texts[repeats] = _verification(result, result["verdict"]).blocks[0].text
+    assert "chosen by cross-validation inside the real training split" in texts[1]
+    assert "chosen by cross-validation (repeated 3 times on new fold splits) inside" in texts[3]
