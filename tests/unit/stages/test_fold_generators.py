@@ -56,6 +56,19 @@ def test_each_fold_generator_leaves_out_its_validation_rows(run):
     assert later_steps(cfg) == 12
 
 
+def test_repeated_cross_validation_gets_a_copula_per_fold_of_every_pass(run):
+    cfg = config(cv_repeats=2).model_copy(deep=True)
+    cfg.training.synthesizer = "copula"
+    summary = train_fold_generators(run, cfg)
+    assert summary["cross_fitted"] and summary["folds"] == 6 and summary["steps"] == 0
+    labels = np.asarray(job.load_train_split(run).data.labels)
+    pools = VerificationFiles.of_run(run.path).fold_pools(job.load_train_split(run).data)
+    folds = selection_folds(labels, 2, 3, repeats=2)
+    for (fold_train, validation), pool in zip(folds, pools, strict=True):
+        assert set(pool.trained_on) == set(fold_train) and not set(pool.trained_on) & set(validation)
+    assert later_steps(config(cv_repeats=2)) == 2 * later_steps(config()) == 24
+
+
 @pytest.mark.slow
 def test_a_resumed_stage_keeps_finished_folds(run, caplog):
     cfg = config()
