@@ -281,6 +281,12 @@ def _write_lines(path: Path, lines: list[str]) -> None:
         tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
+def cross_validation_words(repeats: int = 1) -> str:
+    """How the amount was chosen, for the report and the dataset card: results written before
+    ``evaluation.cv_repeats`` existed ran one pass."""
+    return "cross-validation" + (f" (repeated {repeats} times on new fold splits)" if repeats > 1 else "")
+
+
 def amount_text(summary: dict[str, Any]) -> str:
     """A classifier summary's (``summarise``) amounts in words: real+synthetic's, with the samples
     of each class when the classes receive different numbers, and for images the amount added on
@@ -346,6 +352,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "test_rows": result["sizes"]["test"],
         "interval": result["interval"],
         "selection_data": result["selection_data"],
+        "cv_repeats": result["settings"].get("repeats", 1),
         "untested_amounts": result.get("untested_amounts", []),
         "classifiers": per_classifier,
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},

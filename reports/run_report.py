@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE, WITH_SYNTHETIC, selected
+from synthaug.evaluation.run_verification import cross_validation_words
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.atomic import atomic_directory
@@ -211,11 +212,6 @@ def _rule(result: dict[str, Any]) -> str:
     return str(result["settings"].get("selection_rule_text", ""))
 
 
-def _repeats(result: dict[str, Any]) -> str:
-    repeats = int(result["settings"].get("repeats", 1))  # results before the setting ran one pass
-    return f" (repeated {repeats} times on new fold splits)" if repeats > 1 else ""
-
-
 def _allocation(result: dict[str, Any]) -> str:
     """What an amount means, when the result says (results before the setting did not)."""
     text = result["settings"].get("allocation_text")
@@ -236,7 +232,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             f"{result['settings']['seeds']} seeds and scored on {result['sizes']['test']} real held-out "
             f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
             f"{_sentence(result.get('interval', ''))}. The amount of synthetic data was chosen by "
-            f"cross-validation{_repeats(result)} inside the real training split"
+            f"{cross_validation_words(result['settings'].get('repeats', 1))} inside the real training split"
             + (f" ({_rule(result)})" if _rule(result) else "")
             + (f"; {result['selection_data']}." if result.get("selection_data") else ".")
             + _allocation(result)

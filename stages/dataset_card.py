@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE
-from synthaug.evaluation.run_verification import amount_text
+from synthaug.evaluation.run_verification import amount_text, cross_validation_words
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.layout import EXPORT_FILE, FIDELITY_FILE, IMAGE_MANIFEST_FILE, IMAGES_DIR
@@ -203,7 +203,8 @@ def verification_text(verification: dict[str, Any]) -> str:
             *lead,
             f"**Verdict: {verdict}**: {meaning}. Measured over {verification['seeds']} seeds on "
             f"{verification['test_rows']} real test samples the generator never saw; the amount of synthetic "
-            "data was chosen by cross-validation inside the real training split"
+            f"data was chosen by {cross_validation_words(verification.get('cv_repeats', 1))} inside the "
+            "real training split"
             + (f" ({verification['selection_data']}). " if verification.get("selection_data") else ". ")
             + (
                 f"{verification['interval'][0].upper()}{verification['interval'][1:]}. "

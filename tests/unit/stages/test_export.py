@@ -189,6 +189,9 @@ def test_card_verification_leads_with_the_recommendation_and_states_the_power():
         "(random_forest)" not in text
         and "| logistic | real only | 1x | 93.0 | +0.40 [-1.20, +2.00] |" in text
     )
+    assert "chosen by cross-validation inside the real training split" in text  # one pass
+    repeated = verification_text({**summary, "cv_repeats": 5})
+    assert "chosen by cross-validation (repeated 5 times on new fold splits) inside the real" in repeated
 
 
 def test_a_signed_export_catches_any_edit_and_never_holds_the_key(run_dir, tmp_path):
