@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ from synthaug.pipeline.dataset import Dataset
 from synthaug.pipeline.provenance import package_versions
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import HeldOutTest, TrainSplit, split_dataset
+from synthaug.pipeline.watermark.keys import WatermarkKey, write_key_file
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -46,15 +46,7 @@ def seed_key_file(directory: Path, seed: int) -> Path:
     benchmarks only: a key anyone can derive protects nothing."""
     path = Path(directory) / f"benchmark-seed-{seed}.key"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(
-                descriptor,
-                (hashlib.sha256(f"synthaug-benchmark|{seed}".encode()).hexdigest() + "\n").encode(),
-            )
-        finally:
-            os.close(descriptor)
+        write_key_file(path, WatermarkKey(hashlib.sha256(f"synthaug-benchmark|{seed}".encode()).digest()))
     return path
 
 

@@ -65,8 +65,13 @@ def generate_key_file(path: Path, *, overwrite: bool = False) -> WatermarkKey:
             hint="Choose another path, or delete the old key deliberately first.",
         )
     check_writable_file(path, key="the key path", what="key file")
+    return write_key_file(path, WatermarkKey(secrets.token_bytes(KEY_BYTES)))
+
+
+def write_key_file(path: Path, key: WatermarkKey) -> WatermarkKey:
+    """Write ``key`` to ``path`` as one hex line with mode 0600 (created that way, never widened)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    key = WatermarkKey(secrets.token_bytes(KEY_BYTES))
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
     descriptor = os.open(path, flags, 0o600)
     try:
