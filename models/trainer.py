@@ -448,6 +448,7 @@ class GanTrainer:
             {
                 "step": self.step,
                 "elapsed": self.elapsed,
+                "settings": self.config.model_dump(mode="json"),  # resolved: resume checks them
                 "generator": self.G.state_dict(),
                 "ema_generator": self.ema.model.state_dict(),
                 "discriminator": self.D.state_dict(),
@@ -475,6 +476,7 @@ class GanTrainer:
                 hint="The run was stopped before its first checkpoint; start a new run.",
             )
         state = load_checkpoint(path)
+        self._check_settings(state.get("settings"), path)
         self.G.load_state_dict(state["generator"])
         self.ema.model.load_state_dict(state["ema_generator"])
         self.D.load_state_dict(state["discriminator"])
@@ -504,3 +506,23 @@ class GanTrainer:
         self.metrics.truncate_after(self.step)
         log.info("resumed from step %d (%s)", self.step, path)
         return self.step
+
+    def _check_settings(self, recorded: dict[str, Any] | None, path: Path) -> None:
+        """Refuse to resume under training settings other than the checkpoint's (config.RESUMABLE_CHANGES
+        lists those that may change)."""
+        if recorded is None:
+            log.warning(
+                "%s predates recorded training settings, so resuming cannot check them: settings left "
+                "unset take this version's defaults (images: mode_seeking_weight 0.5 since 2026-12-04)",
+                path,
+            )
+            return
+        changed = self.config.changes_from(recorded)
+        if changed:
+            listed = "; ".join(f"{key} was {old!r}, now {new!r}" for key, (old, new) in changed.items())
+            raise UserInputError(
+                f"the checkpoint was trained with other settings: {listed}",
+                where=path,
+                hint="Resume with the settings it was trained with (set each key above to its old value "
+                "in the config), or start a new run.",
+            )

@@ -8,7 +8,7 @@ parameters to every step; each step takes only the section it needs. Unknown key
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -313,6 +313,27 @@ class TrainingConfig(_Section):
     @property
     def is_resolved(self) -> bool:
         return None not in (self.loss, self.lr_generator, self.lr_discriminator, self.batch_size)
+
+    def changes_from(self, recorded: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+        """``training.<key>`` -> (recorded, now) for every setting of this resolved config that differs
+        from ``recorded`` (a resolved config dumped to JSON, as a training checkpoint holds it),
+        other than those a resumed run may change (RESUMABLE_CHANGES)."""
+        now = self.model_dump(mode="json")
+        keys = (set(now) | set(recorded)) - RESUMABLE_CHANGES
+        return {
+            f"training.{k}": (recorded.get(k), now.get(k))
+            for k in sorted(keys)
+            if recorded.get(k) != now.get(k)
+        }
+
+
+# Settings a resumed run may change: how long it trains and where, how often it logs and
+# checkpoints, and its stop rules. Every other setting shapes what is learned, so a checkpoint
+# must resume under the one it was trained with; an unset setting resolves to the code's
+# current default, which a later version may change (mode seeking for images did).
+RESUMABLE_CHANGES = frozenset(
+    {"steps", "device", "max_cpu_minutes", "log_every", "checkpoint_every", "grid_every", "detectors"}
+)
 
 
 class GenerationConfig(_Section):

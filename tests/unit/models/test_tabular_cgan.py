@@ -3,12 +3,13 @@ import pandas as pd
 import pytest
 import torch
 
+from synthaug.models.checkpoint import load_checkpoint, save_checkpoint
 from synthaug.models.tabular_cgan import TabularCGAN
 from synthaug.models.tabular_data import ConditionSampler
 from synthaug.models.training_metrics import MetricsLog
 from synthaug.pipeline.config import DatasetConfig, TrainingConfig
 from synthaug.pipeline.errors import UserInputError
-from synthaug.pipeline.layout import GRID_DIR, METRICS_FILE
+from synthaug.pipeline.layout import CHECKPOINT_FILE, GRID_DIR, METRICS_FILE
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import TrainSplit
 from tests.frames import train_split
@@ -104,6 +105,29 @@ def test_resumed_run_ends_with_the_same_weights(table, tmp_path):
         straight.generator_.state_dict().items(), resumed.generator_.state_dict().items(), strict=True
     ):
         assert torch.equal(x, y), name
+
+
+def test_resuming_refuses_other_training_settings_but_may_train_longer(table, tmp_path, caplog):
+    def kill(step: int) -> None:
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path, on_step=kill)
+    # an unset setting that now resolves to another default reads the same as an edited one
+    with pytest.raises(UserInputError, match=r"training.lr_generator was 0.0002, now 0.001") as refused:
+        TabularCGAN(tiny(lr_generator=1e-3), seed=2).fit(table, workdir=tmp_path, resume=True)
+    assert refused.value.where == str(tmp_path / CHECKPOINT_FILE) and "start a new run" in refused.value.hint
+    checkpoint = load_checkpoint(tmp_path / CHECKPOINT_FILE)
+    assert checkpoint["settings"]["tabular"]["pac"] == 10  # resolved, not the unset None
+    longer = TabularCGAN(tiny(steps=8, log_every=4), seed=2).fit(table, workdir=tmp_path, resume=True)
+    assert longer.training_.steps == 8
+    # a checkpoint written before settings were recorded resumes, with a warning
+    del checkpoint["settings"]
+    save_checkpoint(tmp_path / CHECKPOINT_FILE, checkpoint)
+    with caplog.at_level("WARNING"):
+        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path, resume=True)
+    assert "predates recorded training settings" in caplog.text
 
 
 def test_training_by_sampling_favours_rare_values_by_log_frequency():
