@@ -3,6 +3,7 @@
     make setup bench-env
     .venv/bin/python -m benchmarks.verification_gain [--datasets digits breast_cancer] \
         [--seeds 0 1 2 3 4] [--no-ctgan] [--full] [--keep DIR [--reverify --set KEY=VALUE]]
+    .venv/bin/python -m benchmarks.verification_gain --from-result NAME --result-name NAME
 
 Settings: scikit-learn's digits and breast_cancer, 15 real training images / rows per class,
 30% of the data held out for scoring. For every dataset and pipeline seed s the job's stages
@@ -21,14 +22,18 @@ Baselines, scored by the same protocol on the same splits:
 
 Per pipeline seed a method's gain is its mean paired difference in balanced accuracy versus
 real-only over the downstream seeds; the table gives the mean over pipeline seeds with a 95%
-t-interval and a paired t-test across them. Results: ``benchmarks/results/verification_gain.json``
-and ``.md``.
+t-interval and a paired t-test across them. A head-to-head table pairs synthaug with each
+baseline on the same runs (per seed the mean over the tables' datasets and classifiers, then an
+interval across seeds): it says whether "ahead of SMOTE" is more than the seeds' noise.
+``--from-result`` summarises the per-seed rows a results file stores again. Results:
+``benchmarks/results/verification_gain.json`` and ``.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import subprocess
 import tempfile
 import time
@@ -242,6 +247,37 @@ def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def head_to_head(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """synthaug minus each baseline (classic, CTGAN), paired on the same runs: per pipeline seed the
+    mean over the tables' datasets and classifiers (each image dataset alone), then the mean over
+    seeds with a 95% t-interval. "Ahead" in the goals compares means; this says whether the
+    difference is more than the seeds' noise."""
+    frame = pd.DataFrame(rows)
+    frame["group"] = frame["dataset"].map(lambda d: d if str(d).startswith("digits") else "tables")
+    wide = frame.pivot_table(
+        index=["group", "seed", "dataset", "classifier"], columns="method", values="difference"
+    )
+    out = []
+    for group, part in wide.groupby(level="group", sort=False):
+        for baseline in ("classic", "ctgan"):
+            if baseline not in part or "synthaug" not in part or part[baseline].isna().any():
+                continue
+            per_seed = part.groupby(level="seed")[["synthaug", baseline]].mean()
+            comparison = paired_comparison(per_seed["synthaug"].to_numpy(), per_seed[baseline].to_numpy())
+            out.append(
+                {
+                    "setting": group,
+                    "versus": baseline,
+                    "seeds": len(per_seed),
+                    "difference_points": round(100 * comparison.mean_difference, 2),
+                    "ci95_low": round(100 * comparison.low, 2),
+                    "ci95_high": round(100 * comparison.high, 2),
+                    "p_value": round(comparison.p_value, 4),
+                }
+            )
+    return pd.DataFrame(out)
+
+
 def goals(table: pd.DataFrame) -> dict[str, bool]:
     ours = table[table["method"] == "synthaug"]
     per_dataset = {
@@ -328,6 +364,12 @@ def main() -> None:
     )
     parser.add_argument("--result-name", default="verification_gain", help="results file stem")
     parser.add_argument(
+        "--from-result",
+        metavar="NAME",
+        help="run nothing: summarise the per-seed rows stored in benchmarks/results/NAME.json again "
+        "(tables, head to head and goals), written to --result-name",
+    )
+    parser.add_argument(
         "--set",
         dest="overrides",
         action="append",
@@ -338,6 +380,17 @@ def main() -> None:
     args = parser.parse_args()
     if (args.summarise_only or args.reverify) and not args.keep:
         parser.error("--summarise-only and --reverify need --keep DIR (the kept runs)")
+    if args.from_result:
+        stored = json.loads((RESULTS / f"{args.from_result}.json").read_text())
+        # results written before the title was stored: the settings less the protocol's constants
+        title = (
+            stored.get("title") or re.sub(r", test fraction [0-9.]+", "", stored["settings"]).split(", 5 ")[0]
+        )
+        measured = {k: stored[k] for k in ("measured_at", "machine")}  # when and where the runs ran
+        write_summary(
+            args.result_name, title, stored["settings"], stored["per_seed"], stored["stage_seconds"], measured
+        )
+        return
     trains = not (args.summarise_only or args.reverify)
     if not args.no_ctgan and trains and not BENCH_PYTHON.exists():
         parser.error(f"{BENCH_PYTHON} is missing: run `make bench-env` first, or pass --no-ctgan")
@@ -364,26 +417,49 @@ def main() -> None:
     full = args.full or any(str(r["dataset"]).endswith("(full)") for r in rows)  # kept runs say
     setting = "every row" if full else f"{PER_CLASS} per class"
     changed = f", overrides {args.overrides}" if args.overrides else ""
-    table = summarise(rows)
+    settings = (
+        f"{setting}, test fraction 0.3, pipeline seeds {seeds}{changed}, "
+        "5 downstream seeds per condition; metric: balanced accuracy, points"
+    )
+    write_summary(args.result_name, f"{setting}, pipeline seeds {seeds}{changed}", settings, rows, timings)
+
+
+def write_summary(
+    name: str,
+    title: str,
+    settings: str,
+    rows: list[dict[str, Any]],
+    timings: list[dict[str, Any]],
+    measured: dict[str, Any] | None = None,
+) -> None:
+    """benchmarks/results/NAME.json and .md from the per-seed rows (``measured``: the stored
+    measured_at and machine, when summarising stored rows again)."""
+    table, versus = summarise(rows), head_to_head(rows)
     met = goals(table)
     print(table.to_string())
+    print(versus.to_string())
     print(json.dumps(met, indent=2))
     write_result(
-        args.result_name,
+        name,
         {
-            "settings": f"{setting}, test fraction 0.3, pipeline seeds {seeds}{changed}, "
-            "5 downstream seeds per condition; metric: balanced accuracy, points",
+            "title": title,
+            "settings": settings,
             "table": table.to_dict(orient="records"),
+            "head_to_head": versus.to_dict(orient="records"),
             "goals": met,
             "per_seed": rows,
             "stage_seconds": timings,
+            **(measured or {}),
         },
     )
-    (RESULTS / f"{args.result_name}.md").write_text(
-        f"# Verification gain, {setting}, pipeline seeds {seeds}{changed}\n\n"
+    (RESULTS / f"{name}.md").write_text(
+        f"# Verification gain, {title}\n\n"
         "Gain: balanced accuracy (points) of real + method minus real only, on the held-out real "
         "test split; mean over pipeline seeds with a 95% t-interval.\n\n"
         + markdown_table(table)
+        + "\n\nsynthaug minus each baseline on the same runs (points; per seed the mean over the "
+        "datasets and classifiers, then a 95% t-interval across seeds):\n\n"
+        + markdown_table(versus)
         + "\n\nGoals:\n\n"
         + "\n".join(f"- {'met' if ok else 'NOT met'}: {goal}" for goal, ok in met.items())
         + "\n",

@@ -2,8 +2,16 @@
 protocol, scarce or in full; the tables' goal on a hand-made table."""
 
 import pandas as pd
+import pytest
 
-from benchmarks.verification_gain import FULL_PER_CLASS, PER_CLASS, TABLES, dataset_config, goals
+from benchmarks.verification_gain import (
+    FULL_PER_CLASS,
+    PER_CLASS,
+    TABLES,
+    dataset_config,
+    goals,
+    head_to_head,
+)
 
 
 def test_public_tables_take_breast_cancers_protocol_scarce_or_in_full(tmp_path):
@@ -34,3 +42,33 @@ def test_the_tables_goal_is_the_mean_over_tables_and_classifiers():
     assert met["tables: mean gain at least +1.5 points (now +1.00)"] is False
     assert met["never below -0.5 points for any classifier"] is False
     assert met["oj/logistic: ahead of classic and CTGAN"] is False
+
+
+def test_head_to_head_pairs_methods_on_the_same_runs_and_averages_settings_within_a_seed():
+    rows = []
+    for seed, (ours, classic) in enumerate([(0.03, 0.01), (0.02, 0.01), (0.04, 0.01)]):
+        for dataset, shift in (("crabs", 0.0), ("oj (full)", 0.02)):
+            for method, difference in (("synthaug", ours + shift), ("classic", classic + shift)):
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "classifier": "logistic",
+                        "seed": seed,
+                        "method": method,
+                        "difference": difference,
+                    }
+                )
+        rows.append(
+            {"dataset": "digits", "classifier": "cnn", "seed": seed, "method": "classic", "difference": 0.03}
+        )
+        rows.append(
+            {"dataset": "digits", "classifier": "cnn", "seed": seed, "method": "synthaug", "difference": 0.0}
+        )
+    versus = head_to_head(rows).set_index("setting")
+    # tables: per seed ours minus classic is 2, 1 and 3 points (the datasets' shift cancels)
+    tables = versus.loc["tables"]
+    assert tables["versus"] == "classic" and tables["seeds"] == 3
+    assert tables["difference_points"] == pytest.approx(2.0)
+    assert tables["ci95_low"] == pytest.approx(2.0 - 4.303 * 1.0 / 3**0.5, abs=0.01)
+    assert versus.loc["digits", "difference_points"] == pytest.approx(-3.0)
+    assert "ctgan" not in set(versus["versus"])  # no CTGAN rows, no comparison
