@@ -1,8 +1,8 @@
-"""How should the tabular copula estimate each class's correlation? Exploration on kept runs.
+"""How should the tabular copula estimate each class's correlation and marginals? Exploration on kept runs.
 
     python -m benchmarks.verification_gain --datasets breast_cancer birthwt crabs oj melanoma \
         --seeds 5 6 7 --no-ctgan --set training.synthesizer=copula --keep RUNS [--full]
-    python -m benchmarks.copula_variants RUNS [RUNS ...]
+    python -m benchmarks.copula_variants RUNS [RUNS ...] [--variants ...] [--result-name NAME]
 
 For every kept run (its training split, its selection folds and its held-out test split), the
 copula is fitted again with each correlation estimate below, for the run and for each selection
@@ -12,12 +12,18 @@ fold, and its rows go through the verification protocol (rarest-first, one-SE ru
 - ``empirical``: each class's sample correlation, no shrinkage;
 - ``pooled``: one correlation for every class, of the class-centred scores pooled (Ledoit-Wolf);
 - ``towards-pooled``: each class's sample correlation mixed with the pooled one, weighted by the
-  class's share of the rows.
+  class's share of the rows;
+- ``smoothing S`` (Ledoit-Wolf) and ``empirical, smoothing S``: numeric marginals as kernel
+  densities with S times Silverman's bandwidth (``training.copula.smoothing``; 0 is shipped).
 
-Only the estimate changes; marginals, seeds and draws are the run's. Samples are drawn without
+Only the estimate changes; seeds and draws are the run's. Each variant's rows drawn from the
+run's training split are also audited against its held-out rows (privacy/audit.py): the share
+nearer a training row, and the membership-inference AUC. Samples are drawn without
 near-copy curation or watermark, so ``ledoit-wolf`` differs slightly from the run's own numbers.
 Use exploration seeds (5-7), never the benchmark seeds: the test split judges the variants here.
-Results: ``benchmarks/results/copula_variants_exploration.json`` and ``.md``.
+Results: ``benchmarks/results/<--result-name>.json`` and ``.md``: ``copula_variants_exploration``
+(the correlation estimates, 15 per class and every row together), ``copula_variants_smoothing_exploration``
+(15 per class) and ``copula_variants_smoothing_full_exploration`` (every row).
 """
 
 from __future__ import annotations
@@ -42,17 +48,26 @@ from synthaug.evaluation.gain import (
     scores_of,
     select_settings,
 )
-from synthaug.evaluation.run_verification import DownstreamClassifier, protocol_settings
+from synthaug.evaluation.run_verification import DownstreamClassifier, privacy_audit, protocol_settings
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.models import tabular_copula
-from synthaug.pipeline.config import EvaluationConfig
+from synthaug.pipeline.config import CopulaConfig, EvaluationConfig, TrainingConfig
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.dataset import Dataset
 from synthaug.pipeline.layout import CONFIG_FILE
 from synthaug.pipeline.split import TrainSplit
+from synthaug.privacy.audit import MEMBERSHIP_AUC, SHARE_CLOSER_TO_TRAIN
 
-VARIANTS = ("ledoit-wolf", "empirical", "pooled", "towards-pooled")
+# variant -> (correlation estimate, marginal smoothing)
+VARIANTS = {
+    "ledoit-wolf": ("ledoit-wolf", 0.0),
+    "empirical": ("empirical", 0.0),
+    "pooled": ("pooled", 0.0),
+    "towards-pooled": ("towards-pooled", 0.0),
+    **{f"smoothing {s:g}": ("ledoit-wolf", s) for s in (0.5, 1.0, 2.0)},
+    **{f"empirical, smoothing {s:g}": ("empirical", s) for s in (0.5, 1.0)},
+}
 RESULT = "copula_variants_exploration"
 
 
@@ -64,24 +79,26 @@ def _correlation(covariance: np.ndarray) -> np.ndarray:
 
 
 def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula:
-    """The copula of ``train`` with each class's correlation estimated by ``variant``."""
+    """The copula of ``train`` with each class's correlation and marginals as ``variant`` says."""
+    estimate, smoothing = VARIANTS[variant]
     scores: list[np.ndarray] = []  # each class's (n, p) normal scores, as the fit computes them
     shipped = tabular_copula._correlation
     tabular_copula._correlation = lambda s: (scores.append(s), shipped(s))[1]
     try:
         rows = np.arange(len(train))
-        model = tabular_copula.TabularCopula(seed=seed).fit(TrainSplit(train, rows, rows))
+        config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=smoothing))
+        model = tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
     finally:
         tabular_copula._correlation = shipped
-    if variant == "ledoit-wolf":
+    if estimate == "ledoit-wolf":
         return model
     centred = np.concatenate([s - s.mean(axis=0) for s in scores])
     pooled = _correlation(LedoitWolf(assume_centered=True).fit(centred).covariance_)
     for copula, s in zip(model.copulas_, scores, strict=True):
         own = _correlation(np.cov(s.T)) if len(s) > 1 else pooled
-        if variant == "empirical":
+        if estimate == "empirical":
             copula.correlation = own
-        elif variant == "pooled":
+        elif estimate == "pooled":
             copula.correlation = pooled
         else:
             weight = len(s) / len(centred)
@@ -95,7 +112,7 @@ def draw(model: tabular_copula.TabularCopula, per_class: int, seed: int) -> Samp
     return Samples(synthetic.rows.drop(columns=[synthetic.target]), synthetic.labels, len(model.classes_))
 
 
-def verify_variants(run: Path, spec: EvaluationConfig) -> list[dict]:
+def verify_variants(run: Path, spec: EvaluationConfig, variants: list[str]) -> list[dict]:
     files = VerificationFiles.of_run(run)
     train, real, kept = files.training()
     test, pools = files.held_out(), files.fold_pools(train)
@@ -104,8 +121,9 @@ def verify_variants(run: Path, spec: EvaluationConfig) -> list[dict]:
     dataset = json.loads((run / SETTING_FILE).read_text())["dataset"]
     settings = protocol_settings(spec)
     rows = []
-    for variant in VARIANTS:
+    for variant in variants:
         pool = draw(fit(train, variant, seed), per_class, seed + 1)
+        audited = privacy_audit(real, test, pool)
         fold_pools = [
             FoldPool(
                 draw(fit(train.subset(p.trained_on), variant, seed + 1000 + k), per_class, seed + 2000 + k),
@@ -144,6 +162,8 @@ def verify_variants(run: Path, spec: EvaluationConfig) -> list[dict]:
                     "selected_amount": chosen.selections["synthetic"].amount,
                     "gain_points": round(100 * (mean[REAL_SYNTHETIC] - mean[REAL]), 3),
                     "synthetic_only_points": round(100 * (mean[SYNTHETIC_ONLY] - mean[REAL]), 3),
+                    SHARE_CLOSER_TO_TRAIN: round(audited[SHARE_CLOSER_TO_TRAIN], 3),
+                    MEMBERSHIP_AUC: round(audited[MEMBERSHIP_AUC], 3),
                 }
             )
             print(json.dumps(rows[-1]), flush=True)
@@ -155,44 +175,51 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("runs", type=Path, nargs="+", help="folders of runs kept by verification_gain --keep")
+    parser.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS))
+    parser.add_argument("--result-name", default=RESULT, help="results file stem")
     args = parser.parse_args()
     spec = EvaluationConfig()
     rows = [
         row
         for folder in args.runs
         for run in sorted(p for p in folder.iterdir() if (p / SETTING_FILE).is_file())
-        for row in verify_variants(run, spec)
+        for row in verify_variants(run, spec, args.variants)
     ]
     frame = pd.DataFrame(rows)
+    measured = ["gain_points", "synthetic_only_points", SHARE_CLOSER_TO_TRAIN, MEMBERSHIP_AUC]
     per_setting = (
-        frame.groupby(["variant", "dataset", "classifier"])[["gain_points", "synthetic_only_points"]]
-        .mean()
-        .reset_index()
+        frame.groupby(["variant", "dataset", "classifier"], sort=False)[measured].mean().reset_index()
     )
     summary = (
-        per_setting.groupby("variant")
+        per_setting.groupby("variant", sort=False)
         .agg(
             settings=("gain_points", "size"),
             mean_gain_points=("gain_points", "mean"),
             worst_gain_points=("gain_points", "min"),
             mean_synthetic_only_points=("synthetic_only_points", "mean"),
             worst_synthetic_only_points=("synthetic_only_points", "min"),
+            mean_share_closer_to_train=(SHARE_CLOSER_TO_TRAIN, "mean"),
+            worst_share_closer_to_train=(SHARE_CLOSER_TO_TRAIN, "max"),
+            mean_membership_auc=(MEMBERSHIP_AUC, "mean"),
+            worst_membership_auc=(MEMBERSHIP_AUC, "max"),
         )
         .round(2)
         .reset_index()
     )
-    write_result(RESULT, {"summary": summary.to_dict(orient="records"), "per_run": rows})
+    write_result(args.result_name, {"summary": summary.to_dict(orient="records"), "per_run": rows})
     text = (
-        "# Copula correlation estimates (exploration seeds)\n\n"
+        "# Copula correlation estimates and marginals (exploration seeds)\n\n"
         "Points of balanced accuracy over real only on each run's held-out test split: the gain of "
-        "real + copula rows under the verification protocol, and of copula rows alone. Means per "
-        "dataset and classifier, then over them. See `benchmarks/copula_variants.py`.\n\n"
+        "real + copula rows under the verification protocol, and of copula rows alone; the audit of "
+        "the rows drawn from the training split against the held-out rows (share nearer a training "
+        "row, 0.5 ideal; membership-inference AUC, 0.5 ideal). Means per dataset and classifier, "
+        "then over them. See `benchmarks/copula_variants.py`.\n\n"
         + markdown_table(summary)
         + "\n\nPer dataset and classifier:\n\n"
         + markdown_table(per_setting.round(2))
         + "\n"
     )
-    (Path(__file__).resolve().parent / "results" / f"{RESULT}.md").write_text(text)
+    (Path(__file__).resolve().parent / "results" / f"{args.result_name}.md").write_text(text)
     print(summary.to_string())
 
 

@@ -183,6 +183,18 @@ class TabularModelConfig(_Section):
     )
 
 
+class CopulaConfig(_Section):
+    """Settings only the Gaussian copula uses (models/tabular_copula.py)."""
+
+    smoothing: Annotated[float, Field(ge=0, le=4)] = Field(
+        0.0,
+        description="Each class's numeric marginals as a Gaussian kernel density, with this multiple "
+        "of Silverman's bandwidth (clipped to the column's range): 0 draws only between the class's "
+        "observed values, so on a few dozen rows a sample sits near a training row; 1 spreads the "
+        "draws between and a little beyond them (benchmarks/results/copula_variants_*.md).",
+    )
+
+
 # Defaults that differ by data kind; a None in TrainingConfig means "the kind's default".
 KIND_DEFAULTS = {
     "image": {
@@ -298,6 +310,7 @@ class TrainingConfig(_Section):
     log_every: Annotated[int, Field(gt=0)] = Field(50, description="Steps between log lines.")
     detectors: DetectorConfig = Field(default_factory=DetectorConfig)
     tabular: TabularModelConfig = Field(default_factory=TabularModelConfig)
+    copula: CopulaConfig = Field(default_factory=CopulaConfig)
 
     def resolved(self, kind: DatasetKind, *, private: bool = False) -> TrainingConfig:
         """This config with every unset (None) setting filled with the data kind's default

@@ -132,7 +132,13 @@ def training_words(training: dict) -> str:
     """How the model was fitted: its steps and why they stopped, or (a copula) how long it took."""
     if training.get("synthesizer", "gan") == "gan":
         return f"{training.get('steps', '?')} training steps (stopped: {training.get('stop_reason', '?')})"
-    return f"fitted in {training.get('seconds', '?')} s (no training steps)"
+    smoothing = training.get("copula_smoothing") or 0
+    marginals = (
+        f"marginals smoothed with {smoothing:g}x Silverman's bandwidth"
+        if smoothing
+        else "empirical marginals"
+    )
+    return f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals})"
 
 
 def privacy_text(privacy: Any) -> str:

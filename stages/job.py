@@ -307,7 +307,7 @@ def train(
         result.seconds,
         result.samples_per_second,
     )
-    return {
+    summary = {
         "kind": kind,
         "synthesizer": config.training.synthesizer,
         "model": SYNTHESIZER_WORDS[config.training.synthesizer],
@@ -319,6 +319,9 @@ def train(
         "warnings": [f"step {f.step}: {f.message}" for f in result.findings],
         "privacy": result.privacy,
     }
+    if config.training.synthesizer == "copula":
+        summary["copula_smoothing"] = config.training.copula.smoothing
+    return summary
 
 
 def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:

@@ -305,6 +305,7 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     manifest = json.loads((run_dir / "manifest.json").read_text())
     training = manifest["training"]
     assert training["synthesizer"] == "copula" and training["steps"] == 0
+    assert training["copula_smoothing"] == 0.0  # the default: the class's empirical marginals
     assert (run_dir / "model" / "tabular_copula.pt").is_file()
     assert not (run_dir / "model" / "tabular_cgan.pt").exists()
     rows = pq.read_table(run_dir / "synthetic" / "rows.parquet").to_pandas()
@@ -314,6 +315,7 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     assert selection["cross_fitted"] and selection["steps"] == 0
     report = (run_dir / "report" / "report.md").read_text()
     assert "A class-conditional Gaussian copula was fitted in" in report
+    assert "(no training steps; empirical marginals)" in report
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert "- Model: class-conditional Gaussian copula, fitted in" in card
     assert load_model(run_dir).sample(3, labels="malignant").labels.tolist() == [1, 1, 1]

@@ -1,10 +1,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+from scipy.stats import norm
 
 from synthaug.models.checkpoint import save_checkpoint
-from synthaug.models.tabular_copula import TabularCopula
-from synthaug.pipeline.config import PrivacyConfig
+from synthaug.models.tabular_copula import TabularCopula, kernel_quantiles, silverman_bandwidth
+from synthaug.pipeline.config import CopulaConfig, PrivacyConfig, TrainingConfig
 from synthaug.pipeline.errors import UserInputError
 from tests.frames import train_split
 
@@ -99,3 +101,70 @@ def test_a_class_of_one_row_gives_that_row(table):
     frame = pd.concat([frame, frame.iloc[[0]].assign(label="solo")], ignore_index=True)
     rows = TabularCopula(seed=0).fit(train_split(frame, "label")).sample(3, labels="solo", seed=0).rows
     assert (rows["x"] == frame.iloc[0]["x"]).all() and (rows["y"] == frame.iloc[0]["y"]).all()
+
+
+def test_silverman_bandwidth_against_a_hand_computed_value():
+    # 0..9: sd 3.0277, IQR / 1.34 = 4.5 / 1.34 = 3.358, so 0.9 * 3.0277 * 10 ** -0.2
+    assert silverman_bandwidth(np.arange(10.0)) == pytest.approx(1.71934, abs=1e-4)
+    # mostly tied values: the IQR is 0, so the sd alone sets the width
+    tied = np.array([0.0] * 8 + [1.0, 5.0])
+    assert silverman_bandwidth(tied) == pytest.approx(0.9 * np.std(tied, ddof=1) * 10**-0.2)
+    assert silverman_bandwidth(np.array([3.0])) == 0.0 and silverman_bandwidth(np.full(5, 2.0)) == 0.0
+
+
+def test_kernel_quantiles_invert_the_kernel_density():
+    # two values 10 apart, unit bandwidth: half the mass around each, so a quarter lies below 0
+    values = np.array([0.0, 10.0])
+    u = np.array([0.125, 0.25, 0.75, 0.875])
+    expected = [norm.ppf(0.25), 0.0, 10.0, 10 + norm.ppf(0.75)]
+    np.testing.assert_allclose(kernel_quantiles(values, 1.0, u), expected, atol=0.02)
+
+
+@pytest.fixture(scope="module")
+def smoothed(table):
+    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=1.0))
+    return TabularCopula(config, seed=0).fit(table)
+
+
+def test_smoothing_spreads_draws_beyond_a_class_s_values_but_not_the_column_s_range():
+    # 15 rows per class: "low" in [0, 1], "high" in [5, 10], so the column's range is [0, 10]
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "x": np.r_[rng.uniform(0, 1, 15), rng.uniform(5, 10, 15)].round(3),
+            "y": rng.normal(size=30).round(3),
+            "label": ["low"] * 15 + ["high"] * 15,
+        }
+    )
+    split = train_split(frame, "label")
+    low = frame.loc[frame["label"] == "low", "x"]
+    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=1.0))
+    plain, smooth = (
+        model.fit(split).sample(4000, labels="low", seed=1).rows["x"]
+        for model in (TabularCopula(seed=0), TabularCopula(config, seed=0))
+    )
+    assert plain.between(low.min(), low.max()).all()  # the empirical quantiles interpolate only
+    assert (smooth > low.max()).mean() > 0.02 and smooth.std() > plain.std()
+    assert smooth.min() >= frame["x"].min()  # the kernel's tail below 0 is clipped to the range
+    assert abs(smooth.median() - low.median()) < 0.1
+
+
+def test_smoothing_keeps_each_class_s_dependence_integers_and_missing_rate(smoothed):
+    drawn = smoothed.sample(8000, labels=np.repeat(["pos", "neg"], 4000), seed=1).rows
+    for label, sign in (("pos", 1), ("neg", -1)):
+        part = drawn[drawn["label"] == label]
+        assert 0.75 < sign * np.corrcoef(part["x"], part["y"])[0, 1] < 0.92
+        assert set(part["count"].unique()) <= set(range(5))
+    assert drawn["count"].dtype == np.int64
+    assert abs(drawn.loc[drawn["label"] == "pos", "w"].isna().mean() - 0.25) < 0.03
+
+
+def test_smoothing_survives_a_round_trip_and_older_files_load_unsmoothed(smoothed, copula, tmp_path):
+    loaded = TabularCopula.load(smoothed.save(tmp_path / "smoothed.pt"))
+    pd.testing.assert_frame_equal(smoothed.sample(50, seed=7).rows, loaded.sample(50, seed=7).rows)
+    state = torch.load(copula.save(tmp_path / "plain.pt"), weights_only=True)
+    for class_state in state["copulas"]:
+        del class_state["bandwidth"]  # as written before smoothing existed
+    save_checkpoint(tmp_path / "older.pt", state)
+    older = TabularCopula.load(tmp_path / "older.pt")
+    pd.testing.assert_frame_equal(copula.sample(50, seed=7).rows, older.sample(50, seed=7).rows)

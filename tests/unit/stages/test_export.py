@@ -11,7 +11,7 @@ from synthaug.pipeline.layout import CARD_FILE, EXPORT_FILE
 from synthaug.pipeline.synthetic_metadata import synthetic_metadata
 from synthaug.pipeline.synthetic_set import write_rows
 from synthaug.stages import export as export_module
-from synthaug.stages.dataset_card import privacy_text, verification_text, watermark_text
+from synthaug.stages.dataset_card import privacy_text, training_words, verification_text, watermark_text
 from synthaug.stages.export import check_export, export_run
 from tests.manifests import write_run_manifest
 
@@ -158,6 +158,17 @@ def test_card_statements_for_private_and_unmarked_data():
     assert "Not watermarked** (not applied: disabled" in watermark_text(
         {"applied": False, "reason": "not applied: disabled by watermark.enabled: false"}, kind="image"
     )
+
+
+def test_card_says_how_the_model_was_fitted():
+    gan = {"synthesizer": "gan", "steps": 1200, "stop_reason": "steps"}
+    assert training_words(gan) == "1200 training steps (stopped: steps)"
+    copula = {"synthesizer": "copula", "seconds": 0.04, "copula_smoothing": 0.0}
+    assert training_words(copula) == "fitted in 0.04 s (no training steps; empirical marginals)"
+    smoothed = {**copula, "copula_smoothing": 1.0}
+    assert "marginals smoothed with 1x Silverman's bandwidth" in training_words(smoothed)
+    older = {"synthesizer": "copula", "seconds": 0.04}  # a run from before the setting
+    assert training_words(older).endswith("(no training steps; empirical marginals)")
 
 
 def test_card_verification_leads_with_the_recommendation_and_states_the_power():
