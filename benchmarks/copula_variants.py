@@ -16,10 +16,11 @@ fold, and its rows go through the verification protocol (rarest-first, one-SE ru
 - ``smoothing S`` (Ledoit-Wolf) and ``empirical, smoothing S``: numeric marginals as kernel
   densities with S times Silverman's bandwidth (``training.copula.smoothing``; 0 is shipped).
 
-Only the estimate changes; seeds and draws are the run's. Each variant's rows drawn from the
-run's training split are also audited against its held-out rows (privacy/audit.py): the share
-nearer a training row, and the membership-inference AUC. Samples are drawn without
-near-copy curation or watermark, so ``ledoit-wolf`` differs slightly from the run's own numbers.
+Only the correlation estimate and the marginals change; seeds and draws are the run's. Each
+variant's rows drawn from the run's training split are also audited against its held-out rows
+(privacy/audit.py): the share nearer a training row, and the membership-inference AUC. Samples
+are drawn without near-copy curation or watermark, so ``ledoit-wolf`` differs slightly from the
+run's own numbers.
 Use exploration seeds (5-7), never the benchmark seeds: the test split judges the variants here.
 Results: ``benchmarks/results/<--result-name>.json`` and ``.md``: ``copula_variants_exploration``
 (the correlation estimates, 15 per class and every row together), ``copula_variants_smoothing_exploration``

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
 import tempfile
 import time
@@ -382,10 +381,7 @@ def main() -> None:
         parser.error("--summarise-only and --reverify need --keep DIR (the kept runs)")
     if args.from_result:
         stored = json.loads((RESULTS / f"{args.from_result}.json").read_text())
-        # results written before the title was stored: the settings less the protocol's constants
-        title = (
-            stored.get("title") or re.sub(r", test fraction [0-9.]+", "", stored["settings"]).split(", 5 ")[0]
-        )
+        title = stored["title"]
         measured = {k: stored[k] for k in ("measured_at", "machine")}  # when and where the runs ran
         write_summary(
             args.result_name, title, stored["settings"], stored["per_seed"], stored["stage_seconds"], measured

@@ -145,7 +145,6 @@ class TabularCopula(Synthesizer):
             )
         started = time.perf_counter()
         frame, labels = data.features, np.asarray(data.labels)
-        self.smoothing_ = self.config.copula.smoothing
         self.classes_ = tuple(data.classes)
         # the columns' kinds, categories and ranges (also what the table watermark marks); one mode
         # per numeric column, since the copula does not use the mixture encoding
@@ -163,7 +162,7 @@ class TabularCopula(Synthesizer):
             len(frame),
             len(self.schema_.columns),
             len(self.classes_),
-            self.smoothing_,
+            self.config.copula.smoothing,
             seconds,
         )
         return self
@@ -191,7 +190,7 @@ class TabularCopula(Synthesizer):
                 u[~absent] = (ranks - 0.5) / max(int((~absent).sum()), 1)
                 values.append(np.sort(present[~absent]))
                 cdf.append(None)
-                bandwidth[j] = self.smoothing_ * silverman_bandwidth(values[-1])
+                bandwidth[j] = self.config.copula.smoothing * silverman_bandwidth(values[-1])
             scores[:, j] = norm.ppf(np.clip(u, EDGE, 1.0 - EDGE))
         return ClassCopula(values, missing, cdf, _correlation(scores), bandwidth)
 
@@ -264,7 +263,6 @@ class TabularCopula(Synthesizer):
         model.transformer_ = transformer_from_state(state["transformer"])
         model.schema_ = model.transformer_.schema_
         model.copulas_ = [ClassCopula.from_state(s) for s in state["copulas"]]
-        model.smoothing_ = model.config.copula.smoothing
         model.privacy_ = None
         return model
 
