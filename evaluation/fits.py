@@ -35,10 +35,12 @@ CAPACITY = 48  # CNNs of about 1 MB each; spans one run's selection (34 image fi
 
 
 def samples_fingerprint(samples: Samples) -> str:
-    """A digest of the samples' features, labels and class count."""
+    """A digest of the samples' features, labels, class count and weights."""
     digest = hashlib.blake2b(digest_size=16)
     digest.update(np.asarray(samples.y, dtype=np.int64).tobytes())
     digest.update(str(samples.n_classes).encode())
+    if samples.weight is not None:
+        digest.update(b"weights" + np.asarray(samples.weight, dtype=np.float64).tobytes())
     if isinstance(samples.x, pd.DataFrame):
         digest.update("\0".join(map(str, samples.x.columns)).encode())
         digest.update(pd.util.hash_pandas_object(samples.x, index=False).to_numpy().tobytes())
@@ -60,7 +62,7 @@ class FitMemory:
 
     def fit(self, make: Any, seed: int, classic: bool, samples: Samples) -> Any:
         if not getattr(make, "reuse_fits", False):
-            return make(seed, classic).fit(samples.x, samples.y)
+            return _train(make, seed, classic, samples)
         key = (make, seed, classic, samples_fingerprint(samples))
         with self._lock:
             model = self._models.get(key)
@@ -68,7 +70,7 @@ class FitMemory:
                 self._models.move_to_end(key)
                 self.hits += 1
                 return model
-        model = make(seed, classic).fit(samples.x, samples.y)  # outside the lock: threads fit in parallel
+        model = _train(make, seed, classic, samples)  # outside the lock: threads fit in parallel
         with self._lock:
             self._models[key] = model
             while len(self._models) > self.capacity:
@@ -78,6 +80,13 @@ class FitMemory:
     def clear(self) -> None:
         with self._lock:
             self._models.clear()
+
+
+def _train(make: Any, seed: int, classic: bool, samples: Samples) -> Any:
+    """A new ``make(seed, classic)`` fitted on the samples, with their weights when they have any
+    (so a classifier without ``sample_weight`` still takes unweighted samples)."""
+    options = {} if samples.weight is None else {"sample_weight": samples.weights()}
+    return make(seed, classic).fit(samples.x, samples.y, **options)
 
 
 FITS = FitMemory()

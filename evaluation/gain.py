@@ -79,14 +79,45 @@ class ProtocolSettings:
     replicates: int = REPLICATES  # bootstrap resamples of the test rows
     rule: str = "one-se"  # see SELECTION_RULES
     allocation: str = RAREST_FIRST  # how an amount is shared between classes (samples.ALLOCATIONS)
+    weights: tuple[float, ...] = (1.0,)  # candidate loss weights of an added sample (see Candidate)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One way of adding samples that the inner CV scores: ``amount`` x the real count (samples.py),
+    each of loss weight ``weight`` relative to a real sample. A weight below 1 lets many added
+    samples shape the classifier while their noise weighs less. Simpler means less added weight
+    (``mass``), then fewer samples."""
+
+    amount: float
+    weight: float = 1.0
+
+    @property
+    def mass(self) -> float:
+        return self.amount * self.weight
+
+    @property
+    def key(self) -> str:
+        """The candidate's name in results: ``x2`` (weight 1) or ``x8@w0.25``."""
+        return f"x{self.amount:g}" + ("" if self.weight == 1 else f"@w{self.weight:g}")
+
+    def simplicity(self) -> tuple[float, float]:
+        return (round(self.mass, 10), self.amount)
+
+
+def candidates(amounts: list[float], weights: tuple[float, ...]) -> list[Candidate]:
+    """Every amount at every weight, in order of simplicity; amount 0 once (its weight is moot)."""
+    grid = {Candidate(a, 1.0 if a == 0 else w) for a in amounts for w in weights}
+    return sorted(grid, key=Candidate.simplicity)
 
 
 # How the inner CV's per-fold scores choose between a simpler and a richer candidate.
 SELECTION_RULES = {
-    "one-se": "one-SE rule: the smallest amount, unfiltered where possible, whose mean paired "
+    "one-se": "one-SE rule: the simplest candidate (the least added sample weight, then the "
+    "smallest amount), unfiltered where possible, whose mean paired "
     "per-fold difference from the best candidate is within one standard error of that difference "
     "(the standard error of one K-fold pass, however many repeats are averaged)",
-    "best": "best rule: the highest mean CV score, the smaller amount winning ties",
+    "best": "best rule: the highest mean CV score, the simpler candidate winning ties",
 }
 
 
@@ -96,12 +127,14 @@ class Selection:
     filtered: bool
     cv_scores: dict[str, float] = field(default_factory=dict)  # candidate -> mean CV primary metric
     rule: str = "one-se"
+    weight: float = 1.0  # each added sample's loss weight (Candidate)
 
     def to_dict(self) -> dict[str, Any]:
         scores = self.cv_scores
         best = max(scores, key=lambda key: round(scores[key], 10)) if scores else ""
         return {
             "amount": self.amount,
+            "weight": self.weight,
             "filtered": self.filtered,
             "cv_balanced_accuracy": scores,
             "rule": self.rule,
@@ -115,6 +148,7 @@ class Selection:
             bool(data["filtered"]),
             dict(data["cv_balanced_accuracy"]),
             str(data.get("rule", "best")),
+            float(data.get("weight", 1.0)),  # results before weights were a choice: 1
         )
 
 
@@ -223,16 +257,18 @@ def planned_fits(
     if smallest < 2:
         return fits  # no cross-validation (see _select)
     k = max(2, min(settings.folds, smallest)) * settings.repeats  # selection folds in all
+    every = candidates(list(settings.amounts), settings.weights)
     grid = [
-        a
-        for a in settings.amounts
-        if a == 0 or np.all(synthetic_counts >= extra_counts(real_counts, a, settings.allocation))
+        c
+        for c in every
+        if c.amount == 0
+        or np.all(synthetic_counts >= extra_counts(real_counts, c.amount, settings.allocation))
     ]
     fits += k * len(grid) * (2 if kind == "image" else 1)  # images: again with the augmentation on
     if settings.filtering:
         fits += 2 * k + 1  # per fold: the filter and the filtered candidate; then the kept filter
     if kind == "tabular":
-        fits += k * len(settings.amounts)  # the classic (SMOTE) amounts
+        fits += k * len(every)  # the classic (SMOTE) candidates
     return fits
 
 
@@ -317,6 +353,7 @@ def assemble_result(
             "selection_rule_text": SELECTION_RULES[settings.rule],
             "allocation": settings.allocation,
             "allocation_text": ALLOCATIONS[settings.allocation],
+            "weights": list(settings.weights),
         },
         "sizes": sizes,
         "classifiers": results,
@@ -354,7 +391,8 @@ def untested_amounts(results: dict[str, dict[str, Any]], settings: ProtocolSetti
     """Candidate amounts no classifier's selection could try: the synthetic set held fewer than
     an amount adds to some class of the training split (see ``_select``)."""
     tried = {key for r in results.values() for key in r["selection"]["synthetic"]["cv_balanced_accuracy"]}
-    return [a for a in settings.amounts if a > 0 and f"x{a:g}" not in tried]
+    tried_amounts = {key.split("@")[0].removesuffix("+filter") for key in tried}
+    return [a for a in settings.amounts if a > 0 and f"x{a:g}" not in tried_amounts]
 
 
 def _untested_text(untested: list[float], settings: ProtocolSettings) -> str:
@@ -391,14 +429,15 @@ def _select(
     else:
         check_unseen(folds, fold_pools)
         pools = [pool.samples for pool in fold_pools]
+    every = candidates(list(settings.amounts), settings.weights)
     grid = [
-        a
-        for a in settings.amounts
-        if a == 0
+        c
+        for c in every
+        if c.amount == 0
         or (
-            synthetic.available_for(real, a, allocation=allocation)
+            synthetic.available_for(real, c.amount, allocation=allocation)
             and all(
-                pool.available_for(real.subset(train), a, allocation=allocation)
+                pool.available_for(real.subset(train), c.amount, allocation=allocation)
                 for pool, (train, _) in zip(pools, folds, strict=True)
             )
         )
@@ -407,31 +446,32 @@ def _select(
     def drawn(k: int, fold: Samples, rng: np.random.Generator, a: float) -> Samples:
         return draw_per_class(pools[k], fold, a, rng, allocation=allocation)
 
-    folds_of, best = _best_amount(real, folds, make, grid, drawn, settings)
+    folds_of, best = _best_candidate(real, folds, make, grid, drawn, settings)
     filtered = False
-    if settings.filtering and best > 0:
+    if settings.filtering and best.amount > 0:
 
         def filtered_draw(k: int, fold: Samples, rng: np.random.Generator) -> Samples:
             keep = filter_mask(fold, pools[k], make, settings.filter_confidence)
-            return draw_per_class(pools[k].subset(keep), fold, best, rng, allocation=allocation)
+            chosen = draw_per_class(pools[k].subset(keep), fold, best.amount, rng, allocation=allocation)
+            return chosen.weighted(best.weight)
 
-        key = f"x{best:g}+filter"
+        key = f"{best.key}+filter"
         folds_of[key] = _cv_folds(real, folds, make, filtered_draw, repeats=settings.repeats)
-        filtered = beats(folds_of[key], folds_of[f"x{best:g}"], settings.rule)
-    selections = {"synthetic": Selection(best, filtered, _means(folds_of), settings.rule)}
+        filtered = beats(folds_of[key], folds_of[best.key], settings.rule)
+    selections = {"synthetic": _selection(best, folds_of, settings.rule, filtered=filtered)}
     if kind == "tabular":
-        classic_folds, classic_best = _best_amount(
+        classic_folds, classic_best = _best_candidate(
             real,
             folds,
             make,
-            list(settings.amounts),
+            every,
             lambda k, fold, rng, a: classic_oversample(fold, a, rng, allocation=allocation),
             settings,
         )
-        selections[extra_key] = Selection(classic_best, False, _means(classic_folds), settings.rule)
+        selections[extra_key] = _selection(classic_best, classic_folds, settings.rule)
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
-        on_classic, on_classic_best = _best_amount(real, folds, make, grid, drawn, settings, classic=True)
-        selections[extra_key] = Selection(on_classic_best, False, _means(on_classic), settings.rule)
+        on_classic, on_classic_best = _best_candidate(real, folds, make, grid, drawn, settings, classic=True)
+        selections[extra_key] = _selection(on_classic_best, on_classic, settings.rule)
     log.info(
         "selected by %d-fold CV%s on the training split (%s): %s",
         len(folds) // settings.repeats,
@@ -469,42 +509,49 @@ def check_unseen(folds: list[tuple[np.ndarray, np.ndarray]], fold_pools: list[Fo
             )
 
 
-def _best_amount(
+def _best_candidate(
     real: Samples,
     folds,
     make: ClassifierFactory,
-    amounts: list[float],
+    grid: list[Candidate],
     extra,
     settings: ProtocolSettings,
     *,
     classic=False,
-):
-    """Per-fold CV scores of each amount (``extra(fold_id, fold_train, rng, amount)`` adds the
-    samples; ``classic``: with the classic augmentation in training) and the amount the rule
-    chooses (SELECTION_RULES)."""
+) -> tuple[dict[str, np.ndarray], Candidate]:
+    """Per-fold CV scores of each candidate by key (``extra(fold_id, fold_train, rng, amount)``
+    draws the samples, which then take the candidate's weight; ``classic``: with the classic
+    augmentation in training) and the candidate the rule chooses (SELECTION_RULES)."""
     scores = {
-        a: _cv_folds(
+        c: _cv_folds(
             real,
             folds,
             make,
-            lambda k, fold, rng, a=a: extra(k, fold, rng, a),
+            lambda k, fold, rng, c=c: extra(k, fold, rng, c.amount).weighted(c.weight),
             classic=classic,
             repeats=settings.repeats,
         )
-        for a in amounts
+        for c in grid
     }
-    return {f"x{a:g}": s for a, s in scores.items()}, choose_amount(scores, settings.rule)
+    return {c.key: s for c, s in scores.items()}, choose(scores, settings.rule)
 
 
-def choose_amount(fold_scores: dict[float, np.ndarray], rule: str) -> float:
-    """The amount ``rule`` (SELECTION_RULES) picks from each amount's per-fold CV scores, (folds,)
-    or (repeats, folds)."""
-    amounts = sorted(fold_scores)
-    best = max(amounts, key=lambda a: (round(float(np.mean(fold_scores[a])), 10), -a))
+def _selection(
+    chosen: Candidate, fold_scores: dict[str, np.ndarray], rule: str, *, filtered=False
+) -> Selection:
+    return Selection(chosen.amount, filtered, _means(fold_scores), rule, chosen.weight)
+
+
+def choose(fold_scores: dict[Candidate, np.ndarray], rule: str) -> Candidate:
+    """The candidate ``rule`` (SELECTION_RULES) picks from each candidate's per-fold CV scores,
+    (folds,) or (repeats, folds)."""
+    ordered = sorted(fold_scores, key=Candidate.simplicity)
+    simpler_first = {c: i for i, c in enumerate(ordered)}
+    best = max(ordered, key=lambda c: (round(float(np.mean(fold_scores[c])), 10), -simpler_first[c]))
     if rule == "best":
         return best
-    # one-se: the smallest amount that the best does not beat by more than one standard error
-    return next(a for a in amounts if a == best or not beats(fold_scores[best], fold_scores[a], rule))
+    # one-se: the simplest candidate that the best does not beat by more than one standard error
+    return next(c for c in ordered if c == best or not beats(fold_scores[best], fold_scores[c], rule))
 
 
 def beats(richer: np.ndarray, simpler: np.ndarray, rule: str) -> bool:
@@ -549,21 +596,24 @@ def _conditions(
     """Each condition's training samples, and whether the classic augmentation runs in training."""
     selection, filter_keep = chosen.selections, chosen.filter_keep
     pool = synthetic.subset(filter_keep) if filter_keep is not None else synthetic
-    added = draw_per_class(pool, real, selection["synthetic"].amount, rng, allocation=allocation)
+    chosen = selection["synthetic"]
+    added = draw_per_class(pool, real, chosen.amount, rng, allocation=allocation).weighted(chosen.weight)
     conditions = {REAL: (real, False), REAL_SYNTHETIC: (real.concat(added), False)}
     if kind == "tabular":
-        conditions[REAL_CLASSIC] = (
-            real.concat(classic_oversample(real, selection["classic"].amount, rng, allocation=allocation)),
-            False,
-        )
+        classic = selection["classic"]
+        smote = classic_oversample(real, classic.amount, rng, allocation=allocation)
+        conditions[REAL_CLASSIC] = (real.concat(smote.weighted(classic.weight)), False)
     else:
         conditions[REAL_CLASSIC] = (real, True)
         on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
-        if on_classic is None or (on_classic.amount == selection["synthetic"].amount and filter_keep is None):
+        if on_classic is None or (
+            on_classic.amount == chosen.amount and on_classic.weight == chosen.weight and filter_keep is None
+        ):
             extra = added  # the same images as real+synthetic (and results written before the choice)
         else:  # the unfiltered pool (the filter was chosen for real+synthetic), from a stream of its
             # own so that the other conditions draw what they drew before this choice existed
             extra = draw_per_class(synthetic, real, on_classic.amount, rng.spawn(1)[0], allocation=allocation)
+            extra = extra.weighted(on_classic.weight)
         conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(extra), True)
     # a bootstrap resample of the pool, so that the seeds vary the training set even for a
     # deterministic classifier (the whole pool every time would give a zero-width interval)

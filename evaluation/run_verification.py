@@ -96,6 +96,7 @@ def protocol_settings(spec: EvaluationConfig):
         replicates=spec.bootstrap_replicates,
         rule=spec.selection_rule,
         allocation=spec.allocation,
+        weights=tuple(spec.added_weights),
     )
 
 
@@ -287,11 +288,17 @@ def cross_validation_words(repeats: int = 1) -> str:
     return "cross-validation" + (f" (repeated {repeats} times on new fold splits)" if repeats > 1 else "")
 
 
+def weight_words(weight: float) -> str:
+    """How an added sample's loss weight reads after its amount: nothing for 1."""
+    return "" if weight == 1 else f" at weight {weight:g}"
+
+
 def amount_text(summary: dict[str, Any]) -> str:
     """A classifier summary's (``summarise``) amounts in words: real+synthetic's, with the samples
     of each class when the classes receive different numbers, and for images the amount added on
     top of the classic augmentation, which is chosen apart."""
-    text = f"{summary['selected_amount']:g}x" + (" (filtered)" if summary["filtered"] else "")
+    text = f"{summary['selected_amount']:g}x" + weight_words(summary.get("selected_weight", 1.0))
+    text += " (filtered)" if summary["filtered"] else ""
     added = summary.get("selected_per_class", {})
     if len(set(added.values())) > 1:
         text += " (" + ", ".join(f"{name} +{n}" for name, n in added.items()) + ")"
@@ -327,6 +334,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "recommendation": r["recommendation"]["option"],
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
+            "selected_weight": r["selection"]["synthetic"].get("weight", 1.0),
             **({"selected_amount_with_classic": on_classic["amount"]} if on_classic else {}),
             f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
             "gain_points": _points(paired["mean_difference"]),

@@ -32,6 +32,8 @@ class Samples:
     x: pd.DataFrame | np.ndarray
     y: np.ndarray  # (N,) int class indices
     n_classes: int
+    # (N,) each sample's weight in a downstream classifier's loss; None: all 1 (see ``weighted``)
+    weight: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.y)
@@ -39,7 +41,8 @@ class Samples:
     def subset(self, index: np.ndarray) -> Samples:
         index = np.flatnonzero(index) if np.asarray(index).dtype == bool else np.asarray(index)
         x = self.x.iloc[index].reset_index(drop=True) if isinstance(self.x, pd.DataFrame) else self.x[index]
-        return Samples(x, self.y[index], self.n_classes)
+        weight = None if self.weight is None else self.weight[index]
+        return Samples(x, self.y[index], self.n_classes, weight)
 
     def concat(self, other: Samples) -> Samples:
         if len(other) == 0:
@@ -48,7 +51,20 @@ class Samples:
             x = pd.concat([self.x, other.x[self.x.columns]], ignore_index=True)
         else:
             x = np.concatenate([self.x, other.x])
-        return Samples(x, np.concatenate([self.y, other.y]), self.n_classes)
+        weight = None
+        if self.weight is not None or other.weight is not None:
+            weight = np.concatenate([self.weights(), other.weights()])
+        return Samples(x, np.concatenate([self.y, other.y]), self.n_classes, weight)
+
+    def weighted(self, weight: float) -> Samples:
+        """The same samples, each of weight ``weight`` in a classifier's loss (1: unweighted)."""
+        if weight == 1 and self.weight is None:
+            return self
+        return Samples(self.x, self.y, self.n_classes, np.full(len(self), float(weight)))
+
+    def weights(self) -> np.ndarray:
+        """(N,) every sample's weight (1 where none was given)."""
+        return np.ones(len(self)) if self.weight is None else np.asarray(self.weight, dtype=np.float64)
 
     def counts(self) -> np.ndarray:
         return np.bincount(self.y, minlength=self.n_classes)

@@ -515,6 +515,13 @@ class EvaluationConfig(_Section):
         description="Candidate synthetic amounts, as multiples of the real training count shared "
         "between the classes by evaluation.allocation; 0 (add nothing) is always a candidate.",
     )
+    added_weights: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=lambda: [1.0],
+        description="Candidate loss weights of an added sample (synthetic, or SMOTE for the classic "
+        "baseline) relative to a real one; the inner CV chooses one with each amount. Below 1, many "
+        "added samples can shape the classifier while their noise weighs less (e.g. [0.25, 0.5, 1] "
+        "with amounts up to 8). 1 (unweighted) is always a candidate.",
+    )
     allocation: Literal["rarest-first", "proportional"] = Field(
         "rarest-first",
         description="How an amount is shared between the classes, for synthetic and SMOTE samples "
@@ -575,6 +582,11 @@ class EvaluationConfig(_Section):
     @classmethod
     def _zero_is_a_candidate(cls, amounts: list[float]) -> list[float]:
         return sorted({0.0, *amounts})
+
+    @field_validator("added_weights")
+    @classmethod
+    def _one_is_a_candidate(cls, weights: list[float]) -> list[float]:
+        return sorted({1.0, *weights})
 
 
 class ExecutionConfig(_Section):

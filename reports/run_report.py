@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE, WITH_SYNTHETIC, selected
-from synthaug.evaluation.run_verification import cross_validation_words
+from synthaug.evaluation.run_verification import cross_validation_words, weight_words
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
 from synthaug.pipeline.atomic import atomic_directory
@@ -218,6 +218,15 @@ def _allocation(result: dict[str, Any]) -> str:
     return f" {text[0].upper()}{text[1:]} ({result['settings']['allocation']})." if text else ""
 
 
+def _weights(result: dict[str, Any]) -> str:
+    """The candidate loss weights of added samples, when the CV chose between several."""
+    weights = result["settings"].get("weights", [1.0])
+    if len(weights) < 2:
+        return ""
+    listed = ", ".join(f"{w:g}" for w in weights)
+    return f" Each amount was also tried with the added samples weighted {listed} relative to a real sample."
+
+
 def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     section = Section("Does it help?")
     if result is None:
@@ -236,6 +245,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             + (f" ({_rule(result)})" if _rule(result) else "")
             + (f"; {result['selection_data']}." if result.get("selection_data") else ".")
             + _allocation(result)
+            + _weights(result)
             + _detectable(result),
             css_class="verdict " + verdict,
         )
@@ -316,7 +326,8 @@ def _detectable(result: dict[str, Any]) -> str:
 
 
 def _amount(selection: dict) -> str:
-    return f"{selection['amount']:g}x" + (" filtered" if selection["filtered"] else "")
+    weight = weight_words(selection.get("weight", 1.0))
+    return f"{selection['amount']:g}x{weight}" + (" filtered" if selection["filtered"] else "")
 
 
 def _interval(c: dict[str, Any]) -> str:

@@ -56,8 +56,11 @@ def test_factories_that_do_not_ask_for_reuse_always_fit():
     assert len(make.fits) == 2 and memory.hits == 0
 
 
-@pytest.mark.parametrize(("flip", "amounts"), [(False, (0.0, 4.0, 16.0)), (True, (0.0, 1.0))])
-def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts):
+@pytest.mark.parametrize(
+    ("flip", "amounts", "weights"),
+    [(False, (0.0, 4.0, 16.0), (1.0,)), (True, (0.0, 1.0), (1.0,)), (False, (0.0, 4.0), (0.25, 0.5, 1.0))],
+)
+def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts, weights):
     rng = np.random.default_rng(1)
     real, test = plain(blobs(12, rng, shift=0.35, dims=40)), plain(blobs(100, rng, offset=5000, dims=40))
     pool = plain(blobs(400, rng, offset=1000, shift=0.35, dims=40))
@@ -69,7 +72,7 @@ def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts):
         calls.append(seed)
         return TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)
 
-    settings = ProtocolSettings(seeds=3, folds=3, amounts=amounts)
+    settings = ProtocolSettings(seeds=3, folds=3, amounts=amounts, weights=weights)
     result = run_protocol(
         real=real, synthetic=pool, test=test, classifiers={"lr": make}, kind="tabular", settings=settings
     )

@@ -1,34 +1,49 @@
-"""The inner CV's choice between a simpler and a richer candidate (gain.choose_amount, gain.beats)."""
+"""The inner CV's choice between a simpler and a richer candidate (gain.choose, gain.beats)."""
 
 import numpy as np
 import pytest
 
-from synthaug.evaluation.gain import SELECTION_RULES, ProtocolSettings, beats, choose_amount, run_protocol
+from synthaug.evaluation.gain import (
+    SELECTION_RULES,
+    Candidate,
+    ProtocolSettings,
+    beats,
+    candidates,
+    choose,
+    run_protocol,
+)
 from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.config import EvaluationConfig
 
 
-def scores(**by_amount: list[float]) -> dict[float, np.ndarray]:
-    return {float(k.removeprefix("x").replace("_", ".")): np.asarray(v) for k, v in by_amount.items()}
+def scores(**by_amount: list[float]) -> dict[Candidate, np.ndarray]:
+    """x0_5=[...] -> Candidate(0.5): [...]; x8_w0_25 -> Candidate(8, weight 0.25)."""
+    out = {}
+    for key, values in by_amount.items():
+        amount, _, weight = key.removeprefix("x").partition("_w")
+        out[Candidate(float(amount.replace("_", ".")), float(weight.replace("_", ".") or 1))] = np.asarray(
+            values
+        )
+    return out
 
 
 def test_best_takes_the_highest_mean_and_the_smaller_amount_on_ties():
     cv = scores(x0=[0.80, 0.90, 0.85], x1=[0.85, 0.90, 0.90], x2=[0.90, 0.85, 0.90])
-    assert choose_amount(cv, "best") == 1.0
-    assert choose_amount(scores(x0=[0.8, 0.9], x0_5=[0.9, 0.8]), "best") == 0.0
+    assert choose(cv, "best").amount == 1.0
+    assert choose(scores(x0=[0.8, 0.9], x0_5=[0.9, 0.8]), "best").amount == 0.0
 
 
 def test_one_se_keeps_nothing_when_the_gain_is_one_lucky_fold():
     # x2's mean is 3.3 points above x0, but all of it comes from one fold of three:
     # the paired differences (0, 0, 10) have mean 3.3 and standard error 3.3
     cv = scores(x0=[0.80, 0.90, 0.85], x2=[0.80, 0.90, 0.95])
-    assert choose_amount(cv, "best") == 2.0
-    assert choose_amount(cv, "one-se") == 0.0
+    assert choose(cv, "best").amount == 2.0
+    assert choose(cv, "one-se").amount == 0.0
 
 
 def test_one_se_adds_when_every_fold_agrees():
     cv = scores(x0=[0.80, 0.90, 0.85], x1=[0.86, 0.95, 0.91])
-    assert choose_amount(cv, "one-se") == 1.0
+    assert choose(cv, "one-se").amount == 1.0
 
 
 def test_one_se_takes_the_smallest_amount_within_one_error_of_the_best():
@@ -39,8 +54,20 @@ def test_one_se_takes_the_smallest_amount_within_one_error_of_the_best():
         x1=[0.80, 0.86, 0.83],
         x4=[0.85, 0.84, 0.84],
     )
-    assert choose_amount(cv, "best") == 4.0
-    assert choose_amount(cv, "one-se") == 1.0
+    assert choose(cv, "best").amount == 4.0
+    assert choose(cv, "one-se").amount == 1.0
+
+
+def test_a_weight_below_one_is_simpler_and_named_in_the_key():
+    grid = candidates([0.0, 1.0, 4.0], (0.25, 1.0))
+    # amount 0 once; then by added weight (amount x weight), the smaller amount first on ties
+    assert [c.key for c in grid] == ["x0", "x1@w0.25", "x1", "x4@w0.25", "x4"]
+    # x4 at weight 1 is best, but x4 at 0.25 is within one error of it: one-se takes the lighter
+    cv = scores(x0=[0.70, 0.72, 0.71], x4_w0_25=[0.80, 0.83, 0.82], x4=[0.83, 0.82, 0.83])
+    assert choose(cv, "best") == Candidate(4.0)
+    assert choose(cv, "one-se") == Candidate(4.0, 0.25)
+    # equal means: the best rule takes the simpler candidate too
+    assert choose(scores(x1=[0.8, 0.9], x4_w0_25=[0.9, 0.8]), "best") == Candidate(1.0)
 
 
 def test_beats_needs_a_positive_mean_and_under_one_se_more_than_one_error():
@@ -69,7 +96,7 @@ def test_repeated_passes_average_every_fold_but_keep_the_error_of_one_pass():
     lucky[0] += [0.02, 0.03, 0.04]
     assert beats(lucky[:1], simpler[:1], "one-se")
     assert not beats(lucky, simpler, "one-se")
-    assert choose_amount({0.0: simpler, 1.0: lucky}, "one-se") == 0.0
+    assert choose({Candidate(0.0): simpler, Candidate(1.0): lucky}, "one-se").amount == 0.0
 
 
 def test_the_rule_is_a_setting_recorded_with_the_result():

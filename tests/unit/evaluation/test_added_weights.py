@@ -1,0 +1,124 @@
+"""Added samples weighted below a real one: Samples carry the weights, fits pass them on, the inner
+CV chooses a weight with each amount, and the chosen weight is what phase 2 trains with."""
+
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from synthaug.evaluation.fits import FitMemory, samples_fingerprint
+from synthaug.evaluation.gain import REAL, REAL_CLASSIC, REAL_SYNTHETIC, ProtocolSettings, run_protocol
+from synthaug.evaluation.run_verification import amount_text
+from synthaug.evaluation.samples import Samples
+from synthaug.pipeline.config import EvaluationConfig
+
+
+def rows(
+    n: int, rng: np.random.Generator, *, offset: int = 0, shift: float = 0.35, dims: int = 30
+) -> Samples:
+    y = np.arange(n) % 2
+    frame = pd.DataFrame(
+        rng.normal(0, 1, (n, dims)) + shift * y[:, None], columns=[f"x{i}" for i in range(dims)]
+    )
+    frame["row_id"] = np.arange(offset, offset + n, dtype=float)
+    return Samples(frame, y, 2)
+
+
+class WeightRecorder:
+    """A logistic regression that records, per fit, the weight each row_id was trained with."""
+
+    fits: ClassVar[list[dict[int, float]]] = []
+
+    def __init__(self, seed: int):
+        self.model = LogisticRegression(random_state=seed, max_iter=2000)
+
+    def fit(self, x, y, sample_weight=None):
+        weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        WeightRecorder.fits.append(dict(zip(x["row_id"].astype(int), weight, strict=True)))
+        self.model.fit(x.drop(columns="row_id"), y, sample_weight=weight)
+        return self
+
+    def predict_proba(self, x):
+        return self.model.predict_proba(x.drop(columns="row_id"))
+
+
+def test_samples_keep_their_weights_through_subset_and_concat():
+    rng = np.random.default_rng(0)
+    real, extra = rows(6, rng), rows(4, rng, offset=100).weighted(0.25)
+    assert real.weight is None and real.weighted(1.0) is real
+    both = real.concat(extra)
+    assert both.weights().tolist() == [1.0] * 6 + [0.25] * 4
+    assert both.subset(np.array([0, 7])).weights().tolist() == [1.0, 0.25]
+    assert real.concat(rows(0, rng)).weight is None  # nothing weighted: no weights at all
+
+
+def test_a_fit_passes_weights_and_remembers_weighted_samples_apart():
+    rng = np.random.default_rng(1)
+    samples = rows(10, rng)
+    assert samples_fingerprint(samples) != samples_fingerprint(samples.weighted(0.5))
+    assert samples_fingerprint(samples) == samples_fingerprint(Samples(samples.x, samples.y, 2))
+    WeightRecorder.fits = []
+
+    def make(seed, classic):
+        return WeightRecorder(seed)
+
+    make.reuse_fits = True
+    memory = FitMemory()
+    memory.fit(make, 0, False, samples)
+    memory.fit(make, 0, False, samples.weighted(0.5))
+    memory.fit(make, 0, False, samples.weighted(0.5))  # the same request: reused
+    assert [set(f.values()) for f in WeightRecorder.fits] == [{1.0}, {0.5}]
+    assert memory.hits == 1
+
+
+def test_the_inner_cv_tries_each_weight_and_phase_two_trains_with_the_chosen_one():
+    rng = np.random.default_rng(2)
+    real, test = rows(24, rng, dims=60, shift=0.3), rows(200, rng, offset=5000, dims=60, shift=0.3)
+    pool = rows(400, rng, offset=1000, dims=60, shift=0.3)
+    synthetic_ids = set(range(1000, 1400))
+    WeightRecorder.fits = []
+    settings = ProtocolSettings(
+        seeds=2, folds=3, amounts=(0.0, 4.0), weights=(0.25, 1.0), filtering=False, rule="best"
+    )
+    result = run_protocol(
+        real=real,
+        synthetic=pool,
+        test=test,
+        classifiers={"lr": lambda seed, classic: WeightRecorder(seed)},
+        kind="tabular",
+        settings=settings,
+    )
+    entry = result["classifiers"]["lr"]
+    assert set(entry["selection"]["synthetic"]["cv_balanced_accuracy"]) == {"x0", "x4@w0.25", "x4"}
+    assert set(entry["selection"]["classic"]["cv_balanced_accuracy"]) == {"x0", "x4@w0.25", "x4"}
+    assert result["settings"]["weights"] == [0.25, 1.0]
+    # selection: 3 folds x 3 synthetic candidates, then 3 x 3 SMOTE ones
+    selection = WeightRecorder.fits[:18]
+    added_weights = [{w for i, w in f.items() if i in synthetic_ids} for f in selection[:9]]
+    assert {frozenset(w) for w in added_weights} == {frozenset(), frozenset({0.25}), frozenset({1.0})}
+    # phase 2: real rows at 1, the synthetic rows at the weight the CV chose
+    chosen = entry["selection"]["synthetic"]
+    # SMOTE rows carry the candidate's weight too (real rows are all 1)
+    assert {frozenset(f.values()) for f in selection[9:]} == {frozenset({1.0}), frozenset({0.25, 1.0})}
+    # 24 rows in 60 dimensions: more rows help, and the lighter of two equal candidates wins
+    assert (chosen["amount"], chosen["weight"]) == (4.0, 0.25)
+    with_synthetic = [f for f in WeightRecorder.fits[18:] if synthetic_ids & set(f) and len(f) < 200]
+    assert len(with_synthetic) == settings.seeds
+    for fit in with_synthetic:
+        assert {w for i, w in fit.items() if i < 1000} == {1.0}
+        assert {w for i, w in fit.items() if i in synthetic_ids} == {chosen["weight"]}
+    assert {REAL, REAL_SYNTHETIC, REAL_CLASSIC} <= set(entry["conditions"])
+
+
+def test_weights_are_a_setting_with_one_always_a_candidate_and_the_words_name_them():
+    assert EvaluationConfig().added_weights == [1.0]
+    assert EvaluationConfig(added_weights=[0.5, 0.25]).added_weights == [0.25, 0.5, 1.0]
+    with pytest.raises(ValueError, match="added_weights"):
+        EvaluationConfig(added_weights=[0.0])
+    assert (
+        amount_text({"selected_amount": 8.0, "selected_weight": 0.25, "filtered": False})
+        == "8x at weight 0.25"
+    )
+    assert amount_text({"selected_amount": 2.0, "filtered": True}) == "2x (filtered)"  # older summaries
