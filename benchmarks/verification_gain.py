@@ -214,6 +214,7 @@ def per_seed_rows(dataset: str, seed: int, results: dict[str, dict[str, Any]]) -
                     "difference": paired["mean_difference"],
                     "run_verdict": paired["verdict"],
                     "selected_amount": selection.get("amount"),
+                    "selected_weight": selection.get("weight", 1.0) if selection else None,
                 }
             )
     return rows
@@ -243,6 +244,11 @@ def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
                 "mean_selected_amount": round(float(pd.to_numeric(group["selected_amount"]).mean()), 2),
             }
         )
+        # where the CV chose between weights (added_weights), over the runs that added samples
+        added = pd.to_numeric(group["selected_amount"]) > 0
+        weights = pd.to_numeric(group.get("selected_weight", pd.Series(np.nan, group.index)))[added].dropna()
+        if (weights != 1).any():
+            out[-1]["mean_selected_weight"] = round(float(weights.mean()), 2)
     return pd.DataFrame(out)
 
 

@@ -72,3 +72,31 @@ def test_head_to_head_pairs_methods_on_the_same_runs_and_averages_settings_withi
     assert tables["ci95_low"] == pytest.approx(2.0 - 4.303 * 1.0 / 3**0.5, abs=0.01)
     assert versus.loc["digits", "difference_points"] == pytest.approx(-3.0)
     assert "ctgan" not in set(versus["versus"])  # no CTGAN rows, no comparison
+
+
+def test_the_table_gives_the_mean_chosen_weight_only_where_weights_were_chosen():
+    from benchmarks.verification_gain import summarise
+
+    def row(method, seed, amount, weight):
+        return {
+            "dataset": "crabs",
+            "classifier": "logistic",
+            "method": method,
+            "seed": seed,
+            "real_only": 0.8,
+            "difference": 0.01 * seed,
+            "run_verdict": "no-gain",
+            "selected_amount": amount,
+            "selected_weight": weight,
+        }
+
+    # the weight of a run that added nothing is moot: the mean is over the runs that added samples
+    weighted = summarise(
+        [row("synthaug", 0, 8.0, 0.25), row("synthaug", 1, 0.0, 1.0), row("synthaug", 2, 2.0, 0.5)]
+    )
+    assert weighted["mean_selected_weight"].tolist() == [0.38]
+    assert weighted["mean_selected_amount"].tolist() == [3.33]
+    plain = summarise([row("synthaug", 0, 1.0, 1.0), row("synthaug", 1, 2.0, 1.0)])
+    assert "mean_selected_weight" not in plain  # unweighted runs, and results stored before weights
+    older = [{k: v for k, v in row("classic", s, 1.0, 1.0).items() if k != "selected_weight"} for s in (0, 1)]
+    assert "mean_selected_weight" not in summarise(older)
