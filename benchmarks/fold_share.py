@@ -33,6 +33,7 @@ import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
 from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
+from synthaug.evaluation.gain import Selection
 from synthaug.evaluation.verdict import comparison
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import EVALUATION_DIR, RESULT_FILE
@@ -53,7 +54,7 @@ def record(result: dict[str, Any], seed: int, share: float | str, seconds: float
     for name, entry in result["classifiers"].items():
         selection = entry["selection"]["synthetic"]
         cv = selection["cv_balanced_accuracy"]
-        chosen = f"x{selection['amount']:g}" + ("+filter" if selection["filtered"] else "")
+        chosen = Selection.from_dict(selection).key
         cv_gain = 100 * (cv[chosen] - cv["x0"]) if chosen in cv and "x0" in cv else None
         rows.append(
             {

@@ -141,6 +141,11 @@ class Selection:
             "best_cv_candidate": best,  # the highest mean CV score, whatever the rule chose
         }
 
+    @property
+    def key(self) -> str:
+        """The chosen candidate's key in ``cv_scores`` (Candidate.key, ``+filter`` when filtered)."""
+        return Candidate(self.amount, self.weight).key + ("+filter" if self.filtered else "")
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Selection:
         return cls(

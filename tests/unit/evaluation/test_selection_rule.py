@@ -7,6 +7,7 @@ from synthaug.evaluation.gain import (
     SELECTION_RULES,
     Candidate,
     ProtocolSettings,
+    Selection,
     beats,
     candidates,
     choose,
@@ -68,6 +69,12 @@ def test_a_weight_below_one_is_simpler_and_named_in_the_key():
     assert choose(cv, "one-se") == Candidate(4.0, 0.25)
     # equal means: the best rule takes the simpler candidate too
     assert choose(scores(x1=[0.8, 0.9], x4_w0_25=[0.9, 0.8]), "best") == Candidate(1.0)
+    # a stored selection names its candidate's key (older results have no weight: 1)
+    chosen = Selection.from_dict(
+        {"amount": 4.0, "weight": 0.25, "filtered": True, "cv_balanced_accuracy": {}}
+    )
+    assert chosen.key == "x4@w0.25+filter"
+    assert Selection.from_dict({"amount": 2.0, "filtered": False, "cv_balanced_accuracy": {}}).key == "x2"
 
 
 def test_beats_needs_a_positive_mean_and_under_one_se_more_than_one_error():
