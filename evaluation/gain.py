@@ -5,8 +5,9 @@ test split. The protocol runs in two phases, and the test split enters only the 
 
 1. **Selection, inside the real training split.** For each classifier, stratified K-fold cross
    validation on the real training rows picks how much synthetic data to add (a multiple of
-   the real count, shared between the classes by ``allocation`` in samples.py; possibly zero)
-   and whether to filter the synthetic samples (drop those a classifier trained on the fold's
+   the real count, shared between the classes by ``allocation`` in samples.py; possibly zero),
+   with several ``weights`` also each added sample's weight in the loss (Candidate), and
+   whether to filter the synthetic samples (drop those a classifier trained on the fold's
    real rows confidently assigns to another class).
    Filtering is kept only if it scores higher. The classic baseline's amount (SMOTE for tables)
    is chosen the same way. For images the amount added on top of the classic augmentation
