@@ -94,7 +94,8 @@ def test_the_privacy_section_says_what_near_copy_curation_did(tmp_path):
     )
 
 
-def test_the_verification_says_how_often_the_cross_validation_was_repeated():
+def verification_text(**settings) -> str:
+    """The report's verification paragraph for a protocol run on two separable classes."""
     import numpy as np
     import pandas as pd
 
@@ -110,47 +111,27 @@ def test_the_verification_says_how_often_the_cross_validation_was_repeated():
         return Samples(pd.DataFrame({"v": rng.normal(size=n) + 2 * y}), y, 2)
 
     make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
-    texts = {}
-    for repeats in (1, 3):
-        result = run_protocol(
-            real=samples(24),
-            synthetic=samples(100),
-            test=samples(40),
-            classifiers={"logistic": make},
-            kind="tabular",
-            settings=ProtocolSettings(seeds=2, repeats=repeats, amounts=(0.0, 1.0), filtering=False),
-        )
-        texts[repeats] = _verification(result, result["verdict"]).blocks[0].text
-    assert "chosen by cross-validation inside the real training split" in texts[1]
-    assert "chosen by cross-validation (repeated 3 times on new fold splits) inside" in texts[3]
-
-
-def test_the_verification_names_the_candidate_weights_and_the_chosen_one():
-    import numpy as np
-    import pandas as pd
-
-    from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS
-    from synthaug.evaluation.gain import ProtocolSettings, run_protocol
-    from synthaug.evaluation.samples import Samples
-    from synthaug.reports.run_report import _amount, _verification
-
-    rng = np.random.default_rng(0)
-
-    def samples(n):
-        y = np.arange(n) % 2
-        return Samples(pd.DataFrame({"v": rng.normal(size=n) + 2 * y}), y, 2)
-
-    make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
-    settings = ProtocolSettings(seeds=2, amounts=(0.0, 1.0), weights=(0.5, 1.0), filtering=False)
     result = run_protocol(
         real=samples(24),
         synthetic=samples(100),
         test=samples(40),
         classifiers={"logistic": make},
         kind="tabular",
-        settings=settings,
+        settings=ProtocolSettings(seeds=2, amounts=(0.0, 1.0), filtering=False, **settings),
     )
-    text = _verification(result, result["verdict"]).blocks[0].text
+    return _verification(result, result["verdict"]).blocks[0].text
+
+
+def test_the_verification_says_how_often_the_cross_validation_was_repeated():
+    texts = {repeats: verification_text(repeats=repeats) for repeats in (1, 3)}
+    assert "chosen by cross-validation inside the real training split" in texts[1]
+    assert "chosen by cross-validation (repeated 3 times on new fold splits) inside" in texts[3]
+
+
+def test_the_verification_names_the_candidate_weights_and_the_chosen_one():
+    from synthaug.reports.run_report import _amount
+
+    text = verification_text(weights=(0.5, 1.0))
     assert "the added samples weighted 0.5, 1 relative to a real sample" in text
     assert _amount({"amount": 4.0, "weight": 0.25, "filtered": True}) == "4x at weight 0.25 filtered"
     assert _amount({"amount": 2.0, "filtered": False}) == "2x"  # results written before weights
