@@ -602,8 +602,9 @@ def _conditions(
     """Each condition's training samples, and whether the classic augmentation runs in training."""
     selection, filter_keep = chosen.selections, chosen.filter_keep
     pool = synthetic.subset(filter_keep) if filter_keep is not None else synthetic
-    chosen = selection["synthetic"]
-    added = draw_per_class(pool, real, chosen.amount, rng, allocation=allocation).weighted(chosen.weight)
+    with_synthetic = selection["synthetic"]
+    added = draw_per_class(pool, real, with_synthetic.amount, rng, allocation=allocation)
+    added = added.weighted(with_synthetic.weight)
     conditions = {REAL: (real, False), REAL_SYNTHETIC: (real.concat(added), False)}
     if kind == "tabular":
         classic = selection["classic"]
@@ -613,7 +614,8 @@ def _conditions(
         conditions[REAL_CLASSIC] = (real, True)
         on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
         if on_classic is None or (
-            on_classic.amount == chosen.amount and on_classic.weight == chosen.weight and filter_keep is None
+            (on_classic.amount, on_classic.weight) == (with_synthetic.amount, with_synthetic.weight)
+            and filter_keep is None
         ):
             extra = added  # the same images as real+synthetic (and results written before the choice)
         else:  # the unfiltered pool (the filter was chosen for real+synthetic), from a stream of its
