@@ -4,7 +4,6 @@ CV chooses a weight with each amount, and the chosen weight is what phase 2 trai
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 
@@ -13,17 +12,7 @@ from synthaug.evaluation.gain import REAL, REAL_CLASSIC, REAL_SYNTHETIC, Protoco
 from synthaug.evaluation.run_verification import amount_text
 from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.config import EvaluationConfig
-
-
-def rows(
-    n: int, rng: np.random.Generator, *, offset: int = 0, shift: float = 0.35, dims: int = 30
-) -> Samples:
-    y = np.arange(n) % 2
-    frame = pd.DataFrame(
-        rng.normal(0, 1, (n, dims)) + shift * y[:, None], columns=[f"x{i}" for i in range(dims)]
-    )
-    frame["row_id"] = np.arange(offset, offset + n, dtype=float)
-    return Samples(frame, y, 2)
+from tests.unit.evaluation.test_gain_protocol import blobs
 
 
 class WeightRecorder:
@@ -46,17 +35,17 @@ class WeightRecorder:
 
 def test_samples_keep_their_weights_through_subset_and_concat():
     rng = np.random.default_rng(0)
-    real, extra = rows(6, rng), rows(4, rng, offset=100).weighted(0.25)
+    real, extra = blobs(6, rng), blobs(4, rng, offset=100).weighted(0.25)
     assert real.weight is None and real.weighted(1.0) is real
     both = real.concat(extra)
     assert both.weights().tolist() == [1.0] * 6 + [0.25] * 4
     assert both.subset(np.array([0, 7])).weights().tolist() == [1.0, 0.25]
-    assert real.concat(rows(0, rng)).weight is None  # nothing weighted: no weights at all
+    assert real.concat(blobs(0, rng)).weight is None  # nothing weighted: no weights at all
 
 
 def test_a_fit_passes_weights_and_remembers_weighted_samples_apart():
     rng = np.random.default_rng(1)
-    samples = rows(10, rng)
+    samples = blobs(10, rng)
     assert samples_fingerprint(samples) != samples_fingerprint(samples.weighted(0.5))
     assert samples_fingerprint(samples) == samples_fingerprint(Samples(samples.x, samples.y, 2))
     WeightRecorder.fits = []
@@ -75,8 +64,8 @@ def test_a_fit_passes_weights_and_remembers_weighted_samples_apart():
 
 def test_the_inner_cv_tries_each_weight_and_phase_two_trains_with_the_chosen_one():
     rng = np.random.default_rng(2)
-    real, test = rows(24, rng, dims=60, shift=0.3), rows(200, rng, offset=5000, dims=60, shift=0.3)
-    pool = rows(400, rng, offset=1000, dims=60, shift=0.3)
+    real, test = blobs(24, rng, dims=60, shift=0.3), blobs(200, rng, offset=5000, dims=60, shift=0.3)
+    pool = blobs(400, rng, offset=1000, dims=60, shift=0.3)
     synthetic_ids = set(range(1000, 1400))
     WeightRecorder.fits = []
     settings = ProtocolSettings(
