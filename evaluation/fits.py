@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synthaug.evaluation.data_iq import easy_mask
 from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.progress import advance_current
 
@@ -100,11 +101,28 @@ def fit(make: Any, seed: int, classic: bool, samples: Samples) -> Any:
     return model
 
 
+FILTER_RULES = {
+    "contradicted": "drops a sample the real rows' classifier puts on another class with "
+    "probability >= {confidence}",
+    "data-iq": "keeps only samples whose label gradient boosting on the real rows learns with mean "
+    "probability >= {confidence} over its stages (Data-IQ's easy samples)",
+}
+
+
 def filter_mask(
-    real: Samples, pool: Samples, make: Callable[[int, bool], Any], confidence: float
+    real: Samples,
+    pool: Samples,
+    make: Callable[[int, bool], Any],
+    confidence: float,
+    rule: str = "contradicted",
 ) -> np.ndarray:
-    """Keep a synthetic sample unless a classifier trained on ``real`` puts probability of at
-    least ``confidence`` on a class other than its label."""
+    """(pool size,) bool, the synthetic samples to keep. ``contradicted``: every sample unless the
+    classifier ``make`` trained on ``real`` puts probability of at least ``confidence`` on a class
+    other than its label. ``data-iq`` (tables): only the samples evaluation/data_iq.py calls easy."""
+    if rule == "data-iq":
+        return easy_mask(real, pool, confidence)
+    if rule != "contradicted":
+        raise ValueError(f"unknown filter rule {rule!r}; known: {', '.join(FILTER_RULES)}")
     model = fit(make, 0, False, real)
     proba = model.predict_proba(pool.x)
     predicted = proba.argmax(axis=1)

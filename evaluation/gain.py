@@ -56,7 +56,7 @@ from synthaug.evaluation.conditions import (
     SYNTHETIC_ONLY,
 )
 from synthaug.evaluation.downstream_metrics import METRICS, PRIMARY_METRIC, score
-from synthaug.evaluation.fits import filter_mask, fit
+from synthaug.evaluation.fits import FILTER_RULES, filter_mask, fit
 from synthaug.evaluation.samples import (
     ALLOCATIONS,
     RAREST_FIRST,
@@ -77,6 +77,7 @@ class ProtocolSettings:
     amounts: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
     filtering: bool = True  # evaluate filtering (kept only if it helps)
     filter_confidence: float = 0.8
+    filter_rule: str = "contradicted"  # see fits.FILTER_RULES
     replicates: int = REPLICATES  # bootstrap resamples of the test rows
     rule: str = "one-se"  # see SELECTION_RULES
     allocation: str = RAREST_FIRST  # how an amount is shared between classes (samples.ALLOCATIONS)
@@ -292,7 +293,7 @@ def select_settings(
     generator that never saw the fold's validation rows; without, from ``synthetic``."""
     selections = _select(real, synthetic, make, kind, settings, fold_pools)
     keep = (
-        filter_mask(real, synthetic, make, settings.filter_confidence)
+        filter_mask(real, synthetic, make, settings.filter_confidence, settings.filter_rule)
         if selections["synthetic"].filtered
         else None
     )
@@ -354,6 +355,10 @@ def assemble_result(
             "amounts": list(settings.amounts),
             "filtering_evaluated": settings.filtering,
             "filter_confidence": settings.filter_confidence,
+            "filter_rule": settings.filter_rule,
+            "filter_rule_text": FILTER_RULES[settings.filter_rule].format(
+                confidence=settings.filter_confidence
+            ),
             "bootstrap_replicates": settings.replicates,
             "selection_rule": settings.rule,
             "selection_rule_text": SELECTION_RULES[settings.rule],
@@ -457,7 +462,7 @@ def _select(
     if settings.filtering and best.amount > 0:
 
         def filtered_draw(k: int, fold: Samples, rng: np.random.Generator) -> Samples:
-            keep = filter_mask(fold, pools[k], make, settings.filter_confidence)
+            keep = filter_mask(fold, pools[k], make, settings.filter_confidence, settings.filter_rule)
             chosen = draw_per_class(pools[k].subset(keep), fold, best.amount, rng, allocation=allocation)
             return chosen.weighted(best.weight)
 

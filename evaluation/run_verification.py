@@ -93,6 +93,7 @@ def protocol_settings(spec: EvaluationConfig):
         amounts=tuple(spec.amounts),
         filtering=spec.filtering,
         filter_confidence=spec.filter_confidence,
+        filter_rule=spec.filter_rule,
         replicates=spec.bootstrap_replicates,
         rule=spec.selection_rule,
         allocation=spec.allocation,

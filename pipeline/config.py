@@ -533,6 +533,14 @@ class EvaluationConfig(_Section):
         True, description="Evaluate filtering of synthetic samples; kept only if it helps."
     )
     filter_confidence: Annotated[float, Field(gt=0.5, le=1.0)] = 0.8
+    filter_rule: Literal["contradicted", "data-iq"] = Field(
+        "contradicted",
+        description="Which synthetic samples the filter drops (evaluation/fits.py): contradicted, those "
+        "a classifier trained on the real rows puts on another class with probability >= "
+        "filter_confidence; data-iq (tables), all but those gradient boosting on the real rows learns "
+        "with mean probability >= filter_confidence over its stages (Data-IQ's easy rows, as CLLM "
+        "curates; evaluation/data_iq.py).",
+    )
     selection_rule: Literal["one-se", "best"] = Field(
         "one-se",
         description="How the inner CV chooses: one-se keeps the simpler choice (less synthetic data, "

@@ -227,6 +227,14 @@ def _weights(result: dict[str, Any]) -> str:
     return f" Each amount was also tried with the added samples weighted {listed} relative to a real sample."
 
 
+def _filter(result: dict[str, Any]) -> str:
+    """How the filter the CV could keep chooses its samples (results from before the rule had one)."""
+    words = result["settings"].get("filter_rule_text")
+    if not result["settings"].get("filtering_evaluated") or not words:
+        return ""
+    return f" The CV also tried a filter that {words}, kept only if it scored higher."
+
+
 def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     section = Section("Does it help?")
     if result is None:
@@ -246,6 +254,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             + (f"; {result['selection_data']}." if result.get("selection_data") else ".")
             + _allocation(result)
             + _weights(result)
+            + _filter(result)
             + _detectable(result),
             css_class="verdict " + verdict,
         )

@@ -87,6 +87,13 @@ def check_config(config: SynthaugConfig) -> None:
             where="training.synthesizer",
             hint="Use training.synthesizer: gan for images.",
         )
+    if config.evaluation.filter_rule == "data-iq" and config.dataset.resolved_kind() != "tabular":
+        raise UserInputError(
+            "evaluation.filter_rule is data-iq, which judges table rows with gradient boosting, but "
+            "the dataset is images",
+            where="evaluation.filter_rule",
+            hint="Use evaluation.filter_rule: contradicted for images (the CNN judges them).",
+        )
     if config.privacy.enabled:
         from synthaug.privacy.compatibility import check_generation_config, check_training_config
 
