@@ -117,7 +117,7 @@ def verification_text(**settings) -> str:
         test=samples(40),
         classifiers={"logistic": make},
         kind="tabular",
-        settings=ProtocolSettings(seeds=2, amounts=(0.0, 1.0), filtering=False, **settings),
+        settings=ProtocolSettings(**{"seeds": 2, "amounts": (0.0, 1.0), "filtering": False, **settings}),
     )
     return _verification(result, result["verdict"]).blocks[0].text
 
@@ -135,3 +135,15 @@ def test_the_verification_names_the_candidate_weights_and_the_chosen_one():
     assert "the added samples weighted 0.5, 1 relative to a real sample" in text
     assert _amount({"amount": 4.0, "weight": 0.25, "filtered": True}) == "4x at weight 0.25 filtered"
     assert _amount({"amount": 2.0, "filtered": False}) == "2x"  # results written before weights
+
+
+def test_the_verification_says_which_filter_the_cross_validation_tried():
+    assert "tried a filter" not in verification_text()  # filtering off: no filter to describe
+    contradicted = verification_text(filtering=True)
+    assert (
+        "a filter that drops a sample the real rows' classifier puts on another class with " in contradicted
+    )
+    assert "probability >= 0.8, kept only if it scored higher" in contradicted
+    data_iq = verification_text(filtering=True, filter_rule="data-iq", filter_confidence=0.9)
+    assert "a filter that keeps only samples whose label gradient boosting on the real rows learns" in data_iq
+    assert "mean probability >= 0.9 over its stages (Data-IQ's easy samples)" in data_iq

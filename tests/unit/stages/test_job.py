@@ -62,6 +62,13 @@ def test_prepare_splits_in_memory_and_writes_nothing(tmp_path: Path, monkeypatch
             "training.synthesizer is copula, which models tables only",
         ),
         (
+            {
+                "dataset": {"source": "bundled:digits", "per_class": 9},
+                "evaluation": {"filter_rule": "data-iq"},
+            },
+            "evaluation.filter_rule is data-iq, which judges table rows",
+        ),
+        (
             {"privacy": {"enabled": True}, "training": {"synthesizer": "copula"}},
             "training.synthesizer: the Gaussian",
         ),
