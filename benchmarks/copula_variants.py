@@ -40,17 +40,10 @@ from sklearn.covariance import LedoitWolf
 from benchmarks.common import markdown_table, write_result
 from benchmarks.verification_gain import SETTING_FILE
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
-from synthaug.evaluation.gain import (
-    REAL,
-    REAL_SYNTHETIC,
-    SYNTHETIC_ONLY,
-    FoldPool,
-    predict_seed,
-    scores_of,
-    select_settings,
-)
+from synthaug.evaluation.gain import REAL, REAL_SYNTHETIC, SYNTHETIC_ONLY, predict_seed, scores_of
 from synthaug.evaluation.run_verification import DownstreamClassifier, privacy_audit, protocol_settings
 from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.selection import FoldPool, select_settings
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.models import tabular_copula
 from synthaug.pipeline.config import CopulaConfig, EvaluationConfig, TrainingConfig

@@ -33,7 +33,7 @@ import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
 from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
-from synthaug.evaluation.gain import Selection
+from synthaug.evaluation.selection import Selection
 from synthaug.evaluation.verdict import comparison
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import EVALUATION_DIR, RESULT_FILE

@@ -6,7 +6,7 @@
 Takes the run directories that ``benchmarks/verification_gain.py --keep`` left (one per dataset
 and pipeline seed, with their selection-fold generators and, when it ran, CTGAN's samples) and
 re-runs the verification protocol on each under every rule of ``evaluation.selection_rule``
-(evaluation/gain.py, SELECTION_RULES). Nothing is retrained: the synthetic samples, the fold
+(evaluation/selection.py, SELECTION_RULES). Nothing is retrained: the synthetic samples, the fold
 pools, the splits and the downstream seeds are the run's own, so the rules differ only in what
 the inner CV chose. The results sit beside the run (``baselines/rule-<rule>/``), the run's own
 files are untouched, and a rerun skips what is there.
@@ -28,8 +28,8 @@ import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, write_result
 from benchmarks.verification_gain import SETTING_FILE, TABLES_GOAL_POINTS, per_seed_rows, summarise
-from synthaug.evaluation.gain import SELECTION_RULES
 from synthaug.evaluation.run_verification import classifier_names, combine_units, score_unit, select_unit
+from synthaug.evaluation.selection import SELECTION_RULES
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import FIDELITY_FILE, RESULT_FILE, SELECTION_SUMMARY_FILE, SYNTHETIC_DIR

@@ -48,9 +48,10 @@ from benchmarks.common import RESULTS, markdown_table, write_result
 from synthaug.evaluation import fits
 from synthaug.evaluation.columns import numeric_columns
 from synthaug.evaluation.conditions import REAL, REAL_SYNTHETIC
-from synthaug.evaluation.gain import SELECTION_RULES, FoldPool, run_protocol, selection_folds
+from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
 from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.selection import SELECTION_RULES, FoldPool, selection_folds
 from synthaug.evaluation.verdict import DETECTABLE_FACTOR, comparison
 from synthaug.evaluation.verification_inputs import samples_of
 from synthaug.pipeline.config import EvaluationConfig, SynthaugConfig

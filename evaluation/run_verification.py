@@ -84,7 +84,7 @@ def classifier_names(spec: EvaluationConfig, kind: str) -> list[str]:
 
 
 def protocol_settings(spec: EvaluationConfig):
-    from synthaug.evaluation.gain import ProtocolSettings
+    from synthaug.evaluation.selection import ProtocolSettings
 
     return ProtocolSettings(
         seeds=spec.seeds,
@@ -106,7 +106,7 @@ def select_unit(
     files: VerificationFiles, *, spec: EvaluationConfig, classifier: str, device: str = "cpu"
 ) -> dict[str, Any]:
     """Phase 1 for ``classifier``; returns the selected amount and whether filtering is on."""
-    from synthaug.evaluation.gain import select_settings
+    from synthaug.evaluation.selection import select_settings
 
     train, real, synthetic = files.training()
     make = _classifier(train.kind, classifier, spec, n_classes=len(train.classes), device=device)
@@ -133,7 +133,8 @@ def score_unit(
 ) -> dict[str, Any]:
     """Phase 2 for ``classifier`` and ``seed`` (after its ``select_unit``); returns the primary
     metric per condition."""
-    from synthaug.evaluation.gain import ClassifierSelection, predict_seed, scores_of
+    from synthaug.evaluation.gain import predict_seed, scores_of
+    from synthaug.evaluation.selection import ClassifierSelection
 
     chosen = ClassifierSelection.from_dict(_read_json(_selection_file(files, classifier)))
     train, real, synthetic = files.training()
@@ -174,7 +175,8 @@ def fidelity_unit(files: VerificationFiles, *, spec: EvaluationConfig, device: s
 def combine_units(files: VerificationFiles, *, spec: EvaluationConfig) -> dict[str, Any]:
     """The full result from every unit's output (all must have run); returns the summary."""
     from synthaug.evaluation.fidelity.report import headline
-    from synthaug.evaluation.gain import ClassifierSelection, assemble_result, summarise_classifier
+    from synthaug.evaluation.gain import assemble_result, summarise_classifier
+    from synthaug.evaluation.selection import ClassifierSelection
 
     train, real, synthetic = files.training()
     test = files.held_out()

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
-from synthaug.evaluation.gain import FoldPool
 from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.selection import FoldPool
 from synthaug.pipeline.dataset import Dataset
 from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.layout import (

@@ -33,8 +33,8 @@ from typing import Any
 
 import numpy as np
 
-from synthaug.evaluation.gain import NO_CROSS_VALIDATION, selection_folds
 from synthaug.evaluation.samples import extra_counts_of
+from synthaug.evaluation.selection import NO_CROSS_VALIDATION, selection_folds
 from synthaug.pipeline.atomic import write_json
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout, synthesizer_name

@@ -372,8 +372,8 @@ def test_a_users_own_table_from_inspect_to_runs_side_by_side(cli, tmp_path, monk
 @pytest.mark.slow
 @pytest.mark.xdist_group("readme-demo")
 def test_each_selection_fold_drew_from_a_generator_that_never_saw_its_validation_rows(demo):
-    from synthaug.evaluation.gain import selection_folds
     from synthaug.evaluation.samples import RAREST_FIRST, extra_counts
+    from synthaug.evaluation.selection import selection_folds
     from synthaug.evaluation.verification_inputs import VerificationFiles
 
     _, run_dir = demo

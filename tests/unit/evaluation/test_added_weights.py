@@ -8,9 +8,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from synthaug.evaluation.fits import FitMemory, samples_fingerprint
-from synthaug.evaluation.gain import REAL, REAL_CLASSIC, REAL_SYNTHETIC, ProtocolSettings, run_protocol
+from synthaug.evaluation.gain import REAL, REAL_CLASSIC, REAL_SYNTHETIC, run_protocol
 from synthaug.evaluation.run_verification import amount_text
 from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.selection import ProtocolSettings
 from synthaug.pipeline.config import EvaluationConfig
 from tests.unit.evaluation.test_gain_protocol import blobs
 

@@ -8,8 +8,9 @@ import pytest
 from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS
 from synthaug.evaluation.data_iq import easy_mask, training_dynamics
 from synthaug.evaluation.fits import filter_mask
-from synthaug.evaluation.gain import ProtocolSettings, run_protocol
+from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.selection import ProtocolSettings
 from tests.unit.evaluation.test_gain_protocol import blobs, plain
 
 

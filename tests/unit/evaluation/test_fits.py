@@ -7,8 +7,9 @@ import pytest
 
 from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS
 from synthaug.evaluation.fits import FitMemory
-from synthaug.evaluation.gain import ProtocolSettings, planned_fits, run_protocol
+from synthaug.evaluation.gain import planned_fits, run_protocol
 from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.selection import ProtocolSettings
 from tests.unit.evaluation.test_gain_protocol import blobs, helps_only, marked_images, plain
 
 

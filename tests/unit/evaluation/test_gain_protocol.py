@@ -13,13 +13,8 @@ from synthaug.evaluation.gain import (
     REAL_CLASSIC,
     REAL_SYNTHETIC,
     SYNTHETIC_ONLY,
-    FoldPool,
-    ProtocolSettings,
-    check_unseen,
     planned_fits,
     run_protocol,
-    select_settings,
-    selection_folds,
 )
 from synthaug.evaluation.samples import (
     PROPORTIONAL,
@@ -28,6 +23,13 @@ from synthaug.evaluation.samples import (
     classic_oversample,
     draw_per_class,
     extra_counts,
+)
+from synthaug.evaluation.selection import (
+    FoldPool,
+    ProtocolSettings,
+    check_unseen,
+    select_settings,
+    selection_folds,
 )
 
 

@@ -1,9 +1,11 @@
-"""The inner CV's choice between a simpler and a richer candidate (gain.choose, gain.beats)."""
+"""The inner CV's choice between a simpler and a richer candidate (selection.choose, selection.beats)."""
 
 import numpy as np
 import pytest
 
-from synthaug.evaluation.gain import (
+from synthaug.evaluation.gain import run_protocol
+from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.selection import (
     SELECTION_RULES,
     Candidate,
     ProtocolSettings,
@@ -11,9 +13,7 @@ from synthaug.evaluation.gain import (
     beats,
     candidates,
     choose,
-    run_protocol,
 )
-from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.config import EvaluationConfig
 
 

@@ -100,8 +100,9 @@ def verification_text(**settings) -> str:
     import pandas as pd
 
     from synthaug.evaluation.classifiers import TABULAR_CLASSIFIERS
-    from synthaug.evaluation.gain import ProtocolSettings, run_protocol
+    from synthaug.evaluation.gain import run_protocol
     from synthaug.evaluation.samples import Samples
+    from synthaug.evaluation.selection import ProtocolSettings
     from synthaug.reports.run_report import _verification
 
     rng = np.random.default_rng(0)

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthaug.evaluation.gain import selection_folds
 from synthaug.evaluation.samples import RAREST_FIRST, extra_counts
+from synthaug.evaluation.selection import selection_folds
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
@@ -128,7 +128,8 @@ def test_skipped_with_the_reason_and_no_fold_pools(run, evaluation, reason):
 
 
 def test_without_cross_validation_the_result_says_nothing_was_added():
-    from synthaug.evaluation.gain import NO_CROSS_VALIDATION, ProtocolSettings, assemble_result
+    from synthaug.evaluation.gain import assemble_result
+    from synthaug.evaluation.selection import NO_CROSS_VALIDATION, ProtocolSettings
 
     settings = ProtocolSettings()
     result = assemble_result(
