@@ -306,12 +306,14 @@ def _conditions(
         on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
         if on_classic is None or (
             (on_classic.amount, on_classic.weight) == (with_synthetic.amount, with_synthetic.weight)
-            and filter_keep is None
+            and (filter_keep is None or chosen.curated)
         ):
             extra = added  # the same images as real+synthetic (and results written before the choice)
-        else:  # the unfiltered pool (the filter was chosen for real+synthetic), from a stream of its
-            # own so that the other conditions draw what they drew before this choice existed
-            extra = draw_per_class(synthetic, real, on_classic.amount, rng.spawn(1)[0], allocation=allocation)
+        else:  # from a stream of its own so that the other conditions draw what they drew before
+            # this choice existed; from the unfiltered pool when the filter was tried for
+            # real+synthetic only, from the kept samples when the CV drew from them throughout
+            source = pool if chosen.curated else synthetic
+            extra = draw_per_class(source, real, on_classic.amount, rng.spawn(1)[0], allocation=allocation)
             extra = extra.weighted(on_classic.weight)
         conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(extra), True)
     # a bootstrap resample of the pool, so that the seeds vary the training set even for a

@@ -36,7 +36,7 @@ class ProtocolSettings:
     folds: int = 3
     repeats: int = 1  # K-fold passes on new fold splits, averaged (see selection_folds)
     amounts: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
-    filtering: bool = True  # evaluate filtering (kept only if it helps)
+    filtering: bool | str = True  # try the filter (kept only if it helps); ALWAYS: curate first
     filter_confidence: float = 0.8
     filter_rule: str = "contradicted"  # see fits.FILTER_RULES
     replicates: int = REPLICATES  # bootstrap resamples of the test rows
@@ -137,18 +137,24 @@ class ClassifierSelection:
 
     selections: dict[str, Selection]
     filter_keep: np.ndarray | None = None  # (pool size,) bool
+    curated: bool = False  # filtering ALWAYS: every selection drew from the kept samples
 
     def to_dict(self) -> dict[str, Any]:
         keep = None if self.filter_keep is None else [bool(k) for k in self.filter_keep]
-        return {"selection": {k: v.to_dict() for k, v in self.selections.items()}, "filter_keep": keep}
+        selections = {k: v.to_dict() for k, v in self.selections.items()}
+        return {"selection": selections, "filter_keep": keep, "curated": self.curated}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClassifierSelection:
         keep = data.get("filter_keep")
         selections = {k: Selection.from_dict(v) for k, v in data["selection"].items()}
-        return cls(selections, None if keep is None else np.asarray(keep, dtype=bool))
+        return cls(
+            selections, None if keep is None else np.asarray(keep, dtype=bool), data.get("curated", False)
+        )
 
 
+# filtering: ALWAYS curates the pools before the CV instead of trying the filter on the chosen amount
+ALWAYS = "always"
 NO_CROSS_VALIDATION = "a class has fewer than 2 training rows: there is no cross-validation"
 
 # A classifier factory: (seed, classic) -> object with fit(x, y) / predict_proba(x). ``classic``
@@ -167,14 +173,21 @@ def select_settings(
 ) -> ClassifierSelection:
     """Phase 1 for one classifier, on the real training split only. With ``fold_pools`` (one per
     selection fold, see ``selection_folds``) each fold draws its synthetic samples from a
-    generator that never saw the fold's validation rows; without, from ``synthetic``."""
-    selections = _select(real, synthetic, make, kind, settings, fold_pools)
-    keep = (
-        filter_mask(real, synthetic, make, settings.filter_confidence, settings.filter_rule)
-        if selections["synthetic"].filtered
-        else None
+    generator that never saw the fold's validation rows; without, from ``synthetic``. With
+    ``filtering`` ALWAYS the pools are curated first: each fold's by the fold's training rows, the
+    run's by the whole training split, and every candidate draws from what the filter keeps."""
+    curated = settings.filtering == ALWAYS
+    keep = _filter(real, synthetic, make, settings) if curated else None
+    selections = _select(
+        real, synthetic if keep is None else synthetic.subset(keep), make, kind, settings, fold_pools
     )
-    return ClassifierSelection(selections, keep)
+    if not curated and selections["synthetic"].filtered:
+        keep = _filter(real, synthetic, make, settings)
+    return ClassifierSelection(selections, keep, curated)
+
+
+def _filter(real: Samples, pool: Samples, make: ClassifierFactory, settings: ProtocolSettings) -> np.ndarray:
+    return filter_mask(real, pool, make, settings.filter_confidence, settings.filter_rule)
 
 
 def _select(
@@ -199,6 +212,12 @@ def _select(
     else:
         check_unseen(folds, fold_pools)
         pools = [pool.samples for pool in fold_pools]
+    curated = settings.filtering == ALWAYS
+    if curated:  # by the fold's training rows only: its validation rows judge the result
+        pools = [
+            pool.subset(_filter(real.subset(train), pool, make, settings))
+            for pool, (train, _) in zip(pools, folds, strict=True)
+        ]
     every = candidates(list(settings.amounts), settings.weights)
     grid = [
         c
@@ -217,11 +236,11 @@ def _select(
         return draw_per_class(pools[k], fold, a, rng, allocation=allocation)
 
     folds_of, best = _best_candidate(real, folds, make, grid, drawn, settings)
-    filtered = False
-    if settings.filtering and best.amount > 0:
+    filtered = curated and best.amount > 0
+    if settings.filtering is True and best.amount > 0:
 
         def filtered_draw(k: int, fold: Samples, rng: np.random.Generator) -> Samples:
-            keep = filter_mask(fold, pools[k], make, settings.filter_confidence, settings.filter_rule)
+            keep = _filter(fold, pools[k], make, settings)
             chosen = draw_per_class(pools[k].subset(keep), fold, best.amount, rng, allocation=allocation)
             return chosen.weighted(best.weight)
 

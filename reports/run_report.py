@@ -232,6 +232,11 @@ def _filter(result: dict[str, Any]) -> str:
     words = result["settings"].get("filter_rule_text")
     if not result["settings"].get("filtering_evaluated") or not words:
         return ""
+    if result["settings"]["filtering_evaluated"] == "always":
+        return (
+            f" Every candidate drew from filtered synthetic samples: the filter {words} (in each fold, "
+            "judged by that fold's training rows)."
+        )
     return f" The CV also tried a filter that {words}, kept only if it scored higher."
 
 
