@@ -91,6 +91,7 @@ class Selection:
     cv_scores: dict[str, float] = field(default_factory=dict)  # candidate -> mean CV primary metric
     rule: str = "one-se"
     weight: float = 1.0  # each added sample's loss weight (Candidate)
+    curated: bool = False  # every candidate drew from the filtered pool (filtering ALWAYS)
 
     def to_dict(self) -> dict[str, Any]:
         scores = self.cv_scores
@@ -102,12 +103,15 @@ class Selection:
             "cv_balanced_accuracy": scores,
             "rule": self.rule,
             "best_cv_candidate": best,  # the highest mean CV score, whatever the rule chose
+            "curated": self.curated,
         }
 
     @property
     def key(self) -> str:
-        """The chosen candidate's key in ``cv_scores`` (Candidate.key, ``+filter`` when filtered)."""
-        return Candidate(self.amount, self.weight).key + ("+filter" if self.filtered else "")
+        """The chosen candidate's key in ``cv_scores``: Candidate.key, with ``+filter`` when the filter
+        was tried on top of it and kept (curated candidates were all filtered, under their own key)."""
+        tried_on_top = self.filtered and not self.curated
+        return Candidate(self.amount, self.weight).key + ("+filter" if tried_on_top else "")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Selection:
@@ -117,6 +121,7 @@ class Selection:
             dict(data["cv_balanced_accuracy"]),
             str(data.get("rule", "best")),
             float(data.get("weight", 1.0)),  # results before weights were a choice: 1
+            bool(data.get("curated", False)),
         )
 
 
@@ -137,20 +142,21 @@ class ClassifierSelection:
 
     selections: dict[str, Selection]
     filter_keep: np.ndarray | None = None  # (pool size,) bool
-    curated: bool = False  # filtering ALWAYS: every selection drew from the kept samples
+
+    @property
+    def curated(self) -> bool:
+        """Whether every synthetic selection drew from the kept samples (filtering ALWAYS)."""
+        return self.selections["synthetic"].curated
 
     def to_dict(self) -> dict[str, Any]:
         keep = None if self.filter_keep is None else [bool(k) for k in self.filter_keep]
-        selections = {k: v.to_dict() for k, v in self.selections.items()}
-        return {"selection": selections, "filter_keep": keep, "curated": self.curated}
+        return {"selection": {k: v.to_dict() for k, v in self.selections.items()}, "filter_keep": keep}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClassifierSelection:
         keep = data.get("filter_keep")
         selections = {k: Selection.from_dict(v) for k, v in data["selection"].items()}
-        return cls(
-            selections, None if keep is None else np.asarray(keep, dtype=bool), data.get("curated", False)
-        )
+        return cls(selections, None if keep is None else np.asarray(keep, dtype=bool))
 
 
 # filtering: ALWAYS curates the pools before the CV instead of trying the filter on the chosen amount
@@ -183,7 +189,7 @@ def select_settings(
     )
     if not curated and selections["synthetic"].filtered:
         keep = _filter(real, synthetic, make, settings)
-    return ClassifierSelection(selections, keep, curated)
+    return ClassifierSelection(selections, keep)
 
 
 def _filter(real: Samples, pool: Samples, make: ClassifierFactory, settings: ProtocolSettings) -> np.ndarray:
@@ -247,7 +253,7 @@ def _select(
         key = f"{best.key}+filter"
         folds_of[key] = _cv_folds(real, folds, make, filtered_draw, repeats=settings.repeats)
         filtered = beats(folds_of[key], folds_of[best.key], settings.rule)
-    selections = {"synthetic": _selection(best, folds_of, settings.rule, filtered=filtered)}
+    selections = {"synthetic": _selection(best, folds_of, settings.rule, filtered=filtered, curated=curated)}
     if kind == "tabular":
         classic_folds, classic_best = _best_candidate(
             real,
@@ -260,7 +266,7 @@ def _select(
         selections[extra_key] = _selection(classic_best, classic_folds, settings.rule)
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
         on_classic, on_classic_best = _best_candidate(real, folds, make, grid, drawn, settings, classic=True)
-        selections[extra_key] = _selection(on_classic_best, on_classic, settings.rule)
+        selections[extra_key] = _selection(on_classic_best, on_classic, settings.rule, curated=curated)
     log.info(
         "selected by %d-fold CV%s on the training split (%s): %s",
         len(folds) // settings.repeats,
@@ -326,9 +332,9 @@ def _best_candidate(
 
 
 def _selection(
-    chosen: Candidate, fold_scores: dict[str, np.ndarray], rule: str, *, filtered=False
+    chosen: Candidate, fold_scores: dict[str, np.ndarray], rule: str, *, filtered=False, curated=False
 ) -> Selection:
-    return Selection(chosen.amount, filtered, _means(fold_scores), rule, chosen.weight)
+    return Selection(chosen.amount, filtered, _means(fold_scores), rule, chosen.weight, curated)
 
 
 def choose(fold_scores: dict[Candidate, np.ndarray], rule: str) -> Candidate:

@@ -7,7 +7,7 @@ from synthaug.evaluation.conditions import REAL_SYNTHETIC
 from synthaug.evaluation.data_iq import easy_mask
 from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.samples import Samples
-from synthaug.evaluation.selection import ProtocolSettings, selection_folds
+from synthaug.evaluation.selection import ClassifierSelection, ProtocolSettings, Selection, selection_folds
 from tests.unit.evaluation.test_gain_protocol import Recorder, blobs
 
 
@@ -48,3 +48,15 @@ def test_every_fold_draws_from_its_own_curated_pool_and_phase_2_from_the_curated
     assert selection["filtered"] == (selection["amount"] > 0)
     assert result["settings"]["filtering_evaluated"] == "always"
     assert REAL_SYNTHETIC in result["classifiers"]["recorder"]["conditions"]
+
+
+def test_a_curated_selection_keeps_its_key_and_reads_back():
+    curated = Selection(2.0, True, {"x0": 0.8, "x2@w0.5": 0.9}, "one-se", 0.5, curated=True)
+    assert curated.key == "x2@w0.5"  # its CV score is under the candidate's own key
+    assert Selection(2.0, True, {}, "one-se", 0.5).key == "x2@w0.5+filter"  # tried on top
+    chosen = ClassifierSelection({"synthetic": curated}, np.array([True, False]))
+    again = ClassifierSelection.from_dict(chosen.to_dict())
+    assert again.curated and again.selections["synthetic"] == curated
+    assert not ClassifierSelection.from_dict(  # results written before curation read as not curated
+        {"selection": {"synthetic": {"amount": 1.0, "filtered": False, "cv_balanced_accuracy": {}}}}
+    ).curated
