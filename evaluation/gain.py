@@ -64,6 +64,7 @@ from synthaug.evaluation.samples import (
     extra_counts,
 )
 from synthaug.evaluation.selection import (
+    EACH,
     NO_CROSS_VALIDATION,
     SELECTION_RULES,
     ClassifierFactory,
@@ -157,7 +158,9 @@ def planned_fits(
         or np.all(synthetic_counts >= extra_counts(real_counts, c.amount, settings.allocation))
     ]
     fits += k * len(grid) * (2 if kind == "image" else 1)  # images: again with the augmentation on
-    if settings.filtering:
+    if settings.filtering == EACH:  # every candidate again from the filtered samples
+        fits += k * sum(1 for c in grid if c.amount > 0) + k + 1  # and the filters
+    elif settings.filtering:
         fits += 2 * k + 1  # per fold: the filter and the filtered candidate; then the kept filter
     if kind == "tabular":
         fits += k * len(every)  # the classic (SMOTE) candidates

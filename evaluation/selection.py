@@ -49,11 +49,13 @@ class ProtocolSettings:
 class Candidate:
     """One way of adding samples that the inner CV scores: ``amount`` x the real count (samples.py),
     each of loss weight ``weight`` relative to a real sample. A weight below 1 lets many added
-    samples shape the classifier while their noise weighs less. Simpler means less added weight
-    (``mass``), then fewer samples."""
+    samples shape the classifier while their noise weighs less. ``filtered``: drawn from the samples
+    the filter keeps (filtering EACH). Simpler means less added weight (``mass``), then fewer
+    samples, then unfiltered."""
 
     amount: float
     weight: float = 1.0
+    filtered: bool = False
 
     @property
     def mass(self) -> float:
@@ -61,16 +63,21 @@ class Candidate:
 
     @property
     def key(self) -> str:
-        """The candidate's name in results: ``x2`` (weight 1) or ``x8@w0.25``."""
-        return f"x{self.amount:g}" + ("" if self.weight == 1 else f"@w{self.weight:g}")
+        """The candidate's name in results: ``x2`` (weight 1), ``x8@w0.25``, ``x2+filter``."""
+        weight = "" if self.weight == 1 else f"@w{self.weight:g}"
+        return f"x{self.amount:g}{weight}" + ("+filter" if self.filtered else "")
 
-    def simplicity(self) -> tuple[float, float]:
-        return (round(self.mass, 10), self.amount)
+    def simplicity(self) -> tuple[float, float, bool]:
+        return (round(self.mass, 10), self.amount, self.filtered)
 
 
-def candidates(amounts: list[float], weights: tuple[float, ...]) -> list[Candidate]:
-    """Every amount at every weight, in order of simplicity; amount 0 once (its weight is moot)."""
+def candidates(
+    amounts: list[float], weights: tuple[float, ...], *, filtered: bool = False
+) -> list[Candidate]:
+    """Every amount at every weight (``filtered``: also from the filtered samples), in order of
+    simplicity; amount 0 once (its weight and filter are moot)."""
     grid = {Candidate(a, 1.0 if a == 0 else w) for a in amounts for w in weights}
+    grid |= {Candidate(c.amount, c.weight, True) for c in grid if filtered and c.amount > 0}
     return sorted(grid, key=Candidate.simplicity)
 
 
@@ -111,7 +118,7 @@ class Selection:
         """The chosen candidate's key in ``cv_scores``: Candidate.key, with ``+filter`` when the filter
         was tried on top of it and kept (curated candidates were all filtered, under their own key)."""
         tried_on_top = self.filtered and not self.curated
-        return Candidate(self.amount, self.weight).key + ("+filter" if tried_on_top else "")
+        return Candidate(self.amount, self.weight, tried_on_top).key
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Selection:
@@ -159,8 +166,9 @@ class ClassifierSelection:
         return cls(selections, None if keep is None else np.asarray(keep, dtype=bool))
 
 
-# filtering: ALWAYS curates the pools before the CV instead of trying the filter on the chosen amount
-ALWAYS = "always"
+# filtering: ALWAYS curates the pools before the CV instead of trying the filter on the chosen
+# amount; EACH scores every candidate amount both unfiltered and filtered
+ALWAYS, EACH = "always", "each"
 NO_CROSS_VALIDATION = "a class has fewer than 2 training rows: there is no cross-validation"
 
 # A classifier factory: (seed, classic) -> object with fit(x, y) / predict_proba(x). ``classic``
@@ -182,12 +190,12 @@ def select_settings(
     generator that never saw the fold's validation rows; without, from ``synthetic``. With
     ``filtering`` ALWAYS the pools are curated first: each fold's by the fold's training rows, the
     run's by the whole training split, and every candidate draws from what the filter keeps."""
-    curated = settings.filtering == ALWAYS
-    keep = _filter(real, synthetic, make, settings) if curated else None
-    selections = _select(
-        real, synthetic if keep is None else synthetic.subset(keep), make, kind, settings, fold_pools
-    )
-    if not curated and selections["synthetic"].filtered:
+    first = settings.filtering in (ALWAYS, EACH)
+    keep = _filter(real, synthetic, make, settings) if first else None
+    selections = _select(real, synthetic, make, kind, settings, fold_pools, keep)
+    if settings.filtering == EACH and not selections["synthetic"].filtered:
+        keep = None
+    elif settings.filtering is True and selections["synthetic"].filtered:
         keep = _filter(real, synthetic, make, settings)
     return ClassifierSelection(selections, keep)
 
@@ -203,9 +211,11 @@ def _select(
     kind: str,
     settings: ProtocolSettings,
     fold_pools: list[FoldPool] | None,
+    kept: np.ndarray | None = None,
 ) -> dict[str, Selection]:
     """Phase 1: the synthetic amount (and filtering) and the classic amount (tables) or the amount
-    on top of the classic augmentation (images), by inner CV."""
+    on top of the classic augmentation (images), by inner CV. ``kept``: the run pool's samples the
+    filter keeps (filtering ALWAYS or EACH)."""
     extra_key = SELECTION_OF[REAL_CLASSIC if kind == "tabular" else REAL_CLASSIC_SYNTHETIC]
     if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
         log.warning("%s: nothing is added", NO_CROSS_VALIDATION)
@@ -218,31 +228,41 @@ def _select(
     else:
         check_unseen(folds, fold_pools)
         pools = [pool.samples for pool in fold_pools]
+    sources = {False: (synthetic, pools)}
+    if kept is not None:  # each fold's pool filtered by the fold's training rows only
+        sources[True] = (
+            synthetic.subset(kept),
+            [
+                pool.subset(_filter(real.subset(train), pool, make, settings))
+                for pool, (train, _) in zip(pools, folds, strict=True)
+            ],
+        )
     curated = settings.filtering == ALWAYS
-    if curated:  # by the fold's training rows only: its validation rows judge the result
-        pools = [
-            pool.subset(_filter(real.subset(train), pool, make, settings))
-            for pool, (train, _) in zip(pools, folds, strict=True)
-        ]
+    if curated:
+        sources[False] = sources[True]
     every = candidates(list(settings.amounts), settings.weights)
-    grid = [
-        c
-        for c in every
-        if c.amount == 0
-        or (
-            synthetic.available_for(real, c.amount, allocation=allocation)
+
+    def available(c: Candidate) -> bool:
+        run_pool, fold_pools_of_c = sources[c.filtered]
+        return c.amount == 0 or (
+            run_pool.available_for(real, c.amount, allocation=allocation)
             and all(
                 pool.available_for(real.subset(train), c.amount, allocation=allocation)
-                for pool, (train, _) in zip(pools, folds, strict=True)
+                for pool, (train, _) in zip(fold_pools_of_c, folds, strict=True)
             )
         )
-    ]
 
-    def drawn(k: int, fold: Samples, rng: np.random.Generator, a: float) -> Samples:
-        return draw_per_class(pools[k], fold, a, rng, allocation=allocation)
+    grid = [c for c in every if available(c)]
+    if settings.filtering == EACH:  # and every amount again from the filtered samples
+        grid = [
+            c for c in candidates(list(settings.amounts), settings.weights, filtered=True) if available(c)
+        ]
+
+    def drawn(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
+        return draw_per_class(sources[c.filtered][1][k], fold, c.amount, rng, allocation=allocation)
 
     folds_of, best = _best_candidate(real, folds, make, grid, drawn, settings)
-    filtered = curated and best.amount > 0
+    filtered = best.filtered or (curated and best.amount > 0)
     if settings.filtering is True and best.amount > 0:
 
         def filtered_draw(k: int, fold: Samples, rng: np.random.Generator) -> Samples:
@@ -260,12 +280,15 @@ def _select(
             folds,
             make,
             every,
-            lambda k, fold, rng, a: classic_oversample(fold, a, rng, allocation=allocation),
+            lambda k, fold, rng, c: classic_oversample(fold, c.amount, rng, allocation=allocation),
             settings,
         )
         selections[extra_key] = _selection(classic_best, classic_folds, settings.rule)
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
-        on_classic, on_classic_best = _best_candidate(real, folds, make, grid, drawn, settings, classic=True)
+        unfiltered = [c for c in grid if not c.filtered]  # with the augmentation: from the unfiltered
+        on_classic, on_classic_best = _best_candidate(
+            real, folds, make, unfiltered, drawn, settings, classic=True
+        )
         selections[extra_key] = _selection(on_classic_best, on_classic, settings.rule, curated=curated)
     log.info(
         "selected by %d-fold CV%s on the training split (%s): %s",
@@ -314,7 +337,7 @@ def _best_candidate(
     *,
     classic=False,
 ) -> tuple[dict[str, np.ndarray], Candidate]:
-    """Per-fold CV scores of each candidate by key (``extra(fold_id, fold_train, rng, amount)``
+    """Per-fold CV scores of each candidate by key (``extra(fold_id, fold_train, rng, candidate)``
     draws the samples, which then take the candidate's weight; ``classic``: with the classic
     augmentation in training) and the candidate the rule chooses (SELECTION_RULES)."""
     scores = {
@@ -322,7 +345,7 @@ def _best_candidate(
             real,
             folds,
             make,
-            lambda k, fold, rng, c=c: extra(k, fold, rng, c.amount).weighted(c.weight),
+            lambda k, fold, rng, c=c: extra(k, fold, rng, c).weighted(c.weight),
             classic=classic,
             repeats=settings.repeats,
         )

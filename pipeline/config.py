@@ -529,11 +529,12 @@ class EvaluationConfig(_Section):
         "rarest classes first, so an imbalanced split is about balanced at 1x; proportional gives "
         "each class amount x its own count and keeps the imbalance. The same on equal class counts.",
     )
-    filtering: bool | Literal["always"] = Field(
+    filtering: bool | Literal["always", "each"] = Field(
         True,
         description="true: try the filter (evaluation.filter_rule) on the amount the CV chose, kept "
-        "only if it scores higher; always: filter every pool before the CV (each fold's by the fold's "
-        "training rows), so every candidate amount draws from the kept samples; false: never filter.",
+        "only if it scores higher; each: score every candidate amount both unfiltered and filtered; "
+        "always: filter every pool before the CV, so every candidate draws from the kept samples; "
+        "false: never filter. Each fold's pool is filtered by the fold's training rows only.",
     )
     filter_confidence: Annotated[float, Field(gt=0.5, le=1.0)] = 0.8
     filter_rule: Literal["contradicted", "data-iq"] = Field(

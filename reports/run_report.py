@@ -232,6 +232,8 @@ def _filter(result: dict[str, Any]) -> str:
     words = result["settings"].get("filter_rule_text")
     if not result["settings"].get("filtering_evaluated") or not words:
         return ""
+    if result["settings"]["filtering_evaluated"] == "each":
+        return f" Every candidate amount was also tried with a filter that {words}."
     if result["settings"]["filtering_evaluated"] == "always":
         return (
             f" Every candidate drew from filtered synthetic samples: the filter {words} (in each fold, "

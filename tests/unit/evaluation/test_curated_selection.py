@@ -5,6 +5,7 @@ import numpy as np
 
 from synthaug.evaluation.conditions import REAL_SYNTHETIC
 from synthaug.evaluation.data_iq import easy_mask
+from synthaug.evaluation.fits import filter_mask
 from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ClassifierSelection, ProtocolSettings, Selection, selection_folds
@@ -60,3 +61,39 @@ def test_a_curated_selection_keeps_its_key_and_reads_back():
     assert not ClassifierSelection.from_dict(  # results written before curation read as not curated
         {"selection": {"synthetic": {"amount": 1.0, "filtered": False, "cv_balanced_accuracy": {}}}}
     ).curated
+
+
+def test_each_scores_every_amount_unfiltered_and_filtered_and_trains_on_the_kept_samples():
+    rng = np.random.default_rng(5)
+    # 12 real rows in 40 noisy dimensions, where more rows help; a third of the pool are rows of
+    # class 0 labelled 1, which the filter should drop
+    real, test = blobs(12, rng, shift=0.6, dims=40), blobs(200, rng, offset=5000, shift=0.6, dims=40)
+    good, bad = (
+        blobs(400, rng, offset=1000, shift=0.6, dims=40),
+        blobs(400, rng, offset=2000, shift=0.6, dims=40),
+    )
+    bad = bad.subset(np.flatnonzero(bad.y == 0))
+    pool = good.concat(Samples(bad.x, np.ones(len(bad.y), dtype=int), 2))
+    ids = lambda samples: set(samples.x["row_id"].astype(int))  # noqa: E731
+    make = lambda seed, classic: Recorder(seed)  # noqa: E731
+    Recorder.log = []
+    result = run_protocol(
+        real=real,
+        synthetic=pool,
+        test=test,
+        classifiers={"recorder": make},
+        kind="tabular",
+        settings=ProtocolSettings(
+            seeds=2, amounts=(0.0, 2.0, 4.0), filtering="each", filter_confidence=0.6, rule="best"
+        ),
+    )
+    log = list(Recorder.log)
+    selection = result["classifiers"]["recorder"]["selection"]["synthetic"]
+    assert set(selection["cv_balanced_accuracy"]) == {"x0", "x2", "x4", "x2+filter", "x4+filter"}
+    assert selection["filtered"] and selection["amount"] == 4.0  # the best CV score
+    kept = set(np.asarray(pool.x["row_id"], dtype=int)[filter_mask(real, pool, make, 0.6)])
+    assert 0 < len(kept) < len(pool)
+    first_test = next(i for i, (_, rows) in enumerate(log) if rows & ids(test))
+    phase_2 = [rows for kind, rows in log[first_test:] if kind == "fit"]
+    with_synthetic = [rows - ids(real) for rows in phase_2 if rows & ids(real) and rows - ids(real)]
+    assert with_synthetic and all(rows <= kept for rows in with_synthetic)

@@ -88,6 +88,29 @@ def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts, weight
     assert len(calls) == planned - unneeded
 
 
+@pytest.mark.parametrize("filtering", ["each", "always"])
+def test_planned_fits_cover_the_filtered_candidates(filtering):
+    rng = np.random.default_rng(1)
+    real, test = plain(blobs(12, rng, shift=0.35, dims=40)), plain(blobs(100, rng, offset=5000, dims=40))
+    pool = plain(blobs(400, rng, offset=1000, shift=0.35, dims=40))
+    calls = []
+
+    def make(seed, classic):
+        calls.append(seed)
+        return TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)
+
+    settings = ProtocolSettings(seeds=3, folds=3, amounts=(0.0, 4.0, 16.0), filtering=filtering)
+    run_protocol(
+        real=real, synthetic=pool, test=test, classifiers={"lr": make}, kind="tabular", settings=settings
+    )
+    planned = planned_fits(
+        real_counts=real.counts(), synthetic_counts=pool.counts(), kind="tabular", settings=settings
+    )
+    # each: exactly the fits made (the filters of every fold and of the run, then every candidate
+    # twice); always: the filters, and each candidate once
+    assert len(calls) == planned if filtering == "each" else 0 < planned - len(calls) <= 2 * 3
+
+
 def test_planned_fits_count_the_images_second_selection_with_the_augmentation_on():
     real, test = marked_images(24, synthetic=False), marked_images(20, synthetic=False, offset=1)
     pool = marked_images(200, synthetic=True)

@@ -148,6 +148,8 @@ def test_the_verification_says_which_filter_the_cross_validation_tried():
     data_iq = verification_text(filtering=True, filter_rule="data-iq", filter_confidence=0.9)
     assert "a filter that keeps only samples whose label gradient boosting on the real rows learns" in data_iq
     assert "mean probability >= 0.9 over its stages (Data-IQ's easy samples)" in data_iq
+    each = verification_text(filtering="each")
+    assert "Every candidate amount was also tried with a filter that drops a sample" in each
     curated = verification_text(filtering="always", filter_rule="data-iq")
     assert "Every candidate drew from filtered synthetic samples: the filter keeps only samples" in curated
     assert (
