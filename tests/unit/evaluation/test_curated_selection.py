@@ -9,6 +9,7 @@ from synthaug.evaluation.fits import filter_mask
 from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ClassifierSelection, ProtocolSettings, Selection, selection_folds
+from tests.unit.evaluation.test_data_iq import scarce_and_mislabelled
 from tests.unit.evaluation.test_gain_protocol import Recorder, blobs
 
 
@@ -64,16 +65,8 @@ def test_a_curated_selection_keeps_its_key_and_reads_back():
 
 
 def test_each_scores_every_amount_unfiltered_and_filtered_and_trains_on_the_kept_samples():
-    rng = np.random.default_rng(5)
-    # 12 real rows in 40 noisy dimensions, where more rows help; a third of the pool are rows of
-    # class 0 labelled 1, which the filter should drop
-    real, test = blobs(12, rng, shift=0.6, dims=40), blobs(200, rng, offset=5000, shift=0.6, dims=40)
-    good, bad = (
-        blobs(400, rng, offset=1000, shift=0.6, dims=40),
-        blobs(400, rng, offset=2000, shift=0.6, dims=40),
-    )
-    bad = bad.subset(np.flatnonzero(bad.y == 0))
-    pool = good.concat(Samples(bad.x, np.ones(len(bad.y), dtype=int), 2))
+    # a third of the pool are rows of class 0 labelled 1, which the filter should drop
+    real, test, pool = scarce_and_mislabelled(np.random.default_rng(5), 400, one_way=True)
     ids = lambda samples: set(samples.x["row_id"].astype(int))  # noqa: E731
     make = lambda seed, classic: Recorder(seed)  # noqa: E731
     Recorder.log = []

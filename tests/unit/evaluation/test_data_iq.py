@@ -18,6 +18,18 @@ def two_classes(n: int, rng: np.random.Generator, *, shift: float = 4.0) -> Samp
     return plain(blobs(n, rng, shift=shift, dims=2))
 
 
+def scarce_and_mislabelled(rng: np.random.Generator, wrong: int, *, one_way: bool = False):
+    """(real, test, pool): 12 real rows in 40 noisy dimensions, where more rows of the same
+    distribution help a linear model; 200 test rows; a pool of 400 such rows and ``wrong`` more
+    with the wrong label (``one_way``: only those of class 0, all labelled 1)."""
+    real, test = blobs(12, rng, shift=0.6, dims=40), blobs(200, rng, offset=5000, shift=0.6, dims=40)
+    useful = blobs(400, rng, offset=1000, shift=0.6, dims=40)
+    bad = blobs(wrong, rng, offset=2000, shift=0.6, dims=40)
+    if one_way:
+        bad = bad.subset(np.flatnonzero(bad.y == 0))
+    return real, test, useful.concat(Samples(bad.x, np.ones_like(bad.y) if one_way else 1 - bad.y, 2))
+
+
 def test_rows_inside_their_class_are_easy_and_wrong_or_boundary_rows_are_not():
     rng = np.random.default_rng(0)
     real, pool = two_classes(30, rng), two_classes(400, rng)
@@ -63,15 +75,7 @@ def test_filter_mask_applies_the_named_rule():
 
 
 def test_the_cross_validation_tries_the_data_iq_filter_and_the_result_records_it():
-    rng = np.random.default_rng(3)
-    # 12 real rows in 40 noisy dimensions: more rows of the same distribution help a linear model
-    real, test = blobs(12, rng, shift=0.6, dims=40), blobs(200, rng, offset=5000, shift=0.6, dims=40)
-    # the pool: useful rows, and a fifth as many with wrong labels, which the filter should remove
-    useful, wrong = (
-        blobs(400, rng, offset=1000, shift=0.6, dims=40),
-        blobs(80, rng, offset=2000, shift=0.6, dims=40),
-    )
-    noisy = useful.concat(Samples(wrong.x, 1 - wrong.y, 2))
+    real, test, noisy = scarce_and_mislabelled(np.random.default_rng(3), 80)
     real, test, noisy = plain(real), plain(test), plain(noisy)
     make = lambda seed, classic: TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)  # noqa: E731
     settings = ProtocolSettings(seeds=2, amounts=(0.0, 2.0), filter_rule="data-iq", rule="best")
