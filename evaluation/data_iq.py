@@ -3,9 +3,9 @@ rows learns confidently and consistently over its training.
 
 CLLM (Seedat et al., 2024) curated generated rows this way and found that curated rows helped
 every generator it tried on small tables. The model is gradient boosting on the real rows (the
-same one-hot / impute / scale encoder as the downstream classifiers); its boosting stages stand
-in for training epochs. For each synthetic row, with p_t the probability stage t gives the row's
-label (Data-IQ, Seedat et al., 2022):
+same one-hot / impute / scale encoder as the downstream classifiers), each class weighted
+equally; its boosting stages stand in for training epochs. For each synthetic row, with p_t the
+probability stage t gives the row's label (Data-IQ, Seedat et al., 2022):
 
 - confidence = mean_t p_t: how surely the real data's model places the row in its class;
 - aleatoric uncertainty = mean_t p_t (1 - p_t): how close to a coin toss the row sits.
@@ -58,7 +58,12 @@ def training_dynamics(real: Samples, pool: Samples, *, seed: int = 0) -> Dynamic
             ),
         ]
     )
-    model.fit(x, real.y, **({} if real.weight is None else {"boost__sample_weight": real.weight}))
+    # every class weighs the same, as in balanced accuracy: on an imbalanced table an unweighted
+    # model would rarely be confident about the rare class the rows are meant to fill up
+    counts = np.bincount(real.y, minlength=real.n_classes).astype(np.float64)
+    balanced = len(real.y) / (np.count_nonzero(counts) * counts[real.y])
+    weight = balanced if real.weight is None else balanced * real.weight
+    model.fit(x, real.y, boost__sample_weight=weight)
     encoded = model.named_steps["encode"].transform(as_objects(pool.x))
     classes = model.named_steps["boost"].classes_
     column = {int(c): i for i, c in enumerate(classes)}

@@ -93,3 +93,15 @@ def test_the_cross_validation_tries_the_data_iq_filter_and_the_result_records_it
     assert set(scores) == {"x0", "x2", "x2+filter"}  # the filter was tried on the best amount
     keep = easy_mask(real, noisy, 0.8)
     assert keep[400:].mean() < keep[:400].mean()  # it keeps the wrong labels less often
+
+
+def test_a_rare_class_counts_as_much_as_a_common_one():
+    rng = np.random.default_rng(6)
+    common, rare = two_classes(200, rng, shift=1.5), two_classes(20, rng, shift=1.5)
+    # 100 rows of class 0 and 10 of class 1, overlapping
+    real = common.subset(np.flatnonzero(common.y == 0)).concat(rare.subset(np.flatnonzero(rare.y == 1)))
+    pool = two_classes(400, rng, shift=1.5)
+    dynamics = training_dynamics(real, pool)
+    mean_confidence = [dynamics.confidence[pool.y == label].mean() for label in (0, 1)]
+    # unweighted, the model was sure of the common class only (0.94 against 0.25 on these rows)
+    assert mean_confidence[1] > 0.5 and mean_confidence[0] - mean_confidence[1] < 0.3
