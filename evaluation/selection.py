@@ -188,8 +188,9 @@ def select_settings(
     """Phase 1 for one classifier, on the real training split only. With ``fold_pools`` (one per
     selection fold, see ``selection_folds``) each fold draws its synthetic samples from a
     generator that never saw the fold's validation rows; without, from ``synthetic``. With
-    ``filtering`` ALWAYS the pools are curated first: each fold's by the fold's training rows, the
-    run's by the whole training split, and every candidate draws from what the filter keeps."""
+    ``filtering`` EACH or ALWAYS the pools are filtered first, each fold's by the fold's training
+    rows and the run's by the whole training split; EACH scores every candidate both from the whole
+    pools and from what the filter keeps, ALWAYS only from what it keeps."""
     first = settings.filtering in (ALWAYS, EACH)
     keep = _filter(real, synthetic, make, settings) if first else None
     selections = _select(real, synthetic, make, kind, settings, fold_pools, keep)
