@@ -30,7 +30,7 @@ from synthaug.evaluation.samples import Samples
 
 STAGES = 100  # boosting stages, each one checkpoint of the training dynamics
 DEPTH = 2  # shallow trees: a few dozen real rows support few interactions
-ALEATORIC = 0.2  # Data-IQ's cut on aleatoric uncertainty; p (1 - p) is at most 0.25
+ALEATORIC = 0.2  # a cut on aleatoric uncertainty (p (1 - p) is at most 0.25); binds below c = 0.72
 
 
 @dataclass(frozen=True)
