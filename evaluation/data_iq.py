@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.utils.class_weight import compute_sample_weight
 
 from synthaug.evaluation.columns import as_objects, tabular_encoder
 from synthaug.evaluation.samples import Samples
@@ -60,21 +61,14 @@ def training_dynamics(real: Samples, pool: Samples, *, seed: int = 0) -> Dynamic
     )
     # every class weighs the same, as in balanced accuracy: on an imbalanced table an unweighted
     # model would rarely be confident about the rare class the rows are meant to fill up
-    counts = np.bincount(real.y, minlength=real.n_classes).astype(np.float64)
-    balanced = len(real.y) / (np.count_nonzero(counts) * counts[real.y])
-    weight = balanced if real.weight is None else balanced * real.weight
-    model.fit(x, real.y, boost__sample_weight=weight)
+    weight = compute_sample_weight("balanced", real.y)
+    model.fit(x, real.y, boost__sample_weight=weight if real.weight is None else weight * real.weight)
+    boost = model.named_steps["boost"]
     encoded = model.named_steps["encode"].transform(as_objects(pool.x))
-    classes = model.named_steps["boost"].classes_
-    column = {int(c): i for i, c in enumerate(classes)}
-    # a label the real rows never showed gets probability 0 at every stage
-    position = np.array([column.get(int(label), -1) for label in pool.y])
-    rows = np.arange(len(pool.y))
-    label_p = [
-        np.where(position >= 0, stage[rows, np.maximum(position, 0)], 0.0)
-        for stage in model.named_steps["boost"].staged_predict_proba(encoded)
-    ]
-    p = np.stack(label_p)  # (stages, pool size)
+    staged = np.stack(list(boost.staged_predict_proba(encoded)))  # (stages, pool size, classes seen)
+    seen = np.isin(pool.y, boost.classes_)  # a label the real rows never showed gets 0 throughout
+    p = np.zeros(staged.shape[:2])  # (stages, pool size): the probability of each row's label
+    p[:, seen] = staged[:, np.flatnonzero(seen), np.searchsorted(boost.classes_, pool.y[seen])]
     return Dynamics(confidence=p.mean(axis=0), aleatoric=(p * (1 - p)).mean(axis=0))
 
 

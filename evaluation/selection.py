@@ -253,11 +253,9 @@ def _select(
             )
         )
 
-    grid = [c for c in every if available(c)]
-    if settings.filtering == EACH:  # and every amount again from the filtered samples
-        grid = [
-            c for c in candidates(list(settings.amounts), settings.weights, filtered=True) if available(c)
-        ]
+    # EACH: every amount also from the filtered samples
+    both = candidates(list(settings.amounts), settings.weights, filtered=settings.filtering == EACH)
+    grid = [c for c in both if available(c)]
 
     def drawn(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
         return draw_per_class(sources[c.filtered][1][k], fold, c.amount, rng, allocation=allocation)
