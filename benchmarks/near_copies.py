@@ -1,16 +1,19 @@
 """Does replacing near copies of training samples cut memorisation without losing the gain?
 
-    .venv/bin/python -m benchmarks.near_copies [--datasets digits breast_cancer] [--seeds 0 1 2] \
-        [--quantiles none 0.05]
+    .venv/bin/python -m benchmarks.near_copies [--datasets digits breast_cancer birthwt ...] \
+        [--seeds 0 1 2] [--quantiles none 0.05] [--set KEY=VALUE ...] [--name near_copies]
 
-For each dataset (its shipped example config) and pipeline seed, the job runs once up to the
+For each dataset (its shipped example config; a public table of ``../shared/data`` takes
+breast_cancer's settings at 15 rows per class, as in ``benchmarks/verification_gain.py``) and
+pipeline seed, the job runs once up to the
 trained generator; then, per ``generation.near_copy_quantile``, the generate stage, the cross-fit
 stage (whose fold generators curate the same way) and the verification run on that same run, so
 only the curation differs. Recorded per setting: how many drawn samples were near copies, the
 privacy audit against the held-out rows (share of synthetic samples nearer the training split
 than the held-out split, near copies by the audit's held-out threshold, membership-inference
-AUC), the amount the CV chose and the test gains with 95% intervals, and the recommendation.
-Results: ``benchmarks/results/near_copies.json`` and ``.md``.
+AUC), the amount and weight the CV chose and the test gains with 95% intervals, and the
+recommendation. ``--set`` applies more overrides to every run (for example
+``training.synthesizer=copula``). Results: ``benchmarks/results/<name>.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
+from benchmarks.verification_gain import DATA_DIR, TABLES, dataset_config
 from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
 from synthaug.evaluation.verdict import comparison
 from synthaug.pipeline.config_loading import load_config
@@ -34,14 +38,23 @@ from synthaug.stages.fold_generators import train_fold_generators
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {name: ROOT / "examples" / f"{name}.yaml" for name in ("digits", "breast_cancer")}
+DATASETS = [*EXAMPLES, *TABLES]
 
 
 def points(c: dict[str, Any] | None) -> list[float] | None:
     return None if c is None else [round(100 * c[k], 2) for k in ("mean_difference", "low", "high")]
 
 
-def run_seed(dataset: str, seed: int, quantiles: list[float | None], workdir: Path) -> list[dict[str, Any]]:
-    base = load_config(EXAMPLES[dataset], overrides=[f"seed={seed}", f"output_dir={workdir}"])
+def base_config(dataset: str, seed: int, workdir: Path, *, data_dir: Path, extra: list[str]):
+    if dataset in EXAMPLES:
+        return load_config(EXAMPLES[dataset], overrides=[f"seed={seed}", f"output_dir={workdir}", *extra])
+    return dataset_config(dataset, seed, workdir, full=False, data_dir=data_dir, extra=extra)
+
+
+def run_seed(
+    dataset: str, seed: int, quantiles: list[float | None], workdir: Path, *, data_dir: Path, extra: list[str]
+) -> list[dict[str, Any]]:
+    base = base_config(dataset, seed, workdir, data_dir=data_dir, extra=extra)
     run = trained_run(base)
     rows = []
     for quantile in quantiles:
@@ -70,6 +83,7 @@ def run_seed(dataset: str, seed: int, quantiles: list[float | None], workdir: Pa
                     "audit_near_copies": round(audit.get("near_copies", float("nan")), 3),
                     "membership_auc": round(audit.get("membership_auc", float("nan")), 3),
                     "amount": entry["selection"]["synthetic"]["amount"],
+                    "weight": entry["selection"]["synthetic"].get("weight", 1.0),
                     "synthetic_vs_real": points(comparison(entry, REAL_SYNTHETIC, REAL)),
                     "classic_synthetic_vs_classic": points(
                         comparison(entry, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC)
@@ -83,16 +97,21 @@ def run_seed(dataset: str, seed: int, quantiles: list[float | None], workdir: Pa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=list(EXAMPLES), choices=list(EXAMPLES))
+    parser.add_argument("--datasets", nargs="+", default=list(EXAMPLES), choices=DATASETS)
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--quantiles", nargs="+", default=["none", "0.05"])
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where the public tables are")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--name", default="near_copies", help="result file name under benchmarks/results")
     args = parser.parse_args()
     quantiles = [None if q == "none" else float(q) for q in args.quantiles]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="synthaug-near-copies-") as tmp:
         for dataset in args.datasets:
             for seed in args.seeds:
-                rows += run_seed(dataset, seed, quantiles, Path(tmp))
+                rows += run_seed(
+                    dataset, seed, quantiles, Path(tmp), data_dir=args.data_dir, extra=args.overrides
+                )
     frame = pd.DataFrame(rows)
     frame["test_gain_points"] = frame["synthetic_vs_real"].map(lambda p: p[0])
     summary = (
@@ -104,14 +123,29 @@ def main() -> None:
             audit_near_copies=("audit_near_copies", "mean"),
             membership_auc=("membership_auc", "mean"),
             amounts=("amount", lambda a: "/".join(f"{x:g}" for x in a)),
+            weights=("weight", lambda w: "/".join(f"{x:g}" for x in w)),
             mean_test_gain_points=("test_gain_points", "mean"),
             recommendations=("recommendation", "/".join),
         )
         .round(3)
         .reset_index()
     )
+    overall = (
+        summary.groupby("near_copy_quantile", sort=False)
+        .agg(
+            settings=("classifier", "size"),
+            share_closer_to_train=("share_closer_to_train", "mean"),
+            worst_share=("share_closer_to_train", "max"),
+            membership_auc=("membership_auc", "mean"),
+            worst_membership_auc=("membership_auc", "max"),
+            mean_test_gain_points=("mean_test_gain_points", "mean"),
+            worst_test_gain_points=("mean_test_gain_points", "min"),
+        )
+        .round(3)
+        .reset_index()
+    )
     write_result(
-        "near_copies",
+        args.name,
         {
             "command": "python -m benchmarks.near_copies "
             + " ".join(
@@ -122,16 +156,23 @@ def main() -> None:
                     *map(str, args.seeds),
                     "--quantiles",
                     *args.quantiles,
+                    *(f"--set {o}" for o in args.overrides),
+                    "--name",
+                    args.name,
                 ]
             ),
             "runs": rows,
             "summary": summary.to_dict(orient="records"),
+            "overall": overall.to_dict(orient="records"),
         },
     )
-    (RESULTS / "near_copies.md").write_text(
+    (RESULTS / f"{args.name}.md").write_text(
         "# Near-copy curation\n\nThe same trained generator per dataset and seed, sampled with and without "
         "replacing near copies; audit against the held-out rows; gains in points of balanced accuracy "
-        "[95% interval].\n\n"
+        f"[95% interval]. Overrides: {args.overrides or 'none'}.\n\n"
+        "Per setting, mean (and worst) over the datasets and classifiers:\n\n"
+        + markdown_table(overall.astype(str))
+        + "\n\nPer dataset and classifier, mean over the seeds:\n\n"
         + markdown_table(summary.astype(str))
         + "\n\nPer run:\n\n"
         + markdown_table(frame.drop(columns="test_gain_points").astype(str))
