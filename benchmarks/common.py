@@ -18,6 +18,7 @@ from sklearn.metrics import balanced_accuracy_score
 from sklearn.pipeline import make_pipeline
 
 from synthaug.evaluation.columns import as_objects, tabular_encoder
+from synthaug.evaluation.conditions import REAL_CLASSIC_SYNTHETIC, SELECTION_OF
 from synthaug.evaluation.fidelity.column_shapes import column_shapes
 from synthaug.evaluation.fidelity.correlation_difference import correlation_difference
 from synthaug.evaluation.fidelity.detection_auc import detection_auc
@@ -98,6 +99,20 @@ def table_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0
         "correlation_difference": correlation_difference(real, synthetic),
         "detection_auc_logistic": detection_auc(real, synthetic, model="logistic", seed=seed),
         "detection_auc_tree": detection_auc(real, synthetic, model="tree", seed=seed),
+    }
+
+
+def chosen(entry: dict[str, Any]) -> dict[str, Any]:
+    """What a classifier's inner CV chose (one classifier's entry of ``gain.json``): the amount,
+    weight and filter of real + synthetic, and for images also the amount added on top of the
+    classic augmentation (None for tables, which have no such condition)."""
+    selection = entry["selection"]
+    on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
+    return {
+        "amount": selection["synthetic"]["amount"],
+        "weight": selection["synthetic"].get("weight", 1.0),
+        "filtered": selection["synthetic"]["filtered"],
+        "amount_with_classic": on_classic["amount"] if on_classic else None,
     }
 
 

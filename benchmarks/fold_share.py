@@ -31,7 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
+from benchmarks.common import RESULTS, chosen, markdown_table, trained_run, write_result
 from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
 from synthaug.evaluation.selection import Selection
 from synthaug.evaluation.verdict import comparison
@@ -54,15 +54,14 @@ def record(result: dict[str, Any], seed: int, share: float | str, seconds: float
     for name, entry in result["classifiers"].items():
         selection = entry["selection"]["synthetic"]
         cv = selection["cv_balanced_accuracy"]
-        chosen = Selection.from_dict(selection).key
-        cv_gain = 100 * (cv[chosen] - cv["x0"]) if chosen in cv and "x0" in cv else None
+        key = Selection.from_dict(selection).key
+        cv_gain = 100 * (cv[key] - cv["x0"]) if key in cv and "x0" in cv else None
         rows.append(
             {
                 "seed": seed,
                 "share": share,
                 "classifier": name,
-                "amount": selection["amount"],
-                "filtered": selection["filtered"],
+                **chosen(entry),
                 "cv_gain_points": None if cv_gain is None else round(cv_gain, 2),
                 # every candidate's CV score against none: does a share order them as the full one does?
                 "cv_points": {k: round(100 * (v - cv["x0"]), 2) for k, v in cv.items()} if "x0" in cv else {},
@@ -139,6 +138,11 @@ def main() -> None:
                 "cv_rank_agreement_with_full": None if full is None else rank_agreement(frame, share, full),
                 "runs": len(group),
                 "amounts": "/".join(f"{a:g}" for a in group["amount"]),
+                **(
+                    {"amounts_with_classic": "/".join(f"{a:g}" for a in group["amount_with_classic"])}
+                    if group["amount_with_classic"].notna().any()
+                    else {}
+                ),
                 "mean_cv_gain_points": round(float(group["cv_gain_points"].mean()), 2),
                 "mean_test_gain_points": round(
                     float(group["synthetic_vs_real"].map(lambda p: p[0]).mean()), 2

@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 
-from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
+from benchmarks.common import RESULTS, chosen, markdown_table, trained_run, write_result
 from benchmarks.verification_gain import DATA_DIR, TABLES, dataset_config
 from synthaug.evaluation.conditions import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC
 from synthaug.evaluation.verdict import comparison
@@ -82,8 +82,7 @@ def run_seed(
                     "share_closer_to_train": round(audit.get("share_closer_to_train", float("nan")), 3),
                     "audit_near_copies": round(audit.get("near_copies", float("nan")), 3),
                     "membership_auc": round(audit.get("membership_auc", float("nan")), 3),
-                    "amount": entry["selection"]["synthetic"]["amount"],
-                    "weight": entry["selection"]["synthetic"].get("weight", 1.0),
+                    **chosen(entry),
                     "synthetic_vs_real": points(comparison(entry, REAL_SYNTHETIC, REAL)),
                     "classic_synthetic_vs_classic": points(
                         comparison(entry, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC)
@@ -124,6 +123,10 @@ def main() -> None:
             membership_auc=("membership_auc", "mean"),
             amounts=("amount", lambda a: "/".join(f"{x:g}" for x in a)),
             weights=("weight", lambda w: "/".join(f"{x:g}" for x in w)),
+            amounts_with_classic=(
+                "amount_with_classic",
+                lambda a: "/".join("-" if pd.isna(x) else f"{x:g}" for x in a),
+            ),
             mean_test_gain_points=("test_gain_points", "mean"),
             recommendations=("recommendation", "/".join),
         )

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from benchmarks.common import RESULTS, markdown_table, write_result
+from benchmarks.common import RESULTS, chosen, markdown_table, write_result
 from synthaug.evaluation import fits
 from synthaug.evaluation.columns import numeric_columns
 from synthaug.evaluation.conditions import REAL, REAL_SYNTHETIC
@@ -155,6 +155,7 @@ def run_control(
     records = []
     for name, entry in result["classifiers"].items():
         vs_real = comparison(entry, REAL_SYNTHETIC, REAL)
+        choice = chosen(entry)
         records.append(
             {
                 "dataset": config.name,
@@ -167,8 +168,10 @@ def run_control(
                 "recommendation": entry["recommendation"]["option"],
                 "vs_real_verdict": vs_real["verdict"],
                 "vs_real_points": [round(100 * vs_real[k], 3) for k in ("mean_difference", "low", "high")],
-                "selected_amount": entry["selection"]["synthetic"]["amount"],
-                "filtered": entry["selection"]["synthetic"]["filtered"],
+                "selected_amount": choice["amount"],
+                "selected_weight": choice["weight"],
+                "filtered": choice["filtered"],
+                "selected_amount_with_classic": choice["amount_with_classic"],
                 "overall_verdict": result["verdict"],
                 "train_rows": len(real),
                 "pool_rows": len(pool),
@@ -211,6 +214,9 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for verdict in VERDICTS:
             row[f"vs_real_{verdict}"] = round(float((group["vs_real_verdict"] == verdict).mean()), 3)
         row["amount_chosen_above_zero"] = round(float((group["selected_amount"] > 0).mean()), 3)
+        with_classic = group.get("selected_amount_with_classic", pd.Series(dtype=float)).dropna()
+        if len(with_classic):  # images: the amount added on top of the classic augmentation
+            row["amount_with_classic_above_zero"] = round(float((with_classic > 0).mean()), 3)
         row["predicted_vs_real_gain"] = predicted_gain_rate(group)
         row["mean_vs_real_points"] = round(float(np.mean([p[0] for p in group["vs_real_points"]])), 2)
         added = [
