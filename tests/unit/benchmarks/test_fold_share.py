@@ -16,7 +16,8 @@ def test_a_record_holds_the_choice_the_cv_gain_and_the_test_result():
                         "amount": 2.0,
                         "filtered": True,
                         "cv_balanced_accuracy": {"x0": 0.90, "x1": 0.91, "x2": 0.915, "x2+filter": 0.93},
-                    }
+                    },
+                    "classic+synthetic": {"amount": 0.5, "filtered": False, "cv_balanced_accuracy": {}},
                 },
                 "paired_vs_real": {"real+synthetic": comparison(0.01, -0.005, 0.025)},
                 "paired_vs_classic": {"real+classic+synthetic": comparison(0.002, -0.01, 0.014)},
@@ -28,6 +29,7 @@ def test_a_record_holds_the_choice_the_cv_gain_and_the_test_result():
     [row] = record(result, seed=3, share=0.25, seconds=12.5)
     assert row["cv_points"] == {"x0": 0.0, "x1": 1.0, "x2": 1.5, "x2+filter": 3.0}
     assert row["amount"] == 2.0 and row["filtered"] and row["cv_gain_points"] == 3.0
+    assert row["amount_with_classic"] == 0.5 and row["weight"] == 1.0  # images: chosen apart
     assert row["synthetic_vs_real"] == [1.0, -0.5, 2.5] and row["classic_synthetic_vs_classic"] == [
         0.2,
         -1.0,
