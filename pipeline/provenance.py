@@ -58,10 +58,36 @@ def code_commit() -> dict[str, Any] | None:
     return {"commit": commit, "dirty": bool(status.strip())}
 
 
+def processor() -> str:
+    """The CPU's model name (Linux reads it from /proc/cpuinfo), else what ``platform`` says."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def compute() -> dict[str, Any]:
+    """What else sets the floating-point results of training: on CPU the same seed and settings give
+    the same weights only with the same number of torch threads (they split the sums differently)
+    and the same kind of processor (the vector instructions torch and its libraries pick)."""
+    import torch  # lazily: only runs that record their environment need it
+
+    return {
+        "processor": processor(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+    }
+
+
 def environment() -> dict[str, Any]:
     return {
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": package_versions(),
         "git": code_commit(),
+        "compute": compute(),
     }
