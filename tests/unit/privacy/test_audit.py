@@ -30,3 +30,37 @@ def test_too_few_records_are_refused(population):
     train, holdout, _ = population
     with pytest.raises(ValueError, match="at least two"):
         audit(train, holdout, train[:1])
+
+
+def test_one_cut_is_the_audit_of_equal_size_parts_drawn_by_the_seed(population):
+    train, holdout, rng = population
+    small, synthetic = train[:30], rng.normal(size=(120, 5))
+    cut = np.random.default_rng(4)
+    kept_train = small[cut.choice(30, 30, replace=False)]
+    kept_holdout = holdout[cut.choice(200, 30, replace=False)]
+    assert audit(small, holdout, synthetic, seed=4, draws=1) == pytest.approx(
+        audit(kept_train, kept_holdout, synthetic)  # equal sizes: one cut, whatever draws says
+    )
+
+
+def test_averaging_cuts_steadies_the_numbers_of_a_small_training_split(population):
+    """30 training records against 200 held-out ones: which 30 a single cut keeps moves the share
+    and the attack's AUC; the mean over 20 cuts moves several times less."""
+    train, holdout, rng = population
+    small, synthetic = (
+        train[:30],
+        np.r_[train[:30] + rng.normal(scale=0.5, size=(30, 5)), rng.normal(size=(90, 5))],
+    )
+    for key in (SHARE_CLOSER_TO_TRAIN, MEMBERSHIP_AUC):
+        one = [audit(small, holdout, synthetic, seed=s, draws=1)[key] for s in range(12)]
+        many = [audit(small, holdout, synthetic, seed=s, draws=20)[key] for s in range(12)]
+        assert np.std(many) < 0.5 * np.std(one)
+        assert np.mean(many) == pytest.approx(np.mean(one), abs=0.05)  # the same quantity
+
+
+def test_exact_copies_count_every_training_record_when_the_training_part_is_cut(population):
+    train, holdout, _ = population
+    result = audit(train, holdout[:20], train[:50].copy(), draws=5)  # 20 of 200 training records per cut
+    assert result[EXACT_COPIES] == 1.0
+    with pytest.raises(ValueError, match="draws"):
+        audit(train, holdout, train, draws=0)
