@@ -1,5 +1,10 @@
 """Typed configuration: the one place where settings and their defaults live.
 
+This module is the entry: :class:`SynthaugConfig` and its sections. The two largest sections live
+in sibling modules and are re-exported here, so every config name imports from this module:
+:mod:`pipeline.config_dataset` (``dataset``, with its CSV and image options) and
+:mod:`pipeline.config_training` (``training``, with the detectors and the kind and privacy defaults).
+
 One :class:`SynthaugConfig` travels from the YAML file (or the CLI) through the Prefect flow
 parameters to every step; each step takes only the section it needs. Unknown keys are errors
 (``extra="forbid"``), reported with their dotted path by :mod:`pipeline.config_loading`.
@@ -8,136 +13,68 @@ parameters to every step; each step takes only the section it needs. Unknown key
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-BUNDLED_PREFIX = "bundled:"
-BUNDLED_DATASETS = ("digits", "breast_cancer")
-TABULAR_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq")
-IMAGE_SUFFIXES = (".npz",)
+from synthaug.pipeline.config_dataset import (
+    BUNDLED_DATASETS,
+    BUNDLED_PREFIX,
+    IMAGE_SUFFIXES,
+    TABULAR_SUFFIXES,
+    CsvOptions,
+    DatasetConfig,
+    DatasetKind,
+    ImageOptions,
+    _Section,
+)
+from synthaug.pipeline.config_training import (
+    KIND_DEFAULTS,
+    PRIVATE_DEFAULTS,
+    PRIVATE_TABULAR_MODEL_DEFAULTS,
+    RESUMABLE_CHANGES,
+    SYNTHESIZER_WORDS,
+    TABULAR_MODEL_DEFAULTS,
+    CopulaConfig,
+    DetectorConfig,
+    TabularModelConfig,
+    TrainingConfig,
+)
+
+__all__ = [
+    "BUNDLED_DATASETS",
+    "BUNDLED_PREFIX",
+    "IMAGE_SUFFIXES",
+    "KIND_DEFAULTS",
+    "MAX_SEED",
+    "PRIVATE_DEFAULTS",
+    "PRIVATE_TABULAR_MODEL_DEFAULTS",
+    "RESUMABLE_CHANGES",
+    "SYNTHESIZER_WORDS",
+    "TABULAR_MODEL_DEFAULTS",
+    "TABULAR_SUFFIXES",
+    "CopulaConfig",
+    "CsvOptions",
+    "DatasetConfig",
+    "DatasetKind",
+    "DetectorConfig",
+    "EvaluationConfig",
+    "ExecutionConfig",
+    "ExportConfig",
+    "GenerationConfig",
+    "ImageOptions",
+    "PrivacyConfig",
+    "PublicColumn",
+    "SplitConfig",
+    "SynthaugConfig",
+    "TabularModelConfig",
+    "TrainingConfig",
+    "WatermarkConfig",
+    "demo_config",
+]
+
 # seeds reach scikit-learn (random_state below 2**32) after small offsets for derived seeds
 MAX_SEED = 2**31 - 1
-
-DatasetKind = Literal["tabular", "image"]
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class CsvOptions(_Section):
-    """How to read a CSV file; ``None`` means sniff it from the file."""
-
-    delimiter: str | None = Field(None, description="Field separator; sniffed from ',;\\t|' when unset.")
-    encoding: str | None = Field(
-        None, description="Text encoding; UTF-8 (with or without BOM) or UTF-16 with BOM when unset."
-    )
-    header: bool = Field(True, description="Whether the first row holds the column names.")
-    column_names: list[str] | None = Field(None, description="Names to use when header is false.")
-    na_values: list[str] = Field(
-        default_factory=lambda: ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "#N/A"],
-        description="Cell values read as missing.",
-    )
-
-    @field_validator("delimiter")
-    @classmethod
-    def _one_character(cls, value: str | None) -> str | None:
-        if value is not None and len(value) != 1:
-            raise ValueError("must be a single character such as ',' or ';' (use '\\t' for tabs)")
-        return value
-
-    @model_validator(mode="after")
-    def _names_need_headerless(self) -> CsvOptions:
-        if self.column_names is not None and self.header:
-            raise ValueError("column_names is only used with header: false")
-        if not self.header and not self.column_names:
-            raise ValueError("header: false needs column_names listing every column in order")
-        return self
-
-
-class ImageOptions(_Section):
-    """How images are brought to one shape. Policy: see :mod:`pipeline.sources.image_shape`."""
-
-    size: Annotated[int, Field(ge=8, le=128)] | None = Field(
-        None, description="Square side in pixels; unset keeps the source size (all images must share it)."
-    )
-    resize: Literal["center-crop", "pad", "stretch"] = Field(
-        "center-crop",
-        description="center-crop: scale the short side to size, crop the centre; pad: scale the long "
-        "side to size, pad with black; stretch: scale both sides independently.",
-    )
-    channels: Literal["auto", 1, 3] = Field(
-        "auto", description="auto: all images must share a channel count; 1 or 3 converts every image."
-    )
-    max_pixels: Annotated[int, Field(gt=0)] = Field(
-        40_000_000, description="Images with more pixels are refused (decompression-bomb guard)."
-    )
-
-
-class DatasetConfig(_Section):
-    source: str = Field(
-        ..., description="A path (CSV, Parquet, NPZ or a folder of class folders) or 'bundled:<name>'."
-    )
-    kind: DatasetKind | None = Field(None, description="tabular or image; inferred from the source.")
-    target: str | None = Field(None, description="Class column (required for tabular data).")
-    per_class: Annotated[int, Field(ge=2)] | None = Field(
-        None, description="Scarce subsampling: keep at most this many training rows per class."
-    )
-    numeric_columns: list[str] = Field(default_factory=list, description="Force these columns numeric.")
-    categorical_columns: list[str] = Field(
-        default_factory=list, description="Force these columns categorical."
-    )
-    drop_columns: list[str] = Field(default_factory=list, description="Ignore these columns.")
-    max_columns: Annotated[int, Field(ge=2)] = Field(
-        1000,
-        description="Refuse tables with more feature columns than this (the target and dropped "
-        "columns not counted): each column gets its own encoding and a share of the GAN, so a very "
-        "wide table takes minutes to set up.",
-    )
-    csv: CsvOptions = Field(default_factory=CsvOptions)
-    image: ImageOptions = Field(default_factory=ImageOptions)
-
-    @field_validator("source")
-    @classmethod
-    def _known_bundled(cls, value: str) -> str:
-        if value.startswith(BUNDLED_PREFIX):
-            name = value.removeprefix(BUNDLED_PREFIX)
-            if name not in BUNDLED_DATASETS:
-                known = ", ".join(BUNDLED_PREFIX + n for n in BUNDLED_DATASETS)
-                raise ValueError(f"unknown bundled dataset {name!r}; known: {known}")
-        elif not value.strip():
-            raise ValueError("must name a file, a folder or a bundled dataset")
-        return value
-
-    @model_validator(mode="after")
-    def _columns_not_forced_both_ways(self) -> DatasetConfig:
-        both = sorted(set(self.numeric_columns) & set(self.categorical_columns))
-        if both:
-            raise ValueError(f"columns {both} are listed as both numeric and categorical")
-        return self
-
-    @property
-    def is_bundled(self) -> bool:
-        return self.source.startswith(BUNDLED_PREFIX)
-
-    @property
-    def bundled_name(self) -> str:
-        return self.source.removeprefix(BUNDLED_PREFIX)
-
-    def resolved_kind(self) -> DatasetKind:
-        """The declared kind, or the one the source implies."""
-        if self.kind is not None:
-            return self.kind
-        if self.is_bundled:
-            return "image" if self.bundled_name == "digits" else "tabular"
-        path = Path(self.source)
-        suffix = path.suffix.lower()
-        if suffix in TABULAR_SUFFIXES:
-            return "tabular"
-        if suffix in IMAGE_SUFFIXES or path.is_dir() or suffix == "":
-            return "image"
-        return "tabular"
 
 
 class SplitConfig(_Section):
@@ -148,205 +85,6 @@ class SplitConfig(_Section):
     seed: Annotated[int, Field(ge=0, le=MAX_SEED)] | None = Field(
         None, description="Split seed; the run seed when unset."
     )
-
-
-class DetectorConfig(_Section):
-    """Training failure detectors (see models/detectors.py). Non-finite losses always stop training."""
-
-    check_every: Annotated[int, Field(gt=0)] = Field(100, description="Steps between detector checks.")
-    window: Annotated[int, Field(ge=10)] = Field(200, description="Steps of history a detector looks at.")
-    overpowered_d_accuracy: Annotated[float, Field(gt=0.5, le=1)] = 0.98
-    min_g_grad_norm: Annotated[float, Field(ge=0)] = 1e-4
-    min_diversity_ratio: Annotated[float, Field(ge=0, le=1)] = Field(
-        0.3, description="Mode collapse: per-class sample diversity relative to real data below this."
-    )
-    stop_on: list[str] = Field(
-        default_factory=list,
-        description="Detectors that stop training: d_overpowering, vanishing_g_gradients, mode_collapse.",
-    )
-
-
-class TabularModelConfig(_Section):
-    """Settings only the tabular GAN uses."""
-
-    pac: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="PacGAN: rows the critic judges together; default 10 (1 under privacy)."
-    )
-    generator_width: Annotated[int, Field(ge=8)] = 256
-    discriminator_width: Annotated[int, Field(ge=8)] = 256
-    depth: Annotated[int, Field(ge=1, le=6)] = 2
-    dropout: Annotated[float, Field(ge=0, lt=1)] = 0.5
-    gumbel_tau: Annotated[float, Field(gt=0)] = 0.2
-    max_modes: Annotated[int, Field(ge=1)] = Field(10, description="Mixture modes per numeric column.")
-    max_categories: Annotated[int, Field(ge=2)] = Field(
-        100, description="A categorical column with more categories is refused (drop or group it)."
-    )
-
-
-class CopulaConfig(_Section):
-    """Settings only the Gaussian copula uses (models/tabular_copula.py)."""
-
-    smoothing: Annotated[float, Field(ge=0, le=4)] = Field(
-        0.0,
-        description="Each class's numeric marginals as a Gaussian kernel density, with this multiple "
-        "of Silverman's bandwidth (clipped to the column's range): 0 draws only between the class's "
-        "observed values, so on a few dozen rows a sample sits near a training row; 1 spreads the "
-        "draws between and a little beyond them (benchmarks/results/copula_variants_*.md).",
-    )
-
-
-# Defaults that differ by data kind; a None in TrainingConfig means "the kind's default".
-KIND_DEFAULTS = {
-    "image": {
-        "loss": "hinge",
-        "lr_generator": 1e-4,  # two time-scale rule
-        "lr_discriminator": 4e-4,
-        "batch_size": 64,
-        "minibatch_stddev": True,
-        "augmentation": "adaptive",
-        "mode_seeking_weight": 0.5,
-    },
-    "tabular": {  # CTGAN's settings
-        "loss": "wgan-gp",
-        "lr_generator": 2e-4,
-        "lr_discriminator": 2e-4,
-        "betas": (0.5, 0.9),
-        "batch_size": 500,
-        "d_steps_per_g_step": 1,
-        "minibatch_stddev": False,
-        "augmentation": "off",
-        "mode_seeking_weight": 0.0,
-    },
-}
-TABULAR_MODEL_DEFAULTS = {"pac": 10}
-# Under DP-SGD (privacy.enabled) these replace the kind defaults: no penalty needing a second
-# backward pass, nothing mixing samples of a batch (minibatch stddev, packing), no augmentation
-# strength steered by statistics of the real data. See privacy/compatibility.py.
-PRIVATE_DEFAULTS = {
-    "image": {
-        "loss": "hinge",
-        "minibatch_stddev": False,
-        "augmentation": "on",
-        "d_steps_per_g_step": 2,
-        "mode_seeking_weight": 0.0,  # allowed (it reads no real data); measured no help at epsilon 3
-    },
-    "tabular": {"loss": "hinge", "betas": (0.5, 0.9), "batch_size": 64, "d_steps_per_g_step": 2},
-}
-PRIVATE_TABULAR_MODEL_DEFAULTS = {"pac": 1}
-
-
-# training.synthesizer -> the model in words (run summary, report, dataset card)
-SYNTHESIZER_WORDS = {"gan": "class-conditional GAN", "copula": "class-conditional Gaussian copula"}
-
-
-class TrainingConfig(_Section):
-    """GAN training settings (consumed by the trainer in models/)."""
-
-    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
-    synthesizer: Literal["gan", "copula"] = Field(
-        "gan",
-        description="What learns the data: gan, the class-conditional GAN (images and tables; the only "
-        "one with differential privacy); copula, a class-conditional Gaussian copula for tables "
-        "(models/tabular_copula.py): fitted in seconds, no training steps, and on the small public "
-        "tables it kept each class far more faithfully than the GAN "
-        "(benchmarks/results/verification_gain_*_copula.md). The GAN settings below do not apply to it.",
-    )
-    architecture: str = Field("sngan", description="Generator/discriminator family (models registry).")
-    steps: Annotated[int, Field(gt=0)] = Field(2000, description="Generator updates.")
-    batch_size: Annotated[int, Field(gt=0)] | None = Field(
-        None, description="Default 64 (images), 500 (tables)."
-    )
-    z_dim: Annotated[int, Field(ge=8)] = 64
-    width: Annotated[int, Field(ge=8)] = Field(64, description="Channels of the widest conv layer / 2.")
-    loss: str | None = Field(
-        None, description="hinge, non-saturating or wgan-gp; default hinge for images, wgan-gp for tables."
-    )
-    lr_generator: Annotated[float, Field(gt=0)] | None = Field(
-        None, description="Default 1e-4 (images), 2e-4 (tables)."
-    )
-    lr_discriminator: Annotated[float, Field(gt=0)] | None = Field(
-        None, description="Default 4e-4 (images, two time-scale rule), 2e-4 (tables)."
-    )
-    betas: tuple[float, float] | None = Field(None, description="Adam betas; the loss's default if unset.")
-    d_steps_per_g_step: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="Discriminator updates per generator update; the loss's default if unset."
-    )
-    grad_clip_norm: Annotated[float, Field(gt=0)] | None = None
-    r1_gamma: Annotated[float, Field(ge=0)] = Field(
-        0.0, description="R1 penalty weight on real data (0: off)."
-    )
-    lecam_weight: Annotated[float, Field(ge=0)] = Field(0.0, description="LeCam regulariser weight (0: off).")
-    feature_matching_weight: Annotated[float, Field(ge=0)] = Field(
-        0.0, description="G feature matching (0: off)."
-    )
-    mode_seeking_weight: Annotated[float, Field(ge=0)] | None = Field(
-        None,
-        description="Mode-seeking regulariser on G (pairs of latents of one class pushed to different "
-        "samples); default 0.5 for images, 0 for tables and under privacy.",
-    )
-    minibatch_stddev: bool | None = Field(
-        None, description="Minibatch standard deviation in D; default on for images, off under privacy."
-    )
-    ema_decay: Annotated[float, Field(ge=0, lt=1)] = 0.999
-    augmentation: Literal["off", "on", "adaptive"] | None = Field(
-        None, description="DiffAugment on real and fake images: default adaptive (on under privacy)."
-    )
-    augment_ops: list[Literal["color", "translation", "cutout"]] = Field(
-        default_factory=lambda: ["color", "translation", "cutout"]
-    )
-    ada_target: Annotated[float, Field(gt=0, lt=1)] = 0.6
-    ada_interval: Annotated[int, Field(ge=1)] = 4
-    ada_kimg: Annotated[float, Field(gt=0)] = Field(
-        10.0, description="Thousands of real images over which p can move from 0 to 1."
-    )
-    mixed_precision: bool = Field(True, description="bf16 autocast on CUDA (ignored on CPU).")
-    max_cpu_minutes: Annotated[float, Field(gt=0)] | None = Field(
-        15.0,
-        description="On the CPU, stop (exit code 2) when the training time estimated on the first "
-        "steps exceeds this many minutes, saying how to make it shorter; null: no limit.",
-    )
-    grid_every: Annotated[int, Field(gt=0)] = Field(250, description="Steps between latent-bank grids.")
-    checkpoint_every: Annotated[int, Field(gt=0)] = 500
-    log_every: Annotated[int, Field(gt=0)] = Field(50, description="Steps between log lines.")
-    detectors: DetectorConfig = Field(default_factory=DetectorConfig)
-    tabular: TabularModelConfig = Field(default_factory=TabularModelConfig)
-    copula: CopulaConfig = Field(default_factory=CopulaConfig)
-
-    def resolved(self, kind: DatasetKind, *, private: bool = False) -> TrainingConfig:
-        """This config with every unset (None) setting filled with the data kind's default
-        (the differentially private defaults when ``private``)."""
-        chosen = {**KIND_DEFAULTS[kind], **(PRIVATE_DEFAULTS[kind] if private else {})}
-        model = {**TABULAR_MODEL_DEFAULTS, **(PRIVATE_TABULAR_MODEL_DEFAULTS if private else {})}
-        tabular = self.tabular.model_copy(
-            update={k: v for k, v in model.items() if getattr(self.tabular, k) is None}
-        )
-        defaults = {k: v for k, v in chosen.items() if getattr(self, k) is None}
-        return self.model_copy(update={**defaults, "tabular": tabular})
-
-    @property
-    def is_resolved(self) -> bool:
-        return None not in (self.loss, self.lr_generator, self.lr_discriminator, self.batch_size)
-
-    def changes_from(self, recorded: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-        """``training.<key>`` -> (recorded, now) for every setting of this resolved config that differs
-        from ``recorded`` (a resolved config dumped to JSON, as a training checkpoint holds it),
-        other than those a resumed run may change (RESUMABLE_CHANGES)."""
-        now = self.model_dump(mode="json")
-        keys = (set(now) | set(recorded)) - RESUMABLE_CHANGES
-        return {
-            f"training.{k}": (recorded.get(k), now.get(k))
-            for k in sorted(keys)
-            if recorded.get(k) != now.get(k)
-        }
-
-
-# Settings a resumed run may change: how long it trains and where, how often it logs and
-# checkpoints, and its stop rules. Every other setting shapes what is learned, so a checkpoint
-# must resume under the one it was trained with; an unset setting resolves to the code's
-# current default, which a later version may change (mode seeking for images did).
-RESUMABLE_CHANGES = frozenset(
-    {"steps", "device", "max_cpu_minutes", "log_every", "checkpoint_every", "grid_every", "detectors"}
-)
 
 
 class GenerationConfig(_Section):

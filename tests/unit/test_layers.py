@@ -24,7 +24,9 @@ CORE = [
     for name in (
         "atomic",
         "config",
+        "config_dataset",
         "config_loading",
+        "config_training",
         "dataset",
         "dataset_io",
         "destinations",
