@@ -5,6 +5,9 @@ Exit codes: 0 success, 2 a problem the user can fix (one paragraph, no traceback
 export was refused by evaluation.require_gain (verdict not gain) or watermark.require_detectable
 (nothing exported; the run is kept), 5 ``verify-watermark`` had too little data to decide, 130 / 143
 stopped by Ctrl-C / SIGTERM (a run in progress is kept, resumable).
+
+The options several commands share live in :mod:`flows.cli_options`; what the commands print, in
+:mod:`flows.cli_output`.
 """
 
 from __future__ import annotations
@@ -14,14 +17,23 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from synthaug.evaluation.statistics import NOT_VERIFIED
+from synthaug.flows.cli_options import (
+    ConfigOption,
+    NameOption,
+    OutputOption,
+    SeedOption,
+    SetOption,
+    _cron_schedule,
+    _execution_options,
+    _overrides,
+)
+from synthaug.flows.cli_output import _print_description, _print_outcome, err, out
+from synthaug.flows.cli_output import verdict_line as verdict_line  # re-exported: part of the CLI's API
 from synthaug.flows.process_guard import guard_children, received_sigterm
 from synthaug.pipeline.config import SynthaugConfig, demo_config
 from synthaug.pipeline.config_loading import load_config
@@ -33,7 +45,6 @@ from synthaug.pipeline.layout import (
     MANIFEST_FILE,
     RunLayout,
 )
-from synthaug.pipeline.manifest import read_manifest
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_NOT_MARKED, EXIT_NO_GAIN, EXIT_INCONCLUSIVE = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143  # the shell's codes for SIGINT and SIGTERM
@@ -46,22 +57,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console(soft_wrap=True)  # never break paths or messages mid-word
-err = Console(stderr=True, soft_wrap=True)
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        "-s",
-        metavar="KEY=VALUE",
-        help="Override a config value, e.g. --set dataset.per_class=20 (repeatable).",
-    ),
-]
-ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="YAML config file.", dir_okay=False)]
-SeedOption = Annotated[int | None, typer.Option(help="Run seed (overrides the config).")]
-NameOption = Annotated[str | None, typer.Option(help="Run name, the run directory's prefix.")]
-OutputOption = Annotated[Path | None, typer.Option("--output-dir", help="Where run directories go.")]
 
 
 @app.callback()
@@ -320,21 +315,6 @@ def serve(
     )
 
 
-def _cron_schedule(cron: str, timezone: str):
-    from prefect.client.schemas.schedules import CronSchedule
-    from pydantic import ValidationError
-
-    try:
-        return CronSchedule(cron=cron, timezone=timezone)
-    except ValidationError as error:
-        raise UserInputError(
-            f"invalid schedule '{cron}' ({timezone}): {error.errors()[0]['msg']}",
-            where="--cron / --timezone",
-            hint="Give five cron fields (minute hour day-of-month month day-of-week), e.g. '0 2 * * *', "
-            "and an IANA time zone such as UTC or Europe/Berlin.",
-        ) from error
-
-
 @app.command()
 def report(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
     """(Re)build a run's report: report/report.html (self-contained) and report/report.md."""
@@ -415,16 +395,6 @@ def human_eval(
     )
 
 
-def _overrides(
-    set_: list[str] | None, seed: int | None, name: str | None, output_dir: Path | None
-) -> list[str]:
-    items = list(set_ or [])
-    for key, value in (("seed", seed), ("name", name), ("output_dir", output_dir)):
-        if value is not None:
-            items.append(f"{key}={value}")
-    return items
-
-
 def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
     from synthaug.stages import job
 
@@ -435,65 +405,6 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
     run_dir = augment(config=config, command=sys.argv, resume=str(resume) if resume else None)
     if _print_outcome(Path(run_dir)):
         raise typer.Exit(EXIT_NO_GAIN)
-
-
-def _print_outcome(run_dir: Path) -> bool:
-    """Where the run is, one line for the verdict (gain and interval per classifier) and the
-    report as a file:// URI a terminal can open; returns whether the export was refused."""
-    out.print(f"[green]run complete[/green]: {run_dir}", highlight=False)
-    manifest = read_manifest(RunLayout(run_dir).manifest)
-    out.print(verdict_line(manifest.verification or {}), highlight=False)
-    report = (manifest.report or {}).get("html")
-    if report:
-        out.print(f"report: {(run_dir / report).absolute().as_uri()}", highlight=False)
-    exported = manifest.export or {}
-    if exported.get("refused"):
-        err.print(
-            f"[red]{exported['refused']}[/red]. The run directory keeps the model, the synthetic data and "
-            f"the scores; {exported['hint']}"
-        )
-    return bool(exported.get("refused"))
-
-
-def verdict_line(verification: dict[str, Any]) -> str:
-    """``recommendation: synthetic; verdict: gain (cnn +1.20 [+0.40, +2.00] vs real only, +0.50
-    [+0.10, +0.90] vs classic; points of balanced accuracy, 95% intervals over the test rows and
-    5 seeds; evaluation/gain.json)``."""
-    verdict = verification.get("verdict", NOT_VERIFIED)
-    classifiers = verification.get("classifiers") or {}
-    if not classifiers:
-        return f"verdict: {verdict}" + (f" ({verification['reason']})" if verification.get("reason") else "")
-    gains = "; ".join(
-        f"{name} {_interval(c, 'gain')} vs real only"
-        + (f", {_interval(c, 'vs_classic')} vs classic" if "vs_classic_points" in c else "")
-        for name, c in classifiers.items()
-    )
-    metric = str(verification.get("metric", "balanced_accuracy")).replace("_", " ")
-    lead = f"recommendation: {verification['recommendation']}; " if verification.get("recommendation") else ""
-    untested = ", ".join(f"{a:g}x" for a in verification.get("untested_amounts") or [])
-    note = f"; too few synthetic samples to try {untested}: raise generation.per_class" if untested else ""
-    return (
-        f"{lead}verdict: {verdict} ({gains}; points of {metric}, 95% intervals over the test rows and "
-        f"{verification.get('seeds', '?')} seeds; {verification.get('details', '')}){note}"
-    )
-
-
-def _interval(c: dict[str, Any], key: str) -> str:
-    low, high = c[f"{key}_ci95_points"]
-    return f"{c[f'{key}_points']:+.2f} [{low:+.2f}, {high:+.2f}]"
-
-
-def _execution_options(task_runner: str, workers: int, dask_address: str | None):
-    from pydantic import ValidationError
-
-    from synthaug.pipeline.config import ExecutionConfig
-
-    try:
-        return ExecutionConfig(task_runner=task_runner, workers=workers, dask_address=dask_address)
-    except ValidationError as error:
-        problem = error.errors()[0]
-        option = "--" + str(problem["loc"][0]).replace("_", "-") if problem["loc"] else "--task-runner"
-        raise UserInputError(problem["msg"], where=option, hint="See 'synthaug run --help'.") from None
 
 
 def _run_many(configs: list[SynthaugConfig], execution) -> None:
@@ -507,43 +418,6 @@ def _run_many(configs: list[SynthaugConfig], execution) -> None:
     refused = [_print_outcome(Path(run_dir)) for run_dir in run_many(configs, execution, sys.argv)]
     if any(refused):
         raise typer.Exit(EXIT_NO_GAIN)
-
-
-def _print_description(info: dict[str, Any]) -> None:
-    if "manifest" in info or "export" in info:
-        out.print_json(json.dumps({k: v for k, v in info.items() if k != "run_directory"}, default=str))
-        return
-    source = info["source"]
-    out.print(
-        f"[bold]{source['uri']}[/bold]  {info['kind']}, {info['rows']} rows, format {source['format']}, "
-        f"sha256 {source['sha256'][:16]}…"
-    )
-    schema = info["schema"]
-    if schema["kind"] == "tabular":
-        table = Table("column", "kind", "integer", "missing", "range / categories")
-        for col in schema["columns"]:
-            detail = (
-                f"{col['minimum']:g} … {col['maximum']:g}"
-                if col["kind"] == "numeric" and col["minimum"] is not None
-                else ", ".join(map(str, col["categories"][:6])) + (" …" if len(col["categories"]) > 6 else "")
-            )
-            table.add_row(
-                col["name"], col["kind"], "yes" if col["integer"] else "", str(col["n_missing"]), detail
-            )
-        out.print(table)
-        out.print(f"target: {info.get('target') or '(none found; pass --target)'}")
-    else:
-        out.print(f"images: {schema['height']}x{schema['width']}, {schema['channels']} channel(s)")
-    if info["class_counts"]:
-        counts = Table("class", "count")
-        for name, count in info["class_counts"].items():
-            counts.add_row(str(name), str(count))
-        out.print(counts)
-    provenance = {k: v for k, v in source.items() if k not in ("uri", "format", "sha256")}
-    provenance.update(info.get("provenance", {}))
-    if provenance:
-        out.print("provenance:")
-        out.print_json(json.dumps(provenance, default=str))
 
 
 def main(argv: list[str] | None = None) -> int:
