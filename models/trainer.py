@@ -6,6 +6,7 @@ one forward and one backward pass over the real and generated halves together, w
 per-sample-gradient DP-SGD needs (no gradient accumulation across Poisson batches). With a
 ``PrivateTraining`` the discriminator is trained by DP-SGD (see privacy/engine.py): real records
 come from Poisson sampling, and training stops before the privacy budget would be exceeded.
+Saving and resuming a checkpoint come from its base class, ``TrainerCheckpoints`` (models/checkpoint.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from torch import nn
 
 from synthaug.models.augment import AdaptiveProbability, DifferentiableAugment
-from synthaug.models.checkpoint import load_checkpoint, save_checkpoint
+from synthaug.models.checkpoint import TrainerCheckpoints
 from synthaug.models.detectors import Finding, build_detectors
 from synthaug.models.diversity import DiversityProbe
 from synthaug.models.ema import EmaModel
@@ -41,8 +42,8 @@ from synthaug.models.losses import (
 from synthaug.models.time_estimate import StepTimer, TimeEstimate, check_cpu_budget
 from synthaug.models.training_metrics import Metric, MetricsLog
 from synthaug.pipeline.config import TrainingConfig
-from synthaug.pipeline.errors import TrainingStopped, UserInputError
-from synthaug.pipeline.layout import CHECKPOINT_FILE, CONFIG_FILE, GRID_DIR, METRICS_FILE
+from synthaug.pipeline.errors import TrainingStopped
+from synthaug.pipeline.layout import GRID_DIR, METRICS_FILE
 from synthaug.pipeline.progress import format_duration
 from synthaug.privacy.engine import PrivateDiscriminator, make_private_discriminator
 from synthaug.privacy.statement import privacy_statement
@@ -66,7 +67,7 @@ class TrainingResult:
     estimated_seconds: float | None = None  # the estimate made on the first steps
 
 
-class GanTrainer:
+class GanTrainer(TrainerCheckpoints):
     def __init__(
         self,
         *,
@@ -439,90 +440,3 @@ class GanTrainer:
             disable=not sys.stderr.isatty(),
             transient=False,
         )
-
-    # ---- checkpoints --------------------------------------------------------------------------
-    def save(self) -> Path:
-        path = self.workdir / CHECKPOINT_FILE
-        save_checkpoint(
-            path,
-            {
-                "step": self.step,
-                "elapsed": self.elapsed,
-                "settings": self.config.model_dump(mode="json"),  # resolved: resume checks them
-                "generator": self.G.state_dict(),
-                "ema_generator": self.ema.model.state_dict(),
-                "discriminator": self.D.state_dict(),
-                "opt_g": self.opt_g.state_dict(),
-                "opt_d": self.opt_d.state_dict(),
-                "rng": {name: g.get_state() for name, g in self.rng.items()},
-                "torch_rng": torch.get_rng_state(),  # dropout and other layers draw from the global stream
-                "augment_p": self.augment.p,
-                "ada": self.ada.state_dict() if self.ada else None,
-                "lecam": self.lecam.state_dict() if self.lecam else None,
-                "detectors": {d.name: d.state_dict() for d in self.detectors},
-                "findings": [[f.detector, f.step, f.message] for f in self.findings],
-                "privacy": self.private.state_dict() if self.private else None,
-            },
-        )
-        return path
-
-    def resume(self) -> int:
-        """Restore the latest checkpoint; returns its step."""
-        path = self.workdir / CHECKPOINT_FILE
-        if not path.is_file():
-            raise UserInputError(
-                "no checkpoint to resume from",
-                where=path,
-                hint="The run was stopped before its first checkpoint; start a new run.",
-            )
-        state = load_checkpoint(path)
-        self._check_settings(state.get("settings"), path)
-        self.G.load_state_dict(state["generator"])
-        self.ema.model.load_state_dict(state["ema_generator"])
-        self.D.load_state_dict(state["discriminator"])
-        self.opt_g.load_state_dict(state["opt_g"])
-        self.opt_d.load_state_dict(state["opt_d"])
-        for name, generator in self.rng.items():
-            generator.set_state(state["rng"][name])
-        torch.set_rng_state(state["torch_rng"])
-        self.augment.p = float(state["augment_p"])
-        if self.ada is not None:
-            self.ada.load_state_dict(state["ada"])
-        if self.lecam is not None:
-            self.lecam.load_state_dict(state["lecam"])
-        for detector in self.detectors:
-            detector.load_state_dict(state["detectors"][detector.name])
-        self.findings = [Finding(d, int(s), m) for d, s, m in state["findings"]]
-        if (self.private is None) != (state.get("privacy") is None):
-            raise UserInputError(
-                "the checkpoint was written with privacy.enabled "
-                f"{state.get('privacy') is not None}, but the config now says {self.private is not None}",
-                where=path,
-                hint=f"Resume with the config the run was started with (its {CONFIG_FILE}).",
-            )
-        if self.private is not None:
-            self.private.load_state_dict(state["privacy"])
-        self.step, self.elapsed = int(state["step"]), float(state["elapsed"])
-        self.metrics.truncate_after(self.step)
-        log.info("resumed from step %d (%s)", self.step, path)
-        return self.step
-
-    def _check_settings(self, recorded: dict[str, Any] | None, path: Path) -> None:
-        """Refuse to resume under training settings other than the checkpoint's (config.RESUMABLE_CHANGES
-        lists those that may change)."""
-        if recorded is None:
-            log.warning(
-                "%s predates recorded training settings, so resuming cannot check them: settings left "
-                "unset take this version's defaults (images: mode_seeking_weight 0.5 since 2026-12-04)",
-                path,
-            )
-            return
-        changed = self.config.changes_from(recorded)
-        if changed:
-            listed = "; ".join(f"{key} was {old!r}, now {new!r}" for key, (old, new) in changed.items())
-            raise UserInputError(
-                f"the checkpoint was trained with other settings: {listed}",
-                where=path,
-                hint="Resume with the settings it was trained with (set each key above to its old value "
-                "in the config), or start a new run.",
-            )
