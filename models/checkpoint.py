@@ -45,6 +45,7 @@ class TrainerCheckpoints:
                 "step": self.step,
                 "elapsed": self.elapsed,
                 "settings": self.config.model_dump(mode="json"),  # resolved: resume checks them
+                "torch_threads": torch.get_num_threads(),  # on CPU they change the weights
                 "generator": self.G.state_dict(),
                 "ema_generator": self.ema.model.state_dict(),
                 "discriminator": self.D.state_dict(),
@@ -73,6 +74,7 @@ class TrainerCheckpoints:
             )
         state = load_checkpoint(path)
         self._check_settings(state.get("settings"), path)
+        self._check_threads(state.get("torch_threads"), path)
         self.G.load_state_dict(state["generator"])
         self.ema.model.load_state_dict(state["ema_generator"])
         self.D.load_state_dict(state["discriminator"])
@@ -102,6 +104,21 @@ class TrainerCheckpoints:
         self.metrics.truncate_after(self.step)
         log.info("resumed from step %d (%s)", self.step, path)
         return self.step
+
+    def _check_threads(self, recorded: int | None, path: Path) -> None:
+        """Warn when a CPU run resumes with another number of torch threads: they split the sums
+        differently, so it will not end with exactly the weights of an uninterrupted run."""
+        threads = torch.get_num_threads()
+        if self.device.type == "cpu" and recorded is not None and recorded != threads:
+            log.warning(
+                "%s was written with %d torch threads and this process has %d: the resumed run trains "
+                "on, but will not end with exactly the weights of an uninterrupted run (start it with "
+                "OMP_NUM_THREADS=%d for that)",
+                path,
+                recorded,
+                threads,
+                recorded,
+            )
 
     def _check_settings(self, recorded: dict[str, Any] | None, path: Path) -> None:
         """Refuse to resume under training settings other than the checkpoint's (config.RESUMABLE_CHANGES

@@ -130,6 +130,27 @@ def test_resuming_refuses_other_training_settings_but_may_train_longer(table, tm
     assert "predates recorded training settings" in caplog.text
 
 
+def test_resuming_with_other_torch_threads_warns_that_the_weights_will_differ(table, tmp_path, caplog):
+    def kill(step: int) -> None:
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path, on_step=kill)
+    checkpoint = load_checkpoint(tmp_path / CHECKPOINT_FILE)
+    assert checkpoint["torch_threads"] == torch.get_num_threads()
+    with caplog.at_level("WARNING"):
+        TabularCGAN(tiny(steps=6), seed=2).fit(table, workdir=tmp_path, resume=True)
+    assert "torch threads" not in caplog.text  # the same threads: nothing to say
+    checkpoint["torch_threads"] = torch.get_num_threads() + 3
+    save_checkpoint(tmp_path / CHECKPOINT_FILE, checkpoint)
+    with caplog.at_level("WARNING"):
+        resumed = TabularCGAN(tiny(steps=8), seed=2).fit(table, workdir=tmp_path, resume=True)
+    assert f"written with {torch.get_num_threads() + 3} torch threads" in caplog.text
+    assert f"OMP_NUM_THREADS={torch.get_num_threads() + 3}" in caplog.text
+    assert resumed.training_.steps == 8  # a warning, not a refusal
+
+
 def test_training_by_sampling_favours_rare_values_by_log_frequency():
     codes = np.array([[0]] * 99 + [[1]])  # value 1 is rare: 1 row in 100
     sampler = ConditionSampler.from_data(codes, np.zeros(100, dtype=int), 1, [2])
