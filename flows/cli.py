@@ -28,11 +28,11 @@ from synthaug.flows.cli_options import (
     OutputOption,
     SeedOption,
     SetOption,
-    _cron_schedule,
-    _execution_options,
-    _overrides,
+    cron_schedule,
+    execution_options,
+    overrides,
 )
-from synthaug.flows.cli_output import _print_description, _print_outcome, err, out
+from synthaug.flows.cli_output import err, out, print_description, print_outcome
 from synthaug.flows.cli_output import verdict_line as verdict_line  # re-exported: part of the CLI's API
 from synthaug.flows.process_guard import guard_children, received_sigterm
 from synthaug.pipeline.config import SynthaugConfig, demo_config
@@ -104,9 +104,9 @@ def run(
                 where="--config",
                 hint="Give one --config, or drop --resume / --name (each config names its runs).",
             )
-        execution = _execution_options(task_runner, workers, dask_address)
+        execution = execution_options(task_runner, workers, dask_address)
         resolved_all = [
-            load_config(path, overrides=_overrides(set_, seed, None, output_dir)) for path in configs
+            load_config(path, overrides=overrides(set_, seed, None, output_dir)) for path in configs
         ]
         _run_many(resolved_all, execution)
         return
@@ -130,14 +130,14 @@ def run(
             where="synthaug run",
             hint="Try 'synthaug run --help', or 'synthaug demo' for the bundled example.",
         )
-    resolved = load_config(config, overrides=_overrides(set_, seed, name, output_dir))
+    resolved = load_config(config, overrides=overrides(set_, seed, name, output_dir))
     _run_flow(resolved)
 
 
 @app.command()
 def demo(set_: SetOption = None, seed: SeedOption = None, output_dir: OutputOption = None) -> None:
     """Run the main job on the bundled default (scarce digits, 20 images per class)."""
-    resolved = load_config(base=demo_config(), overrides=_overrides(set_, seed, None, output_dir))
+    resolved = load_config(base=demo_config(), overrides=overrides(set_, seed, None, output_dir))
     _run_flow(resolved)
 
 
@@ -146,7 +146,7 @@ def validate(config: ConfigOption, set_: SetOption = None) -> None:
     """Check a config and its data (ingest, checks, split) without writing anything."""
     from synthaug.stages import job
 
-    resolved = load_config(config, overrides=_overrides(set_, None, None, None))
+    resolved = load_config(config, overrides=overrides(set_, None, None, None))
     job.check_config(resolved)
     prepared = job.prepare(resolved)
     dataset, counts = prepared.dataset, prepared.class_counts
@@ -187,7 +187,7 @@ def inspect(
     if as_json:
         out.print_json(json.dumps(info, default=str))
     else:
-        _print_description(info)
+        print_description(info)
     signature = info.get("signature")
     if signature and not signature["checked"]:
         err.print(
@@ -292,9 +292,9 @@ def serve(
     """
     from synthaug.stages import job
 
-    resolved = load_config(config, overrides=_overrides(set_, None, None, None))
+    resolved = load_config(config, overrides=overrides(set_, None, None, None))
     job.check_config(resolved)
-    schedule = _cron_schedule(cron, timezone)
+    schedule = cron_schedule(cron, timezone)
     deployment = name or resolved.name
     guard_children()
     from synthaug.flows.augment import augment
@@ -403,7 +403,7 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
     from synthaug.flows.augment import augment
 
     run_dir = augment(config=config, command=sys.argv, resume=str(resume) if resume else None)
-    if _print_outcome(Path(run_dir)):
+    if print_outcome(Path(run_dir)):
         raise typer.Exit(EXIT_NO_GAIN)
 
 
@@ -415,7 +415,7 @@ def _run_many(configs: list[SynthaugConfig], execution) -> None:
     guard_children()
     from synthaug.flows.augment import run_many
 
-    refused = [_print_outcome(Path(run_dir)) for run_dir in run_many(configs, execution, sys.argv)]
+    refused = [print_outcome(Path(run_dir)) for run_dir in run_many(configs, execution, sys.argv)]
     if any(refused):
         raise typer.Exit(EXIT_NO_GAIN)
 

@@ -26,7 +26,7 @@ NameOption = Annotated[str | None, typer.Option(help="Run name, the run director
 OutputOption = Annotated[Path | None, typer.Option("--output-dir", help="Where run directories go.")]
 
 
-def _overrides(
+def overrides(
     set_: list[str] | None, seed: int | None, name: str | None, output_dir: Path | None
 ) -> list[str]:
     items = list(set_ or [])
@@ -36,7 +36,7 @@ def _overrides(
     return items
 
 
-def _execution_options(task_runner: str, workers: int, dask_address: str | None):
+def execution_options(task_runner: str, workers: int, dask_address: str | None):
     from pydantic import ValidationError
 
     from synthaug.pipeline.config import ExecutionConfig
@@ -49,7 +49,7 @@ def _execution_options(task_runner: str, workers: int, dask_address: str | None)
         raise UserInputError(problem["msg"], where=option, hint="See 'synthaug run --help'.") from None
 
 
-def _cron_schedule(cron: str, timezone: str):
+def cron_schedule(cron: str, timezone: str):
     from prefect.client.schemas.schedules import CronSchedule
     from pydantic import ValidationError
 

@@ -18,7 +18,7 @@ out = Console(soft_wrap=True)  # never break paths or messages mid-word
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _print_outcome(run_dir: Path) -> bool:
+def print_outcome(run_dir: Path) -> bool:
     """Where the run is, one line for the verdict (gain and interval per classifier) and the
     report as a file:// URI a terminal can open; returns whether the export was refused."""
     out.print(f"[green]run complete[/green]: {run_dir}", highlight=False)
@@ -64,7 +64,7 @@ def _interval(c: dict[str, Any], key: str) -> str:
     return f"{c[f'{key}_points']:+.2f} [{low:+.2f}, {high:+.2f}]"
 
 
-def _print_description(info: dict[str, Any]) -> None:
+def print_description(info: dict[str, Any]) -> None:
     if "manifest" in info or "export" in info:
         out.print_json(json.dumps({k: v for k, v in info.items() if k != "run_directory"}, default=str))
         return
