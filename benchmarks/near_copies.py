@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -82,6 +83,9 @@ def run_seed(
                     "share_closer_to_train": round(audit.get("share_closer_to_train", float("nan")), 3),
                     "audit_near_copies": round(audit.get("near_copies", float("nan")), 3),
                     "membership_auc": round(audit.get("membership_auc", float("nan")), 3),
+                    "membership_auc_either_way": round(
+                        audit.get("membership_auc_either_way", float("nan")), 3
+                    ),
                     **chosen(entry),
                     "synthetic_vs_real": points(comparison(entry, REAL_SYNTHETIC, REAL)),
                     "classic_synthetic_vs_classic": points(
@@ -94,24 +98,11 @@ def run_seed(
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--datasets", nargs="+", default=list(EXAMPLES), choices=DATASETS)
-    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--quantiles", nargs="+", default=["none", "0.05"])
-    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where the public tables are")
-    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    parser.add_argument("--name", default="near_copies", help="result file name under benchmarks/results")
-    args = parser.parse_args()
-    quantiles = [None if q == "none" else float(q) for q in args.quantiles]
-    rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="synthaug-near-copies-") as tmp:
-        for dataset in args.datasets:
-            for seed in args.seeds:
-                rows += run_seed(
-                    dataset, seed, quantiles, Path(tmp), data_dir=args.data_dir, extra=args.overrides
-                )
+def summarise(rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(every run, mean per dataset/setting/classifier, mean and worst per setting)."""
     frame = pd.DataFrame(rows)
+    if "membership_auc_either_way" not in frame:  # runs audited before the key existed
+        frame["membership_auc_either_way"] = frame["membership_auc"].map(lambda auc: max(auc, 1 - auc))
     frame["test_gain_points"] = frame["synthetic_vs_real"].map(lambda p: p[0])
     summary = (
         frame.groupby(["dataset", "near_copy_quantile", "classifier"], sort=False)
@@ -121,6 +112,7 @@ def main() -> None:
             share_closer_to_train=("share_closer_to_train", "mean"),
             audit_near_copies=("audit_near_copies", "mean"),
             membership_auc=("membership_auc", "mean"),
+            membership_auc_either_way=("membership_auc_either_way", "mean"),
             amounts=("amount", lambda a: "/".join(f"{x:g}" for x in a)),
             weights=("weight", lambda w: "/".join(f"{x:g}" for x in w)),
             amounts_with_classic=(
@@ -140,48 +132,84 @@ def main() -> None:
             share_closer_to_train=("share_closer_to_train", "mean"),
             worst_share=("share_closer_to_train", "max"),
             membership_auc=("membership_auc", "mean"),
-            worst_membership_auc=("membership_auc", "max"),
+            lowest_membership_auc=("membership_auc", "min"),
+            membership_auc_either_way=("membership_auc_either_way", "mean"),
+            worst_membership_auc_either_way=("membership_auc_either_way", "max"),
             mean_test_gain_points=("mean_test_gain_points", "mean"),
             worst_test_gain_points=("mean_test_gain_points", "min"),
         )
         .round(3)
         .reset_index()
     )
+    return frame.drop(columns="test_gain_points"), summary, overall
+
+
+def write(name: str, command: str, overrides: list[str], rows: list[dict[str, Any]]) -> None:
+    frame, summary, overall = summarise(rows)
     write_result(
-        args.name,
+        name,
         {
-            "command": "python -m benchmarks.near_copies "
-            + " ".join(
-                [
-                    "--datasets",
-                    *args.datasets,
-                    "--seeds",
-                    *map(str, args.seeds),
-                    "--quantiles",
-                    *args.quantiles,
-                    *(f"--set {o}" for o in args.overrides),
-                    "--name",
-                    args.name,
-                ]
-            ),
+            "command": command,
+            "overrides": overrides,
             "runs": rows,
             "summary": summary.to_dict(orient="records"),
             "overall": overall.to_dict(orient="records"),
         },
     )
-    (RESULTS / f"{args.name}.md").write_text(
+    (RESULTS / f"{name}.md").write_text(
         "# Near-copy curation\n\nThe same trained generator per dataset and seed, sampled with and without "
         "replacing near copies; audit against the held-out rows; gains in points of balanced accuracy "
-        f"[95% interval]. Overrides: {args.overrides or 'none'}.\n\n"
+        f"[95% interval]. Overrides: {overrides or 'none'}.\n\n"
         "Per setting, mean (and worst) over the datasets and classifiers:\n\n"
         + markdown_table(overall.astype(str))
         + "\n\nPer dataset and classifier, mean over the seeds:\n\n"
         + markdown_table(summary.astype(str))
         + "\n\nPer run:\n\n"
-        + markdown_table(frame.drop(columns="test_gain_points").astype(str))
+        + markdown_table(frame.astype(str))
         + "\n",
         encoding="utf-8",
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--datasets", nargs="+", default=list(EXAMPLES), choices=DATASETS)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--quantiles", nargs="+", default=["none", "0.05"])
+    parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where the public tables are")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--name", default="near_copies", help="result file name under benchmarks/results")
+    parser.add_argument(
+        "--from-result", type=Path, help="summarise the runs of an earlier result file again (no training)"
+    )
+    args = parser.parse_args()
+    if args.from_result:
+        earlier = json.loads(args.from_result.read_text(encoding="utf-8"))
+        overrides = earlier.get("overrides", re.findall(r"--set (\S+)", earlier["command"]))
+        write(args.name, earlier["command"], overrides, earlier["runs"])
+        return
+    quantiles = [None if q == "none" else float(q) for q in args.quantiles]
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="synthaug-near-copies-") as tmp:
+        for dataset in args.datasets:
+            for seed in args.seeds:
+                rows += run_seed(
+                    dataset, seed, quantiles, Path(tmp), data_dir=args.data_dir, extra=args.overrides
+                )
+    command = " ".join(
+        [
+            "python -m benchmarks.near_copies --datasets",
+            *args.datasets,
+            "--seeds",
+            *map(str, args.seeds),
+            "--quantiles",
+            *args.quantiles,
+            *(f"--set {o}" for o in args.overrides),
+            "--name",
+            args.name,
+        ]
+    )
+    write(args.name, command, args.overrides, rows)
 
 
 if __name__ == "__main__":

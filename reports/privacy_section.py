@@ -17,6 +17,7 @@ AUDIT_MEANING = {
     "exact_copies": "share that are exact copies of a training record",
     "near_copies": "share closer to a training record than 95% of unseen records are",
     "membership_auc": "AUC of a distance-based membership-inference attack (0.5: learns nothing)",
+    "membership_auc_either_way": "the same attack, its direction chosen afterwards (near or far: member)",
 }
 CURVE_CLASSIFIER = "logistic"  # the classifier the shipped curves were measured with
 

@@ -34,8 +34,15 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     assert set(conditions) == {"real", "real+synthetic", "real+classic", "synthetic-only"}
     assert result["sizes"]["real_train"] == 30 and result["sizes"]["test"] == 171
     audit = result["privacy_audit"]
-    assert set(audit) == {"share_closer_to_train", "exact_copies", "near_copies", "membership_auc"}
+    assert set(audit) == {
+        "share_closer_to_train",
+        "exact_copies",
+        "near_copies",
+        "membership_auc",
+        "membership_auc_either_way",
+    }
     assert all(0.0 <= value <= 1.0 for value in audit.values())
+    assert audit["membership_auc_either_way"] >= 0.5
     rows = [json.loads(line) for line in (run_dir / "evaluation" / "scores.jsonl").read_text().splitlines()]
     assert len(rows) == 2 * 4 * 2 and {"balanced_accuracy", "macro_f1", "auroc"} <= set(rows[0])
     fidelity = [

@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from synthaug.privacy.audit import EXACT_COPIES, MEMBERSHIP_AUC, NEAR_COPIES, SHARE_CLOSER_TO_TRAIN, audit
+from synthaug.privacy.audit import (
+    EXACT_COPIES,
+    MEMBERSHIP_AUC,
+    MEMBERSHIP_AUC_EITHER_WAY,
+    NEAR_COPIES,
+    SHARE_CLOSER_TO_TRAIN,
+    audit,
+)
 
 
 @pytest.fixture
@@ -64,3 +71,19 @@ def test_exact_copies_count_every_training_record_when_the_training_part_is_cut(
     assert result[EXACT_COPIES] == 1.0
     with pytest.raises(ValueError, match="draws"):
         audit(train, holdout, train, draws=0)
+
+
+def test_synthetic_samples_that_keep_away_from_training_records_reveal_them_the_other_way(population):
+    """A hole around every training record (what replacing near copies can leave) turns the attack
+    round: training records sit farther from the synthetic samples than unseen ones."""
+    train, holdout, rng = population
+    candidates = rng.normal(size=(3000, 5))
+    to_train = np.min(np.linalg.norm(candidates[:, None] - train[None], axis=2), axis=1)
+    synthetic = candidates[to_train > np.quantile(to_train, 0.5)][:300]  # the half farthest from train
+    result = audit(train, holdout, synthetic)
+    assert result[MEMBERSHIP_AUC] < 0.4 and result[SHARE_CLOSER_TO_TRAIN] < 0.4
+    assert result[MEMBERSHIP_AUC_EITHER_WAY] == pytest.approx(1 - result[MEMBERSHIP_AUC])
+    fresh = audit(train, holdout, rng.normal(size=(300, 5)))
+    assert fresh[MEMBERSHIP_AUC_EITHER_WAY] == pytest.approx(
+        max(fresh[MEMBERSHIP_AUC], 1 - fresh[MEMBERSHIP_AUC])
+    )
