@@ -79,3 +79,16 @@ def test_a_point_from_another_classifier_is_labelled_and_empty_curves_are_skippe
     section = privacy_section([], cnn_only, manifest(), [curve(SHA, 0.6), empty])
     assert "a cnn classifier trained on its synthetic data alone" in texts(section)
     assert figure_names(section) == ["privacy_utility"]
+
+
+def test_an_attack_that_works_the_other_way_round_is_explained() -> None:
+    audited = {**gain(), "privacy_audit": {"membership_auc": 0.2, "membership_auc_either_way": 0.8}}
+    said = texts(privacy_section([], audited, manifest(epsilon=None), []))
+    assert "AUC of 0.20 is well below 0.5" in said and "'far means member' reaches 0.80" in said
+    assert "generation.near_copy_quantile" in said
+    for auc in (0.45, 0.7):  # near 0.5, or the usual direction: the table says it all
+        usual = {
+            **gain(),
+            "privacy_audit": {"membership_auc": auc, "membership_auc_either_way": max(auc, 1 - auc)},
+        }
+        assert "far means member" not in texts(privacy_section([], usual, manifest(epsilon=None), []))
