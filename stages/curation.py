@@ -3,11 +3,11 @@
 A GAN trained on a few hundred samples can reproduce some of them almost exactly. A copy adds no
 information to a classifier and leaks the record it copies. So each synthetic sample's distance
 to its nearest training sample is compared with how close *different* real samples sit: the
-``generation.near_copy_quantile`` quantile (25% by default) of every training sample's distance to
-its nearest other training sample. A synthetic sample at or below that distance is dropped and
-the class is topped up from further draws of the generator, sized by the share of that class's
-draws that were kept so far (``MAX_ROUNDS`` at most; if a class still falls short, its least
-close dropped samples fill the gap, and the record says how many).
+``generation.near_copy_quantile`` quantile (by default 50% for images, 25% for tables) of every
+training sample's distance to its nearest other training sample. A synthetic sample at or below
+that distance is dropped and the class is topped up from further draws of the generator, sized
+by the share of that class's draws that were kept so far (``MAX_ROUNDS`` at most; if a class
+still falls short, its least close dropped samples fill the gap, and the record says how many).
 
 Only the training split is read, never the held-out test split, so the privacy audit's numbers
 (which use the test split) stay an independent check. Distances are Euclidean in the audit's
@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from synthaug.evaluation.columns import FeatureSpace
-from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config import DatasetKind, SynthaugConfig
 from synthaug.pipeline.synthetic_set import SyntheticSet
 
 log = logging.getLogger(__name__)
@@ -37,22 +37,24 @@ MIN_RATE = 0.05  # (at most 30x the shortfall per draw)
 NOT_PRIVATE = "not under differential privacy: the distances would read the private rows outside the ledger"
 
 
-def skipped_because(config: SynthaugConfig) -> str | None:
+def skipped_because(config: SynthaugConfig, kind: DatasetKind) -> str | None:
     """Why the generate stage keeps every sample, or None when it drops near copies."""
-    if config.generation.near_copy_quantile is None:
+    if config.generation.near_copy_quantile_for(kind) is None:
         return "generation.near_copy_quantile: null"
     if config.privacy.enabled:
         return NOT_PRIVATE
     return None
 
 
-def near_copy_filter(config: SynthaugConfig, train_features: Any) -> tuple[NearCopyFilter | None, dict]:
-    """The filter for samples of a generator trained on ``train_features`` and, when there is
-    none, the record that says why."""
-    reason = skipped_because(config)
+def near_copy_filter(
+    config: SynthaugConfig, train_features: Any, *, kind: DatasetKind
+) -> tuple[NearCopyFilter | None, dict]:
+    """The filter for samples of a generator trained on ``train_features`` (of ``kind`` data) and,
+    when there is none, the record that says why."""
+    reason = skipped_because(config, kind)
     if reason is not None:
         return None, {"applied": False, "reason": reason}
-    return NearCopyFilter.fit(train_features, config.generation.near_copy_quantile), {}
+    return NearCopyFilter.fit(train_features, config.generation.near_copy_quantile_for(kind)), {}
 
 
 @dataclass
