@@ -16,6 +16,12 @@ from tests.frames import train_split
 from tests.settings import tiny_training
 
 
+def stop_at_step_4(step: int) -> None:
+    """An ``on_step`` that kills training after step 4, as Ctrl-C would."""
+    if step == 4:
+        raise KeyboardInterrupt
+
+
 def tiny(**overrides) -> TrainingConfig:
     return tiny_training("tabular", **overrides)
 
@@ -94,12 +100,8 @@ def test_save_and_load_round_trip(table, tmp_path):
 def test_resumed_run_ends_with_the_same_weights(table, tmp_path):
     straight = TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path / "a")
 
-    def kill(step: int) -> None:
-        if step == 4:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path / "b", on_step=kill)
+        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path / "b", on_step=stop_at_step_4)
     resumed = TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path / "b", resume=True)
     for (name, x), (_, y) in zip(
         straight.generator_.state_dict().items(), resumed.generator_.state_dict().items(), strict=True
@@ -108,12 +110,8 @@ def test_resumed_run_ends_with_the_same_weights(table, tmp_path):
 
 
 def test_resuming_refuses_other_training_settings_but_may_train_longer(table, tmp_path, caplog):
-    def kill(step: int) -> None:
-        if step == 4:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path, on_step=kill)
+        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path, on_step=stop_at_step_4)
     # an unset setting that now resolves to another default reads the same as an edited one
     with pytest.raises(UserInputError, match=r"training.lr_generator was 0.0002, now 0.001") as refused:
         TabularCGAN(tiny(lr_generator=1e-3), seed=2).fit(table, workdir=tmp_path, resume=True)
@@ -131,12 +129,8 @@ def test_resuming_refuses_other_training_settings_but_may_train_longer(table, tm
 
 
 def test_resuming_with_other_torch_threads_warns_that_the_weights_will_differ(table, tmp_path, caplog):
-    def kill(step: int) -> None:
-        if step == 4:
-            raise KeyboardInterrupt
-
     with pytest.raises(KeyboardInterrupt):
-        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path, on_step=kill)
+        TabularCGAN(tiny(), seed=2).fit(table, workdir=tmp_path, on_step=stop_at_step_4)
     checkpoint = load_checkpoint(tmp_path / CHECKPOINT_FILE)
     assert checkpoint["torch_threads"] == torch.get_num_threads()
     with caplog.at_level("WARNING"):
