@@ -114,6 +114,8 @@ def render_card(
         "",
         privacy_text(training.get("privacy")) + " " + curation_text(generation.get("near_copies")),
         "",
+        audit_text(verification.get("privacy_audit"), held_out=split.test_rows),
+        "",
         "## Watermark",
         "",
         watermark_text(generation.get("watermark"), kind=kind),
@@ -139,6 +141,22 @@ def training_words(training: dict) -> str:
         else "empirical marginals"
     )
     return f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals})"
+
+
+def audit_text(audit: dict[str, float] | None, *, held_out: int) -> str:
+    """The run's empirical privacy audit (privacy/audit.py) in one paragraph."""
+    if not audit:
+        return "No empirical privacy audit was recorded for these samples."
+    either = audit.get("membership_auc_either_way")  # audits before it existed lack it
+    return (
+        f"Empirical audit against the {held_out} held-out real records (an audit, not a guarantee): "
+        f"{audit['share_closer_to_train']:.0%} of the samples lie nearer a training record than an "
+        f"unseen one (50% is ideal), {audit['near_copies']:.1%} are near copies and "
+        f"{audit['exact_copies']:.1%} exact copies of training records; a distance-based "
+        f"membership-inference attack reaches an AUC of {audit['membership_auc']:.2f}"
+        + (f" ({either:.2f} with its direction chosen afterwards)" if either is not None else "")
+        + " (0.5: it learns nothing)."
+    )
 
 
 def privacy_text(privacy: Any) -> str:

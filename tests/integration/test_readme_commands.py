@@ -318,6 +318,8 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     assert "(no training steps; empirical marginals)" in report
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert "- Model: class-conditional Gaussian copula, fitted in" in card
+    audit = manifest["verification"]["privacy_audit"]  # the run's own audit, in the card's words
+    assert f"AUC of {audit['membership_auc']:.2f} ({audit['membership_auc_either_way']:.2f} with its" in card
     assert load_model(run_dir).sample(3, labels="malignant").labels.tolist() == [1, 1, 1]
 
 

@@ -11,7 +11,13 @@ from synthaug.pipeline.layout import CARD_FILE, EXPORT_FILE
 from synthaug.pipeline.synthetic_metadata import synthetic_metadata
 from synthaug.pipeline.synthetic_set import write_rows
 from synthaug.stages import export as export_module
-from synthaug.stages.dataset_card import privacy_text, training_words, verification_text, watermark_text
+from synthaug.stages.dataset_card import (
+    audit_text,
+    privacy_text,
+    training_words,
+    verification_text,
+    watermark_text,
+)
 from synthaug.stages.export import check_export, export_run
 from tests.manifests import write_run_manifest
 
@@ -74,6 +80,7 @@ def test_export_is_complete_self_describing_and_checkable(run_dir, tmp_path):
         "| a | 3 | 100 |",
         "No formal privacy guarantee",
         "Near copies of training samples were not removed (generation.near_copy_quantile: null).",
+        "No empirical privacy audit was recorded for these samples.",  # the run was not verified
         "abcd1234abcd1234",
     ):
         assert expected in card
@@ -158,6 +165,23 @@ def test_card_statements_for_private_and_unmarked_data():
     assert "Not watermarked** (not applied: disabled" in watermark_text(
         {"applied": False, "reason": "not applied: disabled by watermark.enabled: false"}, kind="image"
     )
+
+
+def test_card_states_the_privacy_audit_in_words():
+    audit = {
+        "share_closer_to_train": 0.588,
+        "exact_copies": 0.0,
+        "near_copies": 0.004,
+        "membership_auc": 0.3,
+        "membership_auc_either_way": 0.7,
+    }
+    text = audit_text(audit, held_out=171)
+    assert "against the 171 held-out real records" in text and "59% of the samples lie nearer" in text
+    assert "0.4% are near copies and 0.0% exact copies" in text
+    assert "AUC of 0.30 (0.70 with its direction chosen afterwards)" in text
+    older = {k: v for k, v in audit.items() if k != "membership_auc_either_way"}
+    assert "AUC of 0.30 (0.5: it learns nothing)" in audit_text(older, held_out=171)
+    assert "No empirical privacy audit" in audit_text(None, held_out=171)
 
 
 def test_card_says_how_the_model_was_fitted():
