@@ -103,6 +103,9 @@ def summarise(rows: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, p
     frame = pd.DataFrame(rows)
     if "membership_auc_either_way" not in frame:  # runs audited before the key existed
         frame["membership_auc_either_way"] = frame["membership_auc"].map(lambda auc: max(auc, 1 - auc))
+    for column, before in (("weight", 1.0), ("amount_with_classic", None), ("filtered", False)):
+        if column not in frame:  # runs recorded before these were
+            frame[column] = before
     frame["test_gain_points"] = frame["synthetic_vs_real"].map(lambda p: p[0])
     summary = (
         frame.groupby(["dataset", "near_copy_quantile", "classifier"], sort=False)

