@@ -61,13 +61,14 @@ def _nearest_in_cuts(reference: np.ndarray, queries: np.ndarray, cuts: np.ndarra
     return np.concatenate(list(chunks)).T
 
 
-def _exact_copies(train: np.ndarray, synthetic: np.ndarray) -> float:
+def _exact_copies(train: np.ndarray, synthetic: np.ndarray, nearest: np.ndarray) -> float:
     """Share of synthetic rows identical to a training row: the same values, or a nearest distance
     of at most EXACT. The value test matters in many dimensions, where the nearest-neighbour
-    search computes distances from dot products and an exact copy can come out at 1e-7."""
+    search computes distances from dot products and an exact copy can come out at 1e-7.
+    ``nearest``: each synthetic row's distance to its nearest training row."""
     seen = {row.tobytes() for row in np.ascontiguousarray(train, dtype=np.float64)}
     same = np.array([row.tobytes() in seen for row in np.ascontiguousarray(synthetic, dtype=np.float64)])
-    return float(np.mean(same | (_nearest(train, synthetic) <= EXACT)))
+    return float(np.mean(same | (nearest <= EXACT)))
 
 
 def audit(
@@ -84,31 +85,29 @@ def audit(
     count = 1 if len(train) == len(holdout) else draws
     train_cuts = np.stack([rng.choice(len(train), n, replace=False) for _ in range(count)])
     holdout_cuts = np.stack([rng.choice(len(holdout), n, replace=False) for _ in range(count)])
-    to_train = _nearest_in_cuts(train, synthetic, train_cuts)  # (count, synthetic)
+    nearest_train = _nearest(train, synthetic)  # every training row: exact copies, and uncut cuts
+    to_train = (
+        np.broadcast_to(nearest_train, (count, len(synthetic)))
+        if n == len(train)
+        else _nearest_in_cuts(train, synthetic, train_cuts)
+    )  # (count, synthetic)
     to_holdout = _nearest_in_cuts(holdout, synthetic, holdout_cuts)
     # a record's distance to its nearest synthetic sample does not depend on the cut
     train_member, holdout_member = _nearest(synthetic, train), _nearest(synthetic, holdout)
     is_member = np.r_[np.ones(n), np.zeros(n)]
-    results = []
+    closer, near, aucs = np.empty(count), np.empty(count), np.empty(count)
     for k in range(count):
-        t, h = train[train_cuts[k]], holdout[holdout_cuts[k]]
         # ties (a synthetic sample equally far from both) count half
-        closer = np.mean(to_train[k] < to_holdout[k]) + 0.5 * np.mean(to_train[k] == to_holdout[k])
-        threshold = np.quantile(_nearest(t, h), 0.05)
+        closer[k] = np.mean(to_train[k] < to_holdout[k]) + 0.5 * np.mean(to_train[k] == to_holdout[k])
+        threshold = np.quantile(_nearest(train[train_cuts[k]], holdout[holdout_cuts[k]]), 0.05)
+        near[k] = np.mean(to_train[k] < threshold)
         member_distance = np.r_[train_member[train_cuts[k]], holdout_member[holdout_cuts[k]]]
-        results.append(
-            {
-                SHARE_CLOSER_TO_TRAIN: float(closer),
-                NEAR_COPIES: float(np.mean(to_train[k] < threshold)),
-                MEMBERSHIP_AUC: float(roc_auc_score(is_member, -member_distance)),
-            }
-        )
-    exact = _exact_copies(train, synthetic)
-    auc = float(np.mean([r[MEMBERSHIP_AUC] for r in results]))
+        aucs[k] = roc_auc_score(is_member, -member_distance)
+    auc = float(aucs.mean())
     return {
-        SHARE_CLOSER_TO_TRAIN: float(np.mean([r[SHARE_CLOSER_TO_TRAIN] for r in results])),
-        EXACT_COPIES: exact,
-        NEAR_COPIES: float(np.mean([r[NEAR_COPIES] for r in results])),
+        SHARE_CLOSER_TO_TRAIN: float(closer.mean()),
+        EXACT_COPIES: _exact_copies(train, synthetic, nearest_train),
+        NEAR_COPIES: float(near.mean()),
         MEMBERSHIP_AUC: auc,
         MEMBERSHIP_AUC_EITHER_WAY: max(auc, 1.0 - auc),
     }
