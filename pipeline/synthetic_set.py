@@ -69,6 +69,13 @@ class SyntheticSet:
             return replace(self, labels=self.labels[index], images=self.images[index])
         return replace(self, labels=self.labels[index], rows=self.rows.iloc[index].reset_index(drop=True))
 
+    def in_label_order(self, wanted: np.ndarray) -> SyntheticSet:
+        """The samples reordered so that their labels are exactly ``wanted`` (the same counts)."""
+        order = np.empty(len(wanted), dtype=np.int64)
+        for label in np.unique(wanted):
+            order[wanted == label] = np.flatnonzero(self.labels == label)
+        return self.subset(order)
+
     @staticmethod
     def concat(sets: list[SyntheticSet]) -> SyntheticSet:
         """One set of the samples of ``sets`` (of one kind and classes), in order."""
