@@ -1,7 +1,7 @@
 """Does replacing near copies of training samples cut memorisation without losing the gain?
 
     .venv/bin/python -m benchmarks.near_copies [--datasets digits breast_cancer birthwt ...] \
-        [--seeds 0 1 2] [--quantiles none 0.05 match] [--set KEY=VALUE ...] [--name near_copies]
+        [--seeds 0 1 2] [--quantiles none 0.05] [--set KEY=VALUE ...] [--name near_copies]
 
 For each dataset (its shipped example config; a public table of ``../shared/data`` takes
 breast_cancer's settings at 15 rows per class, as in ``benchmarks/verification_gain.py``) and
@@ -40,7 +40,6 @@ from synthaug.stages.fold_generators import train_fold_generators
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = {name: ROOT / "examples" / f"{name}.yaml" for name in ("digits", "breast_cancer")}
 DATASETS = [*EXAMPLES, *TABLES]
-MATCH = "match"  # --quantiles match: generation.near_copy_rule match (its quantile is unused)
 
 
 def points(c: dict[str, Any] | None) -> list[float] | None:
@@ -54,24 +53,15 @@ def base_config(dataset: str, seed: int, workdir: Path, *, data_dir: Path, extra
 
 
 def run_seed(
-    dataset: str,
-    seed: int,
-    quantiles: list[float | str | None],
-    workdir: Path,
-    *,
-    data_dir: Path,
-    extra: list[str],
+    dataset: str, seed: int, quantiles: list[float | None], workdir: Path, *, data_dir: Path, extra: list[str]
 ) -> list[dict[str, Any]]:
     base = base_config(dataset, seed, workdir, data_dir=data_dir, extra=extra)
     run = trained_run(base)
     rows = []
     for quantile in quantiles:
-        setting = (
-            {"near_copy_rule": "match", "near_copy_quantile": "auto"}
-            if quantile == MATCH
-            else {"near_copy_rule": "threshold", "near_copy_quantile": quantile}
+        config = base.model_copy(
+            update={"generation": base.generation.model_copy(update={"near_copy_quantile": quantile})}
         )
-        config = base.model_copy(update={"generation": base.generation.model_copy(update=setting)})
         for folder in (SYNTHETIC_DIR, EVALUATION_DIR):
             shutil.rmtree(run.file(folder), ignore_errors=True)
         generated = job.generate(run, config)
@@ -201,7 +191,7 @@ def main() -> None:
         overrides = earlier.get("overrides", re.findall(r"--set (\S+)", earlier["command"]))
         write(args.name, earlier["command"], overrides, earlier["runs"])
         return
-    quantiles = [None if q == "none" else q if q == MATCH else float(q) for q in args.quantiles]
+    quantiles = [None if q == "none" else float(q) for q in args.quantiles]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="synthaug-near-copies-") as tmp:
         for dataset in args.datasets:

@@ -115,13 +115,6 @@ class GenerationConfig(_Section):
         "instead (stages/curation.py); auto: 0.5 for images, 0.25 for tables (NEAR_COPY_QUANTILES); "
         "null keeps every sample. Skipped under differential privacy.",
     )
-    near_copy_rule: Literal["threshold", "match"] = Field(
-        "threshold",
-        description="threshold: replace samples within near_copy_quantile (above); match: keep, of "
-        "4x as many draws, samples whose distances to their nearest training sample follow the "
-        "training samples' own distances to their nearest other one, class by class, with no fixed "
-        "cut-off (stages/distance_match.py; near_copy_quantile then only switches it off with null).",
-    )
 
     def near_copy_quantile_for(self, kind: DatasetKind) -> float | None:
         """The quantile a run on ``kind`` data uses (None: keep every sample)."""

@@ -28,7 +28,6 @@ from sklearn.neighbors import NearestNeighbors
 from synthaug.evaluation.columns import FeatureSpace
 from synthaug.pipeline.config import DatasetKind, SynthaugConfig
 from synthaug.pipeline.synthetic_set import SyntheticSet
-from synthaug.stages.distance_match import DistanceMatch
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +47,13 @@ def skipped_because(config: SynthaugConfig, kind: DatasetKind) -> str | None:
 
 
 def near_copy_filter(
-    config: SynthaugConfig, train_features: Any, *, kind: DatasetKind, labels: np.ndarray
-) -> tuple[NearCopyFilter | DistanceMatch | None, dict]:
-    """The filter for samples of a generator trained on ``train_features`` (of ``kind`` data, with
-    class indices ``labels``) and, when there is none, the record that says why."""
+    config: SynthaugConfig, train_features: Any, *, kind: DatasetKind
+) -> tuple[NearCopyFilter | None, dict]:
+    """The filter for samples of a generator trained on ``train_features`` (of ``kind`` data) and,
+    when there is none, the record that says why."""
     reason = skipped_because(config, kind)
     if reason is not None:
         return None, {"applied": False, "reason": reason}
-    if config.generation.near_copy_rule == "match":
-        return DistanceMatch.fit(train_features, labels), {}
     return NearCopyFilter.fit(train_features, config.generation.near_copy_quantile_for(kind)), {}
 
 
@@ -152,19 +149,6 @@ def curation_text(record: dict[str, Any] | None) -> str:
         return "Near copies of training samples: not recorded."
     if not record.get("applied"):
         return f"Near copies of training samples were not removed ({record.get('reason')})."
-    if record.get("rule") == "match":
-        return (
-            f"Closeness to training samples: {record['kept']} samples were chosen from {record['drawn']} "
-            "draws so that their distances to the nearest training sample follow the training samples' own "
-            f"distances to their nearest other one (median {record['median_distance']:.4g} against "
-            f"{record['median_target']:.4g}; all draws {record['median_drawn_distance']:.4g})"
-            + (
-                f"; {record['exact_copies_kept']} exact copies had to be kept"
-                if record["exact_copies_kept"]
-                else ""
-            )
-            + "."
-        )
     kept = record["near_copies_kept"]
     return (
         f"Near copies of training samples: {record['near_copies_found'] - kept} of {record['drawn']} drawn "
@@ -173,3 +157,4 @@ def curation_text(record: dict[str, Any] | None) -> str:
         + (f"; {kept} had to be kept, the generator gave too few others" if kept else "")
         + "."
     )
+

@@ -114,8 +114,7 @@ def train_fold_generators(
         # what the largest amount adds, class by class
         counts = extra_counts_of(part.data.class_counts(), most, config.evaluation.allocation)
         wanted = labels_for(counts, gan.classes_)
-        # as the run's own samples are
-        curation, _ = near_copy_filter(config, part.data.features, kind=kind, labels=part.data.labels)
+        curation, _ = near_copy_filter(config, part.data.features, kind=kind)  # as the run's own samples are
         synthetic, _, _ = sample_marked(
             gan,
             wanted,

@@ -15,7 +15,6 @@ from synthaug.pipeline.rundir import completed_run
 from synthaug.pipeline.synthetic_set import SyntheticSet
 from synthaug.pipeline.watermark import apply as marking
 from synthaug.stages.curation import NearCopyFilter
-from synthaug.stages.distance_match import DistanceMatch
 
 
 def synthesizer_class(name: str):
@@ -44,12 +43,11 @@ def sample_marked(
     seed: int,
     batch_size: int,
     key: tuple | None,
-    curation: NearCopyFilter | DistanceMatch | None = None,
+    curation: NearCopyFilter | None = None,
 ) -> tuple[SyntheticSet, dict[str, Any], dict[str, Any] | None]:
-    """``len(labels)`` samples of the given classes from ``gan``, curated by closeness to the
-    training samples when ``curation`` is given (stages/curation.py, distance_match.py),
-    watermarked with ``key`` (the key and where it came from, ``marking.resolve_key``; None:
-    unmarked); returns the samples, what the
+    """``len(labels)`` samples of the given classes from ``gan``, near copies of training samples
+    replaced when ``curation`` is given (stages/curation.py), watermarked with ``key`` (the key and
+    where it came from, ``marking.resolve_key``; None: unmarked); returns the samples, what the
     watermark step did and what curation did (None without it)."""
     synthetic = gan.sample(len(labels), labels=labels, seed=seed, batch_size=batch_size)
     curated = None

@@ -21,7 +21,6 @@ def images(values: np.ndarray) -> np.ndarray:
 
 
 TRAIN = images(np.arange(0, 200, 10))  # grey levels 0, 10, ..., 190: neighbours 10 apart
-LABELS = np.arange(20) % 2
 
 
 class FakeGan:
@@ -94,23 +93,23 @@ def test_private_runs_and_null_quantiles_keep_every_sample():
     private = SynthaugConfig.model_validate(
         {"dataset": {"source": "bundled:digits"}, "privacy": {"enabled": True}}
     )
-    assert near_copy_filter(private, TRAIN, kind="image", labels=LABELS) == (None, {"applied": False, "reason": NOT_PRIVATE})
+    assert near_copy_filter(private, TRAIN, kind="image") == (None, {"applied": False, "reason": NOT_PRIVATE})
     off = SynthaugConfig.model_validate(
         {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": None}}
     )
-    assert near_copy_filter(off, TRAIN, kind="image", labels=LABELS)[1]["reason"] == "generation.near_copy_quantile: null"
+    assert near_copy_filter(off, TRAIN, kind="image")[1]["reason"] == "generation.near_copy_quantile: null"
 
 
 def test_the_default_quantile_follows_the_kind_of_data_and_a_set_one_wins():
     auto = SynthaugConfig.model_validate({"dataset": {"source": "bundled:digits"}})
     assert auto.generation.near_copy_quantile == "auto"
-    curation, record = near_copy_filter(auto, TRAIN, kind="image", labels=LABELS)
+    curation, record = near_copy_filter(auto, TRAIN, kind="image")
     assert curation.quantile == 0.5 and record == {}
-    assert near_copy_filter(auto, TRAIN, kind="tabular", labels=LABELS)[0].quantile == 0.25
+    assert near_copy_filter(auto, TRAIN, kind="tabular")[0].quantile == 0.25
     set_ = SynthaugConfig.model_validate(
         {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": 0.1}}
     )
-    assert near_copy_filter(set_, TRAIN, kind="image", labels=LABELS)[0].quantile == 0.1
+    assert near_copy_filter(set_, TRAIN, kind="image")[0].quantile == 0.1
     with pytest.raises(ValueError, match="near_copy_quantile"):
         SynthaugConfig.model_validate(
             {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": "half"}}
