@@ -22,11 +22,11 @@ from synthaug.pipeline.config_dataset import (
     BUNDLED_PREFIX,
     IMAGE_SUFFIXES,
     TABULAR_SUFFIXES,
+    ConfigSection,
     CsvOptions,
     DatasetConfig,
     DatasetKind,
     ImageOptions,
-    _Section,
 )
 from synthaug.pipeline.config_training import (
     KIND_DEFAULTS,
@@ -77,7 +77,7 @@ __all__ = [
 MAX_SEED = 2**31 - 1
 
 
-class SplitConfig(_Section):
+class SplitConfig(ConfigSection):
     test_fraction: Annotated[float, Field(gt=0.0, lt=1.0)] = Field(
         0.3, description="Share of the real data held out for final scoring only."
     )
@@ -95,7 +95,7 @@ class SplitConfig(_Section):
 NEAR_COPY_QUANTILES: dict[str, float] = {"image": 0.5, "tabular": 0.25}
 
 
-class GenerationConfig(_Section):
+class GenerationConfig(ConfigSection):
     """How many synthetic samples of which class to generate."""
 
     strategy: Literal["balanced", "fill-to-majority", "explicit"] = Field(
@@ -123,7 +123,7 @@ class GenerationConfig(_Section):
         return self.near_copy_quantile
 
 
-class PublicColumn(_Section):
+class PublicColumn(ConfigSection):
     """What is publicly known about one column of a table (declared, never measured on the data)."""
 
     bounds: tuple[float, float] | None = Field(
@@ -146,7 +146,7 @@ class PublicColumn(_Section):
         return self
 
 
-class PrivacyConfig(_Section):
+class PrivacyConfig(ConfigSection):
     """Differential privacy: DP-SGD on the discriminator with an accounted (epsilon, delta) budget."""
 
     enabled: bool = False
@@ -226,7 +226,7 @@ class PrivacyConfig(_Section):
     )
 
 
-class WatermarkConfig(_Section):
+class WatermarkConfig(ConfigSection):
     enabled: bool = True
     key_file: Path | None = Field(None, description="Key file; SYNTHAUG_WATERMARK_KEY_FILE if unset.")
     require_detectable: bool = Field(
@@ -236,7 +236,7 @@ class WatermarkConfig(_Section):
     )
 
 
-class ExportConfig(_Section):
+class ExportConfig(ConfigSection):
     """Where the deliverable dataset (synthetic data, manifest, dataset card) is written."""
 
     directory: Path | None = Field(
@@ -247,7 +247,7 @@ class ExportConfig(_Section):
     overwrite: bool = Field(False, description="Replace an existing export at export.directory.")
 
 
-class EvaluationConfig(_Section):
+class EvaluationConfig(ConfigSection):
     """The verification of downstream gain (evaluation/gain.py)."""
 
     enabled: bool = True
@@ -354,7 +354,7 @@ class EvaluationConfig(_Section):
         return sorted({1.0, *weights})
 
 
-class ExecutionConfig(_Section):
+class ExecutionConfig(ConfigSection):
     """How tasks that can run side by side are run (flows/task_runners.py): a run's verification
     units (per classifier and seed, and the fidelity metrics), and the datasets of
     ``synthaug run --config A --config B``. Tables score the same under every setting; on CPU the
@@ -379,7 +379,7 @@ class ExecutionConfig(_Section):
         return self
 
 
-class SynthaugConfig(_Section):
+class SynthaugConfig(ConfigSection):
     """Everything one run needs. Field order is the order of the config snapshot."""
 
     name: str = Field(

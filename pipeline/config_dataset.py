@@ -1,5 +1,5 @@
 """The ``dataset`` section of the config: where the data comes from and how CSV files and images are
-read (``dataset.csv``, ``dataset.image``), and ``_Section``, the base of every config section.
+read (``dataset.csv``, ``dataset.image``), and ``ConfigSection``, the base of every config section.
 
 :mod:`pipeline.config` is the entry to the config and re-exports every name defined here.
 """
@@ -20,11 +20,11 @@ DatasetKind = Literal["tabular", "image"]
 
 
 # The base of every config section (config.py and config_training.py build on it too).
-class _Section(BaseModel):
+class ConfigSection(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
-class CsvOptions(_Section):
+class CsvOptions(ConfigSection):
     """How to read a CSV file; ``None`` means sniff it from the file."""
 
     delimiter: str | None = Field(None, description="Field separator; sniffed from ',;\\t|' when unset.")
@@ -54,7 +54,7 @@ class CsvOptions(_Section):
         return self
 
 
-class ImageOptions(_Section):
+class ImageOptions(ConfigSection):
     """How images are brought to one shape. Policy: see :mod:`pipeline.sources.image_shape`."""
 
     size: Annotated[int, Field(ge=8, le=128)] | None = Field(
@@ -73,7 +73,7 @@ class ImageOptions(_Section):
     )
 
 
-class DatasetConfig(_Section):
+class DatasetConfig(ConfigSection):
     source: str = Field(
         ..., description="A path (CSV, Parquet, NPZ or a folder of class folders) or 'bundled:<name>'."
     )

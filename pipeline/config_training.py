@@ -10,10 +10,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from synthaug.pipeline.config_dataset import DatasetKind, _Section
+from synthaug.pipeline.config_dataset import ConfigSection, DatasetKind
 
 
-class DetectorConfig(_Section):
+class DetectorConfig(ConfigSection):
     """Training failure detectors (see models/detectors.py). Non-finite losses always stop training."""
 
     check_every: Annotated[int, Field(gt=0)] = Field(100, description="Steps between detector checks.")
@@ -29,7 +29,7 @@ class DetectorConfig(_Section):
     )
 
 
-class TabularModelConfig(_Section):
+class TabularModelConfig(ConfigSection):
     """Settings only the tabular GAN uses."""
 
     pac: Annotated[int, Field(ge=1)] | None = Field(
@@ -46,7 +46,7 @@ class TabularModelConfig(_Section):
     )
 
 
-class CopulaConfig(_Section):
+class CopulaConfig(ConfigSection):
     """Settings only the Gaussian copula uses (models/tabular_copula.py)."""
 
     smoothing: Annotated[float, Field(ge=0, le=4)] = Field(
@@ -102,7 +102,7 @@ PRIVATE_TABULAR_MODEL_DEFAULTS = {"pac": 1}
 SYNTHESIZER_WORDS = {"gan": "class-conditional GAN", "copula": "class-conditional Gaussian copula"}
 
 
-class TrainingConfig(_Section):
+class TrainingConfig(ConfigSection):
     """GAN training settings (consumed by the trainer in models/)."""
 
     device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
