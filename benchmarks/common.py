@@ -104,8 +104,8 @@ def table_fidelity(real: pd.DataFrame, synthetic: pd.DataFrame, *, seed: int = 0
 
 def chosen(entry: dict[str, Any]) -> dict[str, Any]:
     """What a classifier's inner CV chose (one classifier's entry of ``gain.json``): the amount,
-    weight and filter of real + synthetic, and for images also the amount added on top of the
-    classic augmentation (None for tables, which have no such condition)."""
+    weight and filter of real + synthetic, and the amount added on top of the classic
+    augmentation or SMOTE rows (None in results from before tables had that condition)."""
     selection = entry["selection"]
     on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
     return {

@@ -78,6 +78,8 @@ METHODS = {
     "synthaug-only": ("ours", gain.SYNTHETIC_ONLY),
     "ctgan-only": ("ctgan", gain.SYNTHETIC_ONLY),
 }
+# head to head, paired on the same runs: (method, baseline)
+PAIRS = (("synthaug", "classic"), ("synthaug", "ctgan"), ("classic+synthaug", "classic"))
 GOAL_FLOOR_POINTS = -0.5
 TABLES_GOAL_POINTS = 1.5  # mean over the tables and classifiers
 
@@ -253,10 +255,10 @@ def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def head_to_head(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    """synthaug minus each baseline (classic, CTGAN), paired on the same runs: per pipeline seed the
-    mean over the tables' datasets and classifiers (each image dataset alone), then the mean over
-    seeds with a 95% t-interval. "Ahead" in the goals compares means; this says whether the
-    difference is more than the seeds' noise."""
+    """Each of PAIRS (synthaug minus classic and minus CTGAN; classic+synthaug minus classic),
+    paired on the same runs: per pipeline seed the mean over the tables' datasets and classifiers
+    (each image dataset alone), then the mean over seeds with a 95% t-interval. "Ahead" in the
+    goals compares means; this says whether the difference is more than the seeds' noise."""
     frame = pd.DataFrame(rows)
     frame["group"] = frame["dataset"].map(lambda d: d if str(d).startswith("digits") else "tables")
     wide = frame.pivot_table(
@@ -264,14 +266,15 @@ def head_to_head(rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
     out = []
     for group, part in wide.groupby(level="group", sort=False):
-        for baseline in ("classic", "ctgan"):
-            if baseline not in part or "synthaug" not in part or part[baseline].isna().any():
+        for method, baseline in PAIRS:
+            if any(m not in part or part[m].isna().any() for m in (method, baseline)):
                 continue
-            per_seed = part.groupby(level="seed")[["synthaug", baseline]].mean()
-            comparison = paired_comparison(per_seed["synthaug"].to_numpy(), per_seed[baseline].to_numpy())
+            per_seed = part.groupby(level="seed")[[method, baseline]].mean()
+            comparison = paired_comparison(per_seed[method].to_numpy(), per_seed[baseline].to_numpy())
             out.append(
                 {
                     "setting": group,
+                    "method": method,
                     "versus": baseline,
                     "seeds": len(per_seed),
                     "difference_points": round(100 * comparison.mean_difference, 2),

@@ -9,7 +9,7 @@ from __future__ import annotations
 REAL = "real"
 REAL_CLASSIC = "real+classic"  # tables: SMOTE rows; images: rotation, shift and scale in training
 REAL_SYNTHETIC = "real+synthetic"
-REAL_CLASSIC_SYNTHETIC = "real+classic+synthetic"  # images only
+REAL_CLASSIC_SYNTHETIC = "real+classic+synthetic"  # tables: the real+classic SMOTE rows too
 SYNTHETIC_ONLY = "synthetic-only"  # reported, never recommended
 
 # the candidates for the recommendation, simplest first: a more elaborate one must earn its place
@@ -22,8 +22,10 @@ OPTIONS = {
 }
 WITH_SYNTHETIC = (REAL_SYNTHETIC, REAL_CLASSIC_SYNTHETIC)
 # Which of a classifier's selections (gain.py) sets how many extra samples a condition adds.
-# Images select the amount for real+classic+synthetic apart, with the classic augmentation on in
-# the inner CV: samples that help a CNN without augmentation can hurt one with it.
+# The amount for real+classic+synthetic is selected apart, on top of the classic augmentation in
+# the inner CV (images: the augmentation on; tables: the chosen SMOTE rows added): samples that help
+# a CNN without augmentation can hurt one with it, and rows that help without SMOTE's can be
+# redundant with them.
 SELECTION_OF = {
     REAL_SYNTHETIC: "synthetic",
     REAL_CLASSIC: "classic",  # tables: the SMOTE amount

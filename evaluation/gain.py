@@ -144,7 +144,7 @@ def planned_fits(
     """How many classifier fits ``select_settings`` and ``score_seed`` (all seeds) request for one
     classifier, at most: the size of the verification's progress. Filtering is counted as if it
     were chosen; reused fits (fits.py) count too, since each is one request."""
-    conditions = 5 if kind == "image" else 4  # see _conditions
+    conditions = 5  # see _conditions
     fits = settings.seeds * conditions
     smallest = int(np.min(real_counts))
     if smallest < 2:
@@ -157,7 +157,7 @@ def planned_fits(
         if c.amount == 0
         or np.all(synthetic_counts >= extra_counts(real_counts, c.amount, settings.allocation))
     ]
-    fits += k * len(grid) * (2 if kind == "image" else 1)  # images: again with the augmentation on
+    fits += k * len(grid) * 2  # again on top of the classic augmentation (tables: the chosen SMOTE rows)
     if settings.filtering == EACH:  # every candidate again from the filtered samples
         fits += k * sum(1 for c in grid if c.amount > 0) + k + 1  # and the filters
     elif settings.filtering:
@@ -302,8 +302,18 @@ def _conditions(
     conditions = {REAL: (real, False), REAL_SYNTHETIC: (real.concat(added), False)}
     if kind == "tabular":
         classic = selection["classic"]
-        smote = classic_oversample(real, classic.amount, rng, allocation=allocation)
-        conditions[REAL_CLASSIC] = (real.concat(smote.weighted(classic.weight)), False)
+        smote = classic_oversample(real, classic.amount, rng, allocation=allocation).weighted(classic.weight)
+        conditions[REAL_CLASSIC] = (real.concat(smote), False)
+        on_smote = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
+        if on_smote is not None:  # results before tables had this condition lack it
+            # the same SMOTE rows, then synthetic rows from a stream of their own (the other
+            # conditions draw what they drew before this condition existed)
+            source = pool if chosen.curated else synthetic
+            extra = draw_per_class(source, real, on_smote.amount, rng.spawn(1)[0], allocation=allocation)
+            conditions[REAL_CLASSIC_SYNTHETIC] = (
+                real.concat(smote).concat(extra.weighted(on_smote.weight)),
+                False,
+            )
     else:
         conditions[REAL_CLASSIC] = (real, True)
         on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])

@@ -328,7 +328,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     allocation = result["settings"].get("allocation", "proportional")  # the only one before
     for name, r in result["classifiers"].items():
         paired = comparison(r, REAL_SYNTHETIC, REAL)
-        on_classic = r["selection"].get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])  # images only
+        on_classic = r["selection"].get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])  # absent from older results
         synthetic_vs_classic = comparison(r, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC) or comparison(
             r, REAL_SYNTHETIC, REAL_CLASSIC
         )

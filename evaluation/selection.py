@@ -144,7 +144,7 @@ class FoldPool:
 @dataclass
 class ClassifierSelection:
     """Phase 1's outcome for one classifier: the selections ("synthetic"; "classic" for tables,
-    "classic+synthetic" for images; conditions.SELECTION_OF) and, when filtering was selected for
+    "classic+synthetic" on top of the classic one; conditions.SELECTION_OF) and, when filtering was selected for
     real+synthetic, which synthetic samples survive it."""
 
     selections: dict[str, Selection]
@@ -172,7 +172,8 @@ ALWAYS, EACH = "always", "each"
 NO_CROSS_VALIDATION = "a class has fewer than 2 training rows: there is no cross-validation"
 
 # A classifier factory: (seed, classic) -> object with fit(x, y) / predict_proba(x). ``classic``
-# asks for the classic augmentation inside training (images); tables ignore it.
+# asks for the classic augmentation inside training (images); tables ignore it (their classic
+# baseline is SMOTE rows added to the training set).
 ClassifierFactory = Callable[[int, bool], Any]
 
 
@@ -215,7 +216,7 @@ def _select(
     kept: np.ndarray | None = None,
 ) -> dict[str, Selection]:
     """Phase 1: the synthetic amount (and filtering) and the classic amount (tables) or the amount
-    on top of the classic augmentation (images), by inner CV. ``kept``: the run pool's samples the
+    on top of the classic augmentation (images) or of the chosen SMOTE rows (tables), by inner CV. ``kept``: the run pool's samples the
     filter keeps (filtering ALWAYS or EACH)."""
     extra_key = SELECTION_OF[REAL_CLASSIC if kind == "tabular" else REAL_CLASSIC_SYNTHETIC]
     if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
@@ -283,6 +284,19 @@ def _select(
             settings,
         )
         selections[extra_key] = _selection(classic_best, classic_folds, settings.rule)
+
+        def with_smote(k: int, fold: Samples, rng: np.random.Generator) -> Samples:  # the chosen SMOTE rows
+            smote = classic_oversample(fold, classic_best.amount, rng, allocation=allocation)
+            return smote.weighted(classic_best.weight)
+
+        # the amount on top of the chosen SMOTE rows, by the same CV (from the unfiltered pools)
+        unfiltered = [c for c in grid if not c.filtered]
+        on_smote, on_smote_best = _best_candidate(
+            real, folds, make, unfiltered, drawn, settings, fixed=with_smote
+        )
+        selections[SELECTION_OF[REAL_CLASSIC_SYNTHETIC]] = _selection(
+            on_smote_best, on_smote, settings.rule, curated=curated
+        )
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
         unfiltered = [c for c in grid if not c.filtered]  # with the augmentation: from the unfiltered
         on_classic, on_classic_best = _best_candidate(
@@ -335,16 +349,24 @@ def _best_candidate(
     settings: ProtocolSettings,
     *,
     classic=False,
+    fixed=None,
 ) -> tuple[dict[str, np.ndarray], Candidate]:
     """Per-fold CV scores of each candidate by key (``extra(fold_id, fold_train, rng, candidate)``
     draws the samples, which then take the candidate's weight; ``classic``: with the classic
-    augmentation in training) and the candidate the rule chooses (SELECTION_RULES)."""
+    augmentation in training; ``fixed(fold_id, fold_train, rng)``: samples every candidate adds
+    first, with their own weights: tables' chosen SMOTE rows) and the candidate the rule chooses
+    (SELECTION_RULES)."""
+
+    def added(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
+        mine = extra(k, fold, rng, c).weighted(c.weight)
+        return mine if fixed is None else fixed(k, fold, rng).concat(mine)
+
     scores = {
         c: _cv_folds(
             real,
             folds,
             make,
-            lambda k, fold, rng, c=c: extra(k, fold, rng, c).weighted(c.weight),
+            lambda k, fold, rng, c=c: added(k, fold, rng, c),
             classic=classic,
             repeats=settings.repeats,
         )

@@ -4,9 +4,9 @@ Intervals come from bootstrap.py: every condition and every comparison is scored
 row resamples and seeds, so a comparison keeps its pairing. The comparisons:
 
 - ``paired_vs_real``: every condition minus real only;
-- ``paired_vs_classic``: each synthetic condition minus the classic baseline (tables:
-  real+synthetic vs real+SMOTE; images: real+synthetic and real+classic+synthetic vs real+classic);
-- ``paired_vs_synthetic`` (images): real+classic+synthetic minus real+synthetic.
+- ``paired_vs_classic``: each synthetic condition (real+synthetic and real+classic+synthetic)
+  minus the classic baseline (tables: real+SMOTE; images: real with the augmentation);
+- ``paired_vs_synthetic``: real+classic+synthetic minus real+synthetic.
 
 **Recommendation** (per classifier): start from real only and walk the other candidates simplest
 first (classic, synthetic, classic+synthetic). A candidate is taken when its interval against
@@ -17,7 +17,7 @@ and whatever simpler option already beat it.
 
 **Verdict on the synthetic data** (what ``require_gain`` reads): ``gain`` when the
 recommendation includes synthetic data; ``harm`` when adding them lowers the score (the interval
-of real+synthetic vs real, or for images of real+classic+synthetic vs real+classic, lies below
+of real+synthetic vs real, or of real+classic+synthetic vs real+classic, lies below
 zero); ``no-gain`` otherwise, which includes synthetic data that beat real only but not the
 classic baseline.
 

@@ -31,7 +31,13 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     result = json.loads((run_dir / "evaluation" / "gain.json").read_text())
     assert set(result["classifiers"]) == {"logistic", "random_forest"}
     conditions = result["classifiers"]["logistic"]["conditions"]
-    assert set(conditions) == {"real", "real+synthetic", "real+classic", "synthetic-only"}
+    assert set(conditions) == {
+        "real",
+        "real+synthetic",
+        "real+classic",
+        "real+classic+synthetic",
+        "synthetic-only",
+    }
     assert result["sizes"]["real_train"] == 30 and result["sizes"]["test"] == 171
     audit = result["privacy_audit"]
     assert set(audit) == {

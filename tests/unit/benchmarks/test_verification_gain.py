@@ -64,7 +64,18 @@ def test_head_to_head_pairs_methods_on_the_same_runs_and_averages_settings_withi
         rows.append(
             {"dataset": "digits", "classifier": "cnn", "seed": seed, "method": "synthaug", "difference": 0.0}
         )
-    versus = head_to_head(rows).set_index("setting")
+        for dataset, shift in (("crabs", 0.0), ("oj (full)", 0.02)):
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "classifier": "logistic",
+                    "seed": seed,
+                    "method": "classic+synthaug",
+                    "difference": 0.01 * seed + shift,
+                }
+            )
+    compared = head_to_head(rows)
+    versus = compared[compared["method"] == "synthaug"].set_index("setting")
     # tables: per seed ours minus classic is 2, 1 and 3 points (the datasets' shift cancels)
     tables = versus.loc["tables"]
     assert tables["versus"] == "classic" and tables["seeds"] == 3
@@ -72,6 +83,10 @@ def test_head_to_head_pairs_methods_on_the_same_runs_and_averages_settings_withi
     assert tables["ci95_low"] == pytest.approx(2.0 - 4.303 * 1.0 / 3**0.5, abs=0.01)
     assert versus.loc["digits", "difference_points"] == pytest.approx(-3.0)
     assert "ctgan" not in set(versus["versus"])  # no CTGAN rows, no comparison
+    # classic+synthaug against classic, per seed (the shift cancels): 0 - 1, 1 - 1, 2 - 1 points
+    on_top = compared[compared["method"] == "classic+synthaug"].set_index("setting").loc["tables"]
+    assert on_top["versus"] == "classic" and on_top["difference_points"] == pytest.approx(0.0)
+    assert "digits" not in set(compared[compared["method"] == "classic+synthaug"]["setting"])
 
 
 def test_the_table_gives_the_mean_chosen_weight_only_where_weights_were_chosen():

@@ -8,7 +8,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from synthaug.evaluation.fits import FitMemory, samples_fingerprint
-from synthaug.evaluation.gain import REAL, REAL_CLASSIC, REAL_SYNTHETIC, run_protocol
+from synthaug.evaluation.gain import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC, run_protocol
 from synthaug.evaluation.run_verification import amount_text
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ProtocolSettings
@@ -84,22 +84,40 @@ def test_the_inner_cv_tries_each_weight_and_phase_two_trains_with_the_chosen_one
     assert set(entry["selection"]["synthetic"]["cv_balanced_accuracy"]) == {"x0", "x4@w0.25", "x4"}
     assert set(entry["selection"]["classic"]["cv_balanced_accuracy"]) == {"x0", "x4@w0.25", "x4"}
     assert result["settings"]["weights"] == [0.25, 1.0]
-    # selection: 3 folds x 3 synthetic candidates, then 3 x 3 SMOTE ones
-    selection = WeightRecorder.fits[:18]
+    # selection: 3 folds x 3 synthetic candidates, 3 x 3 SMOTE ones, then 3 x 3 synthetic
+    # candidates on top of the chosen SMOTE rows
+    selection = WeightRecorder.fits[:27]
     added_weights = [{w for i, w in f.items() if i in synthetic_ids} for f in selection[:9]]
     assert {frozenset(w) for w in added_weights} == {frozenset(), frozenset({0.25}), frozenset({1.0})}
     # phase 2: real rows at 1, the synthetic rows at the weight the CV chose
     chosen = entry["selection"]["synthetic"]
     # SMOTE rows carry the candidate's weight too (real rows are all 1)
-    assert {frozenset(f.values()) for f in selection[9:]} == {frozenset({1.0}), frozenset({0.25, 1.0})}
+    assert {frozenset(f.values()) for f in selection[9:18]} == {frozenset({1.0}), frozenset({0.25, 1.0})}
+    # on top of SMOTE: the chosen SMOTE candidate's rows at its weight, the synthetic rows at each
+    classic, on_smote = entry["selection"]["classic"], entry["selection"]["classic+synthetic"]
+    assert set(on_smote["cv_balanced_accuracy"]) == {"x0", "x4@w0.25", "x4"}
+    smote_weights = {1.0, classic["weight"]} if classic["amount"] > 0 else {1.0}
+    assert classic["amount"] > 0 and classic["weight"] == 0.25  # so that the check below can fail
+    for fit in selection[18:]:
+        assert {w for i, w in fit.items() if i not in synthetic_ids} == smote_weights
+    assert {frozenset(w for i, w in f.items() if i in synthetic_ids) for f in selection[18:]} == {
+        frozenset(),
+        frozenset({0.25}),
+        frozenset({1.0}),
+    }
     # 24 rows in 60 dimensions: more rows help, and the lighter of two equal candidates wins
     assert (chosen["amount"], chosen["weight"]) == (4.0, 0.25)
-    with_synthetic = [f for f in WeightRecorder.fits[18:] if synthetic_ids & set(f) and len(f) < 200]
-    assert len(with_synthetic) == settings.seeds
-    for fit in with_synthetic:
-        assert {w for i, w in fit.items() if i < 1000} == {1.0}
+    phase_two = [f for f in WeightRecorder.fits[27:] if synthetic_ids & set(f) and len(f) < 300]
+    plain = [f for f in phase_two if {w for i, w in f.items() if i < 1000} == {1.0}]
+    assert len(plain) == settings.seeds
+    for fit in plain:
         assert {w for i, w in fit.items() if i in synthetic_ids} == {chosen["weight"]}
-    assert {REAL, REAL_SYNTHETIC, REAL_CLASSIC} <= set(entry["conditions"])
+    on_top = [f for f in phase_two if f not in plain and min(f) < 1000]  # not synthetic only
+    assert len(on_top) == settings.seeds  # real+classic+synthetic
+    for fit in on_top:
+        assert {w for i, w in fit.items() if i < 1000} == smote_weights
+        assert {w for i, w in fit.items() if i in synthetic_ids} == {on_smote["weight"]}
+    assert {REAL, REAL_SYNTHETIC, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC} <= set(entry["conditions"])
 
 
 def test_weights_are_a_setting_with_one_always_a_candidate_and_the_words_name_them():

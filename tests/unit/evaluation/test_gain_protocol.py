@@ -11,6 +11,7 @@ from synthaug.evaluation.fits import filter_mask
 from synthaug.evaluation.gain import (
     REAL,
     REAL_CLASSIC,
+    REAL_CLASSIC_SYNTHETIC,
     REAL_SYNTHETIC,
     SYNTHETIC_ONLY,
     planned_fits,
@@ -89,6 +90,7 @@ def test_no_test_row_reaches_training_selection_or_filtering():
         REAL,
         REAL_SYNTHETIC,
         REAL_CLASSIC,
+        REAL_CLASSIC_SYNTHETIC,
         SYNTHETIC_ONLY,
     }
     assert result["sizes"] == {"real_train": 40, "synthetic_pool": 200, "test": 100}
@@ -313,7 +315,7 @@ def test_repeats_multiply_the_selection_fits_and_are_recorded():
             settings=settings,
         )
         assert result["settings"]["repeats"] == repeats
-    assert fits[2] - 2 * 4 == 2 * (fits[1] - 2 * 4)  # selection fits double; the 2 seeds x 4 do not
+    assert fits[2] - 2 * 5 == 2 * (fits[1] - 2 * 5)  # selection fits double; the 2 seeds x 5 do not
 
 
 def test_a_fold_generator_that_saw_its_validation_rows_is_refused():
@@ -458,3 +460,62 @@ def test_images_choose_the_amount_on_top_of_the_classic_augmentation_with_it_on(
         assert (on_classic, plain_amount) == (0.0, 1.0)
         assert scores["real+classic+synthetic"] == 0.5 and scores["real+synthetic"] == 1.0
         assert result["recommendation"]["option"] == "synthetic"
+
+
+class NeedsSmoteAndSynthetic:
+    """A stand-in classifier for tables: trained with SMOTE rows (fractional ``row_id``, interpolated
+    between real rows) and synthetic rows (``row_id`` from 1000) it reads the label off ``truth``;
+    with SMOTE rows alone, on half the rows only (``row_id`` 0 or 1 modulo 4); else it always says
+    class 0."""
+
+    fits: ClassVar[list[set[float]]] = []
+
+    def __init__(self, seed: int):
+        self.level = 0
+
+    def fit(self, x, y, sample_weight=None):
+        ids = x["row_id"].to_numpy()
+        smote, synthetic = bool((ids % 1 != 0).any()), bool((ids >= 1000).any())
+        self.level = 2 if smote and synthetic else int(smote)
+        NeedsSmoteAndSynthetic.fits.append(set(ids))
+        return self
+
+    def predict_proba(self, x):
+        truth = x["truth"].to_numpy().astype(int)
+        half = x["row_id"].to_numpy() % 4 < 2
+        label = truth if self.level == 2 else np.where(half, truth, 0) if self.level else 0 * truth
+        return np.eye(2)[label]
+
+
+def test_tables_choose_the_amount_on_top_of_the_chosen_smote_rows_with_them():
+    """Synthetic rows that help only together with SMOTE's are added to real+classic+synthetic
+    (on top of the very SMOTE rows real+classic trains on) and not to real+synthetic."""
+    rng = np.random.default_rng(5)
+    real, test, pool = blobs(24, rng), blobs(40, rng, offset=5000), blobs(200, rng, offset=1000)
+    for part in (real, test, pool):
+        part.x["truth"] = part.y
+    NeedsSmoteAndSynthetic.fits = []
+    settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0), filtering=False, replicates=200)
+    result = run_protocol(
+        real=real,
+        synthetic=pool,
+        test=test,
+        classifiers={"stand-in": lambda seed, classic: NeedsSmoteAndSynthetic(seed)},
+        kind="tabular",
+        settings=settings,
+    )["classifiers"]["stand-in"]
+    selection = result["selection"]
+    assert (selection["classic"]["amount"], selection["synthetic"]["amount"]) == (1.0, 0.0)
+    assert selection["classic+synthetic"]["amount"] == 1.0
+    scores = {c: v["balanced_accuracy"]["mean"] for c, v in result["conditions"].items()}
+    assert scores[REAL_CLASSIC_SYNTHETIC] == 1.0 and scores[REAL_SYNTHETIC] == 0.5
+    assert 0.5 < scores[REAL_CLASSIC] < 1.0
+    assert result["recommendation"]["option"] == "classic+synthetic"
+    # phase 2, per seed: real+classic's SMOTE rows are exactly those of real+classic+synthetic
+    final = [ids for ids in NeedsSmoteAndSynthetic.fits if min(ids) < 1000 and max(ids) < 5000][-8:]
+    smote = [{i for i in ids if i % 1 != 0} for ids in final]
+    with_both = [ids for ids in final if any(i >= 1000 for i in ids) and any(i % 1 != 0 for i in ids)]
+    assert len(with_both) == settings.seeds
+    for ids in with_both:
+        assert sum({i for i in ids if i % 1 != 0} == rows for rows in smote) == 2  # and real+classic's
+        assert len([i for i in ids if i >= 1000]) == 24  # 1x the real rows, as the CV chose

@@ -64,7 +64,9 @@ def test_units_in_order_give_the_serial_protocol_result(files):
     assert "column_shapes" in summary["fidelity"]
     assert "class_counts" in (files.output / units.FIDELITY_FILE).read_text()
     lines = (files.output / units.SCORES_FILE).read_text().splitlines()
-    assert len(lines) == 2 * 2 * 4  # classifiers x seeds x conditions (real, +synthetic, +classic, only)
+    assert (
+        len(lines) == 2 * 2 * 5
+    )  # classifiers x seeds x conditions (real, +synthetic, +classic, both, only)
 
 
 def test_any_order_of_units_gives_the_same_files(files):
@@ -84,7 +86,13 @@ def test_a_score_unit_reports_the_primary_metric_per_condition(files):
     units.select_unit(files, spec=SPEC, classifier="logistic")
     row = units.score_unit(files, spec=SPEC, classifier="logistic", seed=1)
     assert row["classifier"] == "logistic" and row["seed"] == 1
-    assert set(row) - {"classifier", "seed"} == {"real", "real+synthetic", "real+classic", "synthetic-only"}
+    assert set(row) - {"classifier", "seed"} == {
+        "real",
+        "real+synthetic",
+        "real+classic",
+        "real+classic+synthetic",
+        "synthetic-only",
+    }
     assert all(0.0 <= row[c] <= 1.0 for c in ("real", "real+synthetic"))
 
 
