@@ -42,6 +42,15 @@ def test_the_tables_goal_is_the_mean_over_tables_and_classifiers():
     assert met["tables: mean gain at least +1.5 points (now +1.00)"] is False
     assert met["never below -0.5 points for any classifier"] is False
     assert met["oj/logistic: ahead of classic and CTGAN"] is False
+    assert not any("classic+synthaug" in goal for goal in met)  # not measured: no goal
+    on_top = [("crabs", "logistic", "classic", 0.5), ("crabs", "logistic", "classic+synthaug", 2.5)]
+    on_top += [("oj", "logistic", "classic+synthaug", 0.0), ("digits", "cnn", "classic+synthaug", -9.0)]
+    more = pd.DataFrame([(*r, "no-gain") for r in on_top], columns=table.columns)
+    met = goals(pd.concat([table, more], ignore_index=True))
+    # crabs/logistic 2.5 against 0.5, oj/logistic 0.0 against 2.0; digits does not count
+    assert met["tables, classic+synthaug: mean gain at least +1.5 points (now +1.25)"] is False
+    assert met["tables, classic+synthaug: never below -0.5 points (worst +0.00)"] is True
+    assert met["tables, classic+synthaug: ahead of classic on average (by +0.00)"] is False
 
 
 def test_head_to_head_pairs_methods_on_the_same_runs_and_averages_settings_within_a_seed():
