@@ -11,16 +11,18 @@ test split. The protocol runs in two phases, and the test split enters only the 
    the fold's real rows confidently assigns to another class, or keep only those gradient boosting
    on them learns confidently).
    Filtering is kept only if it scores higher. The classic baseline's amount (SMOTE for tables)
-   is chosen the same way. For images the amount added on top of the classic augmentation
-   (real+classic+synthetic) is chosen apart, by the same CV with the augmentation on: synthetic
-   samples that help a CNN trained without augmentation can hurt one trained with it (that
-   choice draws from the unfiltered pool). Under the default ``one-se`` rule the simpler choice
-   (a smaller amount, no filtering) wins unless the better one beats it by more than one
-   standard error of their paired per-fold difference: with a few dozen training rows the
-   folds' scores are noisy, and the plain best (``best``) often adds samples on a lucky fold.
-   ``repeats`` > 1 runs the K-fold CV again on new random fold splits and averages every fold
-   of every repeat, so one lucky split weighs less; the standard error stays that of one K-fold
-   pass (the repeats reuse the same rows, so they are not independent evidence).
+   is chosen the same way. The amount added on top of the classic augmentation
+   (real+classic+synthetic) is chosen apart, by the same CV with the augmentation on (images) or
+   with the chosen SMOTE rows in every fold (tables): synthetic samples that help a CNN trained
+   without augmentation can hurt one trained with it, and rows that help without SMOTE's can be
+   redundant with them (that choice draws from the unfiltered pool). Under the default
+   ``one-se`` rule the simpler choice (a smaller amount, no filtering) wins unless the better one
+   beats it by more than one standard error of their paired per-fold difference: with a few
+   dozen training rows the folds' scores are noisy, and the plain best (``best``) often adds
+   samples on a lucky fold. ``repeats`` > 1 runs the K-fold CV again on new random fold splits
+   and averages every fold of every repeat, so one lucky split weighs less; the standard error
+   stays that of one K-fold pass (the repeats reuse the same rows, so they are not independent
+   evidence).
 2. **Scoring on the held-out test split.** Every condition is trained with the selected
    settings once per seed (the seed draws the classifier's initialisation and which synthetic
    samples are used; synthetic-only trains on a bootstrap resample of the pool) and scored on

@@ -143,9 +143,9 @@ class FoldPool:
 
 @dataclass
 class ClassifierSelection:
-    """Phase 1's outcome for one classifier: the selections ("synthetic"; "classic" for tables,
-    "classic+synthetic" on top of the classic one; conditions.SELECTION_OF) and, when filtering was selected for
-    real+synthetic, which synthetic samples survive it."""
+    """Phase 1's outcome for one classifier: the selections ("synthetic"; "classic" for tables;
+    "classic+synthetic", the amount on top of the classic baseline; conditions.SELECTION_OF) and,
+    when filtering was selected for real+synthetic, which synthetic samples survive it."""
 
     selections: dict[str, Selection]
     filter_keep: np.ndarray | None = None  # (pool size,) bool
@@ -216,8 +216,8 @@ def _select(
     kept: np.ndarray | None = None,
 ) -> dict[str, Selection]:
     """Phase 1: the synthetic amount (and filtering) and the classic amount (tables) or the amount
-    on top of the classic augmentation (images) or of the chosen SMOTE rows (tables), by inner CV. ``kept``: the run pool's samples the
-    filter keeps (filtering ALWAYS or EACH)."""
+    on top of the classic augmentation (images) or of the chosen SMOTE rows (tables), by inner CV.
+    ``kept``: the run pool's samples the filter keeps (filtering ALWAYS or EACH)."""
     extra_key = SELECTION_OF[REAL_CLASSIC if kind == "tabular" else REAL_CLASSIC_SYNTHETIC]
     if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
         log.warning("%s: nothing is added", NO_CROSS_VALIDATION)

@@ -157,4 +157,3 @@ def curation_text(record: dict[str, Any] | None) -> str:
         + (f"; {kept} had to be kept, the generator gave too few others" if kept else "")
         + "."
     )
-
