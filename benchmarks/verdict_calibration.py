@@ -215,7 +215,7 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row[f"vs_real_{verdict}"] = round(float((group["vs_real_verdict"] == verdict).mean()), 3)
         row["amount_chosen_above_zero"] = round(float((group["selected_amount"] > 0).mean()), 3)
         with_classic = group.get("selected_amount_with_classic", pd.Series(dtype=float)).dropna()
-        if len(with_classic):  # images: the amount added on top of the classic augmentation
+        if len(with_classic):  # the amount added on top of the classic augmentation or SMOTE rows
             row["amount_with_classic_above_zero"] = round(float((with_classic > 0).mean()), 3)
         row["predicted_vs_real_gain"] = predicted_gain_rate(group)
         row["mean_vs_real_points"] = round(float(np.mean([p[0] for p in group["vs_real_points"]])), 2)

@@ -23,8 +23,9 @@ Baselines, scored by the same protocol on the same splits:
 Per pipeline seed a method's gain is its mean paired difference in balanced accuracy versus
 real-only over the downstream seeds; the table gives the mean over pipeline seeds with a 95%
 t-interval and a paired t-test across them. A head-to-head table pairs synthaug with each
-baseline on the same runs (per seed the mean over the tables' datasets and classifiers, then an
-interval across seeds): it says whether "ahead of SMOTE" is more than the seeds' noise.
+baseline, and classic+synthaug with classic, on the same runs (per seed the mean over the tables'
+datasets and classifiers, then an interval across seeds): it says whether "ahead of SMOTE" is
+more than the seeds' noise.
 ``--from-result`` summarises the per-seed rows a results file stores again. Results:
 ``benchmarks/results/verification_gain.json`` and ``.md``.
 """

@@ -15,14 +15,15 @@ test split. The protocol runs in two phases, and the test split enters only the 
    (real+classic+synthetic) is chosen apart, by the same CV with the augmentation on (images) or
    with the chosen SMOTE rows in every fold (tables): synthetic samples that help a CNN trained
    without augmentation can hurt one trained with it, and rows that help without SMOTE's can be
-   redundant with them (that choice draws from the unfiltered pool). Under the default
-   ``one-se`` rule the simpler choice (a smaller amount, no filtering) wins unless the better one
-   beats it by more than one standard error of their paired per-fold difference: with a few
-   dozen training rows the folds' scores are noisy, and the plain best (``best``) often adds
-   samples on a lucky fold. ``repeats`` > 1 runs the K-fold CV again on new random fold splits
-   and averages every fold of every repeat, so one lucky split weighs less; the standard error
-   stays that of one K-fold pass (the repeats reuse the same rows, so they are not independent
-   evidence).
+   redundant with them (that choice draws from the unfiltered pool, or the curated one under
+   ``filtering: always``; tables whose chosen SMOTE amount is 0 take real+synthetic's choice).
+   Under the default ``one-se`` rule the simpler choice (a smaller amount, no filtering) wins
+   unless the better one beats it by more than one standard error of their paired per-fold
+   difference: with a few dozen training rows the folds' scores are noisy, and the plain best
+   (``best``) often adds samples on a lucky fold. ``repeats`` > 1 runs the K-fold CV again on new
+   random fold splits and averages every fold of every repeat, so one lucky split weighs less; the
+   standard error stays that of one K-fold pass (the repeats reuse the same rows, so they are not
+   independent evidence).
 2. **Scoring on the held-out test split.** Every condition is trained with the selected
    settings once per seed (the seed draws the classifier's initialisation and which synthetic
    samples are used; synthetic-only trains on a bootstrap resample of the pool) and scored on
@@ -241,7 +242,7 @@ def assemble_result(
         "recommendation": recommendation,
         "interval": COVERS,
         "verdict_rule": "per classifier: synthetic data are recommended (gain) when real+synthetic "
-        "(images: real+synthetic or real+classic+synthetic) beats real only, the classic baseline and "
+        "or real+classic+synthetic beats real only, the classic baseline and "
         "any simpler option that beat real only, each by a 95% interval of the paired difference in "
         f"{PRIMARY_METRIC} above zero; harm when adding them lowers it; overall: harm if any "
         "classifier is harmed, gain only if every classifier gains",
@@ -308,14 +309,14 @@ def _conditions(
         conditions[REAL_CLASSIC] = (real.concat(smote), False)
         on_smote = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
         if on_smote is not None:  # results before tables had this condition lack it
-            # the same SMOTE rows, then synthetic rows from a stream of their own (the other
-            # conditions draw what they drew before this condition existed)
-            source = pool if chosen.curated else synthetic
-            extra = draw_per_class(source, real, on_smote.amount, rng.spawn(1)[0], allocation=allocation)
-            conditions[REAL_CLASSIC_SYNTHETIC] = (
-                real.concat(smote).concat(extra.weighted(on_smote.weight)),
-                False,
-            )
+            if classic.amount == 0:  # no SMOTE rows: the very training set of real+synthetic
+                extra = added
+            else:  # the same SMOTE rows, then synthetic rows from a stream of their own (the
+                # other conditions draw what they drew before this condition existed)
+                source = pool if chosen.curated else synthetic
+                extra = draw_per_class(source, real, on_smote.amount, rng.spawn(1)[0], allocation=allocation)
+                extra = extra.weighted(on_smote.weight)
+            conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(smote).concat(extra), False)
     else:
         conditions[REAL_CLASSIC] = (real, True)
         on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])

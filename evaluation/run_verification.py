@@ -298,8 +298,8 @@ def weight_words(weight: float) -> str:
 
 def amount_text(summary: dict[str, Any]) -> str:
     """A classifier summary's (``summarise``) amounts in words: real+synthetic's, with the samples
-    of each class when the classes receive different numbers, and for images the amount added on
-    top of the classic augmentation, which is chosen apart."""
+    of each class when the classes receive different numbers, and the amount added on top of the
+    classic baseline (images: the augmentation; tables: SMOTE rows), which is chosen apart."""
     text = f"{summary['selected_amount']:g}x" + weight_words(summary.get("selected_weight", 1.0))
     text += " (filtered)" if summary["filtered"] else ""
     added = summary.get("selected_per_class", {})
@@ -312,7 +312,9 @@ def amount_text(summary: dict[str, Any]) -> str:
 
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
     """The verdict, the recommendation and, per classifier, the selected amount and the paired
-    primary-metric differences of real+synthetic against real only and against the classic baseline."""
+    primary-metric differences of real+synthetic against real only and of what was added against
+    the classic baseline (``vs_classic``: real+classic+synthetic against real+classic when the CV
+    added samples on top of the classic baseline, else real+synthetic against it)."""
     from synthaug.evaluation.conditions import (
         REAL,
         REAL_CLASSIC,
@@ -329,7 +331,10 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     for name, r in result["classifiers"].items():
         paired = comparison(r, REAL_SYNTHETIC, REAL)
         on_classic = r["selection"].get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])  # absent from older results
-        synthetic_vs_classic = comparison(r, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC) or comparison(
+        # against the classic baseline: what was added on top of it, or real+synthetic where
+        # nothing was (older image results chose no amount on top: real+synthetic's was added)
+        on_top = on_classic is None or on_classic["amount"] > 0
+        synthetic_vs_classic = (on_top and comparison(r, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC)) or comparison(
             r, REAL_SYNTHETIC, REAL_CLASSIC
         )
         per_classifier[name] = {

@@ -222,7 +222,7 @@ def _select(
     if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
         log.warning("%s: nothing is added", NO_CROSS_VALIDATION)
         nothing = Selection(0.0, False, {})
-        return {"synthetic": nothing, extra_key: nothing}
+        return {"synthetic": nothing, extra_key: nothing, SELECTION_OF[REAL_CLASSIC_SYNTHETIC]: nothing}
     folds = selection_folds(real.y, real.n_classes, settings.folds, settings.repeats)
     allocation = settings.allocation
     if fold_pools is None:
@@ -284,19 +284,22 @@ def _select(
             settings,
         )
         selections[extra_key] = _selection(classic_best, classic_folds, settings.rule)
+        on_top = SELECTION_OF[REAL_CLASSIC_SYNTHETIC]
+        if classic_best.amount == 0:  # no SMOTE rows: on top of them is real+synthetic itself
+            selections[on_top] = selections["synthetic"]
+        else:
 
-        def with_smote(k: int, fold: Samples, rng: np.random.Generator) -> Samples:  # the chosen SMOTE rows
-            smote = classic_oversample(fold, classic_best.amount, rng, allocation=allocation)
-            return smote.weighted(classic_best.weight)
+            def with_smote(k: int, fold: Samples) -> Samples:  # the rows the chosen SMOTE candidate
+                rng = fold_rng(k)  # added in this fold (the same generator as its CV's)
+                smote = classic_oversample(fold, classic_best.amount, rng, allocation=allocation)
+                return smote.weighted(classic_best.weight)
 
-        # the amount on top of the chosen SMOTE rows, by the same CV (from the unfiltered pools)
-        unfiltered = [c for c in grid if not c.filtered]
-        on_smote, on_smote_best = _best_candidate(
-            real, folds, make, unfiltered, drawn, settings, fixed=with_smote
-        )
-        selections[SELECTION_OF[REAL_CLASSIC_SYNTHETIC]] = _selection(
-            on_smote_best, on_smote, settings.rule, curated=curated
-        )
+            # the amount on top of those SMOTE rows, by the same CV (from the unfiltered pools)
+            unfiltered = [c for c in grid if not c.filtered]
+            on_smote, on_smote_best = _best_candidate(
+                real, folds, make, unfiltered, drawn, settings, fixed=with_smote
+            )
+            selections[on_top] = _selection(on_smote_best, on_smote, settings.rule, curated=curated)
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
         unfiltered = [c for c in grid if not c.filtered]  # with the augmentation: from the unfiltered
         on_classic, on_classic_best = _best_candidate(
@@ -353,13 +356,13 @@ def _best_candidate(
 ) -> tuple[dict[str, np.ndarray], Candidate]:
     """Per-fold CV scores of each candidate by key (``extra(fold_id, fold_train, rng, candidate)``
     draws the samples, which then take the candidate's weight; ``classic``: with the classic
-    augmentation in training; ``fixed(fold_id, fold_train, rng)``: samples every candidate adds
-    first, with their own weights: tables' chosen SMOTE rows) and the candidate the rule chooses
-    (SELECTION_RULES)."""
+    augmentation in training; ``fixed(fold_id, fold_train)``: samples every candidate adds too,
+    with their own weights and random generator: tables' chosen SMOTE rows) and the candidate the
+    rule chooses (SELECTION_RULES)."""
 
     def added(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
         mine = extra(k, fold, rng, c).weighted(c.weight)
-        return mine if fixed is None else fixed(k, fold, rng).concat(mine)
+        return mine if fixed is None else fixed(k, fold).concat(mine)
 
     scores = {
         c: _cv_folds(
@@ -410,6 +413,12 @@ def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:
     return {key: float(np.mean(values)) for key, values in scores.items()}
 
 
+def fold_rng(fold_id: int) -> np.random.Generator:
+    """The random generator a selection fold's added samples are drawn with: the same for every
+    candidate, so that candidates differ only in what they add."""
+    return np.random.default_rng(fold_id)
+
+
 def _cv_folds(
     real: Samples, folds, make: ClassifierFactory, extra, *, classic: bool = False, repeats: int = 1
 ) -> np.ndarray:
@@ -418,7 +427,7 @@ def _cv_folds(
     values = []
     for fold_id, (train_index, val_index) in enumerate(folds):
         fold_train, fold_val = real.subset(train_index), real.subset(val_index)
-        train = fold_train.concat(extra(fold_id, fold_train, np.random.default_rng(fold_id)))
+        train = fold_train.concat(extra(fold_id, fold_train, fold_rng(fold_id)))
         model = fit(make, 0, classic, train)
         values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
     return np.asarray(values, dtype=np.float64).reshape(repeats, -1)

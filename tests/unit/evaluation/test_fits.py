@@ -84,6 +84,8 @@ def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts, weight
     unneeded = 0 if chosen["filtered"] else 1  # the kept filter
     if chosen["amount"] == 0:
         unneeded = 2 * 3 + 1  # no filtering tried at all
+    if result["classifiers"]["lr"]["selection"]["classic"]["amount"] == 0:  # no SMOTE rows to add
+        unneeded += 3 * (1 + (len(amounts) - 1) * len(weights))  # samples on top of: no third CV
     assert (chosen["amount"] == 0) == flip
     assert len(calls) == planned - unneeded
 
@@ -100,12 +102,14 @@ def test_planned_fits_cover_the_filtered_candidates(filtering):
         return TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)
 
     settings = ProtocolSettings(seeds=3, folds=3, amounts=(0.0, 4.0, 16.0), filtering=filtering)
-    run_protocol(
+    result = run_protocol(
         real=real, synthetic=pool, test=test, classifiers={"lr": make}, kind="tabular", settings=settings
     )
     planned = planned_fits(
         real_counts=real.counts(), synthetic_counts=pool.counts(), kind="tabular", settings=settings
     )
+    if result["classifiers"]["lr"]["selection"]["classic"]["amount"] == 0:  # no SMOTE rows to add
+        planned -= 3 * 3  # samples on top of them: no third CV of the 3 candidates
     # each: exactly the fits made (the filters of every fold and of the run, then every candidate
     # twice); always: the filters, and each candidate once
     assert len(calls) == planned if filtering == "each" else 0 < planned - len(calls) <= 2 * 3

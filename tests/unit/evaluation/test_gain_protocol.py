@@ -462,13 +462,15 @@ def test_images_choose_the_amount_on_top_of_the_classic_augmentation_with_it_on(
         assert result["recommendation"]["option"] == "synthetic"
 
 
-class NeedsSmoteAndSynthetic:
-    """A stand-in classifier for tables: trained with SMOTE rows (fractional ``row_id``, interpolated
-    between real rows) and synthetic rows (``row_id`` from 1000) it reads the label off ``truth``;
-    with SMOTE rows alone, on half the rows only (``row_id`` 0 or 1 modulo 4); else it always says
-    class 0."""
+class SmoteAndSynthetic:
+    """A stand-in classifier for tables: trained with synthetic rows (``row_id`` from 1000) and
+    SMOTE rows (fractional ``row_id``, interpolated between real rows), or with synthetic rows and
+    no SMOTE rows when ``needs_smote`` is False, it reads the label off ``truth``; with SMOTE rows
+    alone (and ``needs_smote``), on half the rows only (``row_id`` 0 or 1 modulo 4); else it always
+    says class 0."""
 
     fits: ClassVar[list[set[float]]] = []
+    needs_smote = True
 
     def __init__(self, seed: int):
         self.level = 0
@@ -476,8 +478,8 @@ class NeedsSmoteAndSynthetic:
     def fit(self, x, y, sample_weight=None):
         ids = x["row_id"].to_numpy()
         smote, synthetic = bool((ids % 1 != 0).any()), bool((ids >= 1000).any())
-        self.level = 2 if smote and synthetic else int(smote)
-        NeedsSmoteAndSynthetic.fits.append(set(ids))
+        self.level = 2 if synthetic and smote == self.needs_smote else int(smote and self.needs_smote)
+        SmoteAndSynthetic.fits.append(set(ids))
         return self
 
     def predict_proba(self, x):
@@ -487,23 +489,31 @@ class NeedsSmoteAndSynthetic:
         return np.eye(2)[label]
 
 
-def test_tables_choose_the_amount_on_top_of_the_chosen_smote_rows_with_them():
-    """Synthetic rows that help only together with SMOTE's are added to real+classic+synthetic
-    (on top of the very SMOTE rows real+classic trains on) and not to real+synthetic."""
+def run_stand_in(needs_smote: bool) -> dict:
     rng = np.random.default_rng(5)
     real, test, pool = blobs(24, rng), blobs(40, rng, offset=5000), blobs(200, rng, offset=1000)
     for part in (real, test, pool):
         part.x["truth"] = part.y
-    NeedsSmoteAndSynthetic.fits = []
+    SmoteAndSynthetic.fits, SmoteAndSynthetic.needs_smote = [], needs_smote
     settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0), filtering=False, replicates=200)
-    result = run_protocol(
+    return run_protocol(
         real=real,
         synthetic=pool,
         test=test,
-        classifiers={"stand-in": lambda seed, classic: NeedsSmoteAndSynthetic(seed)},
+        classifiers={"stand-in": lambda seed, classic: SmoteAndSynthetic(seed)},
         kind="tabular",
         settings=settings,
     )["classifiers"]["stand-in"]
+
+
+def smote_rows(ids: set[float]) -> frozenset[float]:
+    return frozenset(i for i in ids if i % 1 != 0)
+
+
+def test_tables_choose_the_amount_on_top_of_the_chosen_smote_rows_with_them():
+    """Synthetic rows that help only together with SMOTE's are added to real+classic+synthetic
+    (on top of the very SMOTE rows real+classic trains on) and not to real+synthetic."""
+    result = run_stand_in(needs_smote=True)
     selection = result["selection"]
     assert (selection["classic"]["amount"], selection["synthetic"]["amount"]) == (1.0, 0.0)
     assert selection["classic+synthetic"]["amount"] == 1.0
@@ -511,11 +521,33 @@ def test_tables_choose_the_amount_on_top_of_the_chosen_smote_rows_with_them():
     assert scores[REAL_CLASSIC_SYNTHETIC] == 1.0 and scores[REAL_SYNTHETIC] == 0.5
     assert 0.5 < scores[REAL_CLASSIC] < 1.0
     assert result["recommendation"]["option"] == "classic+synthetic"
+    # selection: 3 folds x 2 candidates each for synthetic, SMOTE and on top of SMOTE; on top,
+    # every candidate's fold holds the rows the chosen SMOTE candidate (1x) added in that fold
+    classic = [smote_rows(ids) for ids in SmoteAndSynthetic.fits[6:12]]
+    on_top = [smote_rows(ids) for ids in SmoteAndSynthetic.fits[12:18]]
+    assert classic[:3] == [frozenset()] * 3 and all(classic[3:])  # x0, then x1
+    assert on_top == classic[3:] * 2  # x0 and x1, fold by fold
     # phase 2, per seed: real+classic's SMOTE rows are exactly those of real+classic+synthetic
-    final = [ids for ids in NeedsSmoteAndSynthetic.fits if min(ids) < 1000 and max(ids) < 5000][-8:]
-    smote = [{i for i in ids if i % 1 != 0} for ids in final]
-    with_both = [ids for ids in final if any(i >= 1000 for i in ids) and any(i % 1 != 0 for i in ids)]
-    assert len(with_both) == settings.seeds
+    final = [ids for ids in SmoteAndSynthetic.fits[18:] if min(ids) < 1000]
+    with_both = [ids for ids in final if max(ids) >= 1000 and smote_rows(ids)]
+    assert len(with_both) == 2  # one per seed
     for ids in with_both:
-        assert sum({i for i in ids if i % 1 != 0} == rows for rows in smote) == 2  # and real+classic's
+        assert sum(smote_rows(ids) == smote_rows(other) for other in final) == 2  # and real+classic's
         assert len([i for i in ids if i >= 1000]) == 24  # 1x the real rows, as the CV chose
+
+
+def test_tables_without_smote_rows_take_real_synthetics_choice_and_training_set_on_top():
+    """When the chosen SMOTE amount is 0, real+classic+synthetic is real+synthetic: no second
+    inner CV, the same rows, so the verdict gets no second try at the same comparison."""
+    result = run_stand_in(needs_smote=False)
+    selection = result["selection"]
+    assert (selection["classic"]["amount"], selection["synthetic"]["amount"]) == (0.0, 1.0)
+    assert selection["classic+synthetic"] == selection["synthetic"]
+    assert (
+        len(SmoteAndSynthetic.fits) == 3 * 2 * 2 + 2 * 5
+    )  # two CVs of 2 candidates (no third), 5 conditions
+    final = [ids for ids in SmoteAndSynthetic.fits[12:] if min(ids) < 1000 and max(ids) >= 1000]
+    assert len(final) == 4 and final[0] == final[1] and final[2] == final[3]  # per seed, twice the same
+    scores = {c: v["balanced_accuracy"]["mean"] for c, v in result["conditions"].items()}
+    assert scores[REAL_CLASSIC_SYNTHETIC] == scores[REAL_SYNTHETIC] == 1.0
+    assert result["recommendation"]["option"] == "synthetic"

@@ -133,3 +133,33 @@ def test_the_summary_names_what_each_class_receives_when_the_classes_differ():
     )
     result["real_train_counts"] = {"common": 15, "rare": 15}  # equal: the amount says it all
     assert units.amount_text(units.summarise(result)["classifiers"]["logistic"]) == "1x"
+
+
+def test_the_summary_compares_with_the_classic_baseline_what_was_added_on_top_of_it_if_anything():
+    def paired(difference: float) -> dict:
+        return {"balanced_accuracy": {"mean_difference": difference, "low": 0.0, "high": 0.0, "p_value": 1.0}}
+
+    entry = {
+        "verdict": "no-gain",
+        "recommendation": {"option": "real only"},
+        "selection": {"synthetic": {"amount": 1.0, "filtered": False}, "classic+synthetic": {"amount": 0.0}},
+        "conditions": {"real": {"balanced_accuracy": {"mean": 0.8}}},
+        "paired_vs_real": {"real+synthetic": paired(0.02)},
+        "paired_vs_classic": {"real+synthetic": paired(0.01), "real+classic+synthetic": paired(0.0)},
+    }
+    result = {
+        "verdict": "no-gain",
+        "recommendation": {"option": "real only"},
+        "settings": {"seeds": 2},
+        "sizes": {"test": 10},
+        "interval": "",
+        "selection_data": "",
+        "classifiers": {"logistic": entry},
+    }
+    # nothing on top of the classic baseline: real+synthetic against it
+    assert units.summarise(result)["classifiers"]["logistic"]["vs_classic_points"] == 1.0
+    entry["selection"]["classic+synthetic"]["amount"] = 0.5
+    entry["paired_vs_classic"]["real+classic+synthetic"] = paired(0.03)
+    assert units.summarise(result)["classifiers"]["logistic"]["vs_classic_points"] == 3.0
+    del entry["selection"]["classic+synthetic"]  # older image results: the condition, no choice
+    assert units.summarise(result)["classifiers"]["logistic"]["vs_classic_points"] == 3.0
