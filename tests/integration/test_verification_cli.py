@@ -51,7 +51,7 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     auc = audit["membership_auc"]
     assert audit["membership_auc_either_way"] == pytest.approx(max(auc, 1 - auc))
     rows = [json.loads(line) for line in (run_dir / "evaluation" / "scores.jsonl").read_text().splitlines()]
-    assert len(rows) == 2 * 4 * 2 and {"balanced_accuracy", "macro_f1", "auroc"} <= set(rows[0])
+    assert len(rows) == 2 * 5 * 2 and {"balanced_accuracy", "macro_f1", "auroc"} <= set(rows[0])
     fidelity = [
         json.loads(line) for line in (run_dir / "evaluation" / "fidelity.jsonl").read_text().splitlines()
     ]
