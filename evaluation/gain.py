@@ -303,19 +303,24 @@ def _conditions(
     added = draw_per_class(pool, real, with_synthetic.amount, rng, allocation=allocation)
     added = added.weighted(with_synthetic.weight)
     conditions = {REAL: (real, False), REAL_SYNTHETIC: (real.concat(added), False)}
+
+    def on_top(choice) -> Samples:  # what real+classic+synthetic adds when it draws on its own:
+        # from a stream of its own so that the other conditions draw what they drew before this
+        # choice existed; from the unfiltered pool when the filter was tried for real+synthetic
+        # only, from the kept samples when the CV drew from them throughout
+        source = pool if chosen.curated else synthetic
+        extra = draw_per_class(source, real, choice.amount, rng.spawn(1)[0], allocation=allocation)
+        return extra.weighted(choice.weight)
+
     if kind == "tabular":
         classic = selection["classic"]
         smote = classic_oversample(real, classic.amount, rng, allocation=allocation).weighted(classic.weight)
         conditions[REAL_CLASSIC] = (real.concat(smote), False)
         on_smote = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
         if on_smote is not None:  # results before tables had this condition lack it
-            if classic.amount == 0:  # no SMOTE rows: the very training set of real+synthetic
-                extra = added
-            else:  # the same SMOTE rows, then synthetic rows from a stream of their own (the
-                # other conditions draw what they drew before this condition existed)
-                source = pool if chosen.curated else synthetic
-                extra = draw_per_class(source, real, on_smote.amount, rng.spawn(1)[0], allocation=allocation)
-                extra = extra.weighted(on_smote.weight)
+            # no SMOTE rows: the very training set of real+synthetic; else the same SMOTE rows as
+            # real+classic, then synthetic rows of its own
+            extra = added if classic.amount == 0 else on_top(on_smote)
             conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(smote).concat(extra), False)
     else:
         conditions[REAL_CLASSIC] = (real, True)
@@ -325,12 +330,8 @@ def _conditions(
             and (filter_keep is None or chosen.curated)
         ):
             extra = added  # the same images as real+synthetic (and results written before the choice)
-        else:  # from a stream of its own so that the other conditions draw what they drew before
-            # this choice existed; from the unfiltered pool when the filter was tried for
-            # real+synthetic only, from the kept samples when the CV drew from them throughout
-            source = pool if chosen.curated else synthetic
-            extra = draw_per_class(source, real, on_classic.amount, rng.spawn(1)[0], allocation=allocation)
-            extra = extra.weighted(on_classic.weight)
+        else:
+            extra = on_top(on_classic)
         conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(extra), True)
     # a bootstrap resample of the pool, so that the seeds vary the training set even for a
     # deterministic classifier (the whole pool every time would give a zero-width interval)

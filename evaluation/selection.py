@@ -274,6 +274,7 @@ def _select(
         folds_of[key] = _cv_folds(real, folds, make, filtered_draw, repeats=settings.repeats)
         filtered = beats(folds_of[key], folds_of[best.key], settings.rule)
     selections = {"synthetic": _selection(best, folds_of, settings.rule, filtered=filtered, curated=curated)}
+    unfiltered = [c for c in grid if not c.filtered]  # the choices on top of the classic baseline
     if kind == "tabular":
         classic_folds, classic_best = _best_candidate(
             real,
@@ -294,14 +295,12 @@ def _select(
                 smote = classic_oversample(fold, classic_best.amount, rng, allocation=allocation)
                 return smote.weighted(classic_best.weight)
 
-            # the amount on top of those SMOTE rows, by the same CV (from the unfiltered pools)
-            unfiltered = [c for c in grid if not c.filtered]
+            # the amount on top of those SMOTE rows, by the same CV
             on_smote, on_smote_best = _best_candidate(
                 real, folds, make, unfiltered, drawn, settings, fixed=with_smote
             )
             selections[on_top] = _selection(on_smote_best, on_smote, settings.rule, curated=curated)
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
-        unfiltered = [c for c in grid if not c.filtered]  # with the augmentation: from the unfiltered
         on_classic, on_classic_best = _best_candidate(
             real, folds, make, unfiltered, drawn, settings, classic=True
         )

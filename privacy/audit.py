@@ -45,14 +45,17 @@ def _nearest(reference: np.ndarray, queries: np.ndarray) -> np.ndarray:
     return NearestNeighbors(n_neighbors=1).fit(reference).kneighbors(queries)[0][:, 0]
 
 
-def _nearest_in_cuts(reference: np.ndarray, queries: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+def _nearest_in_cuts(
+    reference: np.ndarray, queries: np.ndarray, cuts: np.ndarray, whole: np.ndarray | None = None
+) -> np.ndarray:
     """(len(cuts), len(queries)): each query's distance to its nearest reference row among each
     cut's rows (``cuts``: (c, n) row indices). Up to TREE_COLUMNS columns scikit-learn searches a
     tree with exact distances, so each cut gets its own search and a query as far from a training
     as from an unseen row stays a tie; above, it computes every distance from dot products anyway,
     so one pass over them, in chunks, serves all cuts (20 cuts of large images cost about 2x one)."""
-    if cuts.shape[1] == len(reference):  # every cut keeps every row
-        return np.broadcast_to(_nearest(reference, queries), (len(cuts), len(queries)))
+    if cuts.shape[1] == len(reference):  # every cut keeps every row (``whole``: known already)
+        nearest = _nearest(reference, queries) if whole is None else whole
+        return np.broadcast_to(nearest, (len(cuts), len(queries)))
     if reference.shape[1] <= TREE_COLUMNS:
         return np.stack([_nearest(reference[cut], queries) for cut in cuts])
     chunks = pairwise_distances_chunked(
@@ -86,11 +89,7 @@ def audit(
     train_cuts = np.stack([rng.choice(len(train), n, replace=False) for _ in range(count)])
     holdout_cuts = np.stack([rng.choice(len(holdout), n, replace=False) for _ in range(count)])
     nearest_train = _nearest(train, synthetic)  # every training row: exact copies, and uncut cuts
-    to_train = (
-        np.broadcast_to(nearest_train, (count, len(synthetic)))
-        if n == len(train)
-        else _nearest_in_cuts(train, synthetic, train_cuts)
-    )  # (count, synthetic)
+    to_train = _nearest_in_cuts(train, synthetic, train_cuts, nearest_train)  # (count, synthetic)
     to_holdout = _nearest_in_cuts(holdout, synthetic, holdout_cuts)
     # a record's distance to its nearest synthetic sample does not depend on the cut
     train_member, holdout_member = _nearest(synthetic, train), _nearest(synthetic, holdout)
