@@ -304,12 +304,15 @@ def _conditions(
     added = added.weighted(with_synthetic.weight)
     conditions = {REAL: (real, False), REAL_SYNTHETIC: (real.concat(added), False)}
 
-    def on_top(choice) -> Samples:  # what real+classic+synthetic adds when it draws on its own:
-        # from a stream of its own so that the other conditions draw what they drew before this
-        # choice existed; from the unfiltered pool when the filter was tried for real+synthetic
-        # only, from the kept samples when the CV drew from them throughout
+    def on_top(choice, present: np.ndarray | None = None) -> Samples:  # what real+classic+synthetic
+        # adds when it draws on its own: from a stream of its own so that the other conditions
+        # draw what they drew before this choice existed; from the unfiltered pool when the filter
+        # was tried for real+synthetic only, from the kept samples when the CV drew from them
+        # throughout; ``present``: the classes' counts after the SMOTE rows (samples.extra_counts)
         source = pool if chosen.curated else synthetic
-        extra = draw_per_class(source, real, choice.amount, rng.spawn(1)[0], allocation=allocation)
+        extra = draw_per_class(
+            source, real, choice.amount, rng.spawn(1)[0], allocation=allocation, present=present
+        )
         return extra.weighted(choice.weight)
 
     if kind == "tabular":
@@ -320,7 +323,7 @@ def _conditions(
         if on_smote is not None:  # results before tables had this condition lack it
             # no SMOTE rows: the very training set of real+synthetic; else the same SMOTE rows as
             # real+classic, then synthetic rows of its own
-            extra = added if classic.amount == 0 else on_top(on_smote)
+            extra = added if classic.amount == 0 else on_top(on_smote, real.concat(smote).held())
             conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(smote).concat(extra), False)
     else:
         conditions[REAL_CLASSIC] = (real, True)

@@ -14,6 +14,11 @@ an allocation (ALLOCATIONS), the same for synthetic and classic samples:
 - ``proportional``: ``a`` x each class's own count, which keeps the real class ratio.
 
 On a split with equal class counts both give every class ``a`` x its count.
+
+Synthetic rows on top of SMOTE's (tables' real+classic+synthetic) are shared rarest-first by
+what the set already holds, real rows plus the SMOTE rows by their weight (``present``): on top of
+SMOTE rows that balanced the classes they are spread evenly instead of going to the real minority
+class a second time. The amount still means ``a`` x the real count.
 """
 
 from __future__ import annotations
@@ -69,9 +74,17 @@ class Samples:
     def counts(self) -> np.ndarray:
         return np.bincount(self.y, minlength=self.n_classes)
 
-    def available_for(self, reference: Samples, amount: float, *, allocation: str) -> bool:
-        """Whether this pool holds the samples of each class that ``amount`` adds to ``reference``."""
-        return bool(np.all(self.counts() >= extra_counts(reference.counts(), amount, allocation)))
+    def held(self) -> np.ndarray:
+        """(classes,) each class's summed sample weights: how much of it a classifier sees."""
+        return np.bincount(self.y, weights=self.weights(), minlength=self.n_classes)
+
+    def available_for(
+        self, reference: Samples, amount: float, *, allocation: str, present: np.ndarray | None = None
+    ) -> bool:
+        """Whether this pool holds the samples of each class that ``amount`` adds to ``reference``
+        (``present``: see ``extra_counts``)."""
+        wanted = extra_counts(reference.counts(), amount, allocation, present=present)
+        return bool(np.all(self.counts() >= wanted))
 
 
 RAREST_FIRST, PROPORTIONAL = "rarest-first", "proportional"
@@ -82,9 +95,13 @@ ALLOCATIONS = {
 }
 
 
-def extra_counts(counts: np.ndarray, amount: float, allocation: str) -> np.ndarray:
-    """(classes,) how many samples of each class ``amount`` adds to a set with these class
-    ``counts``, by ``allocation`` (see the module docstring)."""
+def extra_counts(
+    counts: np.ndarray, amount: float, allocation: str, *, present: np.ndarray | None = None
+) -> np.ndarray:
+    """(classes,) how many samples of each class ``amount`` adds to a set with these real class
+    ``counts``, by ``allocation`` (see the module docstring). ``present``: (classes,) what the set
+    already holds when rows were added before (``Samples.held``); rarest-first fills the classes
+    from there, proportional ignores it."""
     counts = np.asarray(counts, dtype=np.float64)
     if allocation == PROPORTIONAL:
         return np.round(amount * counts).astype(int)
@@ -93,14 +110,32 @@ def extra_counts(counts: np.ndarray, amount: float, allocation: str) -> np.ndarr
     if amount <= 0:
         return np.zeros(len(counts), dtype=int)
     total = amount * counts.sum()
+    base = counts if present is None else np.asarray(present, dtype=np.float64)
     # the level L with sum(max(0, L - n_c)) = total: fill the rarest classes first
-    ordered = np.sort(counts)
+    ordered = np.sort(base)
     for m in range(1, len(ordered) + 1):  # m: how many of the rarest classes end at the level
         level = (total + ordered[:m].sum()) / m
         if m == len(ordered) or level <= ordered[m]:
             break
     # rounded to 9 decimals first, so equal counts give exactly what proportional gives
-    return np.round(np.round(np.maximum(level - counts, 0.0), 9)).astype(int)
+    return np.round(np.round(np.maximum(level - base, 0.0), 9)).astype(int)
+
+
+def most_drawn(
+    counts: np.ndarray, amounts: list[float], weights: list[float], allocation: str, *, on_classic: bool
+) -> np.ndarray:
+    """(classes,) the most samples of each class any candidate draws from a synthetic pool for a
+    set with these real class ``counts``: the largest amount on the real rows and, for tables
+    (``on_classic``), on top of the rows of each SMOTE candidate (amount x weight), which can ask
+    more of a common class than the real rows alone do."""
+    counts = np.asarray(counts, dtype=np.float64)
+    most = max(amounts)
+    wanted = extra_counts(counts, most, allocation)
+    for amount in amounts if on_classic else ():
+        for weight in weights:
+            present = counts + weight * extra_counts(counts, amount, allocation)
+            wanted = np.maximum(wanted, extra_counts(counts, most, allocation, present=present))
+    return wanted
 
 
 def extra_counts_of(counts: dict[str, int], amount: float, allocation: str) -> dict[str, int]:
@@ -110,11 +145,17 @@ def extra_counts_of(counts: dict[str, int], amount: float, allocation: str) -> d
 
 
 def draw_per_class(
-    pool: Samples, reference: Samples, amount: float, rng: np.random.Generator, *, allocation: str
+    pool: Samples,
+    reference: Samples,
+    amount: float,
+    rng: np.random.Generator,
+    *,
+    allocation: str,
+    present: np.ndarray | None = None,
 ) -> Samples:
-    """The samples ``amount`` adds to ``reference`` (``extra_counts``), drawn class by class from
-    ``pool`` (without replacement; fewer when the pool runs out)."""
-    wanted = extra_counts(reference.counts(), amount, allocation)
+    """The samples ``amount`` adds to ``reference`` (``extra_counts``, with ``present``), drawn
+    class by class from ``pool`` (without replacement; fewer when the pool runs out)."""
+    wanted = extra_counts(reference.counts(), amount, allocation, present=present)
     picks = []
     for label, k in enumerate(wanted):
         members = np.flatnonzero(pool.y == label)

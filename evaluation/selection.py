@@ -25,7 +25,13 @@ from synthaug.evaluation.bootstrap import REPLICATES
 from synthaug.evaluation.conditions import REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, SELECTION_OF
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC, score
 from synthaug.evaluation.fits import filter_mask, fit
-from synthaug.evaluation.samples import RAREST_FIRST, Samples, classic_oversample, draw_per_class
+from synthaug.evaluation.samples import (
+    RAREST_FIRST,
+    Samples,
+    classic_oversample,
+    draw_per_class,
+    extra_counts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -289,17 +295,16 @@ def _select(
         if classic_best.amount == 0:  # no SMOTE rows: on top of them is real+synthetic itself
             selections[on_top] = selections["synthetic"]
         else:
-
-            def with_smote(k: int, fold: Samples) -> Samples:  # the rows the chosen SMOTE candidate
-                rng = fold_rng(k)  # added in this fold (the same generator as its CV's)
-                smote = classic_oversample(fold, classic_best.amount, rng, allocation=allocation)
-                return smote.weighted(classic_best.weight)
-
-            # the amount on top of those SMOTE rows, by the same CV
-            on_smote, on_smote_best = _best_candidate(
-                real, folds, make, unfiltered, drawn, settings, fixed=with_smote
+            selections[on_top] = _on_smote(
+                real,
+                folds,
+                make,
+                settings,
+                grid=unfiltered,
+                source=sources[False],
+                classic_best=classic_best,
+                curated=curated,
             )
-            selections[on_top] = _selection(on_smote_best, on_smote, settings.rule, curated=curated)
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
         on_classic, on_classic_best = _best_candidate(
             real, folds, make, unfiltered, drawn, settings, classic=True
@@ -313,6 +318,67 @@ def _select(
         {k: v.to_dict() for k, v in selections.items()},
     )
     return selections
+
+
+def _on_smote(
+    real: Samples,
+    folds,
+    make: ClassifierFactory,
+    settings: ProtocolSettings,
+    *,
+    grid: list[Candidate],
+    source: tuple[Samples, list[Samples]],
+    classic_best: Candidate,
+    curated: bool,
+) -> Selection:
+    """Tables: the synthetic amount (and weight) on top of the chosen SMOTE candidate's rows, by
+    the same CV. In each fold every candidate adds the very rows that candidate added there, then
+    synthetic rows from ``source`` (the run's pool, the folds' pools) shared rarest-first by what
+    the fold's training set holds after the SMOTE rows (samples.py)."""
+    allocation = settings.allocation
+    smote_of: dict[int, Samples] = {}
+
+    def with_smote(k: int, fold: Samples) -> Samples:  # the rows the chosen SMOTE candidate
+        if k not in smote_of:  # added in this fold (the same generator as its CV's)
+            smote = classic_oversample(fold, classic_best.amount, fold_rng(k), allocation=allocation)
+            smote_of[k] = smote.weighted(classic_best.weight)
+        return smote_of[k]
+
+    run_pool, pools_on_top = source
+    fold_trains = [real.subset(train) for train, _ in folds]
+
+    def after_smote(k: int) -> np.ndarray:  # what fold k's training set holds of each class
+        return fold_trains[k].concat(with_smote(k, fold_trains[k])).held()
+
+    def on_smote_drawn(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
+        return draw_per_class(
+            pools_on_top[k], fold, c.amount, rng, allocation=allocation, present=after_smote(k)
+        )
+
+    in_run = real.counts() + classic_best.weight * extra_counts(
+        real.counts(), classic_best.amount, allocation
+    )
+
+    def on_smote_available(c: Candidate) -> bool:
+        return c.amount == 0 or (
+            run_pool.available_for(real, c.amount, allocation=allocation, present=in_run)
+            and all(
+                pool.available_for(fold, c.amount, allocation=allocation, present=after_smote(k))
+                for k, (pool, fold) in enumerate(zip(pools_on_top, fold_trains, strict=True))
+            )
+        )
+
+    # the amount on top of those SMOTE rows, by the same CV
+    on_smote, on_smote_best = _best_candidate(
+        real,
+        folds,
+        make,
+        [c for c in grid if on_smote_available(c)],
+        on_smote_drawn,
+        settings,
+        fixed=with_smote,
+    )
+    return _selection(on_smote_best, on_smote, settings.rule, curated=curated)
 
 
 def selection_folds(

@@ -6,7 +6,8 @@ which was trained on those rows too, flatters synthetic data: in a demo run the 
 points for 1x synthetic where the held-out test gave +0.1. So each selection fold k gets its own
 generator, trained only on fold k's training rows for ``evaluation.fold_generator_share`` of
 ``training.steps``, and sampled (with the run's watermark): what the largest candidate amount
-adds to fold k's class counts (``evaluation.allocation``). Those samples serve fold k's selection
+adds to fold k's class counts (``evaluation.allocation``), for tables also on top of each SMOTE
+candidate's rows (``samples.most_drawn``). Those samples serve fold k's selection
 only; scores on the held-out test and the export use the run's generator as before.
 
 ``evaluation/selection/summary.json`` says whether the run cross-fitted, or why not. Written
@@ -33,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from synthaug.evaluation.samples import extra_counts_of
+from synthaug.evaluation.samples import most_drawn
 from synthaug.evaluation.selection import NO_CROSS_VALIDATION, selection_folds
 from synthaug.pipeline.atomic import write_json
 from synthaug.pipeline.config import SynthaugConfig
@@ -95,7 +96,6 @@ def train_fold_generators(
     kind = train.data.kind
     steps = fold_steps(config)
     training = config.training.model_copy(update={"steps": steps})
-    most = max(config.evaluation.amounts)
     key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
     folds = selection_folds(labels, n_classes, config.evaluation.folds, config.evaluation.cv_repeats)
     started = time.perf_counter()
@@ -111,8 +111,16 @@ def train_fold_generators(
         with FIT_LOCK:  # several datasets' jobs may run in threads of one process
             gan.fit(part, workdir=fold.training.root, on_step=on_step)
         shutil.rmtree(fold.training.checkpoint.parent, ignore_errors=True)  # no resume: keep runs small
-        # what the largest amount adds, class by class
-        counts = extra_counts_of(part.data.class_counts(), most, config.evaluation.allocation)
+        # the most any candidate draws, class by class
+        real_counts = part.data.class_counts()
+        drawn = most_drawn(
+            np.array(list(real_counts.values())),
+            list(config.evaluation.amounts),
+            list(config.evaluation.added_weights),
+            config.evaluation.allocation,
+            on_classic=kind == "tabular",
+        )
+        counts = {name: int(n) for name, n in zip(real_counts, drawn, strict=True)}
         wanted = labels_for(counts, gan.classes_)
         curation, _ = near_copy_filter(config, part.data.features, kind=kind)  # as the run's own samples are
         synthetic, _, _ = sample_marked(

@@ -24,6 +24,7 @@ from synthaug.evaluation.samples import (
     classic_oversample,
     draw_per_class,
     extra_counts,
+    most_drawn,
 )
 from synthaug.evaluation.selection import (
     FoldPool,
@@ -165,6 +166,35 @@ def test_an_amount_goes_to_the_rarest_classes_first(counts, amount, rarest_first
     assert tuple(extra_counts(np.array(counts), amount, PROPORTIONAL)) == proportional
     with pytest.raises(ValueError, match="unknown allocation 'even'"):
         extra_counts(np.array(counts), amount, "even")
+
+
+@pytest.mark.parametrize(
+    ("counts", "present", "amount", "added"),
+    [
+        ((20, 10), (30, 30), 1.0, (15, 15)),  # level after 1x SMOTE: shared evenly
+        ((20, 10), (20, 10), 1.0, (10, 20)),  # nothing added before: as without present
+        ((20, 10), (25, 20), 0.5, (5, 10)),  # 15 added from 25 and 20: both end at 30
+        ((20, 10), (25, 15), 0.25, (0, 8)),  # 7.5 added: the class that is still rarer first
+    ],
+)
+def test_rarest_first_fills_from_what_the_set_already_holds(counts, present, amount, added):
+    got = extra_counts(np.array(counts), amount, RAREST_FIRST, present=np.array(present, dtype=float))
+    assert tuple(got) == added
+    proportional = extra_counts(np.array(counts), amount, PROPORTIONAL, present=np.array(present))
+    assert tuple(proportional) == tuple(extra_counts(np.array(counts), amount, PROPORTIONAL))
+
+
+def test_held_counts_rows_by_their_weight_and_most_drawn_covers_draws_on_top_of_smote():
+    real = Samples(pd.DataFrame({"a": np.arange(30.0)}), np.array([0] * 20 + [1] * 10), 2)
+    smote = Samples(pd.DataFrame({"a": np.arange(20.0)}), np.array([0] * 10 + [1] * 10), 2).weighted(0.5)
+    assert real.concat(smote).held().tolist() == [25.0, 15.0]
+    counts = real.counts()
+    assert most_drawn(counts, [0.0, 1.0], [1.0], RAREST_FIRST, on_classic=False).tolist() == [10, 20]
+    # on top of 1x SMOTE rows (both at 30) 1x adds 15 of each: more of class 0 than alone
+    assert most_drawn(counts, [0.0, 1.0], [1.0], RAREST_FIRST, on_classic=True).tolist() == [15, 20]
+    # at weight 0.5 the SMOTE rows leave (25, 20): 30 more end at 37.5
+    half = most_drawn(counts, [0.0, 1.0], [0.5], RAREST_FIRST, on_classic=True)
+    assert half.tolist() == [12, 20]
 
 
 def test_draws_and_smote_follow_the_allocation():
@@ -489,9 +519,11 @@ class SmoteAndSynthetic:
         return np.eye(2)[label]
 
 
-def run_stand_in(needs_smote: bool) -> dict:
+def run_stand_in(needs_smote: bool, *, imbalanced: bool = False) -> dict:
     rng = np.random.default_rng(5)
     real, test, pool = blobs(24, rng), blobs(40, rng, offset=5000), blobs(200, rng, offset=1000)
+    if imbalanced:  # 12 rows of class 0, 6 of class 1
+        real = real.subset(np.r_[np.flatnonzero(real.y == 0), np.flatnonzero(real.y == 1)[:6]])
     for part in (real, test, pool):
         part.x["truth"] = part.y
     SmoteAndSynthetic.fits, SmoteAndSynthetic.needs_smote = [], needs_smote
@@ -534,6 +566,26 @@ def test_tables_choose_the_amount_on_top_of_the_chosen_smote_rows_with_them():
     for ids in with_both:
         assert sum(smote_rows(ids) == smote_rows(other) for other in final) == 2  # and real+classic's
         assert len([i for i in ids if i >= 1000]) == 24  # 1x the real rows, as the CV chose
+
+
+def test_synthetic_rows_on_top_of_smote_are_shared_by_the_counts_after_the_smote_rows():
+    """On an imbalanced table, 1x SMOTE (rarest-first) levels the classes; 1x synthetic rows on
+    top of them then go to both classes evenly, in the CV folds and in the final condition, not to
+    the real minority class a second time (as real+synthetic's 1x would)."""
+    result = run_stand_in(needs_smote=True, imbalanced=True)
+    selection = result["selection"]
+    assert (selection["classic"]["amount"], selection["classic+synthetic"]["amount"]) == (1.0, 1.0)
+    synthetic_labels = [
+        np.bincount((np.array(sorted(i for i in ids if i >= 1000)) - 1000).astype(int) % 2, minlength=2)
+        for ids in SmoteAndSynthetic.fits
+        if smote_rows(ids) and max(ids) >= 1000
+    ]
+    assert len(synthetic_labels) == 3 + 2  # the 1x candidate in 3 folds, then one per seed
+    for labels in synthetic_labels[:3]:  # a fold's 12 training rows: 8 + 4, levelled at 12 + 12
+        assert labels.tolist() == [6, 6]
+    for labels in synthetic_labels[3:]:  # 18 real rows, levelled at 18 + 18 by SMOTE
+        assert labels.tolist() == [9, 9]
+    assert extra_counts(np.array([12, 6]), 1.0, RAREST_FIRST).tolist() == [6, 12]  # not this
 
 
 def test_tables_without_smote_rows_take_real_synthetics_choice_and_training_set_on_top():

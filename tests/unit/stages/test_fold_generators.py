@@ -141,7 +141,7 @@ def test_without_cross_validation_the_result_says_nothing_was_added():
 
 
 @pytest.mark.slow
-def test_fold_pools_hold_what_the_largest_amount_adds_under_the_allocation(tmp_path):
+def test_fold_pools_hold_what_the_largest_amount_adds_alone_and_on_top_of_smote(tmp_path):
     rng = np.random.default_rng(0)
     labels = np.array(["a"] * 24 + ["b"] * 9)  # imbalanced: the rare class gets the most
     table = pd.DataFrame({"x": rng.normal(size=33), "y": rng.normal(size=33), "label": labels})
@@ -164,5 +164,9 @@ def test_fold_pools_hold_what_the_largest_amount_adds_under_the_allocation(tmp_p
     for (fold_train, _), pool in zip(folds, VerificationFiles.of_run(run.path).fold_pools(data), strict=True):
         fold_counts = np.bincount(np.asarray(data.labels)[fold_train], minlength=2)
         added = np.bincount(pool.samples.y, minlength=2)
-        assert added.tolist() == extra_counts(fold_counts, 1.0, RAREST_FIRST).tolist()
-        assert added[1] > fold_counts[1] and (fold_counts + added)[0] == (fold_counts + added)[1]
+        alone = extra_counts(fold_counts, 1.0, RAREST_FIRST)  # the rare class gets the most
+        assert alone[1] > fold_counts[1] and (fold_counts + alone)[0] == (fold_counts + alone)[1]
+        # on top of 1x SMOTE rows the classes are level already: 1x is shared evenly
+        on_smote = extra_counts(fold_counts, 1.0, RAREST_FIRST, present=fold_counts + alone)
+        assert abs(int(on_smote[0]) - int(on_smote[1])) <= 1 and on_smote[0] > alone[0]
+        assert added.tolist() == np.maximum(alone, on_smote).tolist()
