@@ -280,7 +280,8 @@ class EvaluationConfig(ConfigSection):
         description="How an amount is shared between the classes, for synthetic and SMOTE samples "
         "alike (evaluation/samples.py): rarest-first gives amount x the whole real count to the "
         "rarest classes first, so an imbalanced split is about balanced at 1x; proportional gives "
-        "each class amount x its own count and keeps the imbalance. The same on equal class counts.",
+        "each class amount x its own count and keeps the imbalance. The same on equal class counts. "
+        "Rarest-first synthetic rows on top of SMOTE rows go to the classes rarest after them.",
     )
     filtering: bool | Literal["always", "each"] = Field(
         True,
