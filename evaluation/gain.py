@@ -160,7 +160,10 @@ def planned_fits(
         if c.amount == 0
         or np.all(synthetic_counts >= extra_counts(real_counts, c.amount, settings.allocation))
     ]
-    fits += k * len(grid) * 2  # again on top of the classic augmentation (tables: the chosen SMOTE rows)
+    fits += k * len(grid)
+    # again on top of the classic augmentation; tables: on top of the chosen SMOTE rows, where a
+    # candidate the pool cannot fill alone may fit (samples.extra_counts' present), so all of them
+    fits += k * (len(every) if kind == "tabular" else len(grid))
     if settings.filtering == EACH:  # every candidate again from the filtered samples
         fits += k * sum(1 for c in grid if c.amount > 0) + k + 1  # and the filters
     elif settings.filtering:
@@ -262,30 +265,47 @@ def assemble_result(
         untested = untested_amounts(results, settings)
         result["untested_amounts"] = untested
         if untested:
-            caveats.append(_untested_text(untested, settings))
+            caveats.append(_untested_text(results, settings))
     if caveats:
         result["caveat"] = "; ".join(caveats)
     return result
 
 
 def untested_amounts(results: dict[str, dict[str, Any]], settings: ProtocolSettings) -> list[float]:
-    """Candidate amounts no classifier's selection could try: the synthetic set held fewer than
+    """Candidate amounts that no classifier's selection could try for real+synthetic, or (where
+    that choice was made apart) on top of the classic baseline: the synthetic set held fewer than
     an amount adds to some class of the training split (see ``_select``)."""
-    tried = {key for r in results.values() for key in r["selection"]["synthetic"]["cv_balanced_accuracy"]}
-    tried_amounts = {key.split("@")[0].removesuffix("+filter") for key in tried}
-    return [a for a in settings.amounts if a > 0 and f"x{a:g}" not in tried_amounts]
+    return sorted(set().union(*_untested_by_choice(results, settings)))
 
 
-def _untested_text(untested: list[float], settings: ProtocolSettings) -> str:
-    amounts = ", ".join(f"{a:g}x" for a in untested)
+def _untested_by_choice(results: dict[str, dict[str, Any]], settings: ProtocolSettings) -> list[set[float]]:
+    on_top = SELECTION_OF[REAL_CLASSIC_SYNTHETIC]
+    untested = []
+    for choice in ("synthetic", on_top):
+        scored = [
+            r["selection"][choice]["cv_balanced_accuracy"]
+            for r in results.values()
+            if choice in r["selection"]
+        ]
+        if choice == on_top and not any(scored):  # not made apart (older results; no CV)
+            continue
+        tried = {key.split("@")[0].removesuffix("+filter") for keys in scored for key in keys}
+        untested.append({a for a in settings.amounts if a > 0 and f"x{a:g}" not in tried})
+    return untested
+
+
+def _untested_text(results: dict[str, dict[str, Any]], settings: ProtocolSettings) -> str:
+    by_choice = _untested_by_choice(results, settings)
+    amounts = ", ".join(f"{a:g}x" for a in sorted(set().union(*by_choice)))
     why = "the synthetic set holds fewer samples of some class than that amount adds to the class"
     fix = "raise generation.per_class"
-    if len(untested) == sum(a > 0 for a in settings.amounts):
+    if len(set.intersection(*by_choice)) == sum(a > 0 for a in settings.amounts):
         return (
             f"no synthetic amount could be tried ({amounts}): {why}, so nothing was added and the "
             f"verdict says nothing about these synthetic data; {fix}"
         )
-    return f"the amounts {amounts} could not be tried: {why}; {fix} to test them"
+    where = " (alone or on top of the classic baseline)" if len(by_choice) > 1 else ""
+    return f"the amounts {amounts} could not be tried{where}: {why}; {fix} to test them"
 
 
 def _conditions(

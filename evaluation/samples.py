@@ -15,10 +15,11 @@ an allocation (ALLOCATIONS), the same for synthetic and classic samples:
 
 On a split with equal class counts both give every class ``a`` x its count.
 
-Synthetic rows on top of SMOTE's (tables' real+classic+synthetic) are shared rarest-first by
-what the set already holds, real rows plus the SMOTE rows by their weight (``present``): on top of
-SMOTE rows that balanced the classes they are spread evenly instead of going to the real minority
-class a second time. The amount still means ``a`` x the real count.
+Under rarest-first, synthetic rows on top of SMOTE's (tables' real+classic+synthetic) fill the
+classes from what the set already holds, real rows plus the SMOTE rows counted by their loss
+weight (``present``): on top of SMOTE rows that balanced the classes they are spread evenly
+instead of going to the real minority class a second time. The amount still means ``a`` x the
+real count (give or take rounding). Proportional ignores what was added before.
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ class Samples:
 RAREST_FIRST, PROPORTIONAL = "rarest-first", "proportional"
 # allocation -> what an amount means, in words for the report
 ALLOCATIONS = {
-    RAREST_FIRST: "an amount of Nx adds N x the real training count, given to the rarest classes first",
+    RAREST_FIRST: "an amount of Nx adds N x the real training count, given to the rarest classes first "
+    "(tables, on top of SMOTE rows: the classes rarest after them, counted by weight)",
     PROPORTIONAL: "an amount of Nx adds N x each class's real training count to that class",
 }
 

@@ -300,7 +300,7 @@ def _select(
                 folds,
                 make,
                 settings,
-                grid=unfiltered,
+                grid=every,  # each checked against the counts after the SMOTE rows
                 source=sources[False],
                 classic_best=classic_best,
                 curated=curated,
@@ -332,9 +332,11 @@ def _on_smote(
     curated: bool,
 ) -> Selection:
     """Tables: the synthetic amount (and weight) on top of the chosen SMOTE candidate's rows, by
-    the same CV. In each fold every candidate adds the very rows that candidate added there, then
-    synthetic rows from ``source`` (the run's pool, the folds' pools) shared rarest-first by what
-    the fold's training set holds after the SMOTE rows (samples.py)."""
+    the same CV. In each fold every candidate first adds the SMOTE rows the chosen SMOTE candidate
+    added in that fold in its own CV, then synthetic rows from ``source`` (the run's pool, the
+    folds' pools), shared by ``settings.allocation`` with ``present``: what the fold's training
+    set holds after the SMOTE rows, counted by weight (samples.extra_counts; rarest-first only).
+    Candidates of ``grid`` whose rows the pools do not hold are left out."""
     allocation = settings.allocation
     smote_of: dict[int, Samples] = {}
 

@@ -91,7 +91,7 @@ def test_the_verdict_is_recorded_and_travels_with_the_export(cli, tmp_path):
     # none when the CV added neither synthetic nor classic data (no comparison has any spread)
     report = " ".join((run_dir / "report" / "report.md").read_text().split())
     assert result["settings"]["allocation"] == "rarest-first"  # the default, and what it means
-    assert "given to the rarest classes first (rarest-first)." in report
+    assert "rarest classes first (tables, on top of SMOTE rows: the classes rarest after them" in report
     for name, entry in result["classifiers"].items():
         effect, summary = entry["detectable_effect"], manifest["verification"]["classifiers"][name]
         if effect is None:

@@ -519,23 +519,36 @@ class SmoteAndSynthetic:
         return np.eye(2)[label]
 
 
-def run_stand_in(needs_smote: bool, *, imbalanced: bool = False) -> dict:
+def run_stand_in(
+    needs_smote: bool,
+    *,
+    imbalanced: bool = False,
+    weights: tuple[float, ...] = (1.0,),
+    pool_counts: tuple[int, int] = (100, 100),
+    whole: bool = False,
+) -> dict:
     rng = np.random.default_rng(5)
     real, test, pool = blobs(24, rng), blobs(40, rng, offset=5000), blobs(200, rng, offset=1000)
     if imbalanced:  # 12 rows of class 0, 6 of class 1
         real = real.subset(np.r_[np.flatnonzero(real.y == 0), np.flatnonzero(real.y == 1)[:6]])
+    pool = pool.subset(
+        np.r_[np.flatnonzero(pool.y == 0)[: pool_counts[0]], np.flatnonzero(pool.y == 1)[: pool_counts[1]]]
+    )
     for part in (real, test, pool):
         part.x["truth"] = part.y
     SmoteAndSynthetic.fits, SmoteAndSynthetic.needs_smote = [], needs_smote
-    settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0), filtering=False, replicates=200)
-    return run_protocol(
+    settings = ProtocolSettings(
+        seeds=2, folds=3, amounts=(0.0, 1.0), filtering=False, replicates=200, weights=weights
+    )
+    result = run_protocol(
         real=real,
         synthetic=pool,
         test=test,
         classifiers={"stand-in": lambda seed, classic: SmoteAndSynthetic(seed)},
         kind="tabular",
         settings=settings,
-    )["classifiers"]["stand-in"]
+    )
+    return result if whole else result["classifiers"]["stand-in"]
 
 
 def smote_rows(ids: set[float]) -> frozenset[float]:
@@ -575,17 +588,48 @@ def test_synthetic_rows_on_top_of_smote_are_shared_by_the_counts_after_the_smote
     result = run_stand_in(needs_smote=True, imbalanced=True)
     selection = result["selection"]
     assert (selection["classic"]["amount"], selection["classic+synthetic"]["amount"]) == (1.0, 1.0)
-    synthetic_labels = [
-        np.bincount((np.array(sorted(i for i in ids if i >= 1000)) - 1000).astype(int) % 2, minlength=2)
-        for ids in SmoteAndSynthetic.fits
-        if smote_rows(ids) and max(ids) >= 1000
-    ]
+    synthetic_labels = on_top_labels()
     assert len(synthetic_labels) == 3 + 2  # the 1x candidate in 3 folds, then one per seed
     for labels in synthetic_labels[:3]:  # a fold's 12 training rows: 8 + 4, levelled at 12 + 12
         assert labels.tolist() == [6, 6]
     for labels in synthetic_labels[3:]:  # 18 real rows, levelled at 18 + 18 by SMOTE
         assert labels.tolist() == [9, 9]
     assert extra_counts(np.array([12, 6]), 1.0, RAREST_FIRST).tolist() == [6, 12]  # not this
+
+
+def on_top_labels() -> list[np.ndarray]:
+    """(classes,) the synthetic rows of each stand-in fit that had SMOTE rows too, by class."""
+    return [
+        np.bincount((np.array(sorted(i for i in ids if i >= 1000)) - 1000).astype(int) % 2, minlength=2)
+        for ids in SmoteAndSynthetic.fits
+        if smote_rows(ids) and max(ids) >= 1000
+    ]
+
+
+def test_smote_rows_count_by_their_weight_when_synthetic_rows_are_shared_on_top():
+    """At weight 0.5, 1x SMOTE rows fill half the gap: a fold of 8 + 4 rows then holds 10 + 8, so
+    12 synthetic rows end both classes at 15; the 12 + 6 real rows hold 15 + 12, so 18 end at 22.5."""
+    selection = run_stand_in(needs_smote=True, imbalanced=True, weights=(0.5,))["selection"]
+    assert (selection["classic"]["amount"], selection["classic"]["weight"]) == (1.0, 0.5)
+    assert (selection["classic+synthetic"]["amount"], selection["classic+synthetic"]["weight"]) == (1.0, 0.5)
+    labels = [counts.tolist() for counts in on_top_labels()]
+    assert labels == [[5, 7]] * 3 + [[8, 10]] * 2  # 7.5 and 10.5 rounded to even
+
+
+@pytest.mark.parametrize(
+    ("pool_counts", "alone", "on_top"),
+    [((9, 9), False, True), ((6, 12), True, False)],
+)
+def test_on_top_candidates_are_checked_against_the_counts_after_smote(pool_counts, alone, on_top):
+    """1x alone adds 6 + 12 to 12 + 6 real rows; on top of 1x SMOTE rows (18 + 18) it adds 9 + 9.
+    Each choice tries 1x when the pool holds what 1x adds there, and an amount either choice could
+    not try is named."""
+    result = run_stand_in(needs_smote=True, imbalanced=True, pool_counts=pool_counts, whole=True)
+    selection = result["classifiers"]["stand-in"]["selection"]
+    assert selection["classic"]["amount"] == 1.0
+    assert ("x1" in selection["synthetic"]["cv_balanced_accuracy"]) == alone
+    assert ("x1" in selection["classic+synthetic"]["cv_balanced_accuracy"]) == on_top
+    assert result["untested_amounts"] == [1.0] and "the amounts 1x could not be tried" in result["caveat"]
 
 
 def test_tables_without_smote_rows_take_real_synthetics_choice_and_training_set_on_top():
