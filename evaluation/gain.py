@@ -262,23 +262,19 @@ def assemble_result(
                 + (f" ({shared_reason})" if shared_reason else "")
                 + "; the held-out test split was seen by nothing before these scores"
             )
-        untested = untested_amounts(results, settings)
-        result["untested_amounts"] = untested
-        if untested:
-            caveats.append(_untested_text(results, settings))
+        by_choice = _untested_by_choice(results, settings)
+        result["untested_amounts"] = sorted(set().union(*by_choice))
+        if result["untested_amounts"]:
+            caveats.append(_untested_text(by_choice, settings))
     if caveats:
         result["caveat"] = "; ".join(caveats)
     return result
 
 
-def untested_amounts(results: dict[str, dict[str, Any]], settings: ProtocolSettings) -> list[float]:
-    """Candidate amounts that no classifier's selection could try for real+synthetic, or (where
-    that choice was made apart) on top of the classic baseline: the synthetic set held fewer than
-    an amount adds to some class of the training split (see ``_select``)."""
-    return sorted(set().union(*_untested_by_choice(results, settings)))
-
-
 def _untested_by_choice(results: dict[str, dict[str, Any]], settings: ProtocolSettings) -> list[set[float]]:
+    """Per choice (real+synthetic, and the one on top of the classic baseline where it was made
+    apart), the candidate amounts that no classifier's selection could try: the synthetic set held
+    fewer than an amount adds to some class of the training split (see ``_select``)."""
     on_top = SELECTION_OF[REAL_CLASSIC_SYNTHETIC]
     untested = []
     for choice in ("synthetic", on_top):
@@ -294,8 +290,7 @@ def _untested_by_choice(results: dict[str, dict[str, Any]], settings: ProtocolSe
     return untested
 
 
-def _untested_text(results: dict[str, dict[str, Any]], settings: ProtocolSettings) -> str:
-    by_choice = _untested_by_choice(results, settings)
+def _untested_text(by_choice: list[set[float]], settings: ProtocolSettings) -> str:
     amounts = ", ".join(f"{a:g}x" for a in sorted(set().union(*by_choice)))
     why = "the synthetic set holds fewer samples of some class than that amount adds to the class"
     fix = "raise generation.per_class"

@@ -123,6 +123,13 @@ def extra_counts(
     return np.round(np.round(np.maximum(level - base, 0.0), 9)).astype(int)
 
 
+def after_classic(counts: np.ndarray, amount: float, weight: float, allocation: str) -> np.ndarray:
+    """(classes,) what a set with these real class ``counts`` holds once a classic (SMOTE)
+    candidate added its rows at ``weight``: the ``present`` of draws on top of them."""
+    counts = np.asarray(counts, dtype=np.float64)
+    return counts + weight * extra_counts(counts, amount, allocation)
+
+
 def most_drawn(
     counts: np.ndarray, amounts: list[float], weights: list[float], allocation: str, *, on_classic: bool
 ) -> np.ndarray:
@@ -135,7 +142,7 @@ def most_drawn(
     wanted = extra_counts(counts, most, allocation)
     for amount in amounts if on_classic else ():
         for weight in weights:
-            present = counts + weight * extra_counts(counts, amount, allocation)
+            present = after_classic(counts, amount, weight, allocation)
             wanted = np.maximum(wanted, extra_counts(counts, most, allocation, present=present))
     return wanted
 

@@ -28,9 +28,9 @@ from synthaug.evaluation.fits import filter_mask, fit
 from synthaug.evaluation.samples import (
     RAREST_FIRST,
     Samples,
+    after_classic,
     classic_oversample,
     draw_per_class,
-    extra_counts,
 )
 
 log = logging.getLogger(__name__)
@@ -338,35 +338,30 @@ def _on_smote(
     set holds after the SMOTE rows, counted by weight (samples.extra_counts; rarest-first only).
     Candidates of ``grid`` whose rows the pools do not hold are left out."""
     allocation = settings.allocation
-    smote_of: dict[int, Samples] = {}
-
-    def with_smote(k: int, fold: Samples) -> Samples:  # the rows the chosen SMOTE candidate
-        if k not in smote_of:  # added in this fold (the same generator as its CV's)
-            smote = classic_oversample(fold, classic_best.amount, fold_rng(k), allocation=allocation)
-            smote_of[k] = smote.weighted(classic_best.weight)
-        return smote_of[k]
-
     run_pool, pools_on_top = source
     fold_trains = [real.subset(train) for train, _ in folds]
-
-    def after_smote(k: int) -> np.ndarray:  # what fold k's training set holds of each class
-        return fold_trains[k].concat(with_smote(k, fold_trains[k])).held()
+    # the rows the chosen SMOTE candidate added in each fold (the same generator as its CV's), and
+    # what each fold's training set then holds of each class
+    smote_rows = [
+        classic_oversample(fold, classic_best.amount, fold_rng(k), allocation=allocation).weighted(
+            classic_best.weight
+        )
+        for k, fold in enumerate(fold_trains)
+    ]
+    after_smote = [fold.concat(rows).held() for fold, rows in zip(fold_trains, smote_rows, strict=True)]
+    in_run = after_classic(real.counts(), classic_best.amount, classic_best.weight, allocation)
 
     def on_smote_drawn(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
         return draw_per_class(
-            pools_on_top[k], fold, c.amount, rng, allocation=allocation, present=after_smote(k)
+            pools_on_top[k], fold, c.amount, rng, allocation=allocation, present=after_smote[k]
         )
-
-    in_run = real.counts() + classic_best.weight * extra_counts(
-        real.counts(), classic_best.amount, allocation
-    )
 
     def on_smote_available(c: Candidate) -> bool:
         return c.amount == 0 or (
             run_pool.available_for(real, c.amount, allocation=allocation, present=in_run)
             and all(
-                pool.available_for(fold, c.amount, allocation=allocation, present=after_smote(k))
-                for k, (pool, fold) in enumerate(zip(pools_on_top, fold_trains, strict=True))
+                pool.available_for(fold, c.amount, allocation=allocation, present=present)
+                for pool, fold, present in zip(pools_on_top, fold_trains, after_smote, strict=True)
             )
         )
 
@@ -378,7 +373,7 @@ def _on_smote(
         [c for c in grid if on_smote_available(c)],
         on_smote_drawn,
         settings,
-        fixed=with_smote,
+        fixed=lambda k, fold: smote_rows[k],
     )
     return _selection(on_smote_best, on_smote, settings.rule, curated=curated)
 
