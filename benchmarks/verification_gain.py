@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks import memorisation
 from benchmarks.common import RESULTS, markdown_table, seed_key_file, write_result
 from synthaug.evaluation import gain
 from synthaug.evaluation.conditions import SELECTION_OF, selected
@@ -353,9 +354,9 @@ def reverify(output: Path, overrides: list[str]) -> None:
         print(json.dumps({"reverified": run_dir.name, "overrides": overrides}), flush=True)
 
 
-def collect(output: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Per-seed rows and stage timings of every completed run under ``output``."""
-    rows, timings = [], []
+def collect(output: Path) -> tuple[list[dict[str, Any]], ...]:
+    """Per-seed rows, stage timings and privacy audits of every completed run under ``output``."""
+    rows, timings, audits = [], [], []
     for run_dir in sorted(p for p in output.iterdir() if (p / RESULT_FILE).is_file()):
         manifest = json.loads((run_dir / "manifest.json").read_text())
         dataset, seed = manifest["data"]["uri"].removeprefix("bundled:"), manifest["seed"]
@@ -366,11 +367,10 @@ def collect(output: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         if ctgan_file.exists():
             results["ctgan"] = json.loads(ctgan_file.read_text())
         rows.extend(per_seed_rows(dataset, seed, results))
-        if (run_dir / SECONDS_FILE).is_file():
-            timings.append(
-                {"dataset": dataset, "seed": seed, **json.loads((run_dir / SECONDS_FILE).read_text())}
-            )
-    return rows, timings
+        audits.extend(memorisation.audit_rows(dataset, seed, results))
+        if (seconds := run_dir / SECONDS_FILE).is_file():
+            timings.append({"dataset": dataset, "seed": seed, **json.loads(seconds.read_text())})
+    return rows, timings, audits
 
 
 def main() -> None:
@@ -411,11 +411,9 @@ def main() -> None:
         parser.error("--summarise-only and --reverify need --keep DIR (the kept runs)")
     if args.from_result:
         stored = json.loads((RESULTS / f"{args.from_result}.json").read_text())
-        title = stored["title"]
         measured = {k: stored[k] for k in ("measured_at", "machine")}  # when and where the runs ran
-        write_summary(
-            args.result_name, title, stored["settings"], stored["per_seed"], stored["stage_seconds"], measured
-        )
+        rows, timings, audits = stored["per_seed"], stored["stage_seconds"], stored.get("audits", [])
+        write_summary(args.result_name, stored["title"], stored["settings"], rows, timings, audits, measured)
         return
     trains = not (args.summarise_only or args.reverify)
     if not args.no_ctgan and trains and not BENCH_PYTHON.exists():
@@ -438,7 +436,7 @@ def main() -> None:
                 (run.final / SECONDS_FILE).parent.mkdir(exist_ok=True)
                 (run.final / SECONDS_FILE).write_text(json.dumps(seconds))
                 print(json.dumps({"dataset": dataset, "seed": seed, **seconds}), flush=True)
-        rows, timings = collect(output)
+        rows, timings, audits = collect(output)
     seeds = sorted({r["seed"] for r in rows})
     full = args.full or any(str(r["dataset"]).endswith("(full)") for r in rows)  # kept runs say
     setting = "every row" if full else f"{PER_CLASS} per class"
@@ -447,7 +445,8 @@ def main() -> None:
         f"{setting}, test fraction 0.3, pipeline seeds {seeds}{changed}, "
         "5 downstream seeds per condition; metric: balanced accuracy, points"
     )
-    write_summary(args.result_name, f"{setting}, pipeline seeds {seeds}{changed}", settings, rows, timings)
+    title = f"{setting}, pipeline seeds {seeds}{changed}"
+    write_summary(args.result_name, title, settings, rows, timings, audits)
 
 
 def write_summary(
@@ -456,14 +455,14 @@ def write_summary(
     settings: str,
     rows: list[dict[str, Any]],
     timings: list[dict[str, Any]],
+    audits: list[dict[str, Any]],
     measured: dict[str, Any] | None = None,
 ) -> None:
-    """benchmarks/results/NAME.json and .md from the per-seed rows (``measured``: the stored
-    measured_at and machine, when summarising stored rows again)."""
-    table, versus = summarise(rows), head_to_head(rows)
-    met = goals(table)
-    print(table.to_string())
-    print(versus.to_string())
+    """benchmarks/results/NAME.json and .md from the per-seed rows and audits (``measured``: the
+    stored measured_at and machine, when summarising stored rows again)."""
+    table, versus, audited = summarise(rows), head_to_head(rows), memorisation.summarise(audits)
+    met = {**goals(table), **memorisation.goals(audited)}
+    print(table.to_string(), versus.to_string(), sep="\n")
     print(json.dumps(met, indent=2))
     write_result(
         name,
@@ -474,6 +473,8 @@ def write_summary(
             "head_to_head": versus.to_dict(orient="records"),
             "goals": met,
             "per_seed": rows,
+            "memorisation": audited.to_dict(orient="records"),
+            "audits": audits,
             "stage_seconds": timings,
             **(measured or {}),
         },
@@ -486,6 +487,7 @@ def write_summary(
         + "\n\nsynthaug minus each baseline on the same runs (points; per seed the mean over the "
         "datasets and classifiers, then a 95% t-interval across seeds):\n\n"
         + markdown_table(versus)
+        + memorisation.section(audited)
         + "\n\nGoals:\n\n"
         + "\n".join(f"- {'met' if ok else 'NOT met'}: {goal}" for goal, ok in met.items())
         + "\n",
