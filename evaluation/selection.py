@@ -55,9 +55,10 @@ class ProtocolSettings:
 class Candidate:
     """One way of adding samples that the inner CV scores: ``amount`` x the real count (samples.py),
     each of loss weight ``weight`` relative to a real sample. A weight below 1 lets many added
-    samples shape the classifier while their noise weighs less. ``filtered``: drawn from the samples
-    the filter keeps (filtering EACH). Simpler means less added weight (``mass``), then fewer
-    samples, then unfiltered."""
+    samples shape the classifier while their noise weighs less; above 1 they outweigh the real
+    rows (samples that train a classifier better than the rows they were fitted on).
+    ``filtered``: drawn from the samples the filter keeps (filtering EACH). Simpler means less
+    added weight (``mass``), then fewer samples, then unfiltered."""
 
     amount: float
     weight: float = 1.0

@@ -75,6 +75,7 @@ __all__ = [
 
 # seeds reach scikit-learn (random_state below 2**32) after small offsets for derived seeds
 MAX_SEED = 2**31 - 1
+MAX_ADDED_WEIGHT = 8  # evaluation.added_weights: an added sample may count up to 8 real ones
 
 
 class SplitConfig(ConfigSection):
@@ -268,12 +269,14 @@ class EvaluationConfig(ConfigSection):
         description="Candidate synthetic amounts, as multiples of the real training count shared "
         "between the classes by evaluation.allocation; 0 (add nothing) is always a candidate.",
     )
-    added_weights: list[Annotated[float, Field(gt=0, le=1)]] = Field(
+    added_weights: list[Annotated[float, Field(gt=0, le=MAX_ADDED_WEIGHT)]] = Field(
         default_factory=lambda: [1.0],
         description="Candidate loss weights of an added sample (synthetic, or SMOTE for the classic "
         "baseline) relative to a real one; the inner CV chooses one with each amount. Below 1, many "
         "added samples can shape the classifier while their noise weighs less (e.g. [0.25, 0.5, 1] "
-        "with amounts up to 8). 1 (unweighted) is always a candidate.",
+        "with amounts up to 8); above 1, they outweigh the real rows, for samples that are better "
+        "training data than the rows themselves (e.g. smoothed copula rows for a random forest; "
+        f"at most {MAX_ADDED_WEIGHT}). 1 (unweighted) is always a candidate.",
     )
     allocation: Literal["rarest-first", "proportional"] = Field(
         "rarest-first",

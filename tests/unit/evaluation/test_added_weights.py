@@ -12,7 +12,7 @@ from synthaug.evaluation.gain import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC,
 from synthaug.evaluation.run_verification import amount_text
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ProtocolSettings
-from synthaug.pipeline.config import EvaluationConfig
+from synthaug.pipeline.config import MAX_ADDED_WEIGHT, EvaluationConfig
 from tests.unit.evaluation.test_gain_protocol import blobs
 
 
@@ -120,11 +120,53 @@ def test_the_inner_cv_tries_each_weight_and_phase_two_trains_with_the_chosen_one
     assert {REAL, REAL_SYNTHETIC, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC} <= set(entry["conditions"])
 
 
+class HeavyLearner(WeightRecorder):
+    """Knows every label (a row's class is its row_id's parity, see blobs) once some row weighed 4
+    in its fit, and nothing before: the CV can rank a weight above 1 first."""
+
+    def fit(self, x, y, sample_weight=None):
+        super().fit(x, y, sample_weight)
+        self.heavy = sample_weight is not None and max(sample_weight) == 4.0
+        return self
+
+    def predict_proba(self, x):
+        parity = (x["row_id"].to_numpy().astype(int) % 2) if self.heavy else np.zeros(len(x), dtype=int)
+        return np.eye(2)[parity]
+
+
+def test_a_weight_above_one_is_a_candidate_and_phase_two_trains_with_it():
+    rng = np.random.default_rng(5)
+    real, test, pool = blobs(30, rng), blobs(60, rng, offset=5000), blobs(200, rng, offset=1000)
+    synthetic_ids = set(range(1000, 1200))
+    WeightRecorder.fits = []
+    settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0), weights=(1.0, 4.0), filtering=False)
+    result = run_protocol(
+        real=real,
+        synthetic=pool,
+        test=test,
+        classifiers={"heavy": lambda seed, classic: HeavyLearner(seed)},
+        kind="tabular",
+        settings=settings,
+    )
+    entry = result["classifiers"]["heavy"]
+    chosen = entry["selection"]["synthetic"]
+    assert chosen["cv_balanced_accuracy"] == {"x0": 0.5, "x1": 0.5, "x1@w4": 1.0}
+    assert (chosen["amount"], chosen["weight"]) == (1.0, 4.0)  # by more than a standard error
+    # phase 2: real + synthetic trains the real rows at 1 and the synthetic rows at 4
+    plain = [f for f in WeightRecorder.fits[27:] if synthetic_ids & set(f) and set(f) - synthetic_ids]
+    plain = [f for f in plain if {w for i, w in f.items() if i < 1000} == {1.0}]
+    assert len(plain) == settings.seeds
+    assert all({w for i, w in f.items() if i in synthetic_ids} == {4.0} for f in plain)
+    assert entry["paired_vs_real"][REAL_SYNTHETIC]["balanced_accuracy"]["mean_difference"] == 0.5
+
+
 def test_weights_are_a_setting_with_one_always_a_candidate_and_the_words_name_them():
     assert EvaluationConfig().added_weights == [1.0]
     assert EvaluationConfig(added_weights=[0.5, 0.25]).added_weights == [0.25, 0.5, 1.0]
-    with pytest.raises(ValueError, match="added_weights"):
-        EvaluationConfig(added_weights=[0.0])
+    assert EvaluationConfig(added_weights=[4, 0.25, 2]).added_weights == [0.25, 1.0, 2.0, 4.0]
+    for wrong in (0.0, MAX_ADDED_WEIGHT + 1):
+        with pytest.raises(ValueError, match="added_weights"):
+            EvaluationConfig(added_weights=[wrong])
     assert (
         amount_text({"selected_amount": 8.0, "selected_weight": 0.25, "filtered": False})
         == "8x at weight 0.25"
