@@ -63,24 +63,27 @@ def test_a_fit_passes_weights_and_remembers_weighted_samples_apart():
     assert memory.hits == 1
 
 
+def _recorded_protocol(real, pool, test, learner, settings) -> dict:
+    """The protocol's result for one classifier, "recorded": ``learner`` (a WeightRecorder), whose
+    fits are recorded afresh in WeightRecorder.fits."""
+    WeightRecorder.fits = []
+    classifiers = {"recorded": lambda seed, classic: learner(seed)}
+    result = run_protocol(
+        real=real, synthetic=pool, test=test, classifiers=classifiers, kind="tabular", settings=settings
+    )
+    return result
+
+
 def test_the_inner_cv_tries_each_weight_and_phase_two_trains_with_the_chosen_one():
     rng = np.random.default_rng(2)
     real, test = blobs(24, rng, dims=60, shift=0.3), blobs(200, rng, offset=5000, dims=60, shift=0.3)
     pool = blobs(400, rng, offset=1000, dims=60, shift=0.3)
     synthetic_ids = set(range(1000, 1400))
-    WeightRecorder.fits = []
     settings = ProtocolSettings(
         seeds=2, folds=3, amounts=(0.0, 4.0), weights=(0.25, 1.0), filtering=False, rule="best"
     )
-    result = run_protocol(
-        real=real,
-        synthetic=pool,
-        test=test,
-        classifiers={"lr": lambda seed, classic: WeightRecorder(seed)},
-        kind="tabular",
-        settings=settings,
-    )
-    entry = result["classifiers"]["lr"]
+    result = _recorded_protocol(real, pool, test, WeightRecorder, settings)
+    entry = result["classifiers"]["recorded"]
     assert set(entry["selection"]["synthetic"]["cv_balanced_accuracy"]) == {"x0", "x4@w0.25", "x4"}
     assert set(entry["selection"]["classic"]["cv_balanced_accuracy"]) == {"x0", "x4@w0.25", "x4"}
     assert result["settings"]["weights"] == [0.25, 1.0]
@@ -138,17 +141,8 @@ def test_a_weight_above_one_is_a_candidate_and_phase_two_trains_with_it():
     rng = np.random.default_rng(5)
     real, test, pool = blobs(30, rng), blobs(60, rng, offset=5000), blobs(200, rng, offset=1000)
     synthetic_ids = set(range(1000, 1200))
-    WeightRecorder.fits = []
     settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0), weights=(1.0, 4.0), filtering=False)
-    result = run_protocol(
-        real=real,
-        synthetic=pool,
-        test=test,
-        classifiers={"heavy": lambda seed, classic: HeavyLearner(seed)},
-        kind="tabular",
-        settings=settings,
-    )
-    entry = result["classifiers"]["heavy"]
+    entry = _recorded_protocol(real, pool, test, HeavyLearner, settings)["classifiers"]["recorded"]
     chosen = entry["selection"]["synthetic"]
     assert chosen["cv_balanced_accuracy"] == {"x0": 0.5, "x1": 0.5, "x1@w4": 1.0}
     assert (chosen["amount"], chosen["weight"]) == (1.0, 4.0)  # by more than a standard error
