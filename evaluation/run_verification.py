@@ -306,7 +306,8 @@ def amount_text(summary: dict[str, Any]) -> str:
     if len(set(added.values())) > 1:
         text += " (" + ", ".join(f"{name} +{n}" for name, n in added.items()) + ")"
     if "selected_amount_with_classic" in summary:
-        text += f"; {summary['selected_amount_with_classic']:g}x with classic"
+        on_top = summary.get("selected_weight_with_classic", 1.0)
+        text += f"; {summary['selected_amount_with_classic']:g}x{weight_words(on_top)} with classic"
     return text
 
 
@@ -343,7 +344,14 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
             "selected_weight": r["selection"]["synthetic"].get("weight", 1.0),
-            **({"selected_amount_with_classic": on_classic["amount"]} if on_classic else {}),
+            **(
+                {
+                    "selected_amount_with_classic": on_classic["amount"],
+                    "selected_weight_with_classic": on_classic.get("weight", 1.0),
+                }
+                if on_classic
+                else {}
+            ),
             f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
             "gain_points": _points(paired["mean_difference"]),
             "gain_ci95_points": [_points(paired["low"]), _points(paired["high"])],

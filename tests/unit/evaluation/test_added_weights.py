@@ -1,4 +1,4 @@
-"""Added samples weighted below a real one: Samples carry the weights, fits pass them on, the inner
+"""Added samples weighted below (or above) a real one: Samples carry the weights, fits pass them on, the inner
 CV chooses a weight with each amount, and the chosen weight is what phase 2 trains with."""
 
 from typing import ClassVar
@@ -9,7 +9,7 @@ from sklearn.linear_model import LogisticRegression
 
 from synthaug.evaluation.fits import FitMemory, samples_fingerprint
 from synthaug.evaluation.gain import REAL, REAL_CLASSIC, REAL_CLASSIC_SYNTHETIC, REAL_SYNTHETIC, run_protocol
-from synthaug.evaluation.run_verification import amount_text
+from synthaug.evaluation.run_verification import amount_text, summarise
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ProtocolSettings
 from synthaug.pipeline.config import MAX_ADDED_WEIGHT, EvaluationConfig
@@ -64,14 +64,13 @@ def test_a_fit_passes_weights_and_remembers_weighted_samples_apart():
 
 
 def _recorded_protocol(real, pool, test, learner, settings) -> dict:
-    """The protocol's result for one classifier, "recorded": ``learner`` (a WeightRecorder), whose
-    fits are recorded afresh in WeightRecorder.fits."""
+    """The protocol's result for one classifier, "recorded": instances of ``learner`` (a
+    WeightRecorder class), whose fits are recorded afresh in WeightRecorder.fits."""
     WeightRecorder.fits = []
     classifiers = {"recorded": lambda seed, classic: learner(seed)}
-    result = run_protocol(
+    return run_protocol(
         real=real, synthetic=pool, test=test, classifiers=classifiers, kind="tabular", settings=settings
     )
-    return result
 
 
 def test_the_inner_cv_tries_each_weight_and_phase_two_trains_with_the_chosen_one():
@@ -124,12 +123,14 @@ def test_the_inner_cv_tries_each_weight_and_phase_two_trains_with_the_chosen_one
 
 
 class HeavyLearner(WeightRecorder):
-    """Knows every label (a row's class is its row_id's parity, see blobs) once some row weighed 4
-    in its fit, and nothing before: the CV can rank a weight above 1 first."""
+    """Knows every label (a row's class is its row_id's parity, see blobs) once a synthetic row
+    (row_id 1000 on) weighed 4 in its fit, and nothing before: the CV can rank a weight above 1
+    first. SMOTE rows (row_ids between the real ones) never teach it."""
 
     def fit(self, x, y, sample_weight=None):
         super().fit(x, y, sample_weight)
-        self.heavy = sample_weight is not None and max(sample_weight) == 4.0
+        heavy = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+        self.heavy = bool(np.any((heavy == 4.0) & (x["row_id"].to_numpy() >= 1000)))
         return self
 
     def predict_proba(self, x):
@@ -142,22 +143,30 @@ def test_a_weight_above_one_is_a_candidate_and_phase_two_trains_with_it():
     real, test, pool = blobs(30, rng), blobs(60, rng, offset=5000), blobs(200, rng, offset=1000)
     synthetic_ids = set(range(1000, 1200))
     settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0), weights=(1.0, 4.0), filtering=False)
-    entry = _recorded_protocol(real, pool, test, HeavyLearner, settings)["classifiers"]["recorded"]
+    result = _recorded_protocol(real, pool, test, HeavyLearner, settings)
+    entry = result["classifiers"]["recorded"]
     chosen = entry["selection"]["synthetic"]
     assert chosen["cv_balanced_accuracy"] == {"x0": 0.5, "x1": 0.5, "x1@w4": 1.0}
     assert (chosen["amount"], chosen["weight"]) == (1.0, 4.0)  # by more than a standard error
-    # phase 2: real + synthetic trains the real rows at 1 and the synthetic rows at 4
-    plain = [f for f in WeightRecorder.fits[27:] if synthetic_ids & set(f) and set(f) - synthetic_ids]
-    plain = [f for f in plain if {w for i, w in f.items() if i < 1000} == {1.0}]
-    assert len(plain) == settings.seeds
+    # phase 2 fits hold every real row (a CV fit holds its fold's); real + synthetic trains the
+    # real rows at 1 and the synthetic rows at 4 (SMOTE's x1@w4 never taught the learner)
+    phase_two = [f for f in WeightRecorder.fits if set(range(30)) <= set(f)]
+    plain = [
+        f for f in phase_two if synthetic_ids & set(f) and {w for i, w in f.items() if i < 1000} == {1.0}
+    ]
+    assert len(plain) == 2 * settings.seeds  # SMOTE added nothing: real + classic + synthetic is the same
     assert all({w for i, w in f.items() if i in synthetic_ids} == {4.0} for f in plain)
     assert entry["paired_vs_real"][REAL_SYNTHETIC]["balanced_accuracy"]["mean_difference"] == 0.5
+    # the summary names the weights, the one on top of SMOTE's rows too
+    summary = summarise({**result, "sizes": {"test": len(test)}})["classifiers"]["recorded"]
+    assert amount_text(summary) == "1x at weight 4; 1x at weight 4 with classic"  # SMOTE added nothing
 
 
 def test_weights_are_a_setting_with_one_always_a_candidate_and_the_words_name_them():
     assert EvaluationConfig().added_weights == [1.0]
     assert EvaluationConfig(added_weights=[0.5, 0.25]).added_weights == [0.25, 0.5, 1.0]
     assert EvaluationConfig(added_weights=[4, 0.25, 2]).added_weights == [0.25, 1.0, 2.0, 4.0]
+    assert EvaluationConfig(added_weights=[MAX_ADDED_WEIGHT]).added_weights == [1.0, MAX_ADDED_WEIGHT]
     for wrong in (0.0, MAX_ADDED_WEIGHT + 1):
         with pytest.raises(ValueError, match="added_weights"):
             EvaluationConfig(added_weights=[wrong])

@@ -102,6 +102,8 @@ def test_amount_text_names_the_amount_on_top_of_the_augmentation():
     assert amount_text({"selected_amount": 2.0, "filtered": True}) == "2x (filtered)"
     images = {"selected_amount": 0.0, "filtered": False, "selected_amount_with_classic": 1.0}
     assert amount_text(images) == "0x; 1x with classic"
+    heavy = {**images, "selected_weight": 0.25, "selected_weight_with_classic": 4.0}
+    assert amount_text(heavy) == "0x at weight 0.25; 1x at weight 4 with classic"
 
 
 def test_the_summary_names_what_each_class_receives_when_the_classes_differ():
