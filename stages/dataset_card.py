@@ -198,6 +198,22 @@ def watermark_text(watermark: Any, *, kind: str) -> str:
     )
 
 
+def weights_sentence(classifiers: dict[str, dict[str, Any]]) -> str:
+    """How to reproduce an amount "at weight w", when the CV chose one for any classifier."""
+    chosen = {
+        c.get(k, 1.0)
+        for c in classifiers.values()
+        for k in ("selected_weight", "selected_weight_with_classic")
+    }
+    if chosen <= {1.0}:
+        return ""
+    return (
+        "An amount at weight w was measured with each added sample counting w times a real one in the "
+        "classifier's loss: to train what was measured, give the added rows sample_weight w and the real "
+        "rows 1."
+    )
+
+
 def verification_text(verification: dict[str, Any]) -> str:
     """The verdict of the downstream check in words, with each classifier's paired gain."""
     verdict = verification.get("verdict", NOT_VERIFIED)
@@ -235,9 +251,16 @@ def verification_text(verification: dict[str, Any]) -> str:
                 if verification.get("interval")
                 else ""
             )
-            + detectable_sentence(
-                {name: c.get("detectable_points") for name, c in verification["classifiers"].items()},
-                verification["test_rows"],
+            + " ".join(
+                part
+                for part in (
+                    detectable_sentence(
+                        {name: c.get("detectable_points") for name, c in verification["classifiers"].items()},
+                        verification["test_rows"],
+                    ),
+                    weights_sentence(verification["classifiers"]),
+                )
+                if part
             ),
             "",
             f"| classifier | recommends | amount added | real only ({verification['metric']}, %) "

@@ -225,6 +225,9 @@ def test_card_verification_leads_with_the_recommendation_and_states_the_power():
         and "| logistic | real only | 1x | 93.0 | +0.40 [-1.20, +2.00] |" in text
     )
     assert "chosen by cross-validation inside the real training split" in text  # one pass
+    assert "sample_weight" not in text  # every amount at weight 1
+    heavy = {**summary, "classifiers": {"logistic": {**entry, "selected_weight_with_classic": 4.0}}}
+    assert "give the added rows sample_weight w and the real rows 1" in verification_text(heavy)
     repeated = verification_text({**summary, "cv_repeats": 5})
     assert "chosen by cross-validation (repeated 5 times on new fold splits) inside the real" in repeated
 
