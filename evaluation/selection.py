@@ -75,6 +75,7 @@ class Candidate:
         return f"x{self.amount:g}{weight}" + ("+filter" if self.filtered else "")
 
     def simplicity(self) -> tuple[float, float, bool]:
+        # at equal mass fewer samples are simpler: x0.5@w4 before x2, x1 before x4@w0.25
         return (round(self.mass, 10), self.amount, self.filtered)
 
 
@@ -90,8 +91,8 @@ def candidates(
 
 # How the inner CV's per-fold scores choose between a simpler and a richer candidate.
 SELECTION_RULES = {
-    "one-se": "one-SE rule: the simplest candidate (the least added sample weight, then the "
-    "smallest amount), unfiltered where possible, whose mean paired "
+    "one-se": "one-SE rule: the simplest candidate (the least total added weight, amount x weight, "
+    "then the smallest amount), unfiltered where possible, whose mean paired "
     "per-fold difference from the best candidate is within one standard error of that difference "
     "(the standard error of one K-fold pass, however many repeats are averaged)",
     "best": "best rule: the highest mean CV score, the simpler candidate winning ties",

@@ -67,6 +67,9 @@ def test_a_weight_below_one_is_simpler_and_named_in_the_key():
     cv = scores(x0=[0.70, 0.72, 0.71], x4_w0_25=[0.80, 0.83, 0.82], x4=[0.83, 0.82, 0.83])
     assert choose(cv, "best") == Candidate(4.0)
     assert choose(cv, "one-se") == Candidate(4.0, 0.25)
+    # weights above 1 are heavier by the same measure; at equal added weight the fewer samples come first
+    heavy = candidates([0.0, 0.5, 2.0], (1.0, 4.0))
+    assert [c.key for c in heavy] == ["x0", "x0.5", "x0.5@w4", "x2", "x2@w4"]
     # equal means: the best rule takes the simpler candidate too
     assert choose(scores(x1=[0.8, 0.9], x4_w0_25=[0.9, 0.8]), "best") == Candidate(1.0)
     # a stored selection names its candidate's key (older results have no weight: 1)
