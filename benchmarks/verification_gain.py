@@ -26,7 +26,8 @@ t-interval and a paired t-test across them. A head-to-head table pairs synthaug 
 baseline, and classic+synthaug with classic, on the same runs (per seed the mean over the tables'
 datasets and classifiers, then an interval across seeds): it says whether "ahead of SMOTE" is
 more than the seeds' noise.
-``--from-result`` summarises the per-seed rows a results file stores again. Results:
+Each run's own privacy audit (ours and CTGAN's) is tabulated per dataset against the memorisation
+goals (``benchmarks/memorisation.py``). ``--from-result`` summarises a results file again. Results:
 ``benchmarks/results/verification_gain.json`` and ``.md``.
 """
 
@@ -354,7 +355,7 @@ def reverify(output: Path, overrides: list[str]) -> None:
         print(json.dumps({"reverified": run_dir.name, "overrides": overrides}), flush=True)
 
 
-def collect(output: Path) -> tuple[list[dict[str, Any]], ...]:
+def collect(output: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Per-seed rows, stage timings and privacy audits of every completed run under ``output``."""
     rows, timings, audits = [], [], []
     for run_dir in sorted(p for p in output.iterdir() if (p / RESULT_FILE).is_file()):
