@@ -45,14 +45,13 @@ AUDITED = (SHARE_CLOSER_TO_TRAIN, NEAR_COPIES, MEMBERSHIP_AUC_EITHER_WAY)
 
 def fit(train, *, shrinkage: float, smoothing: float, seed: int) -> tabular_copula.TabularCopula:
     """The shipped copula with each class's correlation moved ``shrinkage`` of the way to the identity."""
-    shipped = tabular_copula._correlation
-    tabular_copula._correlation = lambda s: (1 - shrinkage) * shipped(s) + shrinkage * np.eye(s.shape[1])
-    try:
-        rows = np.arange(len(train))
-        config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=smoothing))
-        return tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
-    finally:
-        tabular_copula._correlation = shipped
+    rows = np.arange(len(train))
+    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=smoothing))
+    model = tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
+    for copula in model.copulas_:  # sampling reads each class's correlation as it stands
+        identity = np.eye(len(copula.correlation))
+        copula.correlation = (1 - shrinkage) * copula.correlation + shrinkage * identity
+    return model
 
 
 def audit_variants(dataset: str, seed: int, *, per_class: int, data_dir: Path, workdir: Path) -> list[dict]:
