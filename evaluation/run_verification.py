@@ -298,13 +298,17 @@ def weight_words(weight: float) -> str:
 
 def amount_text(summary: dict[str, Any]) -> str:
     """A classifier summary's (``summarise``) amounts in words: real+synthetic's, with the samples
-    of each class when the classes receive different numbers, and the amount added on top of the
-    classic baseline (images: the augmentation; tables: SMOTE rows), which is chosen apart."""
+    of each class when the classes receive different numbers, the classic baseline's own amount
+    (tables: SMOTE rows; images' augmentation has none), and the amount added on top of the
+    classic baseline, which is chosen apart."""
     text = f"{summary['selected_amount']:g}x" + weight_words(summary.get("selected_weight", 1.0))
     text += " (filtered)" if summary["filtered"] else ""
     added = summary.get("selected_per_class", {})
     if len(set(added.values())) > 1:
         text += " (" + ", ".join(f"{name} +{n}" for name, n in added.items()) + ")"
+    if "selected_amount_classic" in summary:  # tables: SMOTE's own rows (images have no amount)
+        weight = weight_words(summary.get("selected_weight_classic", 1.0))
+        text += f"; classic {summary['selected_amount_classic']:g}x{weight}"
     if "selected_amount_with_classic" in summary:
         on_top = summary.get("selected_weight_with_classic", 1.0)
         text += f"; {summary['selected_amount_with_classic']:g}x{weight_words(on_top)} with classic"
@@ -332,6 +336,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     for name, r in result["classifiers"].items():
         paired = comparison(r, REAL_SYNTHETIC, REAL)
         on_classic = r["selection"].get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])  # absent from older results
+        classic = r["selection"].get(SELECTION_OF[REAL_CLASSIC])  # tables: the SMOTE rows' choice
         # against the classic baseline: what was added on top of it, or real+synthetic where
         # nothing was (older image results chose no amount on top: real+synthetic's was added)
         on_top = on_classic is None or on_classic["amount"] > 0
@@ -344,6 +349,14 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
             "selected_weight": r["selection"]["synthetic"].get("weight", 1.0),
+            **(
+                {
+                    "selected_amount_classic": classic["amount"],
+                    "selected_weight_classic": classic.get("weight", 1.0),
+                }
+                if classic
+                else {}
+            ),
             **(
                 {
                     "selected_amount_with_classic": on_classic["amount"],

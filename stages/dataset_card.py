@@ -203,7 +203,7 @@ def weights_sentence(classifiers: dict[str, dict[str, Any]]) -> str:
     chosen = {
         c.get(k, 1.0)
         for c in classifiers.values()
-        for k in ("selected_weight", "selected_weight_with_classic")
+        for k in ("selected_weight", "selected_weight_classic", "selected_weight_with_classic")
     }
     if chosen <= {1.0}:
         return ""

@@ -104,6 +104,9 @@ def test_amount_text_names_the_amount_on_top_of_the_augmentation():
     assert amount_text(images) == "0x; 1x with classic"
     heavy = {**images, "selected_weight": 0.25, "selected_weight_with_classic": 4.0}
     assert amount_text(heavy) == "0x at weight 0.25; 1x at weight 4 with classic"
+    # tables: SMOTE's own amount and weight, which the recommendation "classic" asks a team to use
+    tables = {**heavy, "selected_amount_classic": 0.5, "selected_weight_classic": 2.0}
+    assert amount_text(tables) == "0x at weight 0.25; classic 0.5x at weight 2; 1x at weight 4 with classic"
 
 
 def test_the_summary_names_what_each_class_receives_when_the_classes_differ():
