@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from synthaug.evaluation.conditions import ADVICE, WITH_SYNTHETIC, selected
+from synthaug.evaluation.conditions import ADVICE, REAL_CLASSIC, WITH_SYNTHETIC, selected
 from synthaug.evaluation.run_verification import cross_validation_words, weight_words
 from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
 from synthaug.evaluation.verdict import detectable_sentence
@@ -301,9 +301,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
                         _interval(c),
                         f"{c['p_value']:.3g}",
                         c["verdict"],
-                        _amount(selected(entry["selection"], condition))
-                        if condition in WITH_SYNTHETIC
-                        else "",
+                        _added(entry["selection"], condition),
                     )
                 )
     section.add(
@@ -316,7 +314,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
                 "difference, points [95% CI]",
                 "p",
                 "result",
-                "synthetic added",
+                "amount added",
             ),
             tuple(rows),
             numeric=(2, 3, 5),
@@ -339,6 +337,15 @@ def _detectable(result: dict[str, Any]) -> str:
         found[name] = None if effect is None else 100 * effect["difference"]
     sentence = detectable_sentence(found, result["sizes"]["test"])
     return f" {sentence}" if sentence else ""
+
+
+def _added(selection: dict, condition: str) -> str:
+    """What a condition adds to the real rows: its synthetic amount, or SMOTE's (tables' real+classic;
+    images' augmentation has no amount)."""
+    if condition in WITH_SYNTHETIC:
+        return _amount(selected(selection, condition))
+    smote = selected(selection, REAL_CLASSIC) if condition == REAL_CLASSIC else {}
+    return f"SMOTE {_amount(smote)}" if smote else ""
 
 
 def _amount(selection: dict) -> str:

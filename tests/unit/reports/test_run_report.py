@@ -155,3 +155,18 @@ def test_the_verification_says_which_filter_the_cross_validation_tried():
     assert (
         "(in each fold, judged by that fold's training rows)" in curated and "tried a filter" not in curated
     )
+
+
+def test_the_amount_column_names_smote_rows_for_the_classic_baseline_of_tables():
+    from synthaug.reports.run_report import _added
+
+    selection = {
+        "synthetic": {"amount": 1.0, "weight": 0.5, "filtered": False},
+        "classic": {"amount": 0.5, "weight": 2.0, "filtered": False},  # tables: SMOTE's own choice
+        "classic+synthetic": {"amount": 2.0, "weight": 1.0, "filtered": False},
+    }
+    assert _added(selection, "real+synthetic") == "1x at weight 0.5"
+    assert _added(selection, "real+classic") == "SMOTE 0.5x at weight 2"
+    assert _added(selection, "real+classic+synthetic") == "2x"  # the synthetic rows on top of SMOTE's
+    images = {k: v for k, v in selection.items() if k != "classic"}  # augmentation has no amount
+    assert _added(images, "real+classic") == ""
