@@ -308,7 +308,7 @@ def amount_text(summary: dict[str, Any]) -> str:
         text += " (" + ", ".join(f"{name} +{n}" for name, n in added.items()) + ")"
     if "selected_amount_classic" in summary:  # tables: SMOTE's own rows (images have no amount)
         weight = weight_words(summary.get("selected_weight_classic", 1.0))
-        text += f"; classic {summary['selected_amount_classic']:g}x{weight}"
+        text += f"; SMOTE {summary['selected_amount_classic']:g}x{weight}"
     if "selected_amount_with_classic" in summary:
         on_top = summary.get("selected_weight_with_classic", 1.0)
         text += f"; {summary['selected_amount_with_classic']:g}x{weight_words(on_top)} with classic"

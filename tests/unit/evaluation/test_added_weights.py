@@ -160,7 +160,7 @@ def test_a_weight_above_one_is_a_candidate_and_phase_two_trains_with_it():
     # the summary names the weights, the one on top of SMOTE's rows too
     summary = summarise({**result, "sizes": {"test": len(test)}})["classifiers"]["recorded"]
     assert (summary["selected_amount_classic"], summary["selected_weight_classic"]) == (0.0, 1.0)
-    assert amount_text(summary) == "1x at weight 4; classic 0x; 1x at weight 4 with classic"
+    assert amount_text(summary) == "1x at weight 4; SMOTE 0x; 1x at weight 4 with classic"
 
 
 def test_weights_are_a_setting_with_one_always_a_candidate_and_the_words_name_them():

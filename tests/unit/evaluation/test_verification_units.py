@@ -106,7 +106,7 @@ def test_amount_text_names_the_amount_on_top_of_the_augmentation():
     assert amount_text(heavy) == "0x at weight 0.25; 1x at weight 4 with classic"
     # tables: SMOTE's own amount and weight, which the recommendation "classic" asks a team to use
     tables = {**heavy, "selected_amount_classic": 0.5, "selected_weight_classic": 2.0}
-    assert amount_text(tables) == "0x at weight 0.25; classic 0.5x at weight 2; 1x at weight 4 with classic"
+    assert amount_text(tables) == "0x at weight 0.25; SMOTE 0.5x at weight 2; 1x at weight 4 with classic"
 
 
 def test_the_summary_names_what_each_class_receives_when_the_classes_differ():
