@@ -214,6 +214,17 @@ def weights_sentence(classifiers: dict[str, dict[str, Any]]) -> str:
     )
 
 
+def smote_sentence(classifiers: dict[str, dict[str, Any]]) -> str:
+    """What "classic" means for a table (only tables' summaries hold SMOTE's own choice)."""
+    if not any("selected_amount_classic" in c for c in classifiers.values()):
+        return ""
+    return (
+        "For this table the classic baseline is SMOTE (SMOTENC when there are categorical columns): "
+        'interpolated rows added to the real ones, the amount ("SMOTE 0.5x" in the table) chosen by the '
+        "same cross-validation."
+    )
+
+
 def verification_text(verification: dict[str, Any]) -> str:
     """The verdict of the downstream check in words, with each classifier's paired gain."""
     verdict = verification.get("verdict", NOT_VERIFIED)
@@ -258,6 +269,7 @@ def verification_text(verification: dict[str, Any]) -> str:
                         {name: c.get("detectable_points") for name, c in verification["classifiers"].items()},
                         verification["test_rows"],
                     ),
+                    smote_sentence(verification["classifiers"]),
                     weights_sentence(verification["classifiers"]),
                 )
                 if part

@@ -231,6 +231,8 @@ def test_card_verification_leads_with_the_recommendation_and_states_the_power():
     smote = {**entry, "selected_amount_classic": 0.5, "selected_weight_classic": 2.0}  # SMOTE's rows alone
     text = verification_text({**summary, "classifiers": {"logistic": smote}})
     assert "| logistic | real only | 1x; SMOTE 0.5x at weight 2 |" in text
+    assert "For this table the classic baseline is SMOTE" in text
+    assert "classic baseline is SMOTE" not in verification_text(summary)  # images have no SMOTE amount
     assert "give the added rows sample_weight w and the real rows 1" in text
     repeated = verification_text({**summary, "cv_repeats": 5})
     assert "chosen by cross-validation (repeated 5 times on new fold splits) inside the real" in repeated
