@@ -1,7 +1,7 @@
 """Which part of the copula puts its samples near the training rows? An audit-only exploration.
 
     .venv/bin/python -m benchmarks.copula_memorisation [--datasets breast_cancer crabs ...] \
-        [--seeds 5 6 7] [--per-class 15] [--result-name copula_memorisation_exploration]
+        [--seeds 5 6 7] [--per-class 15] [--smoothing 0 1] [--result-name copula_memorisation_exploration]
 
 At 15 rows per class the shipped copula's samples sit nearer the training split than the held-out
 one on some tables (breast_cancer 0.68) and let a membership attack reach 0.62 (crabs,
@@ -9,11 +9,12 @@ one on some tables (breast_cancer 0.68) and let a membership attack reach 0.62 (
 the training rows: each class's correlation of normal scores and each class's marginals. Here
 each is loosened in turn: the correlation shrunk halfway to the identity, or replaced by it
 (columns drawn independently within a class), crossed with marginal smoothing 0 and 1
-(``training.copula.smoothing``). Each variant is fitted on the run's training split (the job's
-``prepare``: the same split and subsample as ``synthaug run --set seed=s``), 200 rows per class
-are drawn without near-copy curation or watermark, and ``privacy/audit.py`` compares them with the
-held-out rows. No gain is measured, so nothing here chooses a setting; exploration seeds (5-7)
-only. Results: ``benchmarks/results/<--result-name>.json`` and ``.md``.
+(``training.copula.smoothing``; ``--smoothing`` tries others). Each variant is fitted on the
+run's training split (the job's ``prepare``: the same split and subsample as ``synthaug run
+--set seed=s``), 200 rows per class are drawn without near-copy curation or watermark, and
+``privacy/audit.py`` compares them with the held-out rows. No gain is measured, so nothing here
+chooses a setting; exploration seeds (5-7) only. Results:
+``benchmarks/results/<--result-name>.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,15 @@ def fit(train, *, shrinkage: float, smoothing: float, seed: int) -> tabular_copu
     return model
 
 
-def audit_variants(dataset: str, seed: int, *, per_class: int, data_dir: Path, workdir: Path) -> list[dict]:
+def audit_variants(
+    dataset: str,
+    seed: int,
+    *,
+    per_class: int,
+    data_dir: Path,
+    workdir: Path,
+    smoothings: tuple[float, ...] = SMOOTHING,
+) -> list[dict]:
     config = dataset_config(dataset, seed, workdir, full=False, data_dir=data_dir)
     config = config.model_copy(update={"dataset": config.dataset.model_copy(update={"per_class": per_class})})
     prepared = job.prepare(config)
@@ -62,7 +71,7 @@ def audit_variants(dataset: str, seed: int, *, per_class: int, data_dir: Path, w
     real, test = samples_of(train), samples_of(prepared.test.data)
     rows = []
     for correlation, shrinkage in SHRINKAGE.items():
-        for smoothing in SMOOTHING:
+        for smoothing in smoothings:
             model = fit(train, shrinkage=shrinkage, smoothing=smoothing, seed=seed)
             audited = privacy_audit(real, test, draw(model, DRAWN_PER_CLASS, seed + 1))
             rows.append(
@@ -87,6 +96,9 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=15)
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR)
     parser.add_argument("--result-name", default=RESULT)
+    parser.add_argument(
+        "--smoothing", nargs="+", type=float, default=list(SMOOTHING), help="marginal smoothings"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="synthaug-copula-memorisation-") as tmp:  # the configs' key files
         rows = [
@@ -94,7 +106,12 @@ def main() -> None:
             for dataset in args.datasets
             for seed in args.seeds
             for row in audit_variants(
-                dataset, seed, per_class=args.per_class, data_dir=args.data_dir, workdir=Path(tmp)
+                dataset,
+                seed,
+                per_class=args.per_class,
+                data_dir=args.data_dir,
+                workdir=Path(tmp),
+                smoothings=tuple(args.smoothing),
             )
         ]
     frame = pd.DataFrame(rows)
