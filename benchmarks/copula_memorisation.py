@@ -45,14 +45,12 @@ AUDITED = (SHARE_CLOSER_TO_TRAIN, NEAR_COPIES, MEMBERSHIP_AUC_EITHER_WAY)
 
 
 def fit(train, *, shrinkage: float, smoothing: float, seed: int) -> tabular_copula.TabularCopula:
-    """The shipped copula with each class's correlation moved ``shrinkage`` of the way to the identity."""
+    """The copula with each class's correlation moved ``shrinkage`` of the way to the identity
+    (``training.copula.independence``)."""
     rows = np.arange(len(train))
-    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=smoothing))
-    model = tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
-    for copula in model.copulas_:  # sampling reads each class's correlation as it stands
-        identity = np.eye(len(copula.correlation))
-        copula.correlation = (1 - shrinkage) * copula.correlation + shrinkage * identity
-    return model
+    copula = CopulaConfig(smoothing=smoothing, independence=shrinkage)
+    config = TrainingConfig(synthesizer="copula", copula=copula)
+    return tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
 
 
 def audit_variants(

@@ -18,7 +18,10 @@ a Gaussian kernel density on the class's values instead, with bandwidth s times 
 0.9 min(sd, IQR / 1.34) n^(-1/5), clipped to the column's range. On 15 rows per class the
 empirical quantiles put a sample between two neighbouring training values in every column, so it
 lies nearer a training row than an unseen one; the kernel spreads the draws between and a little
-beyond the observed values while the ranks, and so the dependence, stay the copula's.
+beyond the observed values while the ranks, and so the dependence, stay the copula's. With
+``training.copula.independence`` t > 0 each class's correlation becomes (1 - t) C + t I: with
+fewer rows than columns the estimate C is nearly confined to the span of the class's training
+scores, so its draws resemble combinations of those rows; t = 1 draws the columns independently.
 
 So each class keeps its marginals and its linear dependence between columns, which is what a GAN
 trained on a few hundred rows learns worst (benchmarks/results/verification_gain_*_copula.md). Fitting reads
@@ -158,11 +161,13 @@ class TabularCopula(Synthesizer):
         )
         self.privacy_ = None
         log.info(
-            "fitted a Gaussian copula per class on %d rows (%d columns, %d classes; smoothing %g) in %.2f s",
+            "fitted a Gaussian copula per class on %d rows (%d columns, %d classes; smoothing %g, "
+            "independence %g) in %.2f s",
             len(frame),
             len(self.schema_.columns),
             len(self.classes_),
             self.config.copula.smoothing,
+            self.config.copula.independence,
             seconds,
         )
         return self
@@ -192,7 +197,9 @@ class TabularCopula(Synthesizer):
                 cdf.append(None)
                 bandwidth[j] = self.config.copula.smoothing * silverman_bandwidth(values[-1])
             scores[:, j] = norm.ppf(np.clip(u, EDGE, 1.0 - EDGE))
-        return ClassCopula(values, missing, cdf, _correlation(scores), bandwidth)
+        independence = self.config.copula.independence  # 0: the estimate; 1: the identity
+        correlation = (1 - independence) * _correlation(scores) + independence * np.eye(scores.shape[1])
+        return ClassCopula(values, missing, cdf, correlation, bandwidth)
 
     def sample(
         self,

@@ -56,6 +56,13 @@ class CopulaConfig(ConfigSection):
         "observed values, so on a few dozen rows a sample sits near a training row; 1 spreads the "
         "draws between and a little beyond them (benchmarks/results/copula_variants_*.md).",
     )
+    independence: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0,
+        description="How far each class's correlation is moved from its Ledoit-Wolf estimate toward "
+        "the identity: 0 keeps the estimate; 1 draws the columns independently within a class. With "
+        "fewer rows per class than columns the estimate is nearly confined to the span of the training "
+        "rows, so its samples lie nearer them (benchmarks/results/copula_memorisation_*.md).",
+    )
 
 
 # Defaults that differ by data kind; a None in TrainingConfig means "the kind's default".

@@ -140,7 +140,9 @@ def training_words(training: dict) -> str:
         if smoothing
         else "empirical marginals"
     )
-    return f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals})"
+    independence = training.get("copula_independence") or 0  # runs before it existed: 0
+    dependence = f"; correlation moved {independence:g} of the way to independence" if independence else ""
+    return f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals}{dependence})"
 
 
 def audit_text(audit: dict[str, float] | None, *, held_out: int) -> str:

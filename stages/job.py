@@ -328,6 +328,7 @@ def train(
     }
     if config.training.synthesizer == "copula":
         summary["copula_smoothing"] = config.training.copula.smoothing
+        summary["copula_independence"] = config.training.copula.independence
     return summary
 
 

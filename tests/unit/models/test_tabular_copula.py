@@ -168,3 +168,34 @@ def test_smoothing_survives_a_round_trip_and_older_files_load_unsmoothed(smoothe
     save_checkpoint(tmp_path / "older.pt", state)
     older = TabularCopula.load(tmp_path / "older.pt")
     pd.testing.assert_frame_equal(copula.sample(50, seed=7).rows, older.sample(50, seed=7).rows)
+
+
+def test_independence_moves_each_class_s_correlation_toward_the_identity(copula, table):
+    def loosened(independence):
+        config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(independence=independence))
+        return TabularCopula(config, seed=0).fit(table)
+
+    half, independent = loosened(0.5), loosened(1.0)
+    for fitted, blended in zip(copula.copulas_, half.copulas_, strict=True):
+        expected = 0.5 * fitted.correlation + 0.5 * np.eye(len(fitted.correlation))
+        np.testing.assert_allclose(blended.correlation, expected)
+    assert all(np.array_equal(c.correlation, np.eye(len(c.correlation))) for c in independent.copulas_)
+    drawn = {
+        name: model.sample(8000, labels=np.repeat(["pos", "neg"], 4000), seed=1).rows
+        for name, model in (("half", half), ("independent", independent))
+    }
+
+    def correlation(rows, label):
+        part = rows[rows["label"] == label]
+        return np.corrcoef(part["x"], part["y"])[0, 1]
+
+    for label, sign in (("pos", 1), ("neg", -1)):  # 0.9 fitted: about half, then none
+        assert 0.35 < sign * correlation(drawn["half"], label) < 0.55
+        assert abs(correlation(drawn["independent"], label)) < 0.05
+    # the marginals are the class's own either way
+    real = table.data.features.assign(label=np.asarray(table.data.classes)[table.data.labels])
+
+    def red(rows):  # (per class) share of red
+        return rows["colour"].eq("red").groupby(rows["label"]).mean()
+
+    assert (red(drawn["independent"]) - red(real)).abs().max() < 0.02
