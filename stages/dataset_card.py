@@ -141,7 +141,9 @@ def training_words(training: dict) -> str:
         else "empirical marginals"
     )
     independence = training.get("copula_independence") or 0  # runs before it existed: 0
-    dependence = f"; correlation moved {independence:g} of the way to independence" if independence else ""
+    dependence = (
+        f"; correlation moved {independence:.0%} of the way to independent columns" if independence else ""
+    )
     return f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals}{dependence})"
 
 
@@ -222,8 +224,8 @@ def smote_sentence(classifiers: dict[str, dict[str, Any]]) -> str:
         return ""
     return (
         "For this table the classic baseline is SMOTE (SMOTENC when there are categorical columns): "
-        'interpolated rows added to the real ones, the amount ("SMOTE 0.5x" in the table) chosen by the '
-        "same cross-validation."
+        "interpolated rows added to the real ones, their amount (the SMOTE part of the amount column) "
+        "chosen by the same cross-validation."
     )
 
 

@@ -193,7 +193,7 @@ def test_card_says_how_the_model_was_fitted():
     assert "marginals smoothed with 1x Silverman's bandwidth" in training_words(smoothed)
     assert "independence" not in training_words(smoothed)  # the default, 0
     loosened = {**smoothed, "copula_independence": 0.5}
-    assert training_words(loosened).endswith("; correlation moved 0.5 of the way to independence)")
+    assert training_words(loosened).endswith("; correlation moved 50% of the way to independent columns)")
     older = {"synthesizer": "copula", "seconds": 0.04}  # a run from before the setting
     assert training_words(older).endswith("(no training steps; empirical marginals)")
 
