@@ -19,9 +19,11 @@ a Gaussian kernel density on the class's values instead, with bandwidth s times 
 empirical quantiles put a sample between two neighbouring training values in every column, so it
 lies nearer a training row than an unseen one; the kernel spreads the draws between and a little
 beyond the observed values while the ranks, and so the dependence, stay the copula's. With
-``training.copula.independence`` t > 0 each class's correlation becomes (1 - t) C + t I: with
-fewer rows than columns the estimate C is nearly confined to the span of the class's training
-scores, so its draws resemble combinations of those rows; t = 1 draws the columns independently.
+``training.copula.independence`` t > 0 each class's correlation becomes (1 - t) C + t I; t = 1
+draws the columns independently. With fewer rows than columns the estimate C probably puts most
+of its variance in the span of the class's training scores, so its draws resemble combinations of
+those rows: at 15 rows per class only t = 1 brought breast_cancer's samples under 0.65 nearer a
+training row (benchmarks/results/copula_memorisation_smoothing_exploration.md).
 
 So each class keeps its marginals and its linear dependence between columns, which is what a GAN
 trained on a few hundred rows learns worst (benchmarks/results/verification_gain_*_copula.md). Fitting reads

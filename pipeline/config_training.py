@@ -59,9 +59,9 @@ class CopulaConfig(ConfigSection):
     independence: Annotated[float, Field(ge=0, le=1)] = Field(
         0.0,
         description="How far each class's correlation is moved from its Ledoit-Wolf estimate toward "
-        "the identity: 0 keeps the estimate; 1 draws the columns independently within a class. With "
-        "fewer rows per class than columns the estimate is nearly confined to the span of the training "
-        "rows, so its samples lie nearer them (benchmarks/results/copula_memorisation_*.md).",
+        "the identity: 0 keeps the estimate; 1 draws the columns independently within a class. At 15 "
+        "rows per class, 1 with smoothing 2 kept the samples within the memorisation bounds on more "
+        "tables, at half the gain (benchmarks/results/verification_gain_tables_copula_independent_*.md).",
     )
 
 
