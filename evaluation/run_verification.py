@@ -315,6 +315,16 @@ def amount_text(summary: dict[str, Any]) -> str:
     return text
 
 
+def _chosen(selection: dict[str, Any] | None, suffix: str) -> dict[str, Any]:
+    """A selection's amount and weight as summary keys (none when the result lacks the selection)."""
+    if not selection:
+        return {}
+    return {
+        f"selected_amount_{suffix}": selection["amount"],
+        f"selected_weight_{suffix}": selection.get("weight", 1.0),
+    }
+
+
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
     """The verdict, the recommendation and, per classifier, the selected amount and the paired
     primary-metric differences of real+synthetic against real only and of what was added against
@@ -349,22 +359,8 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "selected_amount": r["selection"]["synthetic"]["amount"],
             "filtered": r["selection"]["synthetic"]["filtered"],
             "selected_weight": r["selection"]["synthetic"].get("weight", 1.0),
-            **(
-                {
-                    "selected_amount_classic": classic["amount"],
-                    "selected_weight_classic": classic.get("weight", 1.0),
-                }
-                if classic
-                else {}
-            ),
-            **(
-                {
-                    "selected_amount_with_classic": on_classic["amount"],
-                    "selected_weight_with_classic": on_classic.get("weight", 1.0),
-                }
-                if on_classic
-                else {}
-            ),
+            **_chosen(classic, "classic"),
+            **_chosen(on_classic, "with_classic"),
             f"real_{PRIMARY_METRIC}": round(r["conditions"][REAL][PRIMARY_METRIC]["mean"], 4),
             "gain_points": _points(paired["mean_difference"]),
             "gain_ci95_points": [_points(paired["low"]), _points(paired["high"])],
