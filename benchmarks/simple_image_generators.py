@@ -1,0 +1,179 @@
+"""Simple per-class image generators against the run's GAN, on kept digits runs (exploration).
+
+    .venv/bin/python -m benchmarks.verification_gain --datasets digits --seeds 5 6 7 --no-ctgan \
+        --keep runs-explore
+    .venv/bin/python -m benchmarks.simple_image_generators --runs runs-explore
+
+On tables a class-conditional Gaussian copula beat the GAN (models/tabular_copula.py). Does a
+pixel-space analogue help the CNN on 15 digits per class, where the GAN's images do not? Each
+generator below is fitted per class on a kept run's training images only:
+
+- ``pixel gaussian``: the class's mean image and Ledoit-Wolf covariance of its pixels;
+- ``pixel copula``: the tabular copula's recipe with pixels as columns (mid-rank normal scores,
+  Ledoit-Wolf correlation, kernel-smoothed marginals at Silverman's bandwidth);
+- ``augmented gaussian`` / ``augmented copula``: the same, fitted on 20 draws of the CNN's own
+  classic augmentation (rotation, shift, scale) of every training image, so the 64 x 64
+  dependence is estimated from 300 rows instead of 15;
+- ``gan``: the run's own synthetic images (the pipeline's generator), for reference;
+- ``mixup within class``: a random blend of two training images of a class, a classic
+  augmentation rather than a generator, to tell how much of any gain interpolation alone gives.
+
+Each pool holds 4x the real count per class. Scored like ``benchmarks/synthetic_use.py``: the
+verification's CNN (200 steps, classic augmentation on) trained on real + the pool at a batch
+share of 0.3 or 0.5, 5 CNN seeds; and ``synthetic only`` (no augmentation, 3 seeds), against
+real + classic on each run's held-out test split. Exploration seeds only: nothing here is tuned on
+the README's seeds 0-4. Results: ``benchmarks/results/simple_image_generators.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from scipy.stats import norm
+from sklearn.covariance import LedoitWolf
+
+from benchmarks.common import RESULTS, markdown_table, write_result
+from benchmarks.synthetic_use import TSTR_SEEDS, RunBench, share_weights
+from synthaug.evaluation.classifiers import random_affine
+from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
+from synthaug.models.tabular_copula import EDGE, kernel_quantiles, silverman_bandwidth
+from synthaug.pipeline.layout import RESULT_FILE
+
+RESULT = "simple_image_generators"
+AMOUNT = 4.0
+SHARES = (0.3, 0.5)
+AUGMENTED_COPIES = 20
+SMOOTHING = 1.0
+REFERENCE = "real+classic"
+
+# (rows of one class (n, p) float, how many, rng) -> (how many, p) float pixels
+Fitter = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]
+
+
+def augmented(images: np.ndarray, copies: int, seed: int) -> np.ndarray:
+    """(N * copies, H, W, C) uint8: every image under ``copies`` draws of the CNN's augmentation."""
+    x = torch.as_tensor(images, dtype=torch.float32).permute(0, 3, 1, 2).repeat(copies, 1, 1, 1)
+    moved = random_affine(x, torch.Generator().manual_seed(seed)).permute(0, 2, 3, 1).numpy()
+    return np.clip(np.rint(moved), 0, 255).astype(np.uint8)
+
+
+def gaussian(rows: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    # only the pixels that vary: shrinkage toward a scaled identity would give a constant pixel
+    # (the border of most digits) the mean variance of the others
+    varies = rows.std(axis=0) > 0
+    out = np.tile(rows.mean(axis=0), (n, 1))
+    covariance = LedoitWolf().fit(rows[:, varies]).covariance_
+    out[:, varies] = rng.multivariate_normal(out[0, varies], covariance, size=n, method="eigh")
+    return out
+
+
+def copula(rows: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    m, p = rows.shape
+    ranks = pd.DataFrame(rows).rank(method="average").to_numpy()
+    scores = norm.ppf(np.clip((ranks - 0.5) / m, EDGE, 1 - EDGE))
+    covariance = LedoitWolf().fit(scores).covariance_
+    spread = np.sqrt(np.clip(np.diag(covariance), 1e-12, None))
+    correlation = covariance / np.outer(spread, spread)
+    u = norm.cdf(rng.multivariate_normal(np.zeros(p), correlation, size=n, method="eigh"))
+    out = np.empty((n, p))
+    for j in range(p):
+        values = np.sort(rows[:, j])
+        h = SMOOTHING * silverman_bandwidth(values)
+        if h > 0:
+            out[:, j] = kernel_quantiles(values, h, u[:, j])
+        else:  # a constant pixel (the border of most digits)
+            out[:, j] = np.interp(u[:, j] * m - 0.5, np.arange(m), values)
+    return out
+
+
+def mixup(rows: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    first, second = rng.integers(len(rows), size=n), rng.integers(len(rows), size=n)
+    share = rng.random((n, 1))
+    return share * rows[first] + (1 - share) * rows[second]
+
+
+def pool(real: Samples, fit: Fitter, *, augment: bool, rng: np.random.Generator) -> Samples:
+    """AMOUNT x each class's real count of images drawn from ``fit`` on that class's images."""
+    shape, images, labels = real.x.shape[1:], [], []
+    for k in range(real.n_classes):
+        own = real.x[real.y == k]
+        n = int(AMOUNT * len(own))
+        rows = augmented(own, AUGMENTED_COPIES, seed=k) if augment else own
+        drawn = fit(rows.reshape(len(rows), -1).astype(np.float64), n, rng)
+        images.append(np.clip(np.rint(drawn), 0, 255).astype(np.uint8).reshape(n, *shape))
+        labels.append(np.full(n, k))
+    return Samples(np.concatenate(images), np.concatenate(labels), real.n_classes)
+
+
+def measure(run: Path) -> dict[str, float]:
+    bench, rng = RunBench(run), np.random.default_rng(0)
+    real = bench.real
+    pools = {
+        "gan": draw_per_class(bench.synthetic, real, AMOUNT, rng, allocation=PROPORTIONAL),
+        "pixel gaussian": pool(real, gaussian, augment=False, rng=rng),
+        "pixel copula": pool(real, copula, augment=False, rng=rng),
+        "augmented gaussian": pool(real, gaussian, augment=True, rng=rng),
+        "augmented copula": pool(real, copula, augment=True, rng=rng),
+        "mixup within class": pool(real, mixup, augment=False, rng=rng),
+    }
+    scores = {REFERENCE: bench.scored(lambda seed: bench.cnn(seed).fit(real.x, real.y))}
+    for name, added in pools.items():
+        scores[f"{name}: synthetic only"] = bench.scored(
+            lambda seed, p=added: bench.cnn(seed, augment=False).fit(p.x, p.y), TSTR_SEEDS
+        )
+        labels = np.concatenate([real.y, added.y])
+        for share in SHARES:
+            weights = share_weights(len(real), len(added), share)
+            scores[f"{name}: share {share} at {AMOUNT:g}x"] = bench.with_added(added, labels, weights)
+    return scores
+
+
+def summary(per_run: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(per_run).set_index("run")
+    rows = []
+    for method in frame.columns:
+        gains = frame[method] - frame[REFERENCE]
+        rows.append(
+            {
+                "method": method,
+                "runs": len(frame),
+                "balanced_accuracy_%": round(float(frame[method].mean()), 2),
+                "vs_real+classic_points": round(float(gains.mean()), 2),
+                "per_run_points": " / ".join(f"{g:+.2f}" for g in gains),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=Path, required=True, help="run directories kept by verification_gain")
+    parser.add_argument("--note", default="", help="how the runs were made")
+    args = parser.parse_args()
+    runs = sorted(path.parents[1] for path in args.runs.glob(f"*/{RESULT_FILE}"))
+    if not runs:
+        parser.error(f"no finished runs under {args.runs} (run benchmarks.verification_gain --keep first)")
+    per_run = []
+    for run in runs:
+        per_run.append({"run": run.name, **measure(run)})
+        print(json.dumps(per_run[-1]), flush=True)
+    table = summary(per_run)
+    write_result(RESULT, {"note": args.note, "amount": AMOUNT, "per_run": per_run})
+    (RESULTS / f"{RESULT}.md").write_text(
+        "# Simple per-class image generators against the GAN (digits, 15 real per class, "
+        "exploration seeds)\n\n"
+        f"Balanced accuracy (%) on each run's held-out test split, mean over {len(per_run)} runs; the "
+        f"difference is against {REFERENCE} (the verification's CNN, 200 steps). Runs: {args.note}. "
+        "See `benchmarks/simple_image_generators.py` for each generator.\n\n" + markdown_table(table) + "\n",
+        encoding="utf-8",
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""The simple image generators of the benchmark, on hand-made pixels."""
+
+import numpy as np
+import pytest
+
+from benchmarks.simple_image_generators import AMOUNT, copula, gaussian, mixup, pool
+from synthaug.evaluation.samples import Samples
+
+
+def correlated_rows(n: int, seed: int = 0) -> np.ndarray:
+    """(n, 3) pixels: the first two move together (correlation about 0.9), the third is constant."""
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(size=n)
+    first = 100 + 30 * shared
+    second = 120 + 30 * (0.9 * shared + np.sqrt(1 - 0.9**2) * rng.normal(size=n))
+    return np.column_stack([first, second, np.full(n, 7.0)])
+
+
+@pytest.mark.parametrize("fit", [gaussian, copula])
+def test_the_fitted_generators_keep_the_dependence_and_the_constant_pixel(fit):
+    rows = correlated_rows(300)
+    drawn = fit(rows, 4000, np.random.default_rng(1))
+    assert drawn.shape == (4000, 3)
+    assert np.corrcoef(drawn[:, 0], drawn[:, 1])[0, 1] == pytest.approx(0.9, abs=0.06)
+    assert drawn[:, 0].mean() == pytest.approx(100, abs=3)
+    assert np.allclose(drawn[:, 2], 7.0, atol=1e-6)
+
+
+def test_mixup_blends_two_rows_of_the_class_and_stays_between_them():
+    rows = np.array([[0.0, 10.0], [100.0, 30.0]])
+    drawn = mixup(rows, 500, np.random.default_rng(0))
+    assert drawn[:, 0].min() >= 0 and drawn[:, 0].max() <= 100
+    share = drawn[:, 0] / 100  # the first pixel tells the blend; the second follows it
+    assert np.allclose(drawn[:, 1], 10 + 20 * share)
+
+
+def test_a_pool_holds_the_amount_of_each_class_as_uint8_images_with_their_labels():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(12, 8, 8, 1), dtype=np.uint8)
+    y = np.repeat([0, 1, 2], [6, 4, 2])
+    real = Samples(x, y, 3)
+    for augment in (False, True):
+        drawn = pool(real, mixup, augment=augment, rng=np.random.default_rng(1))
+        assert drawn.x.dtype == np.uint8 and drawn.x.shape[1:] == (8, 8, 1)
+        assert np.bincount(drawn.y).tolist() == [int(AMOUNT * 6), int(AMOUNT * 4), int(AMOUNT * 2)]
