@@ -39,11 +39,10 @@ from scipy.stats import norm
 from sklearn.covariance import LedoitWolf
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from benchmarks.synthetic_use import TSTR_SEEDS, RunBench, share_weights
+from benchmarks.synthetic_use import TSTR_SEEDS, RunBench, kept_runs, share_weights, versus_reference
 from synthaug.evaluation.classifiers import random_affine
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.models.tabular_copula import EDGE, kernel_quantiles, silverman_bandwidth
-from synthaug.pipeline.layout import RESULT_FILE
 
 RESULT = "simple_image_generators"
 AMOUNT = 4.0
@@ -134,36 +133,16 @@ def measure(run: Path) -> dict[str, float]:
     return scores
 
 
-def summary(per_run: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(per_run).set_index("run")
-    rows = []
-    for method in frame.columns:
-        gains = frame[method] - frame[REFERENCE]
-        rows.append(
-            {
-                "method": method,
-                "runs": len(frame),
-                "balanced_accuracy_%": round(float(frame[method].mean()), 2),
-                "vs_real+classic_points": round(float(gains.mean()), 2),
-                "per_run_points": " / ".join(f"{g:+.2f}" for g in gains),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=Path, required=True, help="run directories kept by verification_gain")
     parser.add_argument("--note", default="", help="how the runs were made")
     args = parser.parse_args()
-    runs = sorted(path.parents[1] for path in args.runs.glob(f"*/{RESULT_FILE}"))
-    if not runs:
-        parser.error(f"no finished runs under {args.runs} (run benchmarks.verification_gain --keep first)")
     per_run = []
-    for run in runs:
+    for run in kept_runs(parser, args.runs):
         per_run.append({"run": run.name, **measure(run)})
         print(json.dumps(per_run[-1]), flush=True)
-    table = summary(per_run)
+    table = pd.DataFrame(versus_reference(pd.DataFrame(per_run).set_index("run"), REFERENCE))
     write_result(RESULT, {"note": args.note, "amount": AMOUNT, "per_run": per_run})
     (RESULTS / f"{RESULT}.md").write_text(
         "# Simple per-class image generators against the GAN (digits, 15 real per class, "

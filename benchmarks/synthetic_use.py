@@ -134,25 +134,39 @@ class RunBench:
         return scores
 
 
+def versus_reference(per_run: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
+    """One row per method (a column of ``per_run``, indexed by run): its mean over the runs and its
+    difference from ``reference`` per run and on average."""
+    rows = []
+    for method in per_run.columns:
+        gains = per_run[method] - per_run[reference]
+        rows.append(
+            {
+                "method": method,
+                "runs": len(per_run),
+                "balanced_accuracy_%": round(float(per_run[method].mean()), 2),
+                "vs_real+classic_points": round(float(gains.mean()), 2),
+                "per_run_points": " / ".join(f"{g:+.2f}" for g in gains),
+            }
+        )
+    return rows
+
+
 def summary_table(entries: dict[str, dict[str, Any]]) -> pd.DataFrame:
     """One row per (label, method): mean over runs and the gain over real+classic at 200 steps."""
     rows = []
     for label, entry in entries.items():
         per_run = pd.DataFrame(entry["per_run"]).set_index("run")
-        reference = per_run["real+classic 200 steps"]
-        for method in per_run.columns:
-            gains = per_run[method] - reference
-            rows.append(
-                {
-                    "generator": label,
-                    "method": method,
-                    "runs": len(per_run),
-                    "balanced_accuracy_%": round(float(per_run[method].mean()), 2),
-                    "vs_real+classic_points": round(float(gains.mean()), 2),
-                    "per_run_points": " / ".join(f"{g:+.2f}" for g in gains),
-                }
-            )
+        rows += [{"generator": label, **row} for row in versus_reference(per_run, "real+classic 200 steps")]
     return pd.DataFrame(rows)
+
+
+def kept_runs(parser: argparse.ArgumentParser, directory: Path) -> list[Path]:
+    """The finished run directories that ``verification_gain --keep`` left in ``directory``."""
+    runs = sorted(path.parents[1] for path in directory.glob(f"*/{RESULT_FILE}"))
+    if not runs:
+        parser.error(f"no finished runs under {directory} (run benchmarks.verification_gain --keep first)")
+    return runs
 
 
 def main() -> None:
@@ -161,11 +175,8 @@ def main() -> None:
     parser.add_argument("--label", required=True, help="the generator variant these runs come from")
     parser.add_argument("--note", default="", help="how the runs were made (the verification_gain command)")
     args = parser.parse_args()
-    runs = sorted(path.parents[1] for path in args.runs.glob(f"*/{RESULT_FILE}"))
-    if not runs:
-        parser.error(f"no finished runs under {args.runs} (run benchmarks.verification_gain --keep first)")
     per_run = []
-    for run in runs:
+    for run in kept_runs(parser, args.runs):
         per_run.append({"run": run.name, **RunBench(run).measure()})
         print(json.dumps(per_run[-1]), flush=True)
     path = RESULTS / "synthetic_use.json"
