@@ -15,7 +15,8 @@ generator below is fitted per class on a kept run's training images only:
   classic augmentation (rotation, shift, scale) of every training image, so the 64 x 64
   dependence is estimated from 300 rows instead of 15;
 - ``gan``: the run's own synthetic images (the pipeline's generator), for reference;
-- ``mixup within class``: a random blend of two training images of a class, a classic
+- ``mixup within class``: a random blend of two training images of a class (drawn with
+  replacement, so about one blend in 15 is of an image with itself, an exact copy), a classic
   augmentation rather than a generator, to tell how much of any gain interpolation alone gives.
 
 Each pool holds 4x the real count per class. Scored like ``benchmarks/synthetic_use.py``: the

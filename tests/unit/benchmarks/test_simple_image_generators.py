@@ -23,6 +23,7 @@ def test_the_fitted_generators_keep_the_dependence_and_the_constant_pixel(fit):
     assert drawn.shape == (4000, 3)
     assert np.corrcoef(drawn[:, 0], drawn[:, 1])[0, 1] == pytest.approx(0.9, abs=0.06)
     assert drawn[:, 0].mean() == pytest.approx(100, abs=3)
+    assert drawn[:, 0].std() == pytest.approx(rows[:, 0].std(), rel=0.15)
     assert np.allclose(drawn[:, 2], 7.0, atol=1e-6)
 
 
@@ -32,6 +33,7 @@ def test_mixup_blends_two_rows_of_the_class_and_stays_between_them():
     assert drawn[:, 0].min() >= 0 and drawn[:, 0].max() <= 100
     share = drawn[:, 0] / 100  # the first pixel tells the blend; the second follows it
     assert np.allclose(drawn[:, 1], 10 + 20 * share)
+    assert ((share > 0.01) & (share < 0.99)).mean() > 0.4  # blends, not the endpoints
 
 
 def test_a_pool_holds_the_amount_of_each_class_as_uint8_images_with_their_labels():
@@ -43,3 +45,8 @@ def test_a_pool_holds_the_amount_of_each_class_as_uint8_images_with_their_labels
         drawn = pool(real, mixup, augment=augment, rng=np.random.default_rng(1))
         assert drawn.x.dtype == np.uint8 and drawn.x.shape[1:] == (8, 8, 1)
         assert np.bincount(drawn.y).tolist() == [int(AMOUNT * 6), int(AMOUNT * 4), int(AMOUNT * 2)]
+    # without augmentation a class's blends stay within its own images' pixel range
+    drawn = pool(real, mixup, augment=False, rng=np.random.default_rng(1))
+    for k in range(3):
+        own, made = x[y == k].astype(int), drawn.x[drawn.y == k].astype(int)
+        assert (made >= own.min(axis=0) - 1).all() and (made <= own.max(axis=0) + 1).all()
