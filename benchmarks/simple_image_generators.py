@@ -3,6 +3,8 @@
     .venv/bin/python -m benchmarks.verification_gain --datasets digits --seeds 5 6 7 --no-ctgan \
         --keep runs-explore
     .venv/bin/python -m benchmarks.simple_image_generators --runs runs-explore
+    .venv/bin/python -m benchmarks.simple_image_generators --runs runs-confirm \
+        --generators gan "pixel copula" --result-name simple_image_generators_confirmation
 
 On tables a class-conditional Gaussian copula beat the GAN (models/tabular_copula.py). Does a
 pixel-space analogue help the CNN on 15 digits per class, where the GAN's images do not? Each
@@ -111,17 +113,30 @@ def pool(real: Samples, fit: Fitter, *, augment: bool, rng: np.random.Generator)
     return Samples(np.concatenate(images), np.concatenate(labels), real.n_classes)
 
 
-def measure(run: Path) -> dict[str, float]:
+# name -> (per-class fitter, fitted on augmented copies); "gan" is the run's own synthetic set
+GENERATORS: dict[str, tuple[Fitter, bool] | None] = {
+    "gan": None,
+    "pixel gaussian": (gaussian, False),
+    "pixel copula": (copula, False),
+    "augmented gaussian": (gaussian, True),
+    "augmented copula": (copula, True),
+    "mixup within class": (mixup, False),
+}
+
+
+def measure(run: Path, generators: list[str]) -> dict[str, float]:
+    """Scores of real + classic and of every pool of ``generators`` on one kept run. The pools draw
+    from one generator in this order, so a subset draws other samples than the full set does."""
     bench, rng = RunBench(run), np.random.default_rng(0)
     real = bench.real
-    pools = {
-        "gan": draw_per_class(bench.synthetic, real, AMOUNT, rng, allocation=PROPORTIONAL),
-        "pixel gaussian": pool(real, gaussian, augment=False, rng=rng),
-        "pixel copula": pool(real, copula, augment=False, rng=rng),
-        "augmented gaussian": pool(real, gaussian, augment=True, rng=rng),
-        "augmented copula": pool(real, copula, augment=True, rng=rng),
-        "mixup within class": pool(real, mixup, augment=False, rng=rng),
-    }
+    pools = {}
+    for name, recipe in GENERATORS.items():
+        if name not in generators:
+            continue
+        if recipe is None:
+            pools[name] = draw_per_class(bench.synthetic, real, AMOUNT, rng, allocation=PROPORTIONAL)
+        else:
+            pools[name] = pool(real, recipe[0], augment=recipe[1], rng=rng)
     scores = {REFERENCE: bench.scored(lambda seed: bench.cnn(seed).fit(real.x, real.y))}
     for name, added in pools.items():
         scores[f"{name}: synthetic only"] = bench.scored(
@@ -134,25 +149,37 @@ def measure(run: Path) -> dict[str, float]:
     return scores
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=Path, required=True, help="run directories kept by verification_gain")
-    parser.add_argument("--note", default="", help="how the runs were made")
-    args = parser.parse_args()
-    per_run = []
-    for run in kept_runs(parser, args.runs):
-        per_run.append({"run": run.name, **measure(run)})
-        print(json.dumps(per_run[-1]), flush=True)
-    table = pd.DataFrame(versus_reference(pd.DataFrame(per_run).set_index("run"), REFERENCE))
-    write_result(RESULT, {"note": args.note, "amount": AMOUNT, "per_run": per_run})
-    (RESULTS / f"{RESULT}.md").write_text(
-        "# Simple per-class image generators against the GAN (digits, 15 real per class, "
-        "exploration seeds)\n\n"
+def write_markdown(name: str, per_run: list[dict], note: str) -> None:
+    table = pd.DataFrame(versus_reference(pd.DataFrame(per_run).set_index("run"), REFERENCE, interval=True))
+    (RESULTS / f"{name}.md").write_text(
+        "# Simple per-class image generators against the GAN (digits, 15 real per class)\n\n"
         f"Balanced accuracy (%) on each run's held-out test split, mean over {len(per_run)} runs; the "
-        f"difference is against {REFERENCE} (the verification's CNN, 200 steps). Runs: {args.note}. "
-        "See `benchmarks/simple_image_generators.py` for each generator.\n\n" + markdown_table(table) + "\n",
+        f"difference is against {REFERENCE} (the verification's CNN, 200 steps), with a 95% t-interval "
+        f"across the runs. Runs: {note}. See `benchmarks/simple_image_generators.py` for each "
+        "generator.\n\n" + markdown_table(table) + "\n",
         encoding="utf-8",
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--runs", type=Path, help="run directories kept by verification_gain")
+    source.add_argument("--from-result", metavar="NAME", help="rewrite NAME.md from results/NAME.json")
+    parser.add_argument("--generators", nargs="+", choices=list(GENERATORS), default=list(GENERATORS))
+    parser.add_argument("--note", default="", help="how the runs were made")
+    parser.add_argument("--result-name", default=RESULT, help="file name of the results (no suffix)")
+    args = parser.parse_args()
+    if args.from_result:
+        recorded = json.loads((RESULTS / f"{args.from_result}.json").read_text(encoding="utf-8"))
+        write_markdown(args.result_name, recorded["per_run"], recorded["note"])
+        return
+    per_run = []
+    for run in kept_runs(parser, args.runs):
+        per_run.append({"run": run.name, **measure(run, args.generators)})
+        print(json.dumps(per_run[-1]), flush=True)
+    write_result(args.result_name, {"note": args.note, "amount": AMOUNT, "per_run": per_run})
+    write_markdown(args.result_name, per_run, args.note)
 
 
 if __name__ == "__main__":

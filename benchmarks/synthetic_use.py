@@ -41,6 +41,7 @@ from benchmarks.common import RESULTS, markdown_table, write_result
 from synthaug.evaluation.classifiers import CNNClassifier
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC, score
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
+from synthaug.evaluation.statistics import mean_interval
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.models.image_cgan import ImageCGAN
 from synthaug.pipeline.layout import RESULT_FILE, RunLayout
@@ -134,21 +135,25 @@ class RunBench:
         return scores
 
 
-def versus_reference(per_run: pd.DataFrame, reference: str) -> list[dict[str, Any]]:
+def versus_reference(
+    per_run: pd.DataFrame, reference: str, *, interval: bool = False
+) -> list[dict[str, Any]]:
     """One row per method (a column of ``per_run``, indexed by run): its mean over the runs and its
-    difference from ``reference`` per run and on average."""
+    difference from ``reference`` per run and on average (with ``interval``, a 95% t-interval of
+    that difference across the runs)."""
     rows = []
     for method in per_run.columns:
         gains = per_run[method] - per_run[reference]
-        rows.append(
-            {
-                "method": method,
-                "runs": len(per_run),
-                "balanced_accuracy_%": round(float(per_run[method].mean()), 2),
-                "vs_real+classic_points": round(float(gains.mean()), 2),
-                "per_run_points": " / ".join(f"{g:+.2f}" for g in gains),
-            }
-        )
+        row = {
+            "method": method,
+            "runs": len(per_run),
+            "balanced_accuracy_%": round(float(per_run[method].mean()), 2),
+            "vs_real+classic_points": round(float(gains.mean()), 2),
+        }
+        if interval:
+            spread = mean_interval(gains.to_numpy())
+            row |= {"ci95_low": round(spread.low, 2), "ci95_high": round(spread.high, 2)}
+        rows.append(row | {"per_run_points": " / ".join(f"{g:+.2f}" for g in gains)})
     return rows
 
 

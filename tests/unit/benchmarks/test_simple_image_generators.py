@@ -1,9 +1,12 @@
 """The simple image generators of the benchmark, on hand-made pixels."""
 
 import numpy as np
+import pandas as pd
 import pytest
+from scipy import stats
 
 from benchmarks.simple_image_generators import AMOUNT, copula, gaussian, mixup, pool
+from benchmarks.synthetic_use import versus_reference
 from synthaug.evaluation.samples import Samples
 
 
@@ -50,3 +53,19 @@ def test_a_pool_holds_the_amount_of_each_class_as_uint8_images_with_their_labels
     for k in range(3):
         own, made = x[y == k].astype(int), drawn.x[drawn.y == k].astype(int)
         assert (made >= own.min(axis=0) - 1).all() and (made <= own.max(axis=0) + 1).all()
+
+
+def test_the_summary_gives_each_method_its_difference_from_the_reference_with_an_interval():
+    per_run = pd.DataFrame(
+        {"real+classic": [95.0, 96.0, 94.0], "pixel copula": [96.0, 96.5, 95.5]}, index=["a", "b", "c"]
+    )
+    rows = {row["method"]: row for row in versus_reference(per_run, "real+classic", interval=True)}
+    copula_row = rows["pixel copula"]
+    assert copula_row["vs_real+classic_points"] == pytest.approx(1.0)
+    # differences 1.0 / 0.5 / 1.5: sd 0.5, so the half width is t(0.975, 2) * 0.5 / sqrt(3)
+    half = stats.t.ppf(0.975, 2) * 0.5 / np.sqrt(3)
+    assert copula_row["ci95_low"] == pytest.approx(1.0 - half, abs=0.01)
+    assert copula_row["ci95_high"] == pytest.approx(1.0 + half, abs=0.01)
+    assert copula_row["per_run_points"] == "+1.00 / +0.50 / +1.50"
+    assert rows["real+classic"]["ci95_low"] == rows["real+classic"]["ci95_high"] == 0.0
+    assert "ci95_low" not in versus_reference(per_run, "real+classic")[1]
