@@ -136,11 +136,11 @@ class RunBench:
 
 
 def versus_reference(
-    per_run: pd.DataFrame, reference: str, *, interval: bool = False
+    per_run: pd.DataFrame, reference: str, *, interval: bool = False, label: str = "real+classic"
 ) -> list[dict[str, Any]]:
     """One row per method (a column of ``per_run``, indexed by run): its mean over the runs and its
-    difference from ``reference`` per run and on average (with ``interval``, a 95% t-interval of
-    that difference across the runs)."""
+    difference from ``reference`` (``label`` in the column name) per run and on average (with
+    ``interval``, a 95% t-interval of that difference across the runs)."""
     rows = []
     for method in per_run.columns:
         gains = per_run[method] - per_run[reference]
@@ -148,7 +148,7 @@ def versus_reference(
             "method": method,
             "runs": len(per_run),
             "balanced_accuracy_%": round(float(per_run[method].mean()), 2),
-            "vs_real+classic_points": round(float(gains.mean()), 2),
+            f"vs_{label}_points": round(float(gains.mean()), 2),
         }
         if interval:
             spread = mean_interval(gains.to_numpy())

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from benchmarks import simple_image_generators
 from benchmarks.simple_image_generators import AMOUNT, copula, gaussian, mixup, pool
 from benchmarks.synthetic_use import versus_reference
 from synthaug.evaluation.samples import Samples
@@ -69,3 +70,24 @@ def test_the_summary_gives_each_method_its_difference_from_the_reference_with_an
     assert copula_row["per_run_points"] == "+1.00 / +0.50 / +1.50"
     assert rows["real+classic"]["ci95_low"] == rows["real+classic"]["ci95_high"] == 0.0
     assert "ci95_low" not in versus_reference(per_run, "real+classic")[1]
+
+
+def test_the_report_compares_runs_without_augmentation_with_real_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(simple_image_generators, "RESULTS", tmp_path)
+    per_run = [
+        {
+            "run": run,
+            "real+classic": 95.0 + i,
+            "real only": 90.0 + i,
+            "gan: share 0.5 at 4x": 95.5 + i,
+            "gan: share 0.5 at 4x, no augmentation": 92.0 + i,
+        }
+        for i, run in enumerate(["a", "b"])
+    ]
+    simple_image_generators.write_markdown("some_result", per_run, "two runs")
+    text = (tmp_path / "some_result.md").read_text(encoding="utf-8")
+    with_augmentation, without = text.split("Without classic augmentation")
+    assert "| gan: share 0.5 at 4x | 2 | 96.0 | 0.5 |" in with_augmentation
+    assert "no augmentation" not in with_augmentation and "| real only |" not in with_augmentation
+    assert "vs_real only_points" in without
+    assert "| gan: share 0.5 at 4x, no augmentation | 2 | 92.5 | 2.0 |" in without
