@@ -45,8 +45,8 @@ from sklearn.covariance import LedoitWolf
 
 from benchmarks.common import RESULTS, markdown_table, write_result
 from benchmarks.synthetic_use import TSTR_SEEDS, RunBench, kept_runs, share_weights, versus_reference
-from synthaug.evaluation.classifiers import random_affine
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
+from synthaug.models.augment import random_affine
 from synthaug.models.tabular_copula import EDGE, kernel_quantiles, silverman_bandwidth
 
 RESULT = "simple_image_generators"

@@ -24,6 +24,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from synthaug.evaluation.columns import as_objects, tabular_encoder
+from synthaug.models.augment import random_affine
 
 
 class TabularClassifier:
@@ -127,19 +128,6 @@ def _default_init(layer: nn.Conv2d | nn.Linear, generator: torch.Generator) -> N
     fan_in = layer.weight[0].numel()
     bound = 1 / math.sqrt(fan_in)
     nn.init.uniform_(layer.bias, -bound, bound, generator=generator)
-
-
-def random_affine(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-    """Standard augmentation, drawn per image: rotation +-10 degrees, shift +-10%, scale 0.9-1.1."""
-    n = x.shape[0]
-    uniform = torch.rand((n, 4), generator=generator, device=x.device) * 2 - 1  # (N, 4) in [-1, 1)
-    angle, scale = uniform[:, 0] * math.radians(10), 1 + 0.1 * uniform[:, 1]
-    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack(
-        [torch.stack([cos, -sin, 0.2 * uniform[:, 2]], 1), torch.stack([sin, cos, 0.2 * uniform[:, 3]], 1)], 1
-    )  # (N, 2, 3); a shift of 0.2 in grid units is 10% of the side
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
 
 
 class CNNClassifier:

@@ -7,6 +7,7 @@ outputs. Randomness comes from an explicit ``torch.Generator`` (checkpointed wit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import torch
@@ -50,6 +51,22 @@ def translation(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     theta[:, 1, 2] = shift[:, 1] * 2 / h
     grid = F.affine_grid(theta, list(x.shape), align_corners=False)
     return F.grid_sample(x, grid, mode="nearest", padding_mode="zeros", align_corners=False)
+
+
+@AUGMENT_OPS.register("affine")
+def random_affine(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """The downstream CNN's classic augmentation, drawn per image: rotation +-10 degrees, shift
+    +-10%, scale 0.9-1.1, edges repeated; bilinear, so gradients reach the input."""
+    n = x.shape[0]
+    uniform = torch.rand((n, 4), generator=generator, device=generator.device) * 2 - 1  # (N, 4) in [-1, 1)
+    uniform = uniform.to(x.device)
+    angle, scale = uniform[:, 0] * math.radians(10), 1 + 0.1 * uniform[:, 1]
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos, -sin, 0.2 * uniform[:, 2]], 1), torch.stack([sin, cos, 0.2 * uniform[:, 3]], 1)], 1
+    )  # (N, 2, 3); a shift of 0.2 in grid units is 10% of the side
+    grid = F.affine_grid(theta.to(x.dtype), list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
 
 
 @AUGMENT_OPS.register("cutout")

@@ -161,8 +161,10 @@ class TrainingConfig(ConfigSection):
     augmentation: Literal["off", "on", "adaptive"] | None = Field(
         None, description="DiffAugment on real and fake images: default adaptive (on under privacy)."
     )
-    augment_ops: list[Literal["color", "translation", "cutout"]] = Field(
-        default_factory=lambda: ["color", "translation", "cutout"]
+    augment_ops: list[Literal["color", "translation", "cutout", "affine"]] = Field(
+        default_factory=lambda: ["color", "translation", "cutout"],
+        description="DiffAugment ops, in this order; affine is the downstream CNN's classic "
+        "augmentation (rotation, shift, scale).",
     )
     ada_target: Annotated[float, Field(gt=0, lt=1)] = 0.6
     ada_interval: Annotated[int, Field(ge=1)] = 4

@@ -67,6 +67,24 @@ def test_augmentation_is_differentiable_and_off_at_p0():
     assert x.grad is not None and x.grad.abs().sum() > 0
 
 
+def test_the_affine_op_moves_every_image_its_own_way_within_the_classic_ranges():
+    x = torch.zeros(8, 1, 32, 32)
+    x[:, :, 12:20, 12:20] = 1.0  # a centred square
+    x.requires_grad_(True)
+    y = DifferentiableAugment(["affine"], p=1.0, generator=torch.Generator().manual_seed(0))(x)
+    assert y.shape == x.shape
+    rows = torch.arange(32, dtype=torch.float32)
+    mass = y.detach().sum(dim=(1, 2, 3))
+    centre_row = (y.detach()[:, 0].sum(dim=2) * rows).sum(dim=1) / mass
+    # shifts of up to 10% of the side (3.2 pixels) around the square's centre at 15.5
+    assert (centre_row - 15.5).abs().max() <= 3.5
+    assert centre_row.std() > 0.3  # each image its own draw
+    # scale 0.9-1.1 keeps the square's mass within about a fifth of its 64 pixels
+    assert ((mass > 64 * 0.75) & (mass < 64 * 1.3)).all()
+    y.sum().backward()
+    assert x.grad is not None and x.grad.abs().sum() > 0
+
+
 def test_adaptive_probability_moves_with_the_overfitting_signal():
     ada = AdaptiveProbability(target=0.6, interval=2, kimg=0.1, batch_size=10)
     for _ in range(4):
