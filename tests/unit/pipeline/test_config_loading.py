@@ -59,6 +59,15 @@ def test_overrides_are_typed_and_validated():
         load_config(base=demo_config(), overrides=["seed"])
 
 
+def test_a_bare_on_or_off_is_the_augmentation_setting_not_a_boolean(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("dataset:\n  source: bundled:digits\ntraining:\n  augmentation: on\n")
+    assert load_config(path).training.augmentation == "on"
+    assert load_config(path, overrides=["training.augmentation=off"]).training.augmentation == "off"
+    with pytest.raises(UserInputError, match="'training.augmentation'"):
+        load_config(path, overrides=["training.augmentation=yes please"])
+
+
 def test_relative_source_is_resolved_against_the_config_folder(tmp_path):
     (tmp_path / "sub").mkdir()
     path = tmp_path / "sub" / "c.yaml"
