@@ -70,6 +70,11 @@ def write_result(name: str, result: dict[str, Any]) -> Path:
     return path
 
 
+def read_result(name: str) -> dict[str, Any]:
+    """``benchmarks/results/<name>.json`` as :func:`write_result` wrote it."""
+    return json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
 def paired_difference(differences: list[float], baseline: list[float]) -> dict:
     """Mean of paired differences (unmarked minus marked score, in points) with a 95% t-interval."""
     d = np.asarray(differences)

@@ -43,7 +43,7 @@ import torch
 from scipy.stats import norm
 from sklearn.covariance import LedoitWolf
 
-from benchmarks.common import RESULTS, markdown_table, write_result
+from benchmarks.common import RESULTS, markdown_table, read_result, write_result
 from benchmarks.synthetic_use import TSTR_SEEDS, RunBench, kept_runs, share_weights, versus_reference
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.models.augment import random_affine
@@ -191,7 +191,7 @@ def main() -> None:
     parser.add_argument("--result-name", default=RESULT, help="file name of the results (no suffix)")
     args = parser.parse_args()
     if args.from_result:
-        recorded = json.loads((RESULTS / f"{args.from_result}.json").read_text(encoding="utf-8"))
+        recorded = read_result(args.from_result)
         write_markdown(args.result_name, recorded["per_run"], recorded["note"])
         return
     per_run = []

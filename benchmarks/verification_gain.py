@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import memorisation
-from benchmarks.common import RESULTS, markdown_table, seed_key_file, write_result
+from benchmarks.common import RESULTS, markdown_table, read_result, seed_key_file, write_result
 from synthaug.evaluation import gain
 from synthaug.evaluation.conditions import SELECTION_OF, selected
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
@@ -411,7 +411,7 @@ def main() -> None:
     if (args.summarise_only or args.reverify) and not args.keep:
         parser.error("--summarise-only and --reverify need --keep DIR (the kept runs)")
     if args.from_result:
-        stored = json.loads((RESULTS / f"{args.from_result}.json").read_text())
+        stored = read_result(args.from_result)
         measured = {k: stored[k] for k in ("measured_at", "machine")}  # when and where the runs ran
         rows, timings, audits = stored["per_seed"], stored["stage_seconds"], stored.get("audits", [])
         write_summary(args.result_name, stored["title"], stored["settings"], rows, timings, audits, measured)

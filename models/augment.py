@@ -58,8 +58,8 @@ def random_affine(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """The downstream CNN's classic augmentation, drawn per image: rotation +-10 degrees, shift
     +-10%, scale 0.9-1.1, edges repeated; bilinear, so gradients reach the input."""
     n = x.shape[0]
-    uniform = torch.rand((n, 4), generator=generator, device=generator.device) * 2 - 1  # (N, 4) in [-1, 1)
-    uniform = uniform.to(x.device)
+    uniform = torch.rand((n, 4), generator=generator, device=generator.device).to(x.device) * 2 - 1
+    # (N, 4) in [-1, 1): angle, scale, shift x, shift y
     angle, scale = uniform[:, 0] * math.radians(10), 1 + 0.1 * uniform[:, 1]
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack(

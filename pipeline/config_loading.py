@@ -7,6 +7,7 @@ suggest the closest known key.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -90,6 +91,18 @@ class _ConfigLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+# YAML 1.1 reads a bare yes / no / on / off as a boolean, but a config means the word
+# (`augmentation: on`, a class named "no" in generation.counts). As in YAML 1.2, only true / false
+# are booleans here; a boolean setting given "yes" or "on" still reads as true (pydantic).
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_ConfigLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 class _DuplicateKey(Exception):
     pass
 
@@ -158,7 +171,7 @@ def _apply_override(raw: dict[str, Any], item: str) -> None:
             raise UserInputError(f"'{key}': '{part}' is a value, not a section", where="--set")
         node = child
     try:
-        node[parts[-1]] = yaml.safe_load(text) if text.strip() else None
+        node[parts[-1]] = yaml.load(text, Loader=_ConfigLoader) if text.strip() else None
     except yaml.YAMLError:
         node[parts[-1]] = text
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from synthaug.pipeline.config_dataset import ConfigSection, DatasetKind
 
@@ -183,12 +183,6 @@ class TrainingConfig(ConfigSection):
     detectors: DetectorConfig = Field(default_factory=DetectorConfig)
     tabular: TabularModelConfig = Field(default_factory=TabularModelConfig)
     copula: CopulaConfig = Field(default_factory=CopulaConfig)
-
-    @field_validator("augmentation", mode="before")
-    @classmethod
-    def _on_off_from_yaml(cls, value: Any) -> Any:
-        # YAML 1.1 reads a bare on / off as true / false (`augmentation: on`, `--set ...=on`)
-        return {True: "on", False: "off"}.get(value, value) if isinstance(value, bool) else value
 
     def resolved(self, kind: DatasetKind, *, private: bool = False) -> TrainingConfig:
         """This config with every unset (None) setting filled with the data kind's default

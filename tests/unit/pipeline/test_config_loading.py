@@ -68,6 +68,18 @@ def test_a_bare_on_or_off_is_the_augmentation_setting_not_a_boolean(tmp_path):
         load_config(path, overrides=["training.augmentation=yes please"])
 
 
+def test_yes_and_no_are_words_in_a_config_and_booleans_still_read_as_booleans(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "dataset:\n  source: bundled:digits\nsplit:\n  stratify: false\n"
+        "generation:\n  strategy: explicit\n  counts: {yes: 3, no: 4}\n"
+    )
+    config = load_config(path)
+    assert config.generation.counts == {"yes": 3, "no": 4}  # class names, not True / False
+    assert config.split.stratify is False
+    assert load_config(path, overrides=["split.stratify=yes"]).split.stratify is True
+
+
 def test_relative_source_is_resolved_against_the_config_folder(tmp_path):
     (tmp_path / "sub").mkdir()
     path = tmp_path / "sub" / "c.yaml"
