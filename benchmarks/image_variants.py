@@ -130,7 +130,7 @@ def row(variant: Variant, verification: dict[str, Any], pools: dict[str, Any]) -
     out = {
         "variant": variant.label,
         "runs": len(runs),
-        "alone": alone["gain_points"],
+        "alone": f"{alone['gain_points']:+.2f}",
         "nearer_train": worst_in_brackets(audit, "share_closer_to_train", 3),
         "attack": worst_in_brackets(audit, "membership_auc_either_way", 2),
     }

@@ -42,7 +42,7 @@ def pools(on_top: list[float], without: list[float]) -> dict:
 def test_a_row_holds_the_verification_the_audit_and_both_pool_differences_with_intervals():
     out = row(VARIANT, verification(), pools([1.0, 2.0, 3.0], [0.0, 0.0, 0.0]))
     assert out["variant"] == "test variant" and out["runs"] == 3
-    assert out["alone"] == -2.5
+    assert out["alone"] == "-2.50"
     assert out["nearer_train"] == "0.612 (0.660)"
     assert out["attack"] == "0.53 (0.58)"
     # mean 2, sd 1, t(0.975, 2) = 4.303, half width 4.303 / sqrt(3) = 2.484
@@ -64,7 +64,7 @@ def test_the_table_reads_each_variant_from_the_stored_results(tmp_path, monkeypa
     (tmp_path / "vg_test.json").write_text(json.dumps(verification(alone=-1.0)))
     (tmp_path / "pools_test.json").write_text(json.dumps(pools([0.5, 0.5, 0.5], [1.0, 1.0, 1.0])))
     frame = table((VARIANT,))
-    assert frame["alone"].tolist() == [-1.0]
+    assert frame["alone"].tolist() == ["-1.00"]
     assert frame["without, share 0.3"].tolist() == ["+1.00 [+1.00, +1.00]"]
 
 
