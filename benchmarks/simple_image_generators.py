@@ -141,6 +141,15 @@ def measure(run: Path, generators: list[str]) -> dict[str, float]:
             pools[name] = draw_per_class(bench.synthetic, real, AMOUNT, rng, allocation=PROPORTIONAL)
         else:
             pools[name] = pool(real, recipe[0], augment=recipe[1], rng=rng)
+    return scored_pools(bench, pools)
+
+
+def scored_pools(
+    bench: RunBench, pools: dict[str, Samples], shares: tuple[float, ...] = SHARES
+) -> dict[str, float]:
+    """Real + classic, real only, and per pool (``AMOUNT`` x the real count): synthetic only, and
+    real + the pool at each batch share with the CNN's augmentation on and off."""
+    real = bench.real
     scores = {
         REFERENCE: bench.scored(lambda seed: bench.cnn(seed).fit(real.x, real.y)),
         PLAIN_REFERENCE: bench.scored(lambda seed: bench.cnn(seed, augment=False).fit(real.x, real.y)),
@@ -150,7 +159,7 @@ def measure(run: Path, generators: list[str]) -> dict[str, float]:
             lambda seed, p=added: bench.cnn(seed, augment=False).fit(p.x, p.y), TSTR_SEEDS
         )
         labels = np.concatenate([real.y, added.y])
-        for share in SHARES:
+        for share in shares:
             weights = share_weights(len(real), len(added), share)
             scores[f"{name}: share {share} at {AMOUNT:g}x"] = bench.with_added(added, labels, weights)
             scores[f"{name}: share {share} at {AMOUNT:g}x{PLAIN}"] = bench.with_added(
@@ -159,14 +168,19 @@ def measure(run: Path, generators: list[str]) -> dict[str, float]:
     return scores
 
 
-def write_markdown(name: str, per_run: list[dict], note: str) -> None:
+TITLE = "Simple per-class image generators against the GAN (digits, 15 real per class)"
+
+
+def write_markdown(
+    name: str, per_run: list[dict], note: str, *, title: str = TITLE, module: str = "simple_image_generators"
+) -> None:
     frame = pd.DataFrame(per_run).set_index("run")
     plain = [c for c in frame.columns if c == PLAIN_REFERENCE or c.endswith(PLAIN)]
     text = (
-        "# Simple per-class image generators against the GAN (digits, 15 real per class)\n\n"
+        f"# {title}\n\n"
         f"Balanced accuracy (%) on each run's held-out test split, mean over {len(per_run)} runs; the "
         f"difference is against {REFERENCE} (the verification's CNN, 200 steps), with a 95% t-interval "
-        f"across the runs. Runs: {note}. See `benchmarks/simple_image_generators.py` for each "
+        f"across the runs. Runs: {note}. See `benchmarks/{module}.py` for each "
         "generator.\n\n"
         + markdown_table(pd.DataFrame(versus_reference(frame.drop(columns=plain), REFERENCE, interval=True)))
         + "\n"
