@@ -22,13 +22,15 @@ Each pool is scored as simple_image_generators.py scores a generator (the verifi
 real + the pool at a batch share of 0.3 with its classic augmentation on and off, 5 CNN seeds;
 synthetic only, 3 seeds), and audited against the run's held-out test split like the run's own
 samples (privacy/audit.py, pixels in [0, 1]): nearer train, near copies, attack either way.
+The pools are not curated (the generate stage replaces near copies of training images,
+``generation.near_copy_quantile``), so they are compared with each other, not with the run's own
+samples: their audit reads nearer the training images than the run's does.
 Meant for exploration seeds (5-7) and a confirmation on new ones. Results:
 ``benchmarks/results/generator_snapshots.json`` and ``.md`` (``--result-name`` for others).
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import tempfile
@@ -39,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, read_result, write_result
-from benchmarks.simple_image_generators import AMOUNT, scored_pools, write_markdown
+from benchmarks.simple_image_generators import AMOUNT, kept_runs_parser, scored_pools, write_markdown
 from benchmarks.synthetic_use import RunBench, kept_runs
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.models.checkpoint import load_checkpoint
@@ -159,16 +161,11 @@ def write_summary(name: str, per_run: list[dict], note: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--runs", type=Path, help="run directories kept by verification_gain")
-    source.add_argument("--from-result", metavar="NAME", help="rewrite NAME.md from results/NAME.json")
+    parser = kept_runs_parser(__doc__, RESULT)
     parser.add_argument("--snapshots", nargs="+", type=int, default=[900, 1200, 1500], help="steps to copy")
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="config override"
     )
-    parser.add_argument("--note", default="", help="how the runs were made")
-    parser.add_argument("--result-name", default=RESULT, help="file name of the results (no suffix)")
     args = parser.parse_args()
     if args.from_result:
         recorded = read_result(args.from_result)

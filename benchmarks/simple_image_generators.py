@@ -195,14 +195,21 @@ def write_markdown(
     (RESULTS / f"{name}.md").write_text(text, encoding="utf-8")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def kept_runs_parser(description: str, result: str) -> argparse.ArgumentParser:
+    """The options of a benchmark that scores pools on kept runs: --runs or --from-result, --note
+    and --result-name (default ``result``)."""
+    parser = argparse.ArgumentParser(description=description)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--runs", type=Path, help="run directories kept by verification_gain")
     source.add_argument("--from-result", metavar="NAME", help="rewrite NAME.md from results/NAME.json")
-    parser.add_argument("--generators", nargs="+", choices=list(GENERATORS), default=list(GENERATORS))
     parser.add_argument("--note", default="", help="how the runs were made")
-    parser.add_argument("--result-name", default=RESULT, help="file name of the results (no suffix)")
+    parser.add_argument("--result-name", default=result, help="file name of the results (no suffix)")
+    return parser
+
+
+def main() -> None:
+    parser = kept_runs_parser(__doc__, RESULT)
+    parser.add_argument("--generators", nargs="+", choices=list(GENERATORS), default=list(GENERATORS))
     args = parser.parse_args()
     if args.from_result:
         recorded = read_result(args.from_result)
