@@ -152,7 +152,8 @@ def planned_fits(
     smallest = int(np.min(real_counts))
     if smallest < 2:
         return fits  # no cross-validation (see _select)
-    k = max(2, min(settings.folds, smallest)) * settings.repeats  # selection folds in all
+    folds = max(2, min(settings.folds, smallest)) * settings.repeats  # selection folds in all
+    k = folds * settings.cv_seeds  # fits per candidate: every fold with every classifier seed
     every = candidates(list(settings.amounts), settings.weights)
     grid = [
         c
@@ -165,9 +166,9 @@ def planned_fits(
     # candidate the pool cannot fill alone may fit (samples.extra_counts' present), so all of them
     fits += k * (len(every) if kind == "tabular" else len(grid))
     if settings.filtering == EACH:  # every candidate again from the filtered samples
-        fits += k * sum(1 for c in grid if c.amount > 0) + k + 1  # and the filters
+        fits += k * sum(1 for c in grid if c.amount > 0) + folds + 1  # and the filters
     elif settings.filtering:
-        fits += 2 * k + 1  # per fold: the filter and the filtered candidate; then the kept filter
+        fits += folds + k + 1  # per fold the filter, the filtered candidate; then the kept filter
     if kind == "tabular":
         fits += k * len(every)  # the classic (SMOTE) candidates
     return fits
@@ -225,6 +226,7 @@ def assemble_result(
             "seeds": settings.seeds,
             "folds": settings.folds,
             "repeats": settings.repeats,
+            "cv_seeds": settings.cv_seeds,
             "amounts": list(settings.amounts),
             "filtering_evaluated": settings.filtering,
             "filter_confidence": settings.filter_confidence,

@@ -90,6 +90,7 @@ def protocol_settings(spec: EvaluationConfig):
         seeds=spec.seeds,
         folds=spec.folds,
         repeats=spec.cv_repeats,
+        cv_seeds=spec.cv_seeds,
         amounts=tuple(spec.amounts),
         filtering=spec.filtering,
         filter_confidence=spec.filter_confidence,
@@ -285,10 +286,12 @@ def _write_lines(path: Path, lines: list[str]) -> None:
         tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def cross_validation_words(repeats: int = 1) -> str:
+def cross_validation_words(repeats: int = 1, seeds: int = 1) -> str:
     """How the amount was chosen, for the report and the dataset card: results written before
-    ``evaluation.cv_repeats`` existed ran one pass."""
-    return "cross-validation" + (f" (repeated {repeats} times on new fold splits)" if repeats > 1 else "")
+    ``evaluation.cv_repeats`` and ``evaluation.cv_seeds`` existed ran one pass with one seed."""
+    details = [f"repeated {repeats} times on new fold splits"] if repeats > 1 else []
+    details += [f"each fold's score the mean of {seeds} classifier seeds"] if seeds > 1 else []
+    return "cross-validation" + (f" ({'; '.join(details)})" if details else "")
 
 
 def weight_words(weight: float) -> str:
@@ -386,6 +389,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "interval": result["interval"],
         "selection_data": result["selection_data"],
         "cv_repeats": result["settings"].get("repeats", 1),
+        "cv_seeds": result["settings"].get("cv_seeds", 1),
         "untested_amounts": result.get("untested_amounts", []),
         "classifiers": per_classifier,
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},

@@ -41,6 +41,7 @@ class ProtocolSettings:
     seeds: int = 5
     folds: int = 3
     repeats: int = 1  # K-fold passes on new fold splits, averaged (see selection_folds)
+    cv_seeds: int = 1  # classifier seeds (and draws of added samples) per fold and candidate, averaged
     amounts: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0, 4.0)
     filtering: bool | str = True  # try the filter (kept only if it helps); ALWAYS: curate first
     filter_confidence: float = 0.8
@@ -279,7 +280,9 @@ def _select(
             return chosen.weighted(best.weight)
 
         key = f"{best.key}+filter"
-        folds_of[key] = _cv_folds(real, folds, make, filtered_draw, repeats=settings.repeats)
+        folds_of[key] = _cv_folds(
+            real, folds, make, filtered_draw, repeats=settings.repeats, seeds=settings.cv_seeds
+        )
         filtered = beats(folds_of[key], folds_of[best.key], settings.rule)
     selections = {"synthetic": _selection(best, folds_of, settings.rule, filtered=filtered, curated=curated)}
     unfiltered = [c for c in grid if not c.filtered]  # the choices on top of the classic baseline
@@ -436,6 +439,7 @@ def _best_candidate(
             lambda k, fold, rng, c=c: added(k, fold, rng, c),
             classic=classic,
             repeats=settings.repeats,
+            seeds=settings.cv_seeds,
         )
         for c in grid
     }
@@ -477,21 +481,32 @@ def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:
     return {key: float(np.mean(values)) for key, values in scores.items()}
 
 
-def fold_rng(fold_id: int) -> np.random.Generator:
-    """The random generator a selection fold's added samples are drawn with: the same for every
-    candidate, so that candidates differ only in what they add."""
-    return np.random.default_rng(fold_id)
+def fold_rng(fold_id: int, seed: int = 0) -> np.random.Generator:
+    """The random generator a selection fold's added samples are drawn with for classifier seed
+    ``seed``: the same for every candidate, so that candidates differ only in what they add."""
+    return np.random.default_rng(fold_id if seed == 0 else [fold_id, seed])
 
 
 def _cv_folds(
-    real: Samples, folds, make: ClassifierFactory, extra, *, classic: bool = False, repeats: int = 1
+    real: Samples,
+    folds,
+    make: ClassifierFactory,
+    extra,
+    *,
+    classic: bool = False,
+    repeats: int = 1,
+    seeds: int = 1,
 ) -> np.ndarray:
     """Validation balanced accuracy per fold, (repeats, folds), of real fold-train +
-    ``extra(fold_id, fold_train, rng)`` (``classic``: with the classic augmentation in training)."""
+    ``extra(fold_id, fold_train, rng)`` (``classic``: with the classic augmentation in training),
+    the mean over ``seeds`` classifier seeds, each with its own draw of ``extra``."""
     values = []
     for fold_id, (train_index, val_index) in enumerate(folds):
         fold_train, fold_val = real.subset(train_index), real.subset(val_index)
-        train = fold_train.concat(extra(fold_id, fold_train, fold_rng(fold_id)))
-        model = fit(make, 0, classic, train)
-        values.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
+        scores = []
+        for seed in range(seeds):
+            train = fold_train.concat(extra(fold_id, fold_train, fold_rng(fold_id, seed)))
+            model = fit(make, seed, classic, train)
+            scores.append(score(fold_val.y, model.predict_proba(fold_val.x), real.n_classes)[PRIMARY_METRIC])
+        values.append(np.mean(scores))
     return np.asarray(values, dtype=np.float64).reshape(repeats, -1)

@@ -265,6 +265,17 @@ class EvaluationConfig(ConfigSection):
             "more fold generators when cross-fitting (cheap for the copula, costly for the GAN).",
         ),
     ] = 1
+    cv_seeds: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=10,
+            description="Classifier seeds per selection fold and candidate, their scores averaged; "
+            "each seed also draws its own added samples. On 50 validation images one CNN training's "
+            "luck moves a fold's score by a point or two, as much as the gains the CV has to tell "
+            "apart. Each seed is one more training per candidate and fold (no more fold generators).",
+        ),
+    ] = 1
     amounts: list[Annotated[float, Field(ge=0)]] = Field(
         default_factory=lambda: [0.0, 0.5, 1.0, 2.0, 4.0],
         description="Candidate synthetic amounts, as multiples of the real training count shared "

@@ -248,6 +248,9 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
         return section.add(Paragraph(f"**{verdict}**: {VERDICT_WORDS.get(verdict, '')}"))
     metric = result["primary_metric"]
     recommendation = result.get("recommendation", {})
+    chosen_by = cross_validation_words(
+        result["settings"].get("repeats", 1), result["settings"].get("cv_seeds", 1)
+    )
     section.add(
         Paragraph(
             f"**Recommendation: {recommendation.get('option', '?')}**"
@@ -256,7 +259,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
             f"{result['settings']['seeds']} seeds and scored on {result['sizes']['test']} real held-out "
             f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
             f"{_sentence(result.get('interval', ''))}. The amount of synthetic data was chosen by "
-            f"{cross_validation_words(result['settings'].get('repeats', 1))} inside the real training split"
+            f"{chosen_by} inside the real training split"
             + (f" ({_rule(result)})" if _rule(result) else "")
             + (f"; {result['selection_data']}." if result.get("selection_data") else ".")
             + _allocation(result)

@@ -258,7 +258,9 @@ def verification_text(verification: dict[str, Any]) -> str:
             *lead,
             f"**Verdict: {verdict}**: {meaning}. Measured over {verification['seeds']} seeds on "
             f"{verification['test_rows']} real test samples the generator never saw; the amount of synthetic "
-            f"data was chosen by {cross_validation_words(verification.get('cv_repeats', 1))} inside the "
+            "data was chosen by "
+            f"{cross_validation_words(verification.get('cv_repeats', 1), verification.get('cv_seeds', 1))} "
+            "inside the "
             "real training split"
             + (f" ({verification['selection_data']}). " if verification.get("selection_data") else ". ")
             + (

@@ -115,7 +115,8 @@ def test_planned_fits_cover_the_filtered_candidates(filtering):
     assert len(calls) == planned if filtering == "each" else 0 < planned - len(calls) <= 2 * 3
 
 
-def test_planned_fits_count_the_images_second_selection_with_the_augmentation_on():
+@pytest.mark.parametrize("cv_seeds", [1, 2])
+def test_planned_fits_count_the_images_second_selection_with_the_augmentation_on(cv_seeds):
     real, test = marked_images(24, synthetic=False), marked_images(20, synthetic=False, offset=1)
     pool = marked_images(200, synthetic=True)
     inner, calls = helps_only(with_classic=True), []
@@ -124,12 +125,15 @@ def test_planned_fits_count_the_images_second_selection_with_the_augmentation_on
         calls.append(classic)
         return inner(seed, classic)
 
-    settings = ProtocolSettings(seeds=2, folds=3, amounts=(0.0, 1.0, 2.0), filtering=False, replicates=100)
+    settings = ProtocolSettings(
+        seeds=2, folds=3, amounts=(0.0, 1.0, 2.0), filtering=False, replicates=100, cv_seeds=cv_seeds
+    )
     run_protocol(
         real=real, synthetic=pool, test=test, classifiers={"cnn": make}, kind="image", settings=settings
     )
     planned = planned_fits(
         real_counts=real.counts(), synthetic_counts=pool.counts(), kind="image", settings=settings
     )
-    assert len(calls) == planned == 2 * 5 + 3 * 3 * 2
-    assert calls[:18].count(True) == 9  # the selection: 3 folds x 3 amounts, without and with it
+    selection = 3 * 3 * 2 * cv_seeds  # 3 folds x 3 amounts, without and with it, each seed
+    assert len(calls) == planned == 2 * 5 + selection
+    assert calls[:selection].count(True) == selection // 2

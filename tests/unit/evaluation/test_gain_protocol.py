@@ -17,6 +17,7 @@ from synthaug.evaluation.gain import (
     planned_fits,
     run_protocol,
 )
+from synthaug.evaluation.run_verification import cross_validation_words
 from synthaug.evaluation.samples import (
     PROPORTIONAL,
     RAREST_FIRST,
@@ -29,6 +30,7 @@ from synthaug.evaluation.samples import (
 from synthaug.evaluation.selection import (
     FoldPool,
     ProtocolSettings,
+    _cv_folds,
     check_unseen,
     select_settings,
     selection_folds,
@@ -320,6 +322,36 @@ def test_repeated_selection_folds_start_with_the_single_pass_and_redraw_the_late
     assert not np.array_equal(repeated[0][1], repeated[3][1])
 
 
+def test_cv_seeds_average_each_folds_score_over_seeds_that_each_draw_their_own_samples():
+    rng = np.random.default_rng(3)
+    real = plain(blobs(90, rng, shift=0.3))  # overlapping classes: the forest's seed matters
+    folds = selection_folds(real.y, 2, 3)
+    forest = TABULAR_CLASSIFIERS["random_forest"]
+    draws = []
+
+    def nothing(fold_id, fold, draw_rng):
+        draws.append((fold_id, draw_rng.random()))
+        return fold.subset(np.zeros(len(fold), bool))
+
+    def make(shift):
+        return lambda seed, classic: forest(n_classes=2, seed=seed + shift)
+
+    both = _cv_folds(real, folds, make(0), nothing, seeds=2)
+    first, second = (_cv_folds(real, folds, make(s), nothing) for s in (0, 1))
+    assert not np.array_equal(first, second)  # the seeds score differently
+    assert np.allclose(both, (first + second) / 2)
+    # seed 0 draws as a single seed always did; seed 1 draws other samples
+    seed0, seed1 = [value for _, value in draws[:6:2]], [value for _, value in draws[1:6:2]]
+    assert [fold for fold, _ in draws[:6:2]] == [0, 1, 2]
+    assert seed0 == [np.random.default_rng(k).random() for k in range(3)]
+    assert all(a != b for a, b in zip(seed0, seed1, strict=True))
+    assert (
+        cross_validation_words(1, 2) == "cross-validation (each fold's score the mean of 2 classifier seeds)"
+    )
+    assert cross_validation_words(3, 1) == "cross-validation (repeated 3 times on new fold splits)"
+    assert cross_validation_words() == "cross-validation"
+
+
 def test_repeats_multiply_the_selection_fits_and_are_recorded():
     rng = np.random.default_rng(5)
     real, test, pool = (
@@ -344,7 +376,7 @@ def test_repeats_multiply_the_selection_fits_and_are_recorded():
             kind="tabular",
             settings=settings,
         )
-        assert result["settings"]["repeats"] == repeats
+        assert result["settings"]["repeats"] == repeats and result["settings"]["cv_seeds"] == 1
     assert fits[2] - 2 * 5 == 2 * (fits[1] - 2 * 5)  # selection fits double; the 2 seeds x 5 do not
 
 

@@ -239,6 +239,8 @@ def test_card_verification_leads_with_the_recommendation_and_states_the_power():
     assert "give the added rows sample_weight w and the real rows 1" in text
     repeated = verification_text({**summary, "cv_repeats": 5})
     assert "chosen by cross-validation (repeated 5 times on new fold splits) inside the real" in repeated
+    seeded = verification_text({**summary, "cv_seeds": 3})
+    assert "chosen by cross-validation (each fold's score the mean of 3 classifier seeds) inside" in seeded
 
 
 def test_a_signed_export_catches_any_edit_and_never_holds_the_key(run_dir, tmp_path):
