@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, read_result, write_result
-from benchmarks.simple_image_generators import AMOUNT, kept_runs_parser, scored_pools, write_markdown
-from benchmarks.synthetic_use import RunBench, kept_runs
+from benchmarks.simple_image_generators import AMOUNT, PLAIN, kept_runs_parser, scored_pools, write_markdown
+from benchmarks.synthetic_use import RunBench, kept_runs, versus_reference
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.models.checkpoint import load_checkpoint
 from synthaug.models.image_cgan import ImageCGAN
@@ -154,10 +154,30 @@ def write_summary(name: str, per_run: list[dict], note: str) -> None:
     )
     with (RESULTS / f"{name}.md").open("a", encoding="utf-8") as out:
         out.write(
-            "\nMemorisation audit of each pool against the held-out test split, mean (worst run):\n\n"
+            "\nEach pool against the last step's on the same runs (points, 95% t-interval):\n\n"
+            + markdown_table(against_last_step(scores))
+            + "\n\nMemorisation audit of each pool against the held-out test split, mean (worst run):\n\n"
             + markdown_table(audit_table(per_run))
             + "\n"
         )
+
+
+def against_last_step(scores: list[dict]) -> pd.DataFrame:
+    """Per scoring (with and without augmentation, synthetic only) each pool's paired difference
+    from the last step's pool: the run's own generator, trained again."""
+    frame = pd.DataFrame(scores).set_index("run")
+    last = max((c.split(":")[0] for c in frame if c.startswith("step ")), key=lambda p: int(p.split()[1]))
+    rows = []
+    for scoring in (
+        f"share {SHARE} at {AMOUNT:g}x",
+        f"share {SHARE} at {AMOUNT:g}x{PLAIN}",
+        "synthetic only",
+    ):
+        columns = [c for c in frame if c.endswith(f": {scoring}")]
+        table = frame[columns].rename(columns=lambda c: c.split(":")[0])
+        found = versus_reference(table, last, interval=True, label="last_step")
+        rows += [{"scoring": scoring, **row} for row in found if row["method"] != last]
+    return pd.DataFrame(rows)
 
 
 def main() -> None:

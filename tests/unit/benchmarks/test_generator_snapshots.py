@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from benchmarks.generator_snapshots import audit_table, snapshot_generators, snapshot_pools
+from benchmarks.generator_snapshots import against_last_step, audit_table, snapshot_generators, snapshot_pools
 from benchmarks.simple_image_generators import AMOUNT
 from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.config import PrivacyConfig
@@ -84,3 +84,24 @@ def test_the_audit_table_gives_each_pools_mean_and_worst_run():
         }
     ]
     assert isinstance(table, pd.DataFrame)
+
+
+def test_every_pool_is_compared_with_the_last_steps_pool_on_the_same_runs():
+    scores = [
+        {
+            "run": "a",
+            "step 5: synthetic only": 80.0,
+            "step 10: synthetic only": 82.0,
+            "ensemble 5..10: synthetic only": 83.0,
+        },
+        {
+            "run": "b",
+            "step 5: synthetic only": 70.0,
+            "step 10: synthetic only": 74.0,
+            "ensemble 5..10: synthetic only": 75.0,
+        },
+    ]
+    rows = against_last_step(scores).set_index("method")
+    assert list(rows.index) == ["step 5", "ensemble 5..10"]  # step 10 is the reference
+    assert rows.loc["step 5", "vs_last_step_points"] == -3.0
+    assert rows.loc["ensemble 5..10", "per_run_points"] == "+1.00 / +1.00"
