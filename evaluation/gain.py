@@ -23,7 +23,9 @@ test split. The protocol runs in two phases, and the test split enters only the 
    (``best``) often adds samples on a lucky fold. ``repeats`` > 1 runs the K-fold CV again on new
    random fold splits and averages every fold of every repeat, so one lucky split weighs less; the
    standard error stays that of one K-fold pass (the repeats reuse the same rows, so they are not
-   independent evidence).
+   independent evidence). ``cv_seeds`` > 1 trains each fold's classifier with that many seeds,
+   each on its own draw of the added samples, and averages their scores: each fold's score then
+   depends less on one training's luck, on the same folds (so no more fold generators).
 2. **Scoring on the held-out test split.** Every condition is trained with the selected
    settings once per seed (the seed draws the classifier's initialisation and which synthetic
    samples are used; synthetic-only trains on a bootstrap resample of the pool) and scored on
