@@ -31,7 +31,6 @@ Meant for exploration seeds (5-7) and a confirmation on new ones. Results:
 
 from __future__ import annotations
 
-import json
 import math
 import tempfile
 from datetime import UTC, datetime
@@ -40,9 +39,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import RESULTS, markdown_table, read_result, write_result
-from benchmarks.simple_image_generators import AMOUNT, PLAIN, kept_runs_parser, scored_pools, write_markdown
-from benchmarks.synthetic_use import RunBench, kept_runs, versus_reference
+from benchmarks.common import RESULTS, markdown_table
+from benchmarks.simple_image_generators import (
+    AMOUNT,
+    PLAIN,
+    kept_runs_parser,
+    measured_or_recorded,
+    scored_pools,
+    write_markdown,
+)
+from benchmarks.synthetic_use import RunBench, versus_reference
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.models.checkpoint import load_checkpoint
 from synthaug.models.image_cgan import ImageCGAN
@@ -187,22 +193,17 @@ def main() -> None:
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="config override"
     )
     args = parser.parse_args()
-    if args.from_result:
-        recorded = read_result(args.from_result)
-        write_summary(args.result_name, recorded["per_run"], recorded["note"])
-        return
-    per_run = []
-    for run in kept_runs(parser, args.runs):
+
+    def measure(run: Path) -> dict[str, float]:
         bench = RunBench(run)
         gan, snapshots = retrained(run, args.overrides, sorted(args.snapshots))
         pools = snapshot_pools(bench, gan, snapshots)
-        per_run.append({"run": run.name, **scored_pools(bench, pools, (SHARE,)), **audited(bench, pools)})
-        print(json.dumps(per_run[-1]), flush=True)
+        return scored_pools(bench, pools, (SHARE,)) | audited(bench, pools)
+
     note = args.note or f"--snapshots {' '.join(map(str, args.snapshots))} " + " ".join(
         f"--set {o}" for o in args.overrides
     )
-    write_result(args.result_name, {"note": note, "amount": AMOUNT, "share": SHARE, "per_run": per_run})
-    write_summary(args.result_name, per_run, note)
+    measured_or_recorded(parser, args, measure, write_summary, note=note, amount=AMOUNT, share=SHARE)
 
 
 if __name__ == "__main__":

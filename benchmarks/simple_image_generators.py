@@ -207,20 +207,37 @@ def kept_runs_parser(description: str, result: str) -> argparse.ArgumentParser:
     return parser
 
 
+def measured_or_recorded(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    measure_run: Callable[[Path], dict[str, float]],
+    write: Callable[[str, list[dict], str], None],
+    *,
+    note: str,
+    **settings: float,
+) -> None:
+    """``kept_runs_parser``'s two ways: ``write`` the stored per-run rows of --from-result again,
+    or ``measure_run`` every kept run of --runs, store the rows (with ``note`` and ``settings``)
+    and ``write`` them."""
+    if args.from_result:
+        recorded = read_result(args.from_result)
+        write(args.result_name, recorded["per_run"], recorded["note"])
+        return
+    per_run = []
+    for run in kept_runs(parser, args.runs):
+        per_run.append({"run": run.name, **measure_run(run)})
+        print(json.dumps(per_run[-1]), flush=True)
+    write_result(args.result_name, {"note": note, **settings, "per_run": per_run})
+    write(args.result_name, per_run, note)
+
+
 def main() -> None:
     parser = kept_runs_parser(__doc__, RESULT)
     parser.add_argument("--generators", nargs="+", choices=list(GENERATORS), default=list(GENERATORS))
     args = parser.parse_args()
-    if args.from_result:
-        recorded = read_result(args.from_result)
-        write_markdown(args.result_name, recorded["per_run"], recorded["note"])
-        return
-    per_run = []
-    for run in kept_runs(parser, args.runs):
-        per_run.append({"run": run.name, **measure(run, args.generators)})
-        print(json.dumps(per_run[-1]), flush=True)
-    write_result(args.result_name, {"note": args.note, "amount": AMOUNT, "per_run": per_run})
-    write_markdown(args.result_name, per_run, args.note)
+    measured_or_recorded(
+        parser, args, lambda run: measure(run, args.generators), write_markdown, note=args.note, amount=AMOUNT
+    )
 
 
 if __name__ == "__main__":

@@ -1,14 +1,25 @@
 """The simple image generators of the benchmark, on hand-made pixels."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from benchmarks import simple_image_generators
-from benchmarks.simple_image_generators import AMOUNT, copula, gaussian, mixup, pool
+from benchmarks import common, simple_image_generators
+from benchmarks.simple_image_generators import (
+    AMOUNT,
+    copula,
+    gaussian,
+    kept_runs_parser,
+    measured_or_recorded,
+    mixup,
+    pool,
+)
 from benchmarks.synthetic_use import versus_reference
 from synthaug.evaluation.samples import Samples
+from synthaug.pipeline.layout import RESULT_FILE
 
 
 def correlated_rows(n: int, seed: int = 0) -> np.ndarray:
@@ -91,3 +102,26 @@ def test_the_report_compares_runs_without_augmentation_with_real_only(tmp_path, 
     assert "no augmentation" not in with_augmentation and "| real only |" not in with_augmentation
     assert "vs_real only_points" in without
     assert "| gan: share 0.5 at 4x, no augmentation | 2 | 92.5 | 2.0 |" in without
+
+
+def test_kept_runs_are_measured_and_stored_and_written_again_from_the_stored_rows(tmp_path, monkeypatch):
+    monkeypatch.setattr(common, "RESULTS", tmp_path / "results")
+    runs = tmp_path / "runs"
+    for name in ("bb", "a"):
+        (runs / name / RESULT_FILE).parent.mkdir(parents=True)
+        (runs / name / RESULT_FILE).write_text("{}")
+    (runs / "unfinished").mkdir()
+    parser, written = kept_runs_parser("a benchmark", "default"), []
+
+    def write(name, rows, note):
+        written.append((name, rows, note))
+
+    args = parser.parse_args(["--runs", str(runs), "--result-name", "kept"])
+    measured_or_recorded(parser, args, lambda run: {"score": len(run.name)}, write, note="how", amount=4.0)
+    stored = json.loads((tmp_path / "results" / "kept.json").read_text())
+    assert stored["note"] == "how" and stored["amount"] == 4.0
+    assert stored["per_run"] == [{"run": "a", "score": 1}, {"run": "bb", "score": 2}]
+    assert written == [("kept", stored["per_run"], "how")]
+    args = parser.parse_args(["--from-result", "kept", "--result-name", "again"])
+    measured_or_recorded(parser, args, lambda run: pytest.fail("nothing is measured"), write, note="other")
+    assert written[1] == ("again", stored["per_run"], "how")
