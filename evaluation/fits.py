@@ -32,7 +32,9 @@ from synthaug.evaluation.data_iq import easy_mask
 from synthaug.evaluation.samples import Samples
 from synthaug.pipeline.progress import advance_current
 
-CAPACITY = 48  # CNNs of about 1 MB each; spans one run's selection (34 image fits), scores, fidelity
+# CNNs of about 1 MB each; spans one run's selection (34 image fits by default), scores, fidelity.
+# More candidates (added_weights) or cv_seeds > 1 outgrow it: a few fits are then made twice.
+CAPACITY = 48
 
 
 def samples_fingerprint(samples: Samples) -> str:

@@ -3,7 +3,8 @@ training split only, how many synthetic samples to add for one classifier, at wh
 and whether to filter them; and the classic baseline's amount the same way.
 
 Each candidate (Candidate: an amount at a weight) is scored on the same stratified K-fold splits
-(``selection_folds``), optionally repeated on new splits. ``choose`` applies the selection rule
+(``selection_folds``), optionally repeated on new splits, each fold's score optionally the mean
+of several classifier seeds (``cv_seeds``). ``choose`` applies the selection rule
 (SELECTION_RULES) to the per-fold scores. The filter (fits.filter_mask, by ``filter_rule``) is
 tried on top of the chosen candidate and kept only if it beats it under the same rule. With
 ``fold_pools`` each fold draws from a generator trained without the fold's validation rows, and
@@ -273,11 +274,13 @@ def _select(
     folds_of, best = _best_candidate(real, folds, make, grid, drawn, settings)
     filtered = best.filtered or (curated and best.amount > 0)
     if settings.filtering is True and best.amount > 0:
+        kept_by_fold: dict[int, np.ndarray] = {}  # one filter per fold, whatever the classifier seeds
 
         def filtered_draw(k: int, fold: Samples, rng: np.random.Generator) -> Samples:
-            keep = _filter(fold, pools[k], make, settings)
-            chosen = draw_per_class(pools[k].subset(keep), fold, best.amount, rng, allocation=allocation)
-            return chosen.weighted(best.weight)
+            if k not in kept_by_fold:
+                kept_by_fold[k] = _filter(fold, pools[k], make, settings)
+            kept = pools[k].subset(kept_by_fold[k])
+            return draw_per_class(kept, fold, best.amount, rng, allocation=allocation).weighted(best.weight)
 
         key = f"{best.key}+filter"
         folds_of[key] = _cv_folds(
@@ -345,8 +348,9 @@ def _on_smote(
     allocation = settings.allocation
     run_pool, pools_on_top = source
     fold_trains = [real.subset(train) for train, _ in folds]
-    # the rows the chosen SMOTE candidate added in each fold (the same generator as its CV's), and
-    # what each fold's training set then holds of each class
+    # the rows the chosen SMOTE candidate added in each fold (the same generator as its CV's for
+    # classifier seed 0, the only one unless cv_seeds > 1), and what each fold's training set then
+    # holds of each class
     smote_rows = [
         classic_oversample(fold, classic_best.amount, fold_rng(k), allocation=allocation).weighted(
             classic_best.weight

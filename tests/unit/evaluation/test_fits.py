@@ -58,10 +58,15 @@ def test_factories_that_do_not_ask_for_reuse_always_fit():
 
 
 @pytest.mark.parametrize(
-    ("flip", "amounts", "weights"),
-    [(False, (0.0, 4.0, 16.0), (1.0,)), (True, (0.0, 1.0), (1.0,)), (False, (0.0, 4.0), (0.25, 0.5, 1.0))],
+    ("flip", "amounts", "weights", "cv_seeds"),
+    [
+        (False, (0.0, 4.0, 16.0), (1.0,), 1),
+        (True, (0.0, 1.0), (1.0,), 1),
+        (False, (0.0, 4.0), (0.25, 0.5, 1.0), 1),
+        (False, (0.0, 4.0, 16.0), (1.0,), 2),  # the filter once per fold, its candidate per seed
+    ],
 )
-def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts, weights):
+def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts, weights, cv_seeds):
     rng = np.random.default_rng(1)
     real, test = plain(blobs(12, rng, shift=0.35, dims=40)), plain(blobs(100, rng, offset=5000, dims=40))
     pool = plain(blobs(400, rng, offset=1000, shift=0.35, dims=40))
@@ -73,7 +78,7 @@ def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts, weight
         calls.append(seed)
         return TABULAR_CLASSIFIERS["logistic"](n_classes=2, seed=seed)
 
-    settings = ProtocolSettings(seeds=3, folds=3, amounts=amounts, weights=weights)
+    settings = ProtocolSettings(seeds=3, folds=3, amounts=amounts, weights=weights, cv_seeds=cv_seeds)
     result = run_protocol(
         real=real, synthetic=pool, test=test, classifiers={"lr": make}, kind="tabular", settings=settings
     )
@@ -83,9 +88,9 @@ def test_planned_fits_match_the_fits_the_protocol_asks_for(flip, amounts, weight
     chosen = result["classifiers"]["lr"]["selection"]["synthetic"]
     unneeded = 0 if chosen["filtered"] else 1  # the kept filter
     if chosen["amount"] == 0:
-        unneeded = 2 * 3 + 1  # no filtering tried at all
+        unneeded = 3 + 3 * cv_seeds + 1  # no filtering tried at all
     if result["classifiers"]["lr"]["selection"]["classic"]["amount"] == 0:  # no SMOTE rows to add
-        unneeded += 3 * (1 + (len(amounts) - 1) * len(weights))  # samples on top of: no third CV
+        unneeded += 3 * cv_seeds * (1 + (len(amounts) - 1) * len(weights))  # samples on top of: no third CV
     assert (chosen["amount"] == 0) == flip
     assert len(calls) == planned - unneeded
 
