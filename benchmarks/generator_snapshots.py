@@ -8,14 +8,15 @@ alone and mixed in equal shares.
 
 The issue lists snapshot ensembles among the ways to use a generator better: a GAN's samples
 drift as it trains, so generators from several steps may cover more of each class than the last
-one alone. Each kept run's generator is trained again here on the run's training split with the
-run's config snapshot (``--set`` on top) and seed, as the train stage trains it, and the EMA
+one alone. A generator is trained here on each kept run's training split with the run's config
+snapshot, ``--set`` on top (so it is the run's own generator only without ``--set``), and the
+run's seed, as the train stage trains it, and the EMA
 generator is copied at every ``--snapshots`` step from the checkpoint the trainer writes there
 (``training.checkpoint_every`` is set to divide every snapshot step). Pools, each ``AMOUNT`` x
 each class's real count (simple_image_generators.py):
 
-- ``step S``: the EMA generator at step S alone; the last step is the run's generator trained
-  again, the reference every other pool is compared with;
+- ``step S``: the EMA generator at step S alone; the last step's, the generator as trained, is
+  the reference every other pool is compared with;
 - ``ensemble S..T``: equal shares drawn from each snapshot from step S to the last step.
 
 Each pool is scored as simple_image_generators.py scores a generator (the verification's CNN on
@@ -170,7 +171,7 @@ def write_summary(name: str, per_run: list[dict], note: str) -> None:
 
 def against_last_step(scores: list[dict]) -> pd.DataFrame:
     """Per scoring (with and without augmentation, synthetic only) each pool's paired difference
-    from the last step's pool: the run's own generator, trained again."""
+    from the last step's pool: the generator as trained."""
     frame = pd.DataFrame(scores).set_index("run")
     last = max((c.split(":")[0] for c in frame if c.startswith("step ")), key=lambda p: int(p.split()[1]))
     rows = []

@@ -27,7 +27,8 @@ def test_the_snapshots_are_the_ema_generator_at_each_step_and_the_last_is_the_fi
     fitted = gan.ema_generator_.state_dict()
     assert not differs(snapshots[6], fitted)
     assert differs(snapshots[2], snapshots[4]) and differs(snapshots[4], snapshots[6])
-    # the same training without snapshots reaches the same last generator: copying them changes nothing
+    # the same training with other snapshot steps (another checkpoint_every) reaches the same last
+    # generator: taking snapshots changes nothing
     plain, _ = snapshot_generators(config, digits_train, [3], seed=0, privacy=PrivacyConfig())
     assert not differs(plain.ema_generator_.state_dict(), fitted)
 
