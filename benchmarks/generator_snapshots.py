@@ -10,10 +10,10 @@ The issue lists snapshot ensembles among the ways to use a generator better: a G
 drift as it trains, so generators from several steps may cover more of each class than the last
 one alone. A generator is trained here on each kept run's training split with the run's config
 snapshot, ``--set`` on top (so it is the run's own generator only without ``--set``), and the
-run's seed, as the train stage trains it, and the EMA
-generator is copied at every ``--snapshots`` step from the checkpoint the trainer writes there
-(``training.checkpoint_every`` is set to divide every snapshot step). Pools, each ``AMOUNT`` x
-each class's real count (simple_image_generators.py):
+run's seed, as the train stage trains it. Its EMA generator is copied at every ``--snapshots``
+step from the checkpoint the trainer writes there (``training.checkpoint_every`` is set to
+divide every snapshot step). Pools, each ``AMOUNT`` x each class's real count
+(simple_image_generators.py):
 
 - ``step S``: the EMA generator at step S alone; the last step's, the generator as trained, is
   the reference every other pool is compared with;
