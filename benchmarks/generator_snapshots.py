@@ -50,6 +50,7 @@ from benchmarks.simple_image_generators import (
     write_markdown,
 )
 from benchmarks.synthetic_use import RunBench, versus_reference
+from synthaug.evaluation.run_verification import privacy_audit
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.models.checkpoint import load_checkpoint
 from synthaug.models.image_cgan import ImageCGAN
@@ -58,7 +59,7 @@ from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import CHECKPOINT_FILE, CONFIG_FILE
 from synthaug.pipeline.rundir import RunDirectory
 from synthaug.pipeline.split import TrainSplit
-from synthaug.privacy.audit import MEMBERSHIP_AUC_EITHER_WAY, NEAR_COPIES, SHARE_CLOSER_TO_TRAIN, audit
+from synthaug.privacy.audit import MEMBERSHIP_AUC_EITHER_WAY, NEAR_COPIES, SHARE_CLOSER_TO_TRAIN
 from synthaug.stages.job import load_train_split
 
 RESULT = "generator_snapshots"
@@ -123,15 +124,11 @@ def snapshot_pools(bench: RunBench, gan: ImageCGAN, snapshots: dict[int, dict]) 
 
 
 def audited(bench: RunBench, pools: dict[str, Samples]) -> dict[str, float]:
-    """Each pool's memorisation audit against the run's held-out test split."""
-
-    def flat(images: np.ndarray) -> np.ndarray:
-        return images.reshape(len(images), -1).astype(np.float64) / 255.0
-
-    train, holdout = flat(bench.real.x), flat(bench.test.x)
+    """Each pool's memorisation audit against the run's held-out test split, as the verification
+    audits the run's own samples."""
     values = {}
     for name, pool in pools.items():
-        found = audit(train, holdout, flat(pool.x))
+        found = privacy_audit(bench.real, bench.test, pool)
         values |= {f"{name}: {key}": round(found[key], 4) for key in AUDITED}
     return values
 
