@@ -71,12 +71,13 @@ from synthaug.evaluation.samples import (
 from synthaug.evaluation.selection import (
     EACH,
     NO_CROSS_VALIDATION,
-    SELECTION_RULES,
     ClassifierFactory,
     ClassifierSelection,
     FoldPool,
     ProtocolSettings,
     candidates,
+    preferred_key,
+    rule_text,
     select_settings,
 )
 
@@ -238,7 +239,8 @@ def assemble_result(
             ),
             "bootstrap_replicates": settings.replicates,
             "selection_rule": settings.rule,
-            "selection_rule_text": SELECTION_RULES[settings.rule],
+            "selection_rule_text": rule_text(settings),
+            "preferred": preferred_key(settings),
             "allocation": settings.allocation,
             "allocation_text": ALLOCATIONS[settings.allocation],
             "weights": list(settings.weights),

@@ -99,6 +99,7 @@ def protocol_settings(spec: EvaluationConfig):
         rule=spec.selection_rule,
         allocation=spec.allocation,
         weights=tuple(spec.added_weights),
+        preferred=spec.preferred,
     )
 
 
@@ -286,11 +287,14 @@ def _write_lines(path: Path, lines: list[str]) -> None:
         tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
 
 
-def cross_validation_words(repeats: int = 1, seeds: int = 1) -> str:
+def cross_validation_words(repeats: int = 1, seeds: int = 1, preferred: str | None = None) -> str:
     """How the amount was chosen, for the report and the dataset card: results written before
-    ``evaluation.cv_repeats`` and ``evaluation.cv_seeds`` existed ran one pass with one seed."""
+    ``evaluation.cv_repeats`` and ``evaluation.cv_seeds`` existed ran one pass with one seed.
+    ``preferred``: the preferred candidate's key (the report gives it with the rule instead)."""
     details = [f"repeated {repeats} times on new fold splits"] if repeats > 1 else []
     details += [f"each fold's score the mean of {seeds} classifier seeds"] if seeds > 1 else []
+    if preferred:
+        details.append(f"{preferred} preferred: added unless beaten by more than one standard error")
     return "cross-validation" + (f" ({'; '.join(details)})" if details else "")
 
 
@@ -390,6 +394,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "selection_data": result["selection_data"],
         "cv_repeats": result["settings"].get("repeats", 1),
         "cv_seeds": result["settings"].get("cv_seeds", 1),
+        "preferred": result["settings"].get("preferred"),
         "untested_amounts": result.get("untested_amounts", []),
         "classifiers": per_classifier,
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},

@@ -51,6 +51,8 @@ class ProtocolSettings:
     rule: str = "one-se"  # see SELECTION_RULES
     allocation: str = RAREST_FIRST  # how an amount is shared between classes (samples.ALLOCATIONS)
     weights: tuple[float, ...] = (1.0,)  # candidate loss weights of an added sample (see Candidate)
+    # (amount, weight) of a synthetic candidate that the one-SE rule treats as the simplest (see choose)
+    preferred: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,23 @@ SELECTION_RULES = {
     "(the standard error of one K-fold pass, however many repeats are averaged)",
     "best": "best rule: the highest mean CV score, the simpler candidate winning ties",
 }
+
+
+def preferred_key(settings: ProtocolSettings) -> str | None:
+    """The preferred synthetic candidate's name in results (``x4@w0.1``), or None."""
+    return None if settings.preferred is None else Candidate(*settings.preferred).key
+
+
+def rule_text(settings: ProtocolSettings) -> str:
+    """The selection rule in words, with the preferred candidate when there is one."""
+    text = SELECTION_RULES[settings.rule]
+    if settings.preferred is None:
+        return text
+    return (
+        f"{text}; the preferred candidate {preferred_key(settings)} counts as the simplest, so it is "
+        "added unless another candidate, adding nothing included, beats it by more than one standard "
+        "error (for the synthetic amounts)"
+    )
 
 
 @dataclass
@@ -271,7 +290,7 @@ def _select(
     def drawn(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
         return draw_per_class(sources[c.filtered][1][k], fold, c.amount, rng, allocation=allocation)
 
-    folds_of, best = _best_candidate(real, folds, make, grid, drawn, settings)
+    folds_of, best = _best_candidate(real, folds, make, grid, drawn, settings, preferred=True)
     filtered = best.filtered or (curated and best.amount > 0)
     if settings.filtering is True and best.amount > 0:
         kept_by_fold: dict[int, np.ndarray] = {}  # one filter per fold, whatever the classifier seeds
@@ -315,7 +334,7 @@ def _select(
             )
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
         on_classic, on_classic_best = _best_candidate(
-            real, folds, make, unfiltered, drawn, settings, classic=True
+            real, folds, make, unfiltered, drawn, settings, classic=True, preferred=True
         )
         selections[extra_key] = _selection(on_classic_best, on_classic, settings.rule, curated=curated)
     log.info(
@@ -383,6 +402,7 @@ def _on_smote(
         on_smote_drawn,
         settings,
         fixed=lambda k, fold: smote_rows[k],
+        preferred=True,
     )
     return _selection(on_smote_best, on_smote, settings.rule, curated=curated)
 
@@ -424,12 +444,14 @@ def _best_candidate(
     *,
     classic=False,
     fixed=None,
+    preferred=False,
 ) -> tuple[dict[str, np.ndarray], Candidate]:
     """Per-fold CV scores of each candidate by key (``extra(fold_id, fold_train, rng, candidate)``
     draws the samples, which then take the candidate's weight; ``classic``: with the classic
     augmentation in training; ``fixed(fold_id, fold_train)``: samples every candidate adds too,
     with their own weights and random generator: tables' chosen SMOTE rows) and the candidate the
-    rule chooses (SELECTION_RULES)."""
+    rule chooses (SELECTION_RULES); ``preferred``: synthetic candidates, where the settings'
+    preferred candidate counts as the simplest."""
 
     def added(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
         mine = extra(k, fold, rng, c).weighted(c.weight)
@@ -447,7 +469,8 @@ def _best_candidate(
         )
         for c in grid
     }
-    return {c.key: s for c, s in scores.items()}, choose(scores, settings.rule)
+    favoured = Candidate(*settings.preferred) if preferred and settings.preferred else None
+    return {c.key: s for c, s in scores.items()}, choose(scores, settings.rule, preferred=favoured)
 
 
 def _selection(
@@ -456,10 +479,13 @@ def _selection(
     return Selection(chosen.amount, filtered, _means(fold_scores), rule, chosen.weight, curated)
 
 
-def choose(fold_scores: dict[Candidate, np.ndarray], rule: str) -> Candidate:
+def choose(
+    fold_scores: dict[Candidate, np.ndarray], rule: str, *, preferred: Candidate | None = None
+) -> Candidate:
     """The candidate ``rule`` (SELECTION_RULES) picks from each candidate's per-fold CV scores,
-    (folds,) or (repeats, folds)."""
-    ordered = sorted(fold_scores, key=Candidate.simplicity)
+    (folds,) or (repeats, folds). ``preferred``, when scored, counts as the simplest: under the
+    one-SE rule it is kept unless the best beats it by more than one standard error."""
+    ordered = sorted(fold_scores, key=lambda c: (c != preferred, c.simplicity()))
     simpler_first = {c: i for i, c in enumerate(ordered)}
     best = max(ordered, key=lambda c: (round(float(np.mean(fold_scores[c])), 10), -simpler_first[c]))
     if rule == "best":

@@ -320,6 +320,18 @@ class EvaluationConfig(ConfigSection):
         "no filtering) unless the richer one beats it by more than one standard error of their paired "
         "per-fold difference; best takes the highest mean score (noisier on a few dozen rows).",
     )
+    preferred_amount: Annotated[float, Field(gt=0)] | None = Field(
+        None,
+        description="A synthetic amount (one of evaluation.amounts) that the one-SE rule treats as the "
+        "simplest candidate, at evaluation.preferred_weight: it is added unless another candidate, "
+        "adding nothing included, beats it by more than one standard error in the inner CV. For a "
+        "recipe measured on other splits that the CV on a few dozen rows cannot confirm (on 15 digits "
+        "per class, 4 at weight 0.1 for the p = 1, 1800-step generator); the held-out verdict still "
+        "judges it. Applies to the synthetic amounts, not to SMOTE's.",
+    )
+    preferred_weight: Annotated[float, Field(gt=0, le=MAX_ADDED_WEIGHT)] | None = Field(
+        None, description="The preferred amount's loss weight (one of evaluation.added_weights; default 1)."
+    )
     selection: Literal["cross-fit", "shared"] = Field(
         "cross-fit",
         description="cross-fit: each inner-CV fold draws synthetic samples from its own generator, "
@@ -368,6 +380,36 @@ class EvaluationConfig(ConfigSection):
     @classmethod
     def _one_is_a_candidate(cls, weights: list[float]) -> list[float]:
         return sorted({1.0, *weights})
+
+    @model_validator(mode="after")
+    def _preferred_is_a_candidate(self) -> EvaluationConfig:
+        if self.preferred_amount is None:
+            if self.preferred_weight is not None:
+                raise ValueError("preferred_weight is set without preferred_amount: set both, or neither")
+            return self
+        weight = 1.0 if self.preferred_weight is None else self.preferred_weight
+        if self.preferred_amount not in self.amounts:
+            raise ValueError(
+                f"preferred_amount {self.preferred_amount:g} is not among amounts {self.amounts}: "
+                "add it to amounts (the preferred candidate is one of the CV's candidates)"
+            )
+        if weight not in self.added_weights:
+            raise ValueError(
+                f"preferred_weight {weight:g} is not among added_weights {self.added_weights}: add it there"
+            )
+        if self.selection_rule != "one-se":
+            raise ValueError(
+                "preferred_amount needs selection_rule: one-se (the best rule takes the highest CV "
+                "score, so a preference would only break ties)"
+            )
+        return self
+
+    @property
+    def preferred(self) -> tuple[float, float] | None:
+        """The preferred candidate as (amount, weight), or None."""
+        if self.preferred_amount is None:
+            return None
+        return self.preferred_amount, 1.0 if self.preferred_weight is None else self.preferred_weight
 
 
 class ExecutionConfig(ConfigSection):

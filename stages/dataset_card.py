@@ -247,6 +247,9 @@ def verification_text(verification: dict[str, Any]) -> str:
         f"{_points(c, 'gain')} | {_points(c, 'vs_classic')} | {c['verdict']} |"
         for name, c in verification["classifiers"].items()
     ]
+    chosen_by = cross_validation_words(
+        verification.get("cv_repeats", 1), verification.get("cv_seeds", 1), verification.get("preferred")
+    )
     recommendation = verification.get("recommendation")
     lead = (
         [f"**Recommendation: {recommendation}.** {ADVICE[recommendation]}.", ""]
@@ -259,7 +262,7 @@ def verification_text(verification: dict[str, Any]) -> str:
             f"**Verdict: {verdict}**: {meaning}. Measured over {verification['seeds']} seeds on "
             f"{verification['test_rows']} real test samples the generator never saw; the amount of synthetic "
             "data was chosen by "
-            f"{cross_validation_words(verification.get('cv_repeats', 1), verification.get('cv_seeds', 1))} "
+            f"{chosen_by} "
             "inside the "
             "real training split"
             + (f" ({verification['selection_data']}). " if verification.get("selection_data") else ". ")

@@ -131,3 +131,68 @@ def test_the_rule_is_a_setting_recorded_with_the_result():
     selection = result["classifiers"]["logistic"]["selection"]["synthetic"]
     assert selection["rule"] == "one-se"
     assert selection["best_cv_candidate"] in selection["cv_balanced_accuracy"]
+
+
+def test_a_preferred_candidate_counts_as_the_simplest_under_one_se():
+    # adding nothing scores a little higher on average, within one standard error of x4@w0.1
+    cv = scores(x0=[0.86, 0.80, 0.90], x4_w0_1=[0.84, 0.82, 0.86], x1=[0.80, 0.78, 0.86])
+    preferred = Candidate(4.0, 0.1)
+    assert choose(cv, "one-se").amount == 0.0
+    assert choose(cv, "one-se", preferred=preferred) == preferred
+    # a preference that is not among the scored candidates changes nothing
+    assert choose(cv, "one-se", preferred=Candidate(2.0)).amount == 0.0
+
+
+def test_the_preferred_candidate_gives_way_only_to_one_that_beats_it_by_more_than_one_error():
+    preferred = Candidate(4.0, 0.1)
+    # adding nothing wins every fold: the preferred images hurt
+    hurt = scores(x0=[0.90, 0.88, 0.92], x4_w0_1=[0.84, 0.83, 0.86])
+    assert choose(hurt, "one-se", preferred=preferred).amount == 0.0
+    # x1 beats both in every fold: the simplest candidate within one error of it is x1 itself
+    richer = scores(x0=[0.80, 0.82, 0.81], x4_w0_1=[0.81, 0.82, 0.82], x1=[0.88, 0.90, 0.89])
+    assert choose(richer, "one-se", preferred=preferred).amount == 1.0
+
+
+def test_the_preference_applies_to_the_synthetic_amounts_and_is_recorded():
+    rng = np.random.default_rng(0)
+    y = np.arange(40) % 2
+    # classes far apart: every candidate scores 1 in every fold, so only simplicity decides
+    real = Samples(rng.normal(0, 1, (40, 2)) + 10 * y[:, None], y, 2)
+    from sklearn.linear_model import LogisticRegression
+
+    def protocol(preferred):
+        return run_protocol(
+            real=real,
+            synthetic=real,
+            test=real,
+            classifiers={"logistic": lambda seed, classic: LogisticRegression(random_state=seed)},
+            kind="tabular",
+            settings=ProtocolSettings(seeds=2, replicates=200, amounts=(0.0, 1.0), preferred=preferred),
+        )
+
+    plain, preferring = protocol(None), protocol((1.0, 1.0))
+    before = plain["classifiers"]["logistic"]["selection"]
+    after = preferring["classifiers"]["logistic"]["selection"]
+    assert before["synthetic"]["amount"] == 0.0 and after["synthetic"]["amount"] == 1.0
+    # SMOTE's amount is the classic baseline's, chosen as before
+    assert after["classic"]["amount"] == before["classic"]["amount"] == 0.0
+    assert plain["settings"]["preferred"] is None
+    assert preferring["settings"]["preferred"] == "x1"
+    assert (
+        "the preferred candidate x1 counts as the simplest" in preferring["settings"]["selection_rule_text"]
+    )
+
+
+def test_a_preferred_amount_must_be_a_candidate_of_the_one_se_rule():
+    config = EvaluationConfig(amounts=[4], added_weights=[0.1], preferred_amount=4, preferred_weight=0.1)
+    assert config.preferred == (4.0, 0.1)
+    assert EvaluationConfig(preferred_amount=2).preferred == (2.0, 1.0)
+    assert EvaluationConfig().preferred is None
+    for wrong, message in (
+        ({"preferred_amount": 3}, "preferred_amount 3 is not among amounts"),
+        ({"preferred_amount": 4, "preferred_weight": 0.5}, "preferred_weight 0.5 is not among added_weights"),
+        ({"preferred_weight": 0.5}, "preferred_weight is set without preferred_amount"),
+        ({"preferred_amount": 4, "selection_rule": "best"}, "preferred_amount needs selection_rule: one-se"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            EvaluationConfig(**wrong)

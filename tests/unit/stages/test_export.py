@@ -241,6 +241,11 @@ def test_card_verification_leads_with_the_recommendation_and_states_the_power():
     assert "chosen by cross-validation (repeated 5 times on new fold splits) inside the real" in repeated
     seeded = verification_text({**summary, "cv_seeds": 3})
     assert "chosen by cross-validation (each fold's score the mean of 3 classifier seeds) inside" in seeded
+    preferring = verification_text({**summary, "preferred": "x4@w0.1"})
+    assert (
+        "chosen by cross-validation (x4@w0.1 preferred: added unless beaten by more than one standard "
+        "error) inside" in preferring
+    )
 
 
 def test_a_signed_export_catches_any_edit_and_never_holds_the_key(run_dir, tmp_path):
