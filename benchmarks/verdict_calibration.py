@@ -23,7 +23,11 @@ least 80% of more-real runs.
 
 ``--rule best`` selects by the plain highest CV score instead of the default one-SE rule
 (evaluation.selection_rule), to measure what the rule changes; records made before the rule
-existed used ``best``. ``--selection shared`` runs the selection as it was before cross-fitting
+existed used ``best``. ``--set KEY=VALUE`` changes a setting of the example configs (for
+example a preferred candidate: ``--set evaluation.amounts=[4] --set evaluation.added_weights=[0.1]
+--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1``); its records carry
+the rule with the settings (``one-se with ...``), apart from the plain rule's.
+``--selection shared`` runs the selection as it was before cross-fitting
 (every fold draws from a pool made from the whole training split, validation rows included),
 to measure the flaw that cross-fitting removes. Every finished (dataset, split, control,
 selection, rule) appends a line to ``benchmarks/results/verdict_calibration_runs.jsonl``;
@@ -117,12 +121,17 @@ def split_samples(config: SynthaugConfig, split: int) -> tuple[Samples, Samples,
 
 
 def run_control(
-    config: SynthaugConfig, split: int, control: str, selection: str = "cross-fit", rule: str | None = None
+    config: SynthaugConfig,
+    split: int,
+    control: str,
+    selection: str = "cross-fit",
+    rule: str | None = None,
+    label: str | None = None,
 ) -> list[dict[str, Any]]:
     """The protocol with ``control`` as the synthetic pool; one record per classifier. With
     ``selection="cross-fit"`` each selection fold gets the control made from its own training
     rows, as a run's fold generators are; ``"shared"`` lets every fold draw from the pool made
-    from the whole training split."""
+    from the whole training split. ``label``: the rule as recorded (default: its name)."""
     real, unused, test = split_samples(config, split)
     spec = (
         config.evaluation if rule is None else config.evaluation.model_copy(update={"selection_rule": rule})
@@ -162,7 +171,7 @@ def run_control(
                 "split": split,
                 "control": control,
                 "selection": selection,
-                "rule": spec.selection_rule,
+                "rule": label or spec.selection_rule,
                 "classifier": name,
                 "verdict": entry["verdict"],
                 "recommendation": entry["recommendation"]["option"],
@@ -227,7 +236,7 @@ def summarise(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             row["mean_vs_real_points_when_added"] = round(float(np.mean([p[0] for p in added])), 2)
             row["mean_half_width_points"] = round(half, 2)
             row["detectable_effect_points"] = round(DETECTABLE_FACTOR * half, 2)
-        if control in GOALS and selection == "cross-fit" and rule == DEFAULT_RULE:
+        if control in GOALS and selection == "cross-fit" and rule.split(" with ")[0] == DEFAULT_RULE:
             direction, level = GOALS[control]
             share = row["gain"]
             row["goal"] = f"gain {direction} {level:.0%}"
@@ -248,18 +257,22 @@ def main() -> None:
         help="shared: every selection fold draws from one pool made from all training rows",
     )
     parser.add_argument("--rule", default=DEFAULT_RULE, choices=list(SELECTION_RULES))
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="a config setting"
+    )
     args = parser.parse_args()
+    label = args.rule + (" with " + " ".join(args.overrides) if args.overrides else "")
     fits.FITS.capacity = 256  # a split's controls share their real-only and classic CNN fits
 
     done = _read_runs()
     for dataset in args.datasets:
-        config = load_config(EXAMPLES[dataset])
+        config = load_config(EXAMPLES[dataset], overrides=args.overrides)
         for split in range(args.splits):
             for control in args.controls:
-                key = (config.name, split, control, args.selection, args.rule)
+                key = (config.name, split, control, args.selection, label)
                 if key in done:
                     continue
-                records = run_control(config, split, control, args.selection, args.rule)
+                records = run_control(config, split, control, args.selection, args.rule, label)
                 with RUNS_FILE.open("a", encoding="utf-8") as handle:
                     handle.writelines(json.dumps(r) + "\n" for r in records)
                 done[key] = records

@@ -64,7 +64,11 @@ def test_records_without_a_rule_count_as_best_and_goals_are_read_under_the_defau
         {**base, "split": 0, "verdict": "gain"},  # before the rule existed
         {**base, "split": 0, "verdict": "no-gain", "rule": "one-se"},
         {**base, "split": 1, "verdict": "no-gain", "rule": "one-se"},
+        {**base, "split": 0, "verdict": "gain", "rule": "one-se with evaluation.preferred_amount=4"},
     ]
     rows = {row["rule"]: row for row in summarise(records)}
     assert rows["best"]["runs"] == 1 and rows["best"]["gain"] == 1.0 and "goal" not in rows["best"]
     assert rows["one-se"]["runs"] == 2 and rows["one-se"]["goal_met"] is True
+    # other settings under the default rule are summarised apart, against the same goals
+    preferring = rows["one-se with evaluation.preferred_amount=4"]
+    assert preferring["runs"] == 1 and preferring["goal_met"] is False
