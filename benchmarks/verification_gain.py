@@ -2,7 +2,7 @@
 
     make setup bench-env
     .venv/bin/python -m benchmarks.verification_gain [--datasets digits breast_cancer] \
-        [--seeds 0 1 2 3 4] [--no-ctgan] [--full] [--keep DIR [--reverify --set KEY=VALUE]]
+        [--seeds 0 1 2 3 4] [--no-ctgan] [--full] [--keep DIR [--reverify [--refit-folds] --set KEY=VALUE]]
     .venv/bin/python -m benchmarks.verification_gain --from-result NAME --result-name NAME
 
 Settings: scikit-learn's digits and breast_cancer, 15 real training images / rows per class,
@@ -27,7 +27,9 @@ baseline, and classic+synthaug with classic, on the same runs (per seed the mean
 datasets and classifiers, then an interval across seeds): it says whether "ahead of SMOTE" is
 more than the seeds' noise.
 Each run's own privacy audit (ours and CTGAN's) is tabulated per dataset against the memorisation
-goals (``benchmarks/memorisation.py``). ``--from-result`` summarises a results file again. Results:
+goals (``benchmarks/memorisation.py``). ``--reverify --refit-folds`` trains the selection folds'
+generators again first (with the ``--set`` settings, e.g. another ``evaluation.fold_generator_share``),
+keeping the run's own generator. ``--from-result`` summarises a results file again. Results:
 ``benchmarks/results/verification_gain.json`` and ``.md``.
 """
 
@@ -35,9 +37,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +59,7 @@ from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.dataset_io import read_dataset
-from synthaug.pipeline.layout import CONFIG_FILE, RESULT_FILE
+from synthaug.pipeline.layout import CONFIG_FILE, RESULT_FILE, SELECTION_DIR
 from synthaug.pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
 from synthaug.pipeline.synthetic_set import write_image_set, write_rows
 from synthaug.stages import job, verification
@@ -340,17 +344,23 @@ def _on_top_of_smote(table: pd.DataFrame) -> dict[str, bool]:
 SECONDS_FILE = "baselines/stage_seconds.json"
 
 
-def reverify(output: Path, overrides: list[str]) -> None:
+def reverify(output: Path, overrides: list[str], *, refit_folds: bool = False) -> None:
     """Verify every completed run under ``output`` again, ours and CTGAN's samples, with
-    ``overrides`` applied to the run's config snapshot; the generators are not touched. The
-    time of our samples' verification replaces the run's ``verify`` stage time."""
+    ``overrides`` applied to the run's config snapshot. The run's generator is not touched; the
+    selection folds' generators are trained again first with ``refit_folds``. The time of our
+    samples' verification (and of the new fold generators) replaces the run's stage time."""
     for run_dir in sorted(p for p in output.iterdir() if (p / RESULT_FILE).is_file()):
-        spec = load_config(run_dir / CONFIG_FILE, overrides=overrides).evaluation
-        started = time.perf_counter()
-        verify_run(VerificationFiles.of_run(run_dir), spec=spec)
+        config = load_config(run_dir / CONFIG_FILE, overrides=overrides)
         seconds_file = run_dir / SECONDS_FILE
         seconds = json.loads(seconds_file.read_text()) if seconds_file.is_file() else {}
-        seconds["verify"] = round(time.perf_counter() - started, 1)
+        if refit_folds:
+            shutil.rmtree(run_dir / SELECTION_DIR, ignore_errors=True)
+            started = time.perf_counter()
+            train_fold_generators(RunDirectory(run_dir.name, run_dir.parent, datetime.now(UTC)), config)
+            seconds[CROSS_FIT] = round(time.perf_counter() - started, 1)
+        started = time.perf_counter()
+        verify_run(VerificationFiles.of_run(run_dir), spec=config.evaluation)
+        seconds[VERIFY] = round(time.perf_counter() - started, 1)
         seconds_file.parent.mkdir(exist_ok=True)
         seconds_file.write_text(json.dumps(seconds))
         ctgan = run_dir / "baselines" / "ctgan"
@@ -358,7 +368,7 @@ def reverify(output: Path, overrides: list[str]) -> None:
             files = VerificationFiles(
                 ctgan, train=split_file(run_dir, "train"), test=split_file(run_dir, "test")
             )
-            verify_run(files, spec=spec)
+            verify_run(files, spec=config.evaluation)
         print(json.dumps({"reverified": run_dir.name, "overrides": overrides}), flush=True)
 
 
@@ -414,7 +424,14 @@ def main() -> None:
         metavar="KEY=VALUE",
         help="a config override for every run (as synthaug run --set), e.g. a generator variant",
     )
+    parser.add_argument(
+        "--refit-folds",
+        action="store_true",
+        help="with --reverify: train the selection folds' generators again first, with --set applied",
+    )
     args = parser.parse_args()
+    if args.refit_folds and not args.reverify:
+        parser.error("--refit-folds goes with --reverify")
     if (args.summarise_only or args.reverify) and not args.keep:
         parser.error("--summarise-only and --reverify need --keep DIR (the kept runs)")
     if args.from_result:
@@ -429,7 +446,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         output = args.keep or Path(tmp)
         if args.reverify:
-            reverify(output, args.overrides)
+            reverify(output, args.overrides, refit_folds=args.refit_folds)
         for dataset in args.datasets if trains else []:
             for seed in args.seeds:
                 config = dataset_config(

@@ -124,3 +124,35 @@ def test_the_table_gives_the_mean_chosen_weight_only_where_weights_were_chosen()
     assert "mean_selected_weight" not in plain  # unweighted runs, and results stored before weights
     older = [{k: v for k, v in row("classic", s, 1.0, 1.0).items() if k != "selected_weight"} for s in (0, 1)]
     assert "mean_selected_weight" not in summarise(older)
+
+
+@pytest.mark.slow
+def test_reverify_can_train_the_fold_generators_again_and_keeps_the_runs_generator(tmp_path):
+    import json
+
+    from benchmarks.verification_gain import SECONDS_FILE, reverify, run_pipeline
+    from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
+    from synthaug.stages.order import CROSS_FIT, VERIFY
+
+    small = [
+        "training.steps=8",
+        "training.batch_size=10",
+        "evaluation.seeds=2",
+        "evaluation.amounts=[0,1]",
+        "evaluation.tabular_classifiers=[logistic]",
+        "evaluation.bootstrap_replicates=200",
+    ]
+    config = dataset_config("breast_cancer", 0, tmp_path, full=False, data_dir=tmp_path, extra=small)
+    run, _ = run_pipeline(config)
+    model = RunLayout(run.final).model("tabular")
+    before = model.read_bytes()
+    summary = run.final / SELECTION_SUMMARY_FILE
+    assert json.loads(summary.read_text())["steps"] == 2  # a quarter of the run's 8 steps
+    reverify(tmp_path, ["evaluation.fold_generator_share=1.0"], refit_folds=True)
+    assert json.loads(summary.read_text())["steps"] == 8
+    for k in range(3):  # every fold trained again (a kept fold would be skipped by the stage)
+        metrics = RunLayout(run.final).fold(k).training.metrics
+        assert json.loads(metrics.read_text().splitlines()[-1])["step"] == 8
+    assert model.read_bytes() == before
+    seconds = json.loads((run.final / SECONDS_FILE).read_text())
+    assert seconds[CROSS_FIT] > 0 and seconds[VERIFY] > 0
