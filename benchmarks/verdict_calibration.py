@@ -54,7 +54,7 @@ from synthaug.evaluation.columns import numeric_columns
 from synthaug.evaluation.conditions import REAL, REAL_SYNTHETIC
 from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
-from synthaug.evaluation.samples import Samples
+from synthaug.evaluation.samples import Samples, most_drawn
 from synthaug.evaluation.selection import SELECTION_RULES, FoldPool, selection_folds
 from synthaug.evaluation.verdict import DETECTABLE_FACTOR, comparison
 from synthaug.evaluation.verification_inputs import samples_of
@@ -72,18 +72,18 @@ DEFAULT_RULE = EvaluationConfig().selection_rule  # the goals are read under the
 GOALS = {"duplicates": ("at most", 0.05), "more-real": ("at least", 0.80)}
 
 
-def duplicates(real: Samples, unused: Samples, most: float, rng: np.random.Generator) -> Samples:
-    """``most`` x each class's count of bootstrap copies of that class's training rows."""
+def duplicates(real: Samples, unused: Samples, wanted: np.ndarray, rng: np.random.Generator) -> Samples:
+    """``wanted[k]`` bootstrap copies of class k's training rows."""
     picks = [
-        rng.choice(np.flatnonzero(real.y == label), size=round(most * count), replace=True)
-        for label, count in enumerate(real.counts())
+        rng.choice(np.flatnonzero(real.y == label), size=int(n), replace=True)
+        for label, n in enumerate(wanted)
     ]
     return real.subset(np.concatenate(picks))
 
 
-def jitter(real: Samples, unused: Samples, most: float, rng: np.random.Generator) -> Samples:
+def jitter(real: Samples, unused: Samples, wanted: np.ndarray, rng: np.random.Generator) -> Samples:
     """``duplicates`` with Gaussian noise, standard deviation 1% of each feature's range."""
-    copies = duplicates(real, unused, most, rng)
+    copies = duplicates(real, unused, wanted, rng)
     if isinstance(copies.x, np.ndarray):  # uint8 images
         noisy = copies.x + rng.normal(0, NOISE * 255, copies.x.shape)
         return Samples(np.clip(np.rint(noisy), 0, 255).astype(np.uint8), copies.y, copies.n_classes)
@@ -96,8 +96,9 @@ def jitter(real: Samples, unused: Samples, most: float, rng: np.random.Generator
     return Samples(frame, copies.y, copies.n_classes)
 
 
-def more_real(real: Samples, unused: Samples, most: float, rng: np.random.Generator) -> Samples:
-    """As many unused real rows per class as the training split has (fewer if the pool runs out)."""
+def more_real(real: Samples, unused: Samples, wanted: np.ndarray, rng: np.random.Generator) -> Samples:
+    """As many unused real rows per class as the training split has (fewer if the pool runs out),
+    whatever is ``wanted``."""
     picks = []
     for label, count in enumerate(real.counts()):
         members = np.flatnonzero(unused.y == label)
@@ -105,7 +106,8 @@ def more_real(real: Samples, unused: Samples, most: float, rng: np.random.Genera
     return unused.subset(np.concatenate(picks))
 
 
-CONTROLS: dict[str, Callable[[Samples, Samples, float, np.random.Generator], Samples]] = {
+# (training rows, unused rows, the most samples of each class any candidate draws, rng) -> pool
+CONTROLS: dict[str, Callable[[Samples, Samples, np.ndarray, np.random.Generator], Samples]] = {
     "duplicates": duplicates,
     "jitter": jitter,
     "more-real": more_real,
@@ -118,6 +120,15 @@ def split_samples(config: SynthaugConfig, split: int) -> tuple[Samples, Samples,
     train, test = split_dataset(data, config.split, seed=split, per_class=config.dataset.per_class)
     unused = np.setdiff1d(train.pool_indices, train.indices)
     return samples_of(train.data), samples_of(data.subset(unused)), samples_of(test.data)
+
+
+def pool_counts(rows: Samples, spec: EvaluationConfig, kind: str) -> np.ndarray:
+    """Per class, the most samples any candidate draws for ``rows``: what a run's generator (or a
+    fold's) samples, so that every candidate amount can be tried (under rarest-first a rare class
+    asks for more than the largest amount x its own count)."""
+    return most_drawn(
+        rows.counts(), spec.amounts, spec.added_weights, spec.allocation, on_classic=kind == "tabular"
+    )
 
 
 def run_control(
@@ -138,7 +149,8 @@ def run_control(
     )
     kind = "image" if isinstance(real.x, np.ndarray) else "tabular"
     rng = np.random.default_rng([split, list(CONTROLS).index(control)])
-    pool = CONTROLS[control](real, unused, max(spec.amounts), rng)
+    make_pool = CONTROLS[control]
+    pool = make_pool(real, unused, pool_counts(real, spec, kind), rng)
     classifiers = {
         name: DownstreamClassifier(kind, name, real.n_classes, spec.cnn_steps, "cpu")
         for name in classifier_names(spec, kind)
@@ -147,7 +159,9 @@ def run_control(
     if selection == "cross-fit":  # each fold's pool made from that fold's training rows only
         folds = selection_folds(real.y, real.n_classes, spec.folds)
         fold_pools = [
-            FoldPool(CONTROLS[control](real.subset(train), unused, max(spec.amounts), rng), train)
+            FoldPool(
+                make_pool(real.subset(train), unused, pool_counts(real.subset(train), spec, kind), rng), train
+            )
             for train, _ in folds
         ]
     started = time.perf_counter()
@@ -182,6 +196,7 @@ def run_control(
                 "filtered": choice["filtered"],
                 "selected_amount_with_classic": choice["amount_with_classic"],
                 "overall_verdict": result["verdict"],
+                "untested_amounts": result.get("untested_amounts", []),
                 "train_rows": len(real),
                 "pool_rows": len(pool),
                 "test_rows": len(test),
@@ -297,6 +312,9 @@ def main() -> None:
                 "python -m benchmarks.verdict_calibration --datasets breast_cancer --splits 40 "
                 "--controls duplicates --selection shared --rule best",
                 "python -m benchmarks.verdict_calibration --datasets breast_cancer digits --splits 40",
+                "python -m benchmarks.verdict_calibration --datasets digits --splits 20 "
+                "--controls duplicates --set evaluation.amounts=[4] --set evaluation.added_weights=[0.1] "
+                "--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1",
             ],
             "splits_done": {
                 "/".join(key): int(n)

@@ -9,10 +9,13 @@ from benchmarks.verdict_calibration import (
     duplicates,
     jitter,
     more_real,
+    pool_counts,
     run_control,
     split_samples,
     summarise,
 )
+from synthaug.evaluation.samples import Samples
+from synthaug.pipeline.config import EvaluationConfig
 from synthaug.pipeline.config_loading import load_config
 
 
@@ -27,15 +30,15 @@ def config():
 def test_duplicates_and_jitter_copy_training_rows_and_more_real_adds_unseen_ones(config):
     real, unused, test = split_samples(config, 0)
     rng = np.random.default_rng(0)
-    copies = duplicates(real, unused, 2.0, rng)
+    copies = duplicates(real, unused, 2 * real.counts(), rng)
     assert list(copies.counts()) == list(2 * real.counts())
     rows = {tuple(r) for r in real.x.to_numpy().round(9)}
     assert all(tuple(r) in rows for r in copies.x.to_numpy().round(9))  # nothing new
-    same = duplicates(real, unused, 2.0, np.random.default_rng(1))
-    noisy = jitter(real, unused, 2.0, np.random.default_rng(1))  # the same copies, plus noise
+    same = duplicates(real, unused, 2 * real.counts(), np.random.default_rng(1))
+    noisy = jitter(real, unused, 2 * real.counts(), np.random.default_rng(1))  # the same copies, plus noise
     noise = (noisy.x - same.x) / (real.x.max() - real.x.min())
     assert noise.to_numpy().std() == pytest.approx(0.01, rel=0.1) and abs(noise.to_numpy().mean()) < 0.001
-    extra = more_real(real, unused, 4.0, rng)
+    extra = more_real(real, unused, 4 * real.counts(), rng)
     assert list(extra.counts()) == list(real.counts())  # 1x the training count, whatever the amount
     test_rows = {tuple(r) for r in test.x.to_numpy().round(9)}
     assert not {tuple(r) for r in extra.x.to_numpy().round(9)} & (rows | test_rows)
@@ -48,6 +51,7 @@ def test_negative_controls_get_no_gain_on_a_fixed_small_case(config):
         assert record["classifier"] == "logistic" and record["selection"] == "cross-fit"
         assert record["rule"] == "one-se"
         assert record["verdict"] != "gain" and record["vs_real_verdict"] != "gain", record
+        assert record["untested_amounts"] == [], record  # the pools hold what every candidate draws
 
 
 def test_records_without_a_rule_count_as_best_and_goals_are_read_under_the_default_rule():
@@ -72,3 +76,13 @@ def test_records_without_a_rule_count_as_best_and_goals_are_read_under_the_defau
     # other settings under the default rule are summarised apart, against the same goals
     preferring = rows["one-se with evaluation.preferred_amount=4"]
     assert preferring["runs"] == 1 and preferring["goal_met"] is False
+
+
+def test_the_control_pools_hold_what_the_largest_candidate_draws_under_rarest_first():
+    real = Samples(np.zeros((27, 2, 2, 1), np.uint8), np.repeat([0, 1, 2], [8, 9, 10]), 3)
+    spec = EvaluationConfig(amounts=[1, 4], allocation="rarest-first")
+    copies = duplicates(real, real, pool_counts(real, spec, "image"), np.random.default_rng(0))
+    assert copies.available_for(real, 4.0, allocation="rarest-first")
+    # 4x each class's own count is too few for the rarest class
+    short = duplicates(real, real, 4 * real.counts(), np.random.default_rng(0))
+    assert not short.available_for(real, 4.0, allocation="rarest-first")
