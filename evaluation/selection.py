@@ -51,7 +51,7 @@ class ProtocolSettings:
     rule: str = "one-se"  # see SELECTION_RULES
     allocation: str = RAREST_FIRST  # how an amount is shared between classes (samples.ALLOCATIONS)
     weights: tuple[float, ...] = (1.0,)  # candidate loss weights of an added sample (see Candidate)
-    # (amount, weight) of a synthetic candidate that the one-SE rule treats as the simplest (see choose)
+    # (amount, weight) of a real+synthetic candidate the one-SE rule treats as the simplest (see choose)
     preferred: tuple[float, float] | None = None
 
 
@@ -116,7 +116,7 @@ def rule_text(settings: ProtocolSettings) -> str:
     return (
         f"{text}; the preferred candidate {preferred_key(settings)} counts as the simplest, so it is "
         "added unless another candidate, adding nothing included, beats it by more than one standard "
-        "error (for the synthetic amounts)"
+        "error (for real+synthetic's amount; the amount on top of the classic baseline by the rule alone)"
     )
 
 
@@ -334,7 +334,7 @@ def _select(
             )
     else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
         on_classic, on_classic_best = _best_candidate(
-            real, folds, make, unfiltered, drawn, settings, classic=True, preferred=True
+            real, folds, make, unfiltered, drawn, settings, classic=True
         )
         selections[extra_key] = _selection(on_classic_best, on_classic, settings.rule, curated=curated)
     log.info(
@@ -402,7 +402,6 @@ def _on_smote(
         on_smote_drawn,
         settings,
         fixed=lambda k, fold: smote_rows[k],
-        preferred=True,
     )
     return _selection(on_smote_best, on_smote, settings.rule, curated=curated)
 
@@ -450,8 +449,8 @@ def _best_candidate(
     draws the samples, which then take the candidate's weight; ``classic``: with the classic
     augmentation in training; ``fixed(fold_id, fold_train)``: samples every candidate adds too,
     with their own weights and random generator: tables' chosen SMOTE rows) and the candidate the
-    rule chooses (SELECTION_RULES); ``preferred``: synthetic candidates, where the settings'
-    preferred candidate counts as the simplest."""
+    rule chooses (SELECTION_RULES); ``preferred``: real+synthetic's candidates, where the
+    settings' preferred candidate counts as the simplest."""
 
     def added(k: int, fold: Samples, rng: np.random.Generator, c: Candidate) -> Samples:
         mine = extra(k, fold, rng, c).weighted(c.weight)

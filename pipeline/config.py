@@ -327,7 +327,8 @@ class EvaluationConfig(ConfigSection):
         "adding nothing included, beats it by more than one standard error in the inner CV. For a "
         "recipe measured on other splits that the CV on a few dozen rows cannot confirm (on 15 digits "
         "per class, 4 at weight 0.1 for the p = 1, 1800-step generator); the held-out verdict still "
-        "judges it. Applies to the synthetic amounts, not to SMOTE's.",
+        "judges it. Applies to real + synthetic's amount only: the amount on top of the classic "
+        "baseline (and SMOTE's) is chosen by the rule alone.",
     )
     preferred_weight: Annotated[float, Field(gt=0, le=MAX_ADDED_WEIGHT)] | None = Field(
         None, description="The preferred amount's loss weight (one of evaluation.added_weights; default 1)."

@@ -160,13 +160,13 @@ def test_the_preference_applies_to_the_synthetic_amounts_and_is_recorded():
     real = Samples(rng.normal(0, 1, (40, 2)) + 10 * y[:, None], y, 2)
     from sklearn.linear_model import LogisticRegression
 
-    def protocol(preferred):
+    def protocol(preferred, kind="tabular"):
         return run_protocol(
             real=real,
             synthetic=real,
             test=real,
             classifiers={"logistic": lambda seed, classic: LogisticRegression(random_state=seed)},
-            kind="tabular",
+            kind=kind,
             settings=ProtocolSettings(seeds=2, replicates=200, amounts=(0.0, 1.0), preferred=preferred),
         )
 
@@ -176,6 +176,9 @@ def test_the_preference_applies_to_the_synthetic_amounts_and_is_recorded():
     assert before["synthetic"]["amount"] == 0.0 and after["synthetic"]["amount"] == 1.0
     # SMOTE's amount is the classic baseline's, chosen as before
     assert after["classic"]["amount"] == before["classic"]["amount"] == 0.0
+    # the amount on top of the classic augmentation is chosen by the rule alone
+    images = protocol((1.0, 1.0), kind="image")["classifiers"]["logistic"]["selection"]
+    assert images["synthetic"]["amount"] == 1.0 and images["classic+synthetic"]["amount"] == 0.0
     assert plain["settings"]["preferred"] is None
     assert preferring["settings"]["preferred"] == "x1"
     assert (
