@@ -10,7 +10,7 @@ the same kind of candidate on 3 folds of 50 validation images with images from a
 trained on the fold's 100 training images only, rarely chooses it. This benchmark separates the
 two explanations on kept runs. For each selection fold it trains the verification's CNN on the
 fold's training images alone and with 4x their count of added images at a batch share of 0.3
-(the CV's ``x4@w0.1``), from
+(about the CV's ``x4@w0.1``), from
 
 - ``fold generator``: the fold's own pool, the images the CV drew from;
 - ``run generator``: the run's pool (its generator saw the fold's validation images too, so its

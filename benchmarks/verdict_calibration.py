@@ -55,7 +55,8 @@ from synthaug.evaluation.conditions import REAL, REAL_SYNTHETIC
 from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.run_verification import DownstreamClassifier, classifier_names, protocol_settings
 from synthaug.evaluation.samples import Samples, most_drawn
-from synthaug.evaluation.selection import SELECTION_RULES, FoldPool, selection_folds
+from synthaug.evaluation.selection import FoldPool, selection_folds
+from synthaug.evaluation.selection_rule import SELECTION_RULES
 from synthaug.evaluation.verdict import DETECTABLE_FACTOR, comparison
 from synthaug.evaluation.verification_inputs import samples_of
 from synthaug.pipeline.config import EvaluationConfig, SynthaugConfig
@@ -144,9 +145,9 @@ def run_control(
     rows, as a run's fold generators are; ``"shared"`` lets every fold draw from the pool made
     from the whole training split. ``label``: the rule as recorded (default: its name)."""
     real, unused, test = split_samples(config, split)
-    spec = (
-        config.evaluation if rule is None else config.evaluation.model_copy(update={"selection_rule": rule})
-    )
+    spec = config.evaluation  # validated again with the rule: --rule best refuses a preferred candidate
+    if rule is not None:
+        spec = EvaluationConfig.model_validate({**spec.model_dump(), "selection_rule": rule})
     kind = "image" if isinstance(real.x, np.ndarray) else "tabular"
     rng = np.random.default_rng([split, list(CONTROLS).index(control)])
     make_pool = CONTROLS[control]

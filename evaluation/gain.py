@@ -75,11 +75,9 @@ from synthaug.evaluation.selection import (
     ClassifierSelection,
     FoldPool,
     ProtocolSettings,
-    candidates,
-    preferred_key,
-    rule_text,
     select_settings,
 )
+from synthaug.evaluation.selection_rule import candidates, preferred_key, rule_text
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +237,8 @@ def assemble_result(
             ),
             "bootstrap_replicates": settings.replicates,
             "selection_rule": settings.rule,
-            "selection_rule_text": rule_text(settings),
-            "preferred": preferred_key(settings),
+            "selection_rule_text": rule_text(settings.rule, settings.preferred),
+            "preferred": preferred_key(settings.preferred),
             "allocation": settings.allocation,
             "allocation_text": ALLOCATIONS[settings.allocation],
             "weights": list(settings.weights),

@@ -33,6 +33,7 @@ from synthaug.evaluation.samples import (
     classic_oversample,
     draw_per_class,
 )
+from synthaug.evaluation.selection_rule import Candidate, beats, candidates, choose
 
 log = logging.getLogger(__name__)
 
@@ -53,71 +54,6 @@ class ProtocolSettings:
     weights: tuple[float, ...] = (1.0,)  # candidate loss weights of an added sample (see Candidate)
     # (amount, weight) of a real+synthetic candidate the one-SE rule treats as the simplest (see choose)
     preferred: tuple[float, float] | None = None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One way of adding samples that the inner CV scores: ``amount`` x the real count (samples.py),
-    each of loss weight ``weight`` relative to a real sample. A weight below 1 lets many added
-    samples shape the classifier while their noise weighs less; above 1 they outweigh the real
-    rows (samples that train a classifier better than the rows they were fitted on).
-    ``filtered``: drawn from the samples the filter keeps (filtering EACH). Simpler means less
-    added weight (``mass``), then fewer samples, then unfiltered."""
-
-    amount: float
-    weight: float = 1.0
-    filtered: bool = False
-
-    @property
-    def mass(self) -> float:
-        return self.amount * self.weight
-
-    @property
-    def key(self) -> str:
-        """The candidate's name in results: ``x2`` (weight 1), ``x8@w0.25``, ``x2+filter``."""
-        weight = "" if self.weight == 1 else f"@w{self.weight:g}"
-        return f"x{self.amount:g}{weight}" + ("+filter" if self.filtered else "")
-
-    def simplicity(self) -> tuple[float, float, bool]:
-        # at equal mass fewer samples are simpler: x0.5@w4 before x2, x1 before x4@w0.25
-        return (round(self.mass, 10), self.amount, self.filtered)
-
-
-def candidates(
-    amounts: list[float], weights: tuple[float, ...], *, filtered: bool = False
-) -> list[Candidate]:
-    """Every amount at every weight (``filtered``: also from the filtered samples), in order of
-    simplicity; amount 0 once (its weight and filter are moot)."""
-    grid = {Candidate(a, 1.0 if a == 0 else w) for a in amounts for w in weights}
-    grid |= {Candidate(c.amount, c.weight, True) for c in grid if filtered and c.amount > 0}
-    return sorted(grid, key=Candidate.simplicity)
-
-
-# How the inner CV's per-fold scores choose between a simpler and a richer candidate.
-SELECTION_RULES = {
-    "one-se": "one-SE rule: the simplest candidate (the least total added weight, amount x weight, "
-    "then the smallest amount), unfiltered where possible, whose mean paired "
-    "per-fold difference from the best candidate is within one standard error of that difference "
-    "(the standard error of one K-fold pass, however many repeats are averaged)",
-    "best": "best rule: the highest mean CV score, the simpler candidate winning ties",
-}
-
-
-def preferred_key(settings: ProtocolSettings) -> str | None:
-    """The preferred synthetic candidate's name in results (``x4@w0.1``), or None."""
-    return None if settings.preferred is None else Candidate(*settings.preferred).key
-
-
-def rule_text(settings: ProtocolSettings) -> str:
-    """The selection rule in words, with the preferred candidate when there is one."""
-    text = SELECTION_RULES[settings.rule]
-    if settings.preferred is None:
-        return text
-    return (
-        f"{text}; the preferred candidate {preferred_key(settings)} counts as the simplest, so it is "
-        "added unless another candidate, adding nothing included, beats it by more than one standard "
-        "error (for real+synthetic's amount; the amount on top of the classic baseline by the rule alone)"
-    )
 
 
 @dataclass
@@ -476,34 +412,6 @@ def _selection(
     chosen: Candidate, fold_scores: dict[str, np.ndarray], rule: str, *, filtered=False, curated=False
 ) -> Selection:
     return Selection(chosen.amount, filtered, _means(fold_scores), rule, chosen.weight, curated)
-
-
-def choose(
-    fold_scores: dict[Candidate, np.ndarray], rule: str, *, preferred: Candidate | None = None
-) -> Candidate:
-    """The candidate ``rule`` (SELECTION_RULES) picks from each candidate's per-fold CV scores,
-    (folds,) or (repeats, folds). ``preferred``, when scored, counts as the simplest: under the
-    one-SE rule it is kept unless the best beats it by more than one standard error."""
-    ordered = sorted(fold_scores, key=lambda c: (c != preferred, c.simplicity()))
-    simpler_first = {c: i for i, c in enumerate(ordered)}
-    best = max(ordered, key=lambda c: (round(float(np.mean(fold_scores[c])), 10), -simpler_first[c]))
-    if rule == "best":
-        return best
-    # one-se: the simplest candidate that the best does not beat by more than one standard error
-    return next(c for c in ordered if c == best or not beats(fold_scores[best], fold_scores[c], rule))
-
-
-def beats(richer: np.ndarray, simpler: np.ndarray, rule: str) -> bool:
-    """Whether the richer candidate's per-fold scores, (folds,) or (repeats, folds), beat the
-    simpler one's under ``rule``: a higher mean over every fold (``best``), or a mean paired
-    difference above one standard error of one K-fold pass: the spread of all the folds'
-    differences over the square root of K (repeated passes reuse the same rows, so they do not
-    count as independent evidence)."""
-    difference = np.asarray(richer) - np.asarray(simpler)
-    error = 0.0
-    if rule == "one-se" and difference.size > 1:
-        error = float(np.std(difference, ddof=1) / np.sqrt(difference.shape[-1]))
-    return round(float(np.mean(difference)) - error, 10) > 0
 
 
 def _means(scores: dict[str, np.ndarray]) -> dict[str, float]:

@@ -1,19 +1,12 @@
-"""The inner CV's choice between a simpler and a richer candidate (selection.choose, selection.beats)."""
+"""The inner CV's choice between a simpler and a richer candidate (selection_rule.choose, .beats)."""
 
 import numpy as np
 import pytest
 
 from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.samples import Samples
-from synthaug.evaluation.selection import (
-    SELECTION_RULES,
-    Candidate,
-    ProtocolSettings,
-    Selection,
-    beats,
-    candidates,
-    choose,
-)
+from synthaug.evaluation.selection import ProtocolSettings, Selection
+from synthaug.evaluation.selection_rule import SELECTION_RULES, Candidate, beats, candidates, choose
 from synthaug.pipeline.config import EvaluationConfig
 
 
@@ -153,7 +146,14 @@ def test_the_preferred_candidate_gives_way_only_to_one_that_beats_it_by_more_tha
     assert choose(richer, "one-se", preferred=preferred).amount == 1.0
 
 
-def test_the_preference_applies_to_the_synthetic_amounts_and_is_recorded():
+def test_once_beaten_the_preferred_candidate_leaves_the_choice_to_the_rule_which_can_add_nothing():
+    # x4 beats the preferred x4@w0.1 in every fold but not adding nothing: the simplest candidate
+    # within one error of x4 is then x0
+    cv = scores(x0=[0.96, 0.92, 0.90], x4_w0_1=[0.90, 0.93, 0.93], x4=[0.94, 0.97, 0.93])
+    assert choose(cv, "one-se", preferred=Candidate(4.0, 0.1)).amount == 0.0
+
+
+def test_the_preference_applies_to_real_synthetic_and_is_recorded():
     rng = np.random.default_rng(0)
     y = np.arange(40) % 2
     # classes far apart: every candidate scores 1 in every fold, so only simplicity decides
@@ -174,8 +174,10 @@ def test_the_preference_applies_to_the_synthetic_amounts_and_is_recorded():
     before = plain["classifiers"]["logistic"]["selection"]
     after = preferring["classifiers"]["logistic"]["selection"]
     assert before["synthetic"]["amount"] == 0.0 and after["synthetic"]["amount"] == 1.0
-    # SMOTE's amount is the classic baseline's, chosen as before
+    # SMOTE's amount is the classic baseline's, chosen as before; with no SMOTE rows the amount
+    # on top of them is real+synthetic's own
     assert after["classic"]["amount"] == before["classic"]["amount"] == 0.0
+    assert after["classic+synthetic"]["amount"] == 1.0
     # the amount on top of the classic augmentation is chosen by the rule alone
     images = protocol((1.0, 1.0), kind="image")["classifiers"]["logistic"]["selection"]
     assert images["synthetic"]["amount"] == 1.0 and images["classic+synthetic"]["amount"] == 0.0
