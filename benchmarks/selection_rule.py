@@ -29,7 +29,7 @@ import pandas as pd
 from benchmarks.common import RESULTS, markdown_table, write_result
 from benchmarks.verification_gain import SETTING_FILE, TABLES_GOAL_POINTS, per_seed_rows, summarise
 from synthaug.evaluation.run_verification import classifier_names, combine_units, score_unit, select_unit
-from synthaug.evaluation.selection import SELECTION_RULES
+from synthaug.evaluation.selection_rule import SELECTION_RULES
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.layout import FIDELITY_FILE, RESULT_FILE, SELECTION_SUMMARY_FILE, SYNTHETIC_DIR
