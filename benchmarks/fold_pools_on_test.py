@@ -41,6 +41,7 @@ from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.evaluation.selection import FoldPool, selection_folds
 from synthaug.evaluation.statistics import mean_interval
 from synthaug.evaluation.verification_inputs import VerificationFiles
+from synthaug.pipeline.dataset_io import read_dataset
 
 RESULT = "fold_pools_on_test"
 AMOUNT = 4.0
@@ -93,8 +94,7 @@ def paired_folds(
 
 def measure(run: Path) -> dict[str, float]:
     files, bench = VerificationFiles.of_run(run), RunBench(run)
-    train, _, _ = files.training()
-    fold_pools = files.fold_pools(train)
+    fold_pools = files.fold_pools(read_dataset(files.train))  # the bench holds the decoded sets
     if fold_pools is None:
         raise SystemExit(f"{run}: the run selected with its own generator; there are no fold generators")
     real = bench.real
