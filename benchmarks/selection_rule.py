@@ -27,7 +27,8 @@ from typing import Any
 import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from benchmarks.verification_gain import SETTING_FILE, TABLES_GOAL_POINTS, per_seed_rows, summarise
+from benchmarks.gain_summary import TABLES_GOAL_POINTS, per_seed_rows, summarise
+from benchmarks.verification_gain import SETTING_FILE
 from synthaug.evaluation.run_verification import classifier_names, combine_units, score_unit, select_unit
 from synthaug.evaluation.selection_rule import SELECTION_RULES
 from synthaug.evaluation.verification_inputs import VerificationFiles
