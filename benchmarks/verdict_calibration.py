@@ -31,7 +31,10 @@ the rule with the settings (``one-se with ...``), apart from the plain rule's.
 (every fold draws from a pool made from the whole training split, validation rows included),
 to measure the flaw that cross-fitting removes. Every finished (dataset, split, control,
 selection, rule) appends a line to ``benchmarks/results/verdict_calibration_runs.jsonl``;
-a rerun skips what is there (delete the file to start over). The summary goes to
+a rerun skips what is there (delete the file to start over). ``--refresh`` runs again the
+recorded ones made before the control pools held what the largest candidate draws (records
+without ``untested_amounts``: under rarest-first a fold whose classes differ in size could not
+draw the largest amount) and replaces their records. The summary goes to
 ``verdict_calibration.json`` and ``.md``.
 """
 
@@ -276,6 +279,12 @@ def main() -> None:
     parser.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help="a config setting"
     )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="run again the recorded splits made before the control pools were sized for the largest "
+        "candidate (no untested_amounts in their records), replacing them",
+    )
     args = parser.parse_args()
     label = args.rule + (" with " + " ".join(args.overrides) if args.overrides else "")
     fits.FITS.capacity = 256  # a split's controls share their real-only and classic CNN fits
@@ -286,11 +295,14 @@ def main() -> None:
         for split in range(args.splits):
             for control in args.controls:
                 key = (config.name, split, control, args.selection, label)
-                if key in done:
+                if key in done and not (args.refresh and stale(done[key])):
                     continue
                 records = run_control(config, split, control, args.selection, args.rule, label)
-                with RUNS_FILE.open("a", encoding="utf-8") as handle:
-                    handle.writelines(json.dumps(r) + "\n" for r in records)
+                if key in done:
+                    _replace_runs(key, records)
+                else:
+                    with RUNS_FILE.open("a", encoding="utf-8") as handle:
+                        handle.writelines(json.dumps(r) + "\n" for r in records)
                 done[key] = records
                 print(
                     f"{dataset} split {split} {control}: "
@@ -316,6 +328,8 @@ def main() -> None:
                 "python -m benchmarks.verdict_calibration --datasets digits --splits 20 "
                 "--controls duplicates --set evaluation.amounts=[4] --set evaluation.added_weights=[0.1] "
                 "--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1",
+                "python -m benchmarks.verdict_calibration --datasets digits --splits 40 "
+                "--controls duplicates --refresh",
             ],
             "splits_done": {
                 "/".join(key): int(n)
@@ -365,14 +379,34 @@ def main() -> None:
     )
 
 
+def stale(records: list[dict[str, Any]]) -> bool:
+    """Made before the control pools held what the largest candidate draws (``pool_counts``)."""
+    return any("untested_amounts" not in r for r in records)
+
+
+def _key(record: dict[str, Any]) -> tuple[str, int, str, str, str]:
+    return (record["dataset"], record["split"], record["control"], record["selection"], record["rule"])
+
+
+def _replace_runs(key: tuple[str, int, str, str, str], records: list[dict[str, Any]]) -> None:
+    """The runs file with ``key``'s records replaced by ``records``, written atomically."""
+    kept = [
+        line
+        for line in RUNS_FILE.read_text(encoding="utf-8").splitlines()
+        if _key({"rule": "best", **json.loads(line)}) != key
+    ]
+    partial = RUNS_FILE.with_name(RUNS_FILE.name + ".partial")
+    partial.write_text("".join(line + "\n" for line in [*kept, *map(json.dumps, records)]), encoding="utf-8")
+    partial.replace(RUNS_FILE)
+
+
 def _read_runs() -> dict[tuple[str, int, str, str, str], list[dict[str, Any]]]:
     done: dict[tuple[str, int, str, str, str], list[dict[str, Any]]] = {}
     if RUNS_FILE.is_file():
         for line in RUNS_FILE.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
             record.setdefault("rule", "best")  # made before the one-SE rule existed
-            key = (record["dataset"], record["split"], record["control"], record["selection"], record["rule"])
-            done.setdefault(key, []).append(record)
+            done.setdefault(_key(record), []).append(record)
     return done
 
 

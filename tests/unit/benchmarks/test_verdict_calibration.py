@@ -86,3 +86,26 @@ def test_the_control_pools_hold_what_the_largest_candidate_draws_under_rarest_fi
     # 4x each class's own count is too few for the rarest class
     short = duplicates(real, real, 4 * real.counts(), np.random.default_rng(0))
     assert not short.available_for(real, 4.0, allocation="rarest-first")
+
+
+def test_refreshed_records_replace_the_stale_ones_of_their_key_alone(tmp_path, monkeypatch):
+    import json
+
+    from benchmarks import verdict_calibration
+
+    runs = tmp_path / "runs.jsonl"
+    monkeypatch.setattr(verdict_calibration, "RUNS_FILE", runs)
+    base = {"dataset": "d", "control": "duplicates", "selection": "cross-fit", "rule": "one-se"}
+    old = [{**base, "split": s, "classifier": c, "verdict": "gain"} for s in (0, 1) for c in ("a", "b")]
+    older = {k: v for k, v in base.items() if k != "rule"} | {"split": 0, "classifier": "a"}  # rule: best
+    runs.write_text("".join(json.dumps(r) + "\n" for r in [*old, older]))
+    done = verdict_calibration._read_runs()
+    assert all(verdict_calibration.stale(records) for records in done.values())
+    key = ("d", 0, "duplicates", "cross-fit", "one-se")
+    new = [{**base, "split": 0, "classifier": c, "verdict": "no-gain", "untested_amounts": []} for c in "ab"]
+    verdict_calibration._replace_runs(key, new)
+    done = verdict_calibration._read_runs()
+    assert done[key] == new and not verdict_calibration.stale(done[key])
+    assert len(done[("d", 1, "duplicates", "cross-fit", "one-se")]) == 2  # other splits kept
+    assert len(done[("d", 0, "duplicates", "cross-fit", "best")]) == 1  # and other rules
+    assert not (tmp_path / "runs.jsonl.partial").exists()
