@@ -34,8 +34,9 @@ selection, rule) appends a line to ``benchmarks/results/verdict_calibration_runs
 a rerun skips what is there (delete the file to start over). ``--refresh`` runs again the
 recorded ones made before the control pools held what the largest candidate draws (records
 without ``untested_amounts``: under rarest-first a fold whose classes differ in size could not
-draw the largest amount) and replaces their records. The summary goes to
-``verdict_calibration.json`` and ``.md``.
+draw the largest amount) and replaces their records; ``--replace`` runs every selected one again
+and replaces its records (after a change to the protocol the old ones no longer describe). The
+summary goes to ``verdict_calibration.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -285,6 +286,11 @@ def main() -> None:
         help="run again the recorded splits made before the control pools were sized for the largest "
         "candidate (no untested_amounts in their records), replacing them",
     )
+    parser.add_argument(
+        "--replace",
+        action="store_true",
+        help="run every selected split again, replacing its records (after a change to the protocol)",
+    )
     args = parser.parse_args()
     label = args.rule + (" with " + " ".join(args.overrides) if args.overrides else "")
     fits.FITS.capacity = 256  # a split's controls share their real-only and classic CNN fits
@@ -295,7 +301,7 @@ def main() -> None:
         for split in range(args.splits):
             for control in args.controls:
                 key = (config.name, split, control, args.selection, label)
-                if key in done and not (args.refresh and stale(done[key])):
+                if not to_run(done.get(key), refresh=args.refresh, replace=args.replace):
                     continue
                 records = run_control(config, split, control, args.selection, args.rule, label)
                 if key in done:
@@ -330,6 +336,9 @@ def main() -> None:
                 "--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1",
                 "python -m benchmarks.verdict_calibration --datasets digits --splits 40 "
                 "--controls duplicates --refresh",
+                "python -m benchmarks.verdict_calibration --datasets digits --splits 20 "
+                "--controls duplicates --set evaluation.amounts=[4] --set evaluation.added_weights=[0.1] "
+                "--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1 --replace",
             ],
             "splits_done": {
                 "/".join(key): int(n)
@@ -382,6 +391,12 @@ def main() -> None:
 def stale(records: list[dict[str, Any]]) -> bool:
     """Made before the control pools held what the largest candidate draws (``pool_counts``)."""
     return any("untested_amounts" not in r for r in records)
+
+
+def to_run(recorded: list[dict[str, Any]] | None, *, refresh: bool, replace: bool) -> bool:
+    """Whether a (dataset, split, control, selection, rule) is run: when not recorded, with
+    ``replace`` always, with ``refresh`` when its records are stale."""
+    return recorded is None or replace or (refresh and stale(recorded))
 
 
 def _key(record: dict[str, Any]) -> tuple[str, int, str, str, str]:

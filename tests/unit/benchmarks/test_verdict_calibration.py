@@ -102,10 +102,15 @@ def test_refreshed_records_replace_the_stale_ones_of_their_key_alone(tmp_path, m
     done = verdict_calibration._read_runs()
     assert all(verdict_calibration.stale(records) for records in done.values())
     key = ("d", 0, "duplicates", "cross-fit", "one-se")
+    assert verdict_calibration.to_run(done[key], refresh=True, replace=False)
+    assert not verdict_calibration.to_run(done[key], refresh=False, replace=False)
     new = [{**base, "split": 0, "classifier": c, "verdict": "no-gain", "untested_amounts": []} for c in "ab"]
     verdict_calibration._replace_runs(key, new)
     done = verdict_calibration._read_runs()
     assert done[key] == new and not verdict_calibration.stale(done[key])
+    assert not verdict_calibration.to_run(done[key], refresh=True, replace=False)
+    assert verdict_calibration.to_run(done[key], refresh=False, replace=True)
+    assert verdict_calibration.to_run(None, refresh=False, replace=False)
     assert len(done[("d", 1, "duplicates", "cross-fit", "one-se")]) == 2  # other splits kept
     assert len(done[("d", 0, "duplicates", "cross-fit", "best")]) == 1  # and other rules
     assert not (tmp_path / "runs.jsonl.partial").exists()
