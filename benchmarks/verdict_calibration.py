@@ -269,6 +269,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", nargs="+", default=list(EXAMPLES), choices=list(EXAMPLES))
     parser.add_argument("--splits", type=int, default=40)
+    parser.add_argument(
+        "--first-split",
+        type=int,
+        default=0,
+        help="start at this split (another process does the ones before)",
+    )
     parser.add_argument("--controls", nargs="+", default=list(CONTROLS), choices=list(CONTROLS))
     parser.add_argument(
         "--selection",
@@ -298,7 +304,7 @@ def main() -> None:
     done = _read_runs()
     for dataset in args.datasets:
         config = load_config(EXAMPLES[dataset], overrides=args.overrides)
-        for split in range(args.splits):
+        for split in range(args.first_split, args.splits):
             for control in args.controls:
                 key = (config.name, split, control, args.selection, label)
                 if not to_run(done.get(key), refresh=args.refresh, replace=args.replace):
