@@ -342,9 +342,6 @@ def main() -> None:
                 "--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1",
                 "python -m benchmarks.verdict_calibration --datasets digits --splits 40 "
                 "--controls duplicates --refresh",
-                "python -m benchmarks.verdict_calibration --datasets digits --splits 20 "
-                "--controls duplicates --set evaluation.amounts=[4] --set evaluation.added_weights=[0.1] "
-                "--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1 --replace",
             ],
             "splits_done": {
                 "/".join(key): int(n)
