@@ -42,9 +42,12 @@ summary goes to ``verdict_calibration.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
+import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -273,7 +276,8 @@ def main() -> None:
         "--first-split",
         type=int,
         default=0,
-        help="start at this split (another process does the ones before)",
+        help="start at this split; --splits is then the end (exclusive), so two processes can share "
+        "one calibration (e.g. --splits 20 and --first-split 20 --splits 40)",
     )
     parser.add_argument("--controls", nargs="+", default=list(CONTROLS), choices=list(CONTROLS))
     parser.add_argument(
@@ -310,11 +314,7 @@ def main() -> None:
                 if not to_run(done.get(key), refresh=args.refresh, replace=args.replace):
                     continue
                 records = run_control(config, split, control, args.selection, args.rule, label)
-                if key in done:
-                    _replace_runs(key, records)
-                else:
-                    with RUNS_FILE.open("a", encoding="utf-8") as handle:
-                        handle.writelines(json.dumps(r) + "\n" for r in records)
+                _record_runs(key, records)
                 done[key] = records
                 print(
                     f"{dataset} split {split} {control}: "
@@ -326,6 +326,7 @@ def main() -> None:
                 )
             fits.FITS.clear()
 
+    done = _read_runs()  # with what other processes (--first-split) recorded meanwhile
     records = [r for group in done.values() for r in group]
     rows = summarise(records)
     write_result(
@@ -406,16 +407,32 @@ def _key(record: dict[str, Any]) -> tuple[str, int, str, str, str]:
     return (record["dataset"], record["split"], record["control"], record["selection"], record["rule"])
 
 
-def _replace_runs(key: tuple[str, int, str, str, str], records: list[dict[str, Any]]) -> None:
-    """The runs file with ``key``'s records replaced by ``records``, written atomically."""
-    kept = [
-        line
-        for line in RUNS_FILE.read_text(encoding="utf-8").splitlines()
-        if _key({"rule": "best", **json.loads(line)}) != key
-    ]
-    partial = RUNS_FILE.with_name(RUNS_FILE.name + ".partial")
-    partial.write_text("".join(line + "\n" for line in [*kept, *map(json.dumps, records)]), encoding="utf-8")
-    partial.replace(RUNS_FILE)
+@contextmanager
+def _runs_lock() -> Iterator[None]:
+    """Held while the runs file is changed: processes sharing a calibration (--first-split) do
+    not lose each other's records. A lock on the folder, so no lock file is left behind."""
+    folder = os.open(RUNS_FILE.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _record_runs(key: tuple[str, int, str, str, str], records: list[dict[str, Any]]) -> None:
+    """``records`` appended to the runs file, in place of ``key``'s earlier records if it has
+    some (rewritten atomically)."""
+    with _runs_lock():
+        lines = RUNS_FILE.read_text(encoding="utf-8").splitlines() if RUNS_FILE.is_file() else []
+        kept = [line for line in lines if _key({"rule": "best", **json.loads(line)}) != key]
+        if len(kept) == len(lines):
+            with RUNS_FILE.open("a", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(r) + "\n" for r in records)
+            return
+        partial = RUNS_FILE.with_name(RUNS_FILE.name + ".partial")
+        text = "".join(line + "\n" for line in [*kept, *map(json.dumps, records)])
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(RUNS_FILE)
 
 
 def _read_runs() -> dict[tuple[str, int, str, str, str], list[dict[str, Any]]]:

@@ -105,7 +105,7 @@ def test_refreshed_records_replace_the_stale_ones_of_their_key_alone(tmp_path, m
     assert verdict_calibration.to_run(done[key], refresh=True, replace=False)
     assert not verdict_calibration.to_run(done[key], refresh=False, replace=False)
     new = [{**base, "split": 0, "classifier": c, "verdict": "no-gain", "untested_amounts": []} for c in "ab"]
-    verdict_calibration._replace_runs(key, new)
+    verdict_calibration._record_runs(key, new)
     done = verdict_calibration._read_runs()
     assert done[key] == new and not verdict_calibration.stale(done[key])
     assert not verdict_calibration.to_run(done[key], refresh=True, replace=False)
@@ -114,3 +114,10 @@ def test_refreshed_records_replace_the_stale_ones_of_their_key_alone(tmp_path, m
     assert len(done[("d", 1, "duplicates", "cross-fit", "one-se")]) == 2  # other splits kept
     assert len(done[("d", 0, "duplicates", "cross-fit", "best")]) == 1  # and other rules
     assert not (tmp_path / "runs.jsonl.partial").exists()
+    # a key not recorded yet is appended, the rest untouched
+    other = [{**base, "split": 2, "classifier": "a", "verdict": "no-gain", "untested_amounts": []}]
+    verdict_calibration._record_runs(("d", 2, "duplicates", "cross-fit", "one-se"), other)
+    done = verdict_calibration._read_runs()
+    assert done[("d", 2, "duplicates", "cross-fit", "one-se")] == other and done[key] == new
+    assert sum(len(records) for records in done.values()) == 6
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["runs.jsonl"]  # no lock or partial file left
