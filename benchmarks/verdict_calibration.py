@@ -36,7 +36,8 @@ recorded ones made before the control pools held what the largest candidate draw
 without ``untested_amounts``: under rarest-first a fold whose classes differ in size could not
 draw the largest amount) and replaces their records; ``--replace`` runs every selected one again
 and replaces its records (after a change to the protocol the old ones no longer describe). The
-summary goes to ``verdict_calibration.json`` and ``.md``.
+summary goes to ``verdict_calibration.json`` and ``.md``. ``--first-split`` lets two processes share
+the splits (the runs file is changed under a lock).
 """
 
 from __future__ import annotations
