@@ -405,7 +405,8 @@ def to_run(recorded: list[dict[str, Any]] | None, *, refresh: bool, replace: boo
 
 
 def _key(record: dict[str, Any]) -> tuple[str, int, str, str, str]:
-    return (record["dataset"], record["split"], record["control"], record["selection"], record["rule"])
+    rule = record.get("rule", "best")  # made before the one-SE rule existed
+    return (record["dataset"], record["split"], record["control"], record["selection"], rule)
 
 
 @contextmanager
@@ -425,7 +426,7 @@ def _record_runs(key: tuple[str, int, str, str, str], records: list[dict[str, An
     some (rewritten atomically)."""
     with _runs_lock():
         lines = RUNS_FILE.read_text(encoding="utf-8").splitlines() if RUNS_FILE.is_file() else []
-        kept = [line for line in lines if _key({"rule": "best", **json.loads(line)}) != key]
+        kept = [line for line in lines if _key(json.loads(line)) != key]
         if len(kept) == len(lines):
             with RUNS_FILE.open("a", encoding="utf-8") as handle:
                 handle.writelines(json.dumps(r) + "\n" for r in records)

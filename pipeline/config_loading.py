@@ -58,7 +58,7 @@ def format_validation_error(exc: ValidationError) -> str:
         loc = [str(part) for part in error["loc"]]
         key = ".".join(loc) or "(top level)"
         if error["type"] == "extra_forbidden":
-            known = _known_keys(loc[:-1])
+            known = known_keys(loc[:-1])
             lines.append(f"unknown key '{key}' ({suggest(loc[-1], known).rstrip('.')})")
         elif error["type"] == "missing":
             lines.append(f"'{key}' is required")
@@ -176,7 +176,8 @@ def _apply_override(raw: dict[str, Any], item: str) -> None:
         node[parts[-1]] = text
 
 
-def _known_keys(loc: Sequence[str]) -> list[str]:
+def known_keys(loc: Sequence[str]) -> list[str]:
+    """The setting names of the config section at ``loc`` (() for the top); [] where ``loc`` is no section."""
     model: type[BaseModel] = SynthaugConfig
     for part in loc:
         field = model.model_fields.get(part)
