@@ -56,8 +56,10 @@ def user_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def demo(user_dir) -> tuple[subprocess.CompletedProcess, Path]:
+def demo(user_dir, tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     """``synthaug keygen team.key``, then ``synthaug demo`` with that key in the environment."""
+    workers = _one_worker_runs_the_demo(tmp_path_factory)
+    assert len(workers) == 1, f"the demo ran on workers {workers}: xdist_group no longer groups"
     keygen = synthaug("keygen", "team.key", cwd=user_dir)
     assert keygen.returncode == 0, keygen.stderr
     before = set((user_dir / "runs").glob("digits-demo-*"))  # the digits example may run here too
@@ -65,6 +67,18 @@ def demo(user_dir) -> tuple[subprocess.CompletedProcess, Path]:
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     [run_dir] = set((user_dir / "runs").glob("digits-demo-*")) - before
     return result, run_dir
+
+
+def _one_worker_runs_the_demo(tmp_path_factory) -> set[str]:
+    """The workers that have run the demo fixture in this session, this one included. Whichever
+    of two runs it second sees both: the check that the group below keeps its tests together."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return {"main"}
+    shared = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's
+    with (shared / "readme-demo-workers").open("a") as record:
+        record.write(worker + "\n")
+    return set((shared / "readme-demo-workers").read_text().split())
 
 
 @pytest.mark.slow
