@@ -16,6 +16,7 @@ selectable), never a sum of separately rounded parts. Epsilon only grows with st
 
 from __future__ import annotations
 
+import functools
 import math
 import secrets
 import warnings
@@ -123,10 +124,19 @@ def gaussian_noise(shape: tuple[int, ...], *, std: float, seed: int, stream: int
 
 def epsilon_of(history: list[Release], *, accountant: str, delta: float) -> float:
     """Epsilon of a composition of releases, computed by Opacus' accountant of that name."""
-    if not history:
-        return 0.0
+    mechanisms = tuple((r.noise_multiplier, r.sample_rate, r.steps) for r in history)
+    return _composed_epsilon(mechanisms, accountant, delta) if mechanisms else 0.0
+
+
+@functools.lru_cache(maxsize=4096)
+def _composed_epsilon(
+    mechanisms: tuple[tuple[float, float, int], ...], accountant: str, delta: float
+) -> float:
+    """Remembered: a pure function of its arguments, and the calibration and step searches of
+    the selection folds' generators (the same sample rate and steps each) ask the same questions
+    again, at about half a second each for PRV."""
     engine = create_accountant(mechanism=accountant)
-    engine.history = [(r.noise_multiplier, r.sample_rate, r.steps) for r in history]
+    engine.history = list(mechanisms)
     with warnings.catch_warnings():
         # PRV evaluates log(1 - q), which is -inf for a full-data (q = 1) release, and bounds its
         # domain with RDP, which may note that a larger order would be tighter: both harmless

@@ -61,3 +61,17 @@ def test_ledger_state_round_trips():
 def test_default_delta_is_a_power_of_ten_below_one_over_ten_n(n, delta):
     assert default_delta(n) == pytest.approx(delta)
     assert default_delta(n) <= 0.1 / n
+
+
+def test_the_folds_identical_calibrations_ask_the_accountant_once(monkeypatch):
+    import synthaug.privacy.accounting as accounting
+
+    asked = []
+    real = accounting.create_accountant
+    monkeypatch.setattr(accounting, "create_accountant", lambda **kw: asked.append(kw) or real(**kw))
+    first = PrivacyLedger("rdp", 1e-5).calibrate(name="fold 0", sample_rate=0.05, steps=300, target=2.0)
+    questions = len(asked)
+    second = PrivacyLedger("rdp", 1e-5).calibrate(name="fold 1", sample_rate=0.05, steps=300, target=2.0)
+    assert questions > 5 and len(asked) == questions and second == first  # the same answers, remembered
+    PrivacyLedger("rdp", 1e-5).calibrate(name="fold 2", sample_rate=0.051, steps=300, target=2.0)
+    assert len(asked) > questions  # another sample rate is another question
