@@ -89,6 +89,17 @@ def test_row_weights_keep_each_class_count():
     assert weights[:, :3].std() > 0  # rows are redrawn
 
 
+def test_each_rows_weight_is_its_binomial_share_of_its_classes_redraws():
+    y = np.repeat([0, 1], [40, 10])
+    weights = stratified_row_weights(y, 20_000, np.random.default_rng(3))
+    for label, n in ((0, 40), (1, 10)):
+        rows = weights[:, y == label]  # each row: Binomial(n, 1/n), mean 1, variance 1 - 1/n
+        assert rows.mean(axis=0) == pytest.approx(np.ones(n), abs=0.03)
+        assert rows.var(axis=0).mean() == pytest.approx(1 - 1 / n, abs=0.02)
+        # two rows of a class compete for the same draws: covariance -1/n
+        assert np.cov(rows[:, 0], rows[:, 1])[0, 1] == pytest.approx(-1 / n, abs=0.02)
+
+
 def test_identical_conditions_give_a_zero_interval_and_no_gain():
     rng = np.random.default_rng(1)
     replicates = rng.random((200, 3))
