@@ -81,7 +81,7 @@ def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
     """SIGKILL mid-training leaves <id>.partial; --resume finishes it with every step logged once."""
     out = tmp_path / "runs"
     overrides = [  # training is what is killed and resumed: no verification
-        "training.steps=400",
+        "training.steps=120",
         "training.width=8",
         "training.z_dim=16",
         "training.checkpoint_every=10",
@@ -125,5 +125,5 @@ def test_a_killed_run_resumes_from_its_checkpoint(tmp_path):
     steps = [
         json.loads(line)["step"] for line in (run_dir / "training" / "metrics.jsonl").read_text().splitlines()
     ]
-    assert steps == list(range(1, 401))
+    assert steps == list(range(1, 121))
     assert json.loads((run_dir / "manifest.json").read_text())["status"] == "complete"
