@@ -16,6 +16,12 @@ if "PYTEST_XDIST_WORKER" in os.environ or "PREFECT_HOME" not in os.environ:
     os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="synthaug-prefect-home-")
     atexit.register(shutil.rmtree, os.environ["PREFECT_HOME"], ignore_errors=True)
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
+    # pytest -n N: the workers share the cores. Torch's default, a thread per core in every worker
+    # and in every command a test starts, oversubscribes them, and OpenMP threads waiting for a
+    # busy core slowed training tests up to six times. Set before torch is imported; inherited.
+    workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
 
 from pathlib import Path
 

@@ -75,10 +75,11 @@ def _one_worker_runs_the_demo(tmp_path_factory) -> set[str]:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker is None:
         return {"main"}
-    shared = tmp_path_factory.getbasetemp().parent  # the session's folder, above each worker's
-    with (shared / "readme-demo-workers").open("a") as record:
-        record.write(worker + "\n")
-    return set((shared / "readme-demo-workers").read_text().split())
+    # above each worker's folder; named by the session, since a reused --basetemp keeps it
+    record = tmp_path_factory.getbasetemp().parent / f"readme-demo-{os.environ['PYTEST_XDIST_TESTRUNUID']}"
+    with record.open("a") as workers:
+        workers.write(worker + "\n")
+    return set(record.read_text().split())
 
 
 @pytest.mark.slow
