@@ -136,9 +136,9 @@ def trained_run(config: SynthaugConfig):
     """A run directory of ``config`` taken through ingest, split and training, as the job does
     (for benchmarks that then vary the later stages on the same generator)."""
     from synthaug.pipeline.rundir import create_run_directory
-    from synthaug.stages import job
+    from synthaug.stages import job, preflight
 
-    job.check_config(config)
+    preflight.check_config(config)
     run = create_run_directory(config.output_dir, config.name)
     dataset = job.ingest(config.dataset)
     train, test = job.split(dataset, config)

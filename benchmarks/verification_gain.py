@@ -60,7 +60,7 @@ from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.layout import CONFIG_FILE, RESULT_FILE, SELECTION_DIR
 from synthaug.pipeline.rundir import RunDirectory, create_run_directory, run_lifecycle, split_file
 from synthaug.pipeline.synthetic_set import write_image_set, write_rows
-from synthaug.stages import job, verification
+from synthaug.stages import job, preflight, verification
 from synthaug.stages.fold_generators import train_fold_generators
 from synthaug.stages.order import CROSS_FIT, GENERATE, TRAIN, VERIFY
 
@@ -78,7 +78,7 @@ CTGAN_EPOCHS = 2000
 
 def run_pipeline(config: SynthaugConfig) -> tuple[RunDirectory, dict[str, float]]:
     """The job's stages up to verification, as the ``augment`` flow runs them; stage seconds."""
-    job.check_config(config)
+    preflight.check_config(config)
     run = create_run_directory(config.output_dir, config.name)
     seconds: dict[str, float] = {}
     with run_lifecycle(run):

@@ -33,7 +33,7 @@ from synthaug.pipeline.errors import UserInputError  # noqa: E402
 from synthaug.pipeline.rundir import RunDirectory, create_run_directory, reopen_run_directory, run_lifecycle  # noqa: E402
 from synthaug.pipeline.sources import source_fingerprint  # noqa: E402
 from synthaug.pipeline.stage_clock import StageClock  # noqa: E402
-from synthaug.stages import job  # noqa: E402
+from synthaug.stages import job, preflight  # noqa: E402
 from synthaug.stages.order import CROSS_FIT, EXPORT, GENERATE, INGEST, REPORT, SPLIT, TRAIN, VALIDATE, VERIFY  # noqa: E402
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
@@ -164,7 +164,7 @@ def augment(
     """
     if overrides:
         config = load_config(base=config, overrides=overrides)
-    job.check_config(config)  # before anything is written
+    preflight.check_config(config)  # before anything is written
     run = (
         reopen_run_directory(Path(resume)) if resume else create_run_directory(config.output_dir, config.name)
     )
@@ -209,7 +209,7 @@ def augment_many(configs: list[SynthaugConfig], command: list[str] | None = None
     its run directory is marked failed as usual, and the flow fails at the end, naming it.
     """
     for config in configs:
-        job.check_config(config)
+        preflight.check_config(config)
     futures = augment_dataset_task.map(configs, unmapped(command or []))
     done, failed = [], []
     for config, future in zip(configs, futures, strict=True):

@@ -144,10 +144,10 @@ def demo(set_: SetOption = None, seed: SeedOption = None, output_dir: OutputOpti
 @app.command()
 def validate(config: ConfigOption, set_: SetOption = None) -> None:
     """Check a config and its data (ingest, checks, split) without writing anything."""
-    from synthaug.stages import job
+    from synthaug.stages import job, preflight
 
     resolved = load_config(config, overrides=overrides(set_, None, None, None))
-    job.check_config(resolved)
+    preflight.check_config(resolved)
     prepared = job.prepare(resolved)
     dataset, counts = prepared.dataset, prepared.class_counts
     summary = job.summarize_split(dataset, prepared.train, prepared.test)
@@ -290,10 +290,10 @@ def serve(
     Scheduled and manual runs (`prefect deployment run 'augment/NAME'`) execute in this process's
     machine; they need a Prefect server (set PREFECT_API_URL, see `prefect server start`).
     """
-    from synthaug.stages import job
+    from synthaug.stages import preflight
 
     resolved = load_config(config, overrides=overrides(set_, None, None, None))
-    job.check_config(resolved)
+    preflight.check_config(resolved)
     schedule = cron_schedule(cron, timezone)
     deployment = name or resolved.name
     guard_children()
@@ -396,9 +396,9 @@ def human_eval(
 
 
 def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
-    from synthaug.stages import job
+    from synthaug.stages import preflight
 
-    job.check_config(config)  # a mistake is reported now, before Prefect and the job start
+    preflight.check_config(config)  # a mistake is reported now, before Prefect and the job start
     guard_children()
     from synthaug.flows.augment import augment
 
@@ -408,10 +408,10 @@ def _run_flow(config: SynthaugConfig, resume: Path | None = None) -> None:
 
 
 def _run_many(configs: list[SynthaugConfig], execution) -> None:
-    from synthaug.stages import job
+    from synthaug.stages import preflight
 
     for config in configs:  # every config is checked before any job starts
-        job.check_config(config)
+        preflight.check_config(config)
     guard_children()
     from synthaug.flows.augment import run_many
 

@@ -46,13 +46,13 @@ def run(
     from synthaug.flows.augment import augment
     from synthaug.pipeline.config import SynthaugConfig
     from synthaug.pipeline.config_loading import load_config
-    from synthaug.stages import job
+    from synthaug.stages import preflight
 
     if isinstance(config, SynthaugConfig):
         resolved = load_config(base=config, overrides=list(overrides)) if overrides else config
     else:
         resolved = load_config(Path(config), overrides=list(overrides))
-    job.check_config(resolved)
+    preflight.check_config(resolved)
     return Path(augment(config=resolved, resume=str(resume) if resume is not None else None))
 
 

@@ -1,5 +1,5 @@
-"""The job's stages called directly: their order, the config checks made before anything is
-written, and the in-memory preparation ``synthaug validate`` uses."""
+"""The job's stages called directly: their order and the in-memory preparation ``synthaug validate``
+uses."""
 
 from __future__ import annotations
 
@@ -47,49 +47,6 @@ def test_prepare_splits_in_memory_and_writes_nothing(tmp_path: Path, monkeypatch
     assert not set(prepared.train.indices) & set(prepared.test.indices)
     assert prepared.train.data.class_counts() == {"benign": 9, "malignant": 9}
     assert len(prepared.test.indices) == round(0.3 * len(prepared.dataset))
-
-
-@pytest.mark.parametrize(
-    ("sections", "key"),
-    [
-        ({"generation": {"per_class": 0}}, "generation.per_class"),
-        ({"generation": {"strategy": "explicit", "counts": {"benign": 0}}}, "generation.counts"),
-        ({"evaluation": {"enabled": False, "require_gain": True}}, "evaluation.require_gain"),
-        ({"privacy": {"enabled": True}}, "privacy.public_columns"),
-        ({"evaluation": {"tabular_classifiers": ["logistic", "nope"]}}, "nope"),
-        (
-            {"dataset": {"source": "bundled:digits", "per_class": 9}, "training": {"synthesizer": "copula"}},
-            "training.synthesizer is copula, which models tables only",
-        ),
-        (
-            {
-                "dataset": {"source": "bundled:digits", "per_class": 9},
-                "evaluation": {"filter_rule": "data-iq"},
-            },
-            "evaluation.filter_rule is data-iq, which judges table rows",
-        ),
-        (
-            {"privacy": {"enabled": True}, "training": {"synthesizer": "copula"}},
-            "training.synthesizer: the Gaussian",
-        ),
-    ],
-)
-def test_check_config_refuses_what_cannot_be_honoured(tmp_path: Path, sections: dict, key: str) -> None:
-    with pytest.raises(UserInputError, match=key.replace(".", r"\.")):
-        job.check_config(config(tmp_path, **sections))
-    assert not (tmp_path / "runs").exists()
-
-
-def test_check_config_refuses_an_existing_export_and_a_missing_source(tmp_path: Path) -> None:
-    (tmp_path / "old-export").mkdir()
-    with pytest.raises(UserInputError, match="refusing to overwrite"):
-        job.check_config(config(tmp_path, export={"directory": str(tmp_path / "old-export")}))
-    job.check_config(config(tmp_path, export={"directory": str(tmp_path / "old-export"), "overwrite": True}))
-    missing = config(tmp_path).model_copy(
-        update={"dataset": config(tmp_path).dataset.model_copy(update={"source": str(tmp_path / "no.csv")})}
-    )
-    with pytest.raises(UserInputError):
-        job.check_config(missing)
 
 
 def test_split_under_privacy_checks_delta_against_the_training_rows(tmp_path: Path) -> None:
