@@ -13,7 +13,7 @@ from synthaug.evaluation.run_verification import amount_text, summarise
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ProtocolSettings
 from synthaug.pipeline.config import MAX_ADDED_WEIGHT, EvaluationConfig
-from tests.unit.evaluation.test_gain_protocol import blobs
+from tests.unit.evaluation.stand_ins import blobs
 
 
 class WeightRecorder:

@@ -9,8 +9,8 @@ from synthaug.evaluation.fits import filter_mask
 from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ClassifierSelection, ProtocolSettings, Selection, selection_folds
+from tests.unit.evaluation.stand_ins import Recorder, blobs
 from tests.unit.evaluation.test_data_iq import scarce_and_mislabelled
-from tests.unit.evaluation.test_gain_protocol import Recorder, blobs
 
 
 def test_every_fold_draws_from_its_own_curated_pool_and_phase_2_from_the_curated_run_pool():

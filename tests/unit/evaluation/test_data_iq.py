@@ -11,7 +11,7 @@ from synthaug.evaluation.fits import filter_mask
 from synthaug.evaluation.gain import run_protocol
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ProtocolSettings
-from tests.unit.evaluation.test_gain_protocol import blobs, plain
+from tests.unit.evaluation.stand_ins import blobs, plain
 
 
 def two_classes(n: int, rng: np.random.Generator, *, shift: float = 4.0) -> Samples:

@@ -10,7 +10,7 @@ from synthaug.evaluation.fits import FitMemory
 from synthaug.evaluation.gain import planned_fits, run_protocol
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import ProtocolSettings
-from tests.unit.evaluation.test_gain_protocol import blobs, helps_only, marked_images, plain
+from tests.unit.evaluation.stand_ins import blobs, helps_only, marked_images, plain
 
 
 @dataclass(frozen=True)
