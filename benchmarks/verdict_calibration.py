@@ -339,11 +339,12 @@ def main() -> None:
                 "python -m benchmarks.verdict_calibration --datasets breast_cancer --splits 40 "
                 "--controls duplicates --selection shared --rule best",
                 "python -m benchmarks.verdict_calibration --datasets breast_cancer digits --splits 40",
-                "python -m benchmarks.verdict_calibration --datasets digits --splits 20 "
+                "python -m benchmarks.verdict_calibration --datasets digits --splits 40 "
                 "--controls duplicates --set evaluation.amounts=[4] --set evaluation.added_weights=[0.1] "
-                "--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1",
+                "--set evaluation.preferred_amount=4 --set evaluation.preferred_weight=0.1 --replace",
                 "python -m benchmarks.verdict_calibration --datasets digits --splits 40 "
                 "--controls duplicates --refresh",
+                "python -m benchmarks.verdict_calibration --datasets digits --splits 40 --controls jitter",
             ],
             "splits_done": {
                 "/".join(key): int(n)
@@ -387,7 +388,7 @@ def main() -> None:
         "effects and intervals predict). Where selection added something: the mean "
         "effect in points of balanced accuracy, the mean half-width of its 95% interval, and the "
         "true effect such an interval detects 80% of the time (1.43 x the half-width).\n\n"
-        + markdown_table(pd.DataFrame(rows).reindex(columns=columns).fillna(""))
+        + markdown_table(pd.DataFrame(rows).reindex(columns=columns))
         + "\n",
         encoding="utf-8",
     )
