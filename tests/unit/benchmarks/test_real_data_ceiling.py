@@ -1,0 +1,75 @@
+"""The ceiling benchmark adds unused real rows as it says, and reads the tables goal the way the
+gain summary does."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from benchmarks.real_data_ceiling import TABLE_SETS, measure, summarise, tables_mean, with_more_real
+from benchmarks.verification_gain import DATA_DIR  # not read for the bundled breast_cancer
+from synthaug.evaluation.samples import Samples
+
+
+def rows(ids: list[int], labels: list[int]) -> Samples:
+    return Samples(pd.DataFrame({"row_id": ids}), np.array(labels), 2)
+
+
+def test_more_real_rows_come_from_the_unused_pool_nested_and_capped_by_what_it_holds():
+    real = rows([0, 1, 2, 3, 4], [0, 0, 0, 1, 1])  # 3 + 2 training rows
+    unused = rows(list(range(100, 110)), [0] * 8 + [1] * 2)  # class 1 holds only 2 unused rows
+    drawn = {
+        amount: (train, added)
+        for amount, train, added in with_more_real(real, unused, [1.0, 2.0], np.random.default_rng(0))
+    }
+    one, two = drawn[1.0], drawn[2.0]
+    assert one[1] == [3, 2] and two[1] == [6, 2]  # class 1 runs out at 2x
+    assert one[0].counts().tolist() == [6, 4] and two[0].counts().tolist() == [9, 4]
+    assert one[0].x["row_id"].tolist()[:5] == [0, 1, 2, 3, 4]  # the training rows stay, first
+    extra_one, extra_two = set(one[0].x["row_id"][5:]), set(two[0].x["row_id"][5:])
+    assert extra_one <= extra_two and min(extra_two) >= 100  # unused rows only, 2x holding 1x
+    labels = dict(zip(two[0].x["row_id"], two[0].y, strict=True))
+    assert all(labels[i] == (0 if i < 108 else 1) for i in extra_two)  # each row keeps its class
+
+
+def records(gains: dict[tuple[str, str], list[float]]) -> list[dict]:
+    """One amount (1x), a real-only score of 0.8, gains in points per seed."""
+    return [
+        {
+            "dataset": dataset,
+            "seed": seed,
+            "classifier": classifier,
+            "amount": 1.0,
+            "real_only": 0.8,
+            "difference": gain / 100,
+            "train_per_class": [15, 15],
+            "added_per_class": [15, 10],
+            "unused_per_class": [40, 10],
+        }
+        for (dataset, classifier), per_seed in gains.items()
+        for seed, gain in enumerate(per_seed)
+    ]
+
+
+def test_the_tables_mean_is_taken_per_seed_over_every_table_then_across_seeds():
+    gains = {(d, c): [2.0, 4.0, 6.0] for d in TABLE_SETS for c in ("logistic", "random_forest")}
+    gains["crabs", "logistic"] = [-1.0, -1.0, -1.0]  # one cell below the goal's floor
+    table = summarise(records(gains))
+    crabs = table[(table["dataset"] == "crabs") & (table["classifier"] == "logistic")].iloc[0]
+    assert crabs["gain_points"] == -1.0 and crabs["rows_added"] == 25.0
+    assert crabs["share_of_amount_added"] == pytest.approx(25 / 30, abs=1e-3)
+    overall = tables_mean(records(gains), table).iloc[0]
+    cells = 2 * len(TABLE_SETS)
+    per_seed = [(g * (cells - 1) - 1.0) / cells for g in (2.0, 4.0, 6.0)]
+    assert overall["mean_gain_points"] == pytest.approx(np.mean(per_seed), abs=0.01)
+    assert overall["ci95_low"] < overall["mean_gain_points"] < overall["ci95_high"]
+    assert overall["worst"] == "-1.00 (crabs, logistic)"
+    assert bool(overall["mean_reaches_1.5"]) and not bool(overall["none_below_-0.5"])
+    del gains["melanoma", "logistic"], gains["melanoma", "random_forest"]
+    assert tables_mean(records(gains), summarise(records(gains))).empty  # the goal is over every table
+
+
+def test_a_table_is_measured_on_its_scarce_split():
+    measured = measure("breast_cancer", 0, [1.0], DATA_DIR)
+    assert [(r["classifier"], r["amount"]) for r in measured] == [("logistic", 1.0), ("random_forest", 1.0)]
+    assert all(r["train_per_class"] == [15, 15] and r["added_per_class"] == [15, 15] for r in measured)
+    assert all(0.5 < r["real_only"] <= 1 and -1 < r["difference"] < 1 for r in measured)
