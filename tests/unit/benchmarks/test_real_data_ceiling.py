@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks import real_data_ceiling
 from benchmarks.real_data_ceiling import TABLE_SETS, measure, summarise, tables_mean, with_more_real
 from benchmarks.verification_gain import DATA_DIR  # not read for the bundled breast_cancer
 from synthaug.evaluation.samples import Samples
@@ -32,14 +33,15 @@ def test_more_real_rows_come_from_the_unused_pool_nested_and_capped_by_what_it_h
 
 
 def records(gains: dict[tuple[str, str], list[float]]) -> list[dict]:
-    """One amount (1x), a real-only score of 0.8, gains in points per seed."""
+    """One amount (1x) over real only (0.8), gains in points per seed."""
     return [
         {
             "dataset": dataset,
             "seed": seed,
             "classifier": classifier,
+            "classic": False,
             "amount": 1.0,
-            "real_only": 0.8,
+            "baseline": 0.8,
             "difference": gain / 100,
             "train_per_class": [15, 15],
             "added_per_class": [15, 10],
@@ -72,4 +74,28 @@ def test_a_table_is_measured_on_its_scarce_split():
     measured = measure("breast_cancer", 0, [1.0], DATA_DIR)
     assert [(r["classifier"], r["amount"]) for r in measured] == [("logistic", 1.0), ("random_forest", 1.0)]
     assert all(r["train_per_class"] == [15, 15] and r["added_per_class"] == [15, 15] for r in measured)
-    assert all(0.5 < r["real_only"] <= 1 and -1 < r["difference"] < 1 for r in measured)
+    assert all(0.5 < r["baseline"] <= 1 and -1 < r["difference"] < 1 and not r["classic"] for r in measured)
+
+
+def test_images_are_measured_with_and_without_the_classic_augmentation_on_the_same_rows(monkeypatch):
+    calls = []
+
+    def fake(make, seed, classic, train, test):  # records the fit instead of training a CNN
+        calls.append((classic, len(train), train.x.sum()))
+        return 0.5 + 0.01 * len(train) / len(test) + 0.1 * classic
+
+    monkeypatch.setattr(real_data_ceiling, "balanced_accuracy", fake)
+    measured = measure("digits", 0, [1.0, 2.0], DATA_DIR)
+    assert [(r["classic"], r["amount"]) for r in measured] == [
+        (False, 1.0),
+        (False, 2.0),
+        (True, 1.0),
+        (True, 2.0),
+    ]
+    assert all(
+        r["train_per_class"] == [15] * 10 and r["added_per_class"] == [15 * r["amount"]] * 10
+        for r in measured
+    )
+    assert {c[0] for c in calls} == {False, True} and len(calls) == 2 * 3 * 5  # 5 seeds x (alone, 1x, 2x)
+    assert [c[1:] for c in calls if c[0]] == [c[1:] for c in calls if not c[0]]  # the same rows both ways
+    assert all(r["difference"] > 0 for r in measured)
