@@ -21,7 +21,8 @@ if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
     # and in every command a test starts, oversubscribes them, and OpenMP threads waiting for a
     # busy core slowed training tests up to six times. Set before torch is imported; inherited.
     workers = int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
-    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, cores // workers)))
 
 from pathlib import Path
 
