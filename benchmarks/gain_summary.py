@@ -16,7 +16,7 @@ from benchmarks.common import RESULTS, markdown_table, write_result
 from synthaug.evaluation import gain
 from synthaug.evaluation.conditions import SELECTION_OF, selected
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
-from synthaug.evaluation.statistics import paired_comparison
+from synthaug.evaluation.statistics import PairedComparison, paired_comparison
 
 # method -> (which protocol result, which condition)
 METHODS = {
@@ -61,6 +61,17 @@ def per_seed_rows(dataset: str, seed: int, results: dict[str, dict[str, Any]]) -
     return rows
 
 
+def gain_columns(comparison: PairedComparison) -> dict[str, float]:
+    """A paired comparison as a results table's columns: the mean gain and its 95% interval in
+    points, and the paired p-value."""
+    return {
+        "gain_points": round(100 * comparison.mean_difference, 2),
+        "ci95_low": round(100 * comparison.low, 2),
+        "ci95_high": round(100 * comparison.high, 2),
+        "p_value": round(comparison.p_value, 4),
+    }
+
+
 def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
     """Across pipeline seeds: mean gain in points, its 95% interval, the paired p-value."""
     out = []
@@ -76,10 +87,7 @@ def summarise(rows: list[dict[str, Any]]) -> pd.DataFrame:
                 "method": method,
                 "seeds": len(group),
                 "real_only_%": round(100 * float(real.mean()), 2),
-                "gain_points": round(100 * comparison.mean_difference, 2),
-                "ci95_low": round(100 * comparison.low, 2),
-                "ci95_high": round(100 * comparison.high, 2),
-                "p_value": round(comparison.p_value, 4),
+                **gain_columns(comparison),
                 "verdict": comparison.verdict,
                 "runs_with_gain_verdict": int((group["run_verdict"] == "gain").sum()),
                 "mean_selected_amount": round(float(pd.to_numeric(group["selected_amount"]).mean()), 2),

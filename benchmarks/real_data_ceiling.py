@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import RESULTS, markdown_table, write_result
-from benchmarks.gain_summary import GOAL_FLOOR_POINTS, TABLES_GOAL_POINTS
+from benchmarks.gain_summary import GOAL_FLOOR_POINTS, TABLES_GOAL_POINTS, gain_columns
 from benchmarks.verdict_calibration import split_samples
 from benchmarks.verification_gain import DATA_DIR, PER_CLASS, TABLES, dataset_config
 from synthaug.evaluation import fits
@@ -110,10 +110,7 @@ def summarise(records: list[dict[str, Any]]) -> pd.DataFrame:
                 "amount": amount,
                 "seeds": len(group),
                 "baseline_%": round(100 * float(baseline.mean()), 2),
-                "gain_points": round(100 * comparison.mean_difference, 2),
-                "ci95_low": round(100 * comparison.low, 2),
-                "ci95_high": round(100 * comparison.high, 2),
-                "p_value": round(comparison.p_value, 4),
+                **gain_columns(comparison),
                 "rows_added": round(float(added.mean()), 1),
                 "share_of_amount_added": round(float(added.sum() / wanted.sum()), 3),
             }
