@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import RESULTS, markdown_table, write_result
+from benchmarks import copula_variants
+from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
 from benchmarks.gain_summary import GOAL_FLOOR_POINTS, TABLES_GOAL_POINTS, gain_columns
 from benchmarks.verdict_calibration import split_samples
 from benchmarks.verification_gain import DATA_DIR, PER_CLASS, TABLES, dataset_config
@@ -40,18 +41,52 @@ from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC, score
 from synthaug.evaluation.run_verification import DownstreamClassifier, classifier_names
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.statistics import mean_interval, paired_comparison
+from synthaug.evaluation.verification_inputs import VerificationFiles, samples_of
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.sources import load_dataset
+from synthaug.pipeline.split import split_dataset
+from synthaug.stages import job
 
 TABLE_SETS = ("breast_cancer", *TABLES)  # the datasets of the tables goal
+VARIANT = "copula:"  # a correlation estimate of benchmarks/copula_variants.py, drawn without curation
+SOURCES = ("real", "copula", *(VARIANT + v for v in ("ledoit-wolf", "empirical", "pooled", "towards-pooled")))
 
 
-def with_more_real(real: Samples, unused: Samples, amounts: list[float], rng: np.random.Generator):
-    """Per amount, the training rows with ``amount`` x each class's count of unused rows added,
+def with_added(real: Samples, pool: Samples, amounts: list[float], rng: np.random.Generator):
+    """Per amount, the training rows with ``amount`` x each class's count of ``pool`` rows added,
     and how many each class received; one shuffle per class, so a larger amount holds the smaller."""
-    order = [rng.permutation(np.flatnonzero(unused.y == label)) for label in range(real.n_classes)]
+    order = [rng.permutation(np.flatnonzero(pool.y == label)) for label in range(real.n_classes)]
     for amount in amounts:
         wanted = np.rint(amount * real.counts()).astype(int)
         picks = [members[:n] for members, n in zip(order, wanted, strict=True)]
-        yield amount, real.concat(unused.subset(np.concatenate(picks))), [len(p) for p in picks]
+        yield amount, real.concat(pool.subset(np.concatenate(picks))), [len(p) for p in picks]
+
+
+def copula_pool(config: SynthaugConfig, real: Samples) -> Samples:
+    """The synthetic rows the job writes with the copula fitted on the scarce training rows
+    (its generate stage: near copies replaced, watermarked): the verification's pool."""
+    config = config.model_copy(
+        update={"training": config.training.model_copy(update={"synthesizer": "copula"})}
+    )
+    run = trained_run(config)
+    job.generate(run, config)
+    _, recorded, pool = VerificationFiles.of_run(run.path).training()
+    if not (np.array_equal(recorded.y, real.y) and recorded.x.equals(real.x)):
+        raise RuntimeError(f"{config.name}: the run's training rows are not the split's")
+    return pool
+
+
+def variant_pool(config: SynthaugConfig, variant: str, real: Samples) -> Samples:
+    """``generation.per_class`` rows per class of a copula fitted on the scarce training rows with
+    ``copula_variants``' correlation estimate ``variant`` (no near-copy curation, no watermark)."""
+    data = load_dataset(config.dataset)
+    train, _ = split_dataset(data, config.split, seed=config.split_seed, per_class=config.dataset.per_class)
+    fitted = samples_of(train.data)
+    if not (np.array_equal(fitted.y, real.y) and fitted.x.equals(real.x)):
+        raise RuntimeError(f"{config.name}: the copula's training rows are not the split's")
+    return copula_variants.draw(
+        copula_variants.fit(train.data, variant, config.seed), config.generation.per_class, config.seed + 1
+    )
 
 
 def balanced_accuracy(
@@ -61,49 +96,67 @@ def balanced_accuracy(
     return score(test.y, model.predict_proba(test.x), test.n_classes)[PRIMARY_METRIC]
 
 
-def measure(dataset: str, seed: int, amounts: list[float], data_dir: Path) -> list[dict[str, Any]]:
-    """One record per classifier, classic augmentation (images: off and on; tables: off) and
-    amount for pipeline seed ``seed``; every classifier gets the same added rows."""
+def measure(
+    dataset: str,
+    seed: int,
+    amounts: list[float],
+    data_dir: Path,
+    sources: tuple[str, ...] = ("real",),
+    overrides: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """One record per source, classifier, classic augmentation (images: off and on; tables: off)
+    and amount for pipeline seed ``seed``; every classifier gets the same added rows. The copula
+    source is for tables only; ``overrides`` (KEY=VALUE) change the config, e.g. the job's curation."""
     with tempfile.TemporaryDirectory() as tmp:
-        config = dataset_config(dataset, seed, Path(tmp), full=False, data_dir=data_dir)
-    real, unused, test = split_samples(config, config.split_seed)
+        config = dataset_config(dataset, seed, Path(tmp), full=False, data_dir=data_dir, extra=overrides)
+        real, unused, test = split_samples(config, config.split_seed)
+        kind = "image" if isinstance(real.x, np.ndarray) else "tabular"
+        pools = {"real": unused} if "real" in sources else {}
+        if "copula" in sources and kind == "tabular":
+            pools["copula"] = copula_pool(config, real)
+        for source in sources:
+            if source.startswith(VARIANT) and kind == "tabular":
+                pools[source] = variant_pool(config, source.removeprefix(VARIANT), real)
     spec = config.evaluation
-    kind = "image" if isinstance(real.x, np.ndarray) else "tabular"
-    drawn = list(with_more_real(real, unused, amounts, np.random.default_rng([seed, 7])))
     records = []
     for name in classifier_names(spec, kind):
         make = DownstreamClassifier(kind, name, real.n_classes, spec.cnn_steps, "cpu")
         for classic in (False, True) if kind == "image" else (False,):
             baseline = np.mean([balanced_accuracy(make, s, classic, real, test) for s in range(spec.seeds)])
-            for amount, train, added in drawn:
-                scores = [balanced_accuracy(make, s, classic, train, test) for s in range(spec.seeds)]
-                records.append(
-                    {
-                        "dataset": dataset,
-                        "seed": seed,
-                        "classifier": name,
-                        "classic": classic,
-                        "amount": amount,
-                        "baseline": float(baseline),
-                        "difference": float(np.mean(scores) - baseline),
-                        "train_per_class": real.counts().tolist(),
-                        "added_per_class": added,
-                        "unused_per_class": unused.counts().tolist(),
-                    }
-                )
+            for source, pool in pools.items():
+                for amount, train, added in with_added(real, pool, amounts, np.random.default_rng([seed, 7])):
+                    scores = [balanced_accuracy(make, s, classic, train, test) for s in range(spec.seeds)]
+                    records.append(
+                        {
+                            "dataset": dataset,
+                            "seed": seed,
+                            "source": source,
+                            "classifier": name,
+                            "classic": classic,
+                            "amount": amount,
+                            "baseline": float(baseline),
+                            "difference": float(np.mean(scores) - baseline),
+                            "train_per_class": real.counts().tolist(),
+                            "added_per_class": added,
+                            "pool_per_class": pool.counts().tolist(),
+                        }
+                    )
     return records
 
 
 def summarise(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
-    keys = ["dataset", "classifier", "classic", "amount"]
-    for (dataset, classifier, classic, amount), group in pd.DataFrame(records).groupby(keys, sort=False):
+    keys = ["source", "dataset", "classifier", "classic", "amount"]
+    for (source, dataset, classifier, classic, amount), group in pd.DataFrame(records).groupby(
+        keys, sort=False
+    ):
         baseline = group["baseline"].to_numpy()
         comparison = paired_comparison(baseline + group["difference"].to_numpy(), baseline)
         wanted = np.rint(amount * np.array(group["train_per_class"].tolist())).sum(axis=1)
         added = np.array(group["added_per_class"].tolist()).sum(axis=1)
         rows.append(
             {
+                "source": source,
                 "dataset": dataset,
                 "classifier": classifier,
                 "baseline": "real + classic" if classic else "real only",
@@ -119,24 +172,23 @@ def summarise(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def tables_mean(records: list[dict[str, Any]], table: pd.DataFrame) -> pd.DataFrame:
-    """Per amount: per seed the mean gain over the tables' datasets and classifiers, then its
-    interval across seeds, the worst dataset and classifier, and the goals read against them."""
+    """Per source and amount: per seed the mean gain over the tables' datasets and classifiers,
+    then its interval across seeds, the worst dataset and classifier, and the goals read against
+    them."""
     frame = pd.DataFrame(records)
     frame = frame[frame["dataset"].isin(TABLE_SETS) & ~frame["classic"]]
+    over_real = table["dataset"].isin(TABLE_SETS) & (table["baseline"] == "real only")
     rows = []
-    for amount, group in frame.groupby("amount", sort=True):
+    for (source, amount), group in frame.groupby(["source", "amount"], sort=False):
         if set(group["dataset"]) != set(TABLE_SETS):
             continue  # the goal is over every table
         per_seed = group.groupby("seed")["difference"].mean()
         interval = mean_interval(100 * per_seed.to_numpy())
-        cells = table[
-            (table["amount"] == amount)
-            & table["dataset"].isin(TABLE_SETS)
-            & (table["baseline"] == "real only")
-        ]
+        cells = table[over_real & (table["source"] == source) & (table["amount"] == amount)]
         worst = cells.loc[cells["gain_points"].idxmin()]
         rows.append(
             {
+                "source": source,
                 "amount": amount,
                 "seeds": interval.n,
                 "mean_gain_points": round(interval.mean, 2),
@@ -156,22 +208,41 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", choices=everything, default=everything)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--amounts", type=float, nargs="+", default=[1.0, 2.0, 4.0])
+    parser.add_argument(
+        "--sources",
+        nargs="+",
+        choices=SOURCES,
+        default=["real", "copula"],
+        help="where the added rows come from: unused real rows, the job's copula rows, or a copula "
+        "with another correlation estimate (copula:NAME; tables only)",
+    )
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where the public tables are")
     parser.add_argument("--result-name", default="real_data_ceiling", help="results file stem")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a config override for every dataset (as synthaug run --set), e.g. the job's curation",
+    )
     args = parser.parse_args()
     records, seconds = [], {}
     for dataset in args.datasets:
         started = time.perf_counter()
         for seed in args.seeds:
-            records += measure(dataset, seed, args.amounts, args.data_dir)
+            records += measure(
+                dataset, seed, args.amounts, args.data_dir, tuple(args.sources), args.overrides
+            )
         seconds[dataset] = round(time.perf_counter() - started, 1)
         print(f"{dataset}: {seconds[dataset]} s", flush=True)
     table = summarise(records)
     overall = tables_mean(records, table)
     settings = (
         f"{PER_CLASS} per class, test fraction 0.3, pipeline seeds {args.seeds}, amounts {args.amounts} "
-        "x each class's training rows of unused real rows, no selection; 5 downstream seeds; "
-        "metric: balanced accuracy, points"
+        f"x each class's training rows from {' and '.join(args.sources)} (real: unused real rows; copula: "
+        "the job's synthetic rows from a copula fitted on the training rows), no selection; "
+        "5 downstream seeds; metric: balanced accuracy, points"
     )
     write_result(
         args.result_name,
@@ -179,7 +250,8 @@ def main() -> None:
             "settings": settings,
             "command": "python -m benchmarks.real_data_ceiling "
             f"--datasets {' '.join(args.datasets)} --seeds {' '.join(map(str, args.seeds))} "
-            f"--amounts {' '.join(f'{a:g}' for a in args.amounts)}",
+            f"--amounts {' '.join(f'{a:g}' for a in args.amounts)} --sources {' '.join(args.sources)}"
+            + "".join(f" --set {o}" for o in args.overrides),
             "seconds": seconds,
             "tables_mean": overall.to_dict(orient="records"),
             "summary": table.to_dict(orient="records"),

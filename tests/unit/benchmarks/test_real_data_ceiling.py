@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from benchmarks import real_data_ceiling
-from benchmarks.real_data_ceiling import TABLE_SETS, measure, summarise, tables_mean, with_more_real
+from benchmarks.real_data_ceiling import TABLE_SETS, measure, summarise, tables_mean, with_added
 from benchmarks.verification_gain import DATA_DIR  # not read for the bundled breast_cancer
 from synthaug.evaluation.samples import Samples
 
@@ -20,7 +20,7 @@ def test_more_real_rows_come_from_the_unused_pool_nested_and_capped_by_what_it_h
     unused = rows(list(range(100, 110)), [0] * 8 + [1] * 2)  # class 1 holds only 2 unused rows
     drawn = {
         amount: (train, added)
-        for amount, train, added in with_more_real(real, unused, [1.0, 2.0], np.random.default_rng(0))
+        for amount, train, added in with_added(real, unused, [1.0, 2.0], np.random.default_rng(0))
     }
     one, two = drawn[1.0], drawn[2.0]
     assert one[1] == [3, 2] and two[1] == [6, 2]  # class 1 runs out at 2x
@@ -39,13 +39,14 @@ def records(gains: dict[tuple[str, str], list[float]]) -> list[dict]:
             "dataset": dataset,
             "seed": seed,
             "classifier": classifier,
+            "source": "real",
             "classic": False,
             "amount": 1.0,
             "baseline": 0.8,
             "difference": gain / 100,
             "train_per_class": [15, 15],
             "added_per_class": [15, 10],
-            "unused_per_class": [40, 10],
+            "pool_per_class": [40, 10],
         }
         for (dataset, classifier), per_seed in gains.items()
         for seed, gain in enumerate(per_seed)
@@ -70,9 +71,14 @@ def test_the_tables_mean_is_taken_per_seed_over_every_table_then_across_seeds():
     assert tables_mean(records(gains), summarise(records(gains))).empty  # the goal is over every table
 
 
-def test_a_table_is_measured_on_its_scarce_split():
-    measured = measure("breast_cancer", 0, [1.0], DATA_DIR)
-    assert [(r["classifier"], r["amount"]) for r in measured] == [("logistic", 1.0), ("random_forest", 1.0)]
+def test_a_table_is_measured_on_its_scarce_split_with_real_and_copula_rows():
+    measured = measure("breast_cancer", 0, [1.0], DATA_DIR, ("real", "copula"))
+    assert [(r["classifier"], r["source"]) for r in measured] == [
+        (c, s) for c in ("logistic", "random_forest") for s in ("real", "copula")
+    ]
+    real, copula = measured[0], measured[1]
+    assert real["baseline"] == copula["baseline"]  # one real-only score per classifier
+    assert copula["pool_per_class"] == [100, 100]  # generation.per_class of the example
     assert all(r["train_per_class"] == [15, 15] and r["added_per_class"] == [15, 15] for r in measured)
     assert all(0.5 < r["baseline"] <= 1 and -1 < r["difference"] < 1 and not r["classic"] for r in measured)
 
@@ -99,3 +105,11 @@ def test_images_are_measured_with_and_without_the_classic_augmentation_on_the_sa
     assert {c[0] for c in calls} == {False, True} and len(calls) == 2 * 3 * 5  # 5 seeds x (alone, 1x, 2x)
     assert [c[1:] for c in calls if c[0]] == [c[1:] for c in calls if not c[0]]  # the same rows both ways
     assert all(r["difference"] > 0 for r in measured)
+
+
+def test_overrides_reach_the_jobs_copula_and_a_variant_draws_per_class_rows_too():
+    measured = measure(
+        "breast_cancer", 0, [1.0], DATA_DIR, ("copula", "copula:empirical"), ["generation.per_class=40"]
+    )
+    assert [r["source"] for r in measured] == ["copula", "copula:empirical"] * 2
+    assert all(r["pool_per_class"] == [40, 40] and r["added_per_class"] == [15, 15] for r in measured)
