@@ -75,7 +75,7 @@ def _one_worker_runs_the_demo(tmp_path_factory) -> set[str]:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker is None:
         return {"main"}
-    # above each worker's folder; named by the session, since a reused --basetemp keeps it
+    # in the folder above each worker's, shared by the workers; named by this test run alone
     record = tmp_path_factory.getbasetemp().parent / f"readme-demo-{os.environ['PYTEST_XDIST_TESTRUNUID']}"
     with record.open("a") as workers:
         workers.write(worker + "\n")

@@ -62,5 +62,5 @@ def test_check_config_refuses_an_existing_export_and_a_missing_source(tmp_path: 
     missing = config(tmp_path).model_copy(
         update={"dataset": config(tmp_path).dataset.model_copy(update={"source": str(tmp_path / "no.csv")})}
     )
-    with pytest.raises(UserInputError):
+    with pytest.raises(UserInputError, match="no.csv"):
         preflight.check_config(missing)
