@@ -8,7 +8,9 @@ Per class, every column's values become normal scores through the class's own em
 distribution: a numeric value through its mid-rank, (rank - 1/2) / n; a categorical value
 through a uniform draw inside its share of the unit interval. The scores' correlation matrix is
 estimated with Ledoit-Wolf shrinkage, because a few dozen rows cannot pin down the p(p - 1) / 2
-correlations of p columns. Sampling draws correlated normal scores and maps each back through
+correlations of p columns (``training.copula.correlation: empirical`` keeps the sample correlation
+instead, for a few strongly correlated columns whose low-variance directions separate the classes,
+which shrinkage fills with noise). Sampling draws correlated normal scores and maps each back through
 the class's empirical quantiles (linear between neighbouring order statistics, so a numeric value
 stays within the class's observed range) or category intervals. A numeric column's missing cells
 score 0 (the median) for the correlation and are drawn again at the class's missing rate.
@@ -163,11 +165,12 @@ class TabularCopula(Synthesizer):
         )
         self.privacy_ = None
         log.info(
-            "fitted a Gaussian copula per class on %d rows (%d columns, %d classes; smoothing %g, "
-            "independence %g) in %.2f s",
+            "fitted a Gaussian copula per class on %d rows (%d columns, %d classes; %s correlation, "
+            "smoothing %g, independence %g) in %.2f s",
             len(frame),
             len(self.schema_.columns),
             len(self.classes_),
+            self.config.copula.correlation,
             self.config.copula.smoothing,
             self.config.copula.independence,
             seconds,
@@ -200,7 +203,8 @@ class TabularCopula(Synthesizer):
                 bandwidth[j] = self.config.copula.smoothing * silverman_bandwidth(values[-1])
             scores[:, j] = norm.ppf(np.clip(u, EDGE, 1.0 - EDGE))
         independence = self.config.copula.independence  # 0: the estimate; 1: the identity
-        correlation = (1 - independence) * _correlation(scores) + independence * np.eye(scores.shape[1])
+        estimate = _correlation(scores, shrink=self.config.copula.correlation == "ledoit-wolf")
+        correlation = (1 - independence) * estimate + independence * np.eye(scores.shape[1])
         return ClassCopula(values, missing, cdf, correlation, bandwidth)
 
     def sample(
@@ -307,13 +311,13 @@ def kernel_quantiles(values: np.ndarray, bandwidth: float, u: np.ndarray, grid: 
     return np.interp(u, cdf, points)
 
 
-def _correlation(scores: np.ndarray) -> np.ndarray:
-    """(p, p) Ledoit-Wolf shrunk correlation of the normal ``scores`` (n, p); columns without
-    variation (and classes of fewer than two rows) are uncorrelated."""
+def _correlation(scores: np.ndarray, *, shrink: bool = True) -> np.ndarray:
+    """(p, p) correlation of the normal ``scores`` (n, p), Ledoit-Wolf shrunk or the sample one;
+    columns without variation (and classes of fewer than two rows) are uncorrelated."""
     p = scores.shape[1]
     if len(scores) < 2:
         return np.eye(p)
-    covariance = LedoitWolf().fit(scores).covariance_
+    covariance = LedoitWolf().fit(scores).covariance_ if shrink else np.cov(scores, rowvar=False)
     spread = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
     varies = spread > 1e-12
     correlation = np.eye(p)

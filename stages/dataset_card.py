@@ -140,11 +140,14 @@ def training_words(training: dict) -> str:
         if smoothing
         else "empirical marginals"
     )
+    estimate = training.get("copula_correlation", "ledoit-wolf")  # runs before it existed shrank
+    shrunk = "Ledoit-Wolf shrunk" if estimate == "ledoit-wolf" else "sample (unshrunk)"
     independence = training.get("copula_independence") or 0  # runs before it existed: 0
-    dependence = (
-        f"; correlation moved {independence:.0%} of the way to independent columns" if independence else ""
+    dependence = f", moved {independence:.0%} of the way to independent columns" if independence else ""
+    return (
+        f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals}; "
+        f"{shrunk} correlation{dependence})"
     )
-    return f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals}{dependence})"
 
 
 def audit_text(audit: dict[str, float] | None, *, held_out: int) -> str:

@@ -258,6 +258,7 @@ def train(
         "privacy": result.privacy,
     }
     if config.training.synthesizer == "copula":
+        summary["copula_correlation"] = config.training.copula.correlation
         summary["copula_smoothing"] = config.training.copula.smoothing
         summary["copula_independence"] = config.training.copula.independence
     return summary

@@ -321,6 +321,7 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     training = manifest["training"]
     assert training["synthesizer"] == "copula" and training["steps"] == 0
     assert training["copula_smoothing"] == 0.0  # the default: the class's empirical marginals
+    assert training["copula_correlation"] == "ledoit-wolf"
     assert (run_dir / "model" / "tabular_copula.pt").is_file()
     assert not (run_dir / "model" / "tabular_cgan.pt").exists()
     rows = pq.read_table(run_dir / "synthetic" / "rows.parquet").to_pandas()
@@ -330,7 +331,7 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     assert selection["cross_fitted"] and selection["steps"] == 0
     report = (run_dir / "report" / "report.md").read_text()
     assert "A class-conditional Gaussian copula was fitted in" in report
-    assert "(no training steps; empirical marginals)" in report
+    assert "(no training steps; empirical marginals; Ledoit-Wolf shrunk correlation)" in report
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert "- Model: class-conditional Gaussian copula, fitted in" in card
     audit = manifest["verification"]["privacy_audit"]  # the run's own audit, in the card's words

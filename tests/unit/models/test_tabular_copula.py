@@ -199,3 +199,24 @@ def test_independence_moves_each_class_s_correlation_toward_the_identity(copula,
         return rows["colour"].eq("red").groupby(rows["label"]).mean()
 
     assert (red(drawn["independent"]) - red(real)).abs().max() < 0.02
+
+
+def test_the_empirical_estimate_keeps_the_sample_correlation_that_ledoit_wolf_shrinks(table):
+    """On 15 rows per class: empirical is the Pearson correlation of the mid-rank normal scores;
+    Ledoit-Wolf pulls the strong x-y dependence toward zero."""
+    features = table.data.features.assign(label=np.asarray(table.data.classes)[table.data.labels])
+    few = features.groupby("label", group_keys=False).head(15).reset_index(drop=True)
+    scarce = train_split(few, "label")
+
+    def fitted(estimate):
+        config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(correlation=estimate))
+        return TabularCopula(config, seed=0).fit(scarce)
+
+    shrunk, sample = fitted("ledoit-wolf"), fitted("empirical")
+    for k, label in enumerate(sample.classes_):
+        part = few[few["label"] == label]
+        scores = [norm.ppf((part[c].rank(method="average") - 0.5) / len(part)) for c in ("x", "y")]
+        expected = np.corrcoef(scores)[0, 1]
+        assert sample.copulas_[k].correlation[0, 1] == pytest.approx(expected, abs=1e-9)
+        assert 0 < abs(shrunk.copulas_[k].correlation[0, 1]) < abs(expected) - 0.05
+        assert np.allclose(np.diag(sample.copulas_[k].correlation), 1.0)

@@ -188,14 +188,17 @@ def test_card_says_how_the_model_was_fitted():
     gan = {"synthesizer": "gan", "steps": 1200, "stop_reason": "steps"}
     assert training_words(gan) == "1200 training steps (stopped: steps)"
     copula = {"synthesizer": "copula", "seconds": 0.04, "copula_smoothing": 0.0}
-    assert training_words(copula) == "fitted in 0.04 s (no training steps; empirical marginals)"
+    shrunk = "fitted in 0.04 s (no training steps; empirical marginals; Ledoit-Wolf shrunk correlation)"
+    assert training_words(copula) == shrunk
     smoothed = {**copula, "copula_smoothing": 1.0}
     assert "marginals smoothed with 1x Silverman's bandwidth" in training_words(smoothed)
-    assert "independence" not in training_words(smoothed)  # the default, 0
+    assert "independent" not in training_words(smoothed)  # the default, 0
     loosened = {**smoothed, "copula_independence": 0.5}
-    assert training_words(loosened).endswith("; correlation moved 50% of the way to independent columns)")
-    older = {"synthesizer": "copula", "seconds": 0.04}  # a run from before the setting
-    assert training_words(older).endswith("(no training steps; empirical marginals)")
+    assert training_words(loosened).endswith("correlation, moved 50% of the way to independent columns)")
+    unshrunk = {**copula, "copula_correlation": "empirical"}
+    assert training_words(unshrunk).endswith("; empirical marginals; sample (unshrunk) correlation)")
+    older = {"synthesizer": "copula", "seconds": 0.04}  # a run from before the settings
+    assert training_words(older) == shrunk
 
 
 def test_card_verification_leads_with_the_recommendation_and_states_the_power():
