@@ -77,7 +77,7 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
     estimate, smoothing = VARIANTS[variant]
     scores: list[np.ndarray] = []  # each class's (n, p) normal scores, as the fit computes them
     shipped = tabular_copula._correlation
-    tabular_copula._correlation = lambda s: (scores.append(s), shipped(s))[1]
+    tabular_copula._correlation = lambda s, **options: (scores.append(s), shipped(s, **options))[1]
     try:
         rows = np.arange(len(train))
         config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=smoothing))
