@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import platform
@@ -85,6 +86,13 @@ def paired_difference(differences: list[float], baseline: list[float]) -> dict:
         "ci95": [round(float(d.mean() - half), 3), round(float(d.mean() + half), 3)],
         "per_resample": [round(float(x), 3) for x in d],
     }
+
+
+def add_set_option(parser: argparse.ArgumentParser, help: str) -> None:
+    """``--set KEY=VALUE`` (repeatable, as ``synthaug run --set``) into ``args.overrides``."""
+    parser.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE", help=help
+    )
 
 
 def markdown_table(frame: pd.DataFrame) -> str:

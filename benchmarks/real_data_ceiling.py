@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import copula_variants
-from benchmarks.common import RESULTS, markdown_table, trained_run, write_result
+from benchmarks.common import RESULTS, add_set_option, markdown_table, trained_run, write_result
 from benchmarks.gain_summary import GOAL_FLOOR_POINTS, TABLES_GOAL_POINTS, gain_columns
 from benchmarks.verdict_calibration import split_samples
 from benchmarks.verification_gain import DATA_DIR, PER_CLASS, TABLES, dataset_config
@@ -218,13 +218,8 @@ def main() -> None:
     )
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help="where the public tables are")
     parser.add_argument("--result-name", default="real_data_ceiling", help="results file stem")
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a config override for every dataset (as synthaug run --set), e.g. the job's curation",
+    add_set_option(
+        parser, "a config override for every dataset (as synthaug run --set), e.g. the job's curation"
     )
     args = parser.parse_args()
     records, seconds = [], {}

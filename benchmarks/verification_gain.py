@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import memorisation
-from benchmarks.common import read_result, seed_key_file
+from benchmarks.common import add_set_option, read_result, seed_key_file
 from benchmarks.gain_summary import per_seed_rows, write_summary
 from synthaug.evaluation.run_verification import verify_run
 from synthaug.evaluation.verification_inputs import VerificationFiles
@@ -261,13 +261,8 @@ def main() -> None:
         help="run nothing: summarise the per-seed rows stored in benchmarks/results/NAME.json again "
         "(tables, head to head and goals), written to --result-name",
     )
-    parser.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a config override for every run (as synthaug run --set), e.g. a generator variant",
+    add_set_option(
+        parser, "a config override for every run (as synthaug run --set), e.g. a generator variant"
     )
     parser.add_argument(
         "--refit-folds",
