@@ -5,15 +5,16 @@
     copula.save(path); TabularCopula.load(path)            # CPU-safe (weights_only)
 
 Per class, every column's values become normal scores through the class's own empirical
-distribution: a numeric value through its mid-rank, (rank - 1/2) / n; a categorical value
-through a uniform draw inside its share of the unit interval. The scores' correlation matrix is
-estimated with Ledoit-Wolf shrinkage, because a few dozen rows cannot pin down the p(p - 1) / 2
-correlations of p columns (``training.copula.correlation: empirical`` keeps the sample correlation
-instead, for a few strongly correlated columns whose low-variance directions separate the classes,
-which shrinkage fills with noise). Sampling draws correlated normal scores and maps each back through
-the class's empirical quantiles (linear between neighbouring order statistics, so a numeric value
-stays within the class's observed range) or category intervals. A numeric column's missing cells
-score 0 (the median) for the correlation and are drawn again at the class's missing rate.
+distribution: a numeric value through its mid-rank, (rank - 1/2) / n; a categorical value through a
+uniform draw inside its share of the unit interval. The scores' correlation matrix is estimated with
+Ledoit-Wolf shrinkage, because a few dozen rows cannot pin down the p(p - 1) / 2 correlations of p
+columns (``training.copula.correlation: empirical`` keeps the sample correlation instead, for a few
+strongly correlated columns whose low-variance directions separate the classes, which shrinkage
+fills with noise; with no more rows in a class than columns it is singular, and the class's draws
+stay in the span of its training rows). Sampling draws correlated normal scores and maps each back
+through the class's empirical quantiles (linear between neighbouring order statistics, so a numeric
+value stays within the class's observed range) or category intervals. A numeric column's missing
+cells score 0 (the median) for the correlation and are drawn again at the class's missing rate.
 
 With ``training.copula.smoothing`` s > 0, a numeric value is mapped back through the quantiles of
 a Gaussian kernel density on the class's values instead, with bandwidth s times Silverman's rule,
@@ -317,7 +318,10 @@ def _correlation(scores: np.ndarray, *, shrink: bool = True) -> np.ndarray:
     p = scores.shape[1]
     if len(scores) < 2:
         return np.eye(p)
-    covariance = LedoitWolf().fit(scores).covariance_ if shrink else np.cov(scores, rowvar=False)
+    if shrink:
+        covariance = LedoitWolf().fit(scores).covariance_
+    else:
+        covariance = np.atleast_2d(np.cov(scores, rowvar=False))  # np.cov of one column is 0-d
     spread = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
     varies = spread > 1e-12
     correlation = np.eye(p)

@@ -61,9 +61,10 @@ class CopulaConfig(ConfigSection):
         description="How each class's correlation of normal scores is estimated: ledoit-wolf shrinks it "
         "toward independent columns, which steadies many columns on few rows; empirical keeps the sample "
         "correlation, which keeps a few strongly correlated columns' low-variance directions (crabs' "
-        "body measurements, where the classes differ). At fixed amounts on the scarce tables, empirical "
-        "rows gained most on crabs and less on birthwt (benchmarks/results/"
-        "real_data_ceiling_copula_variants*.md).",
+        "body measurements, where the classes differ), but with no more rows in a class than columns it is "
+        "singular and the class's draws stay in the span of its training rows. At fixed amounts on the "
+        "scarce tables empirical rows gained most on crabs and did worse than ledoit-wolf on birthwt and "
+        "melanoma's forest (benchmarks/results/real_data_ceiling_copula_variants*.md).",
     )
     independence: Annotated[float, Field(ge=0, le=1)] = Field(
         0.0,

@@ -220,3 +220,13 @@ def test_the_empirical_estimate_keeps_the_sample_correlation_that_ledoit_wolf_sh
         assert sample.copulas_[k].correlation[0, 1] == pytest.approx(expected, abs=1e-9)
         assert 0 < abs(shrunk.copulas_[k].correlation[0, 1]) < abs(expected) - 0.05
         assert np.allclose(np.diag(sample.copulas_[k].correlation), 1.0)
+
+
+def test_the_empirical_estimate_fits_one_column_and_a_two_row_class_and_round_trips(tmp_path):
+    frame = pd.DataFrame({"x": [0.1, 0.4, 0.2, 0.9, 1.3, 0.5, 2.0], "label": ["a"] * 5 + ["b"] * 2})
+    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(correlation="empirical"))
+    model = TabularCopula(config, seed=0).fit(train_split(frame, "label"))
+    assert all(c.correlation.tolist() == [[1.0]] for c in model.copulas_)
+    loaded = TabularCopula.load(model.save(tmp_path / "empirical.pt"))
+    assert loaded.config.copula.correlation == "empirical"
+    pd.testing.assert_frame_equal(model.sample(20, seed=3).rows, loaded.sample(20, seed=3).rows)
