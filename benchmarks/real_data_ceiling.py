@@ -34,7 +34,7 @@ import pandas as pd
 from benchmarks import copula_variants
 from benchmarks.common import RESULTS, add_set_option, markdown_table, trained_run, write_result
 from benchmarks.gain_summary import GOAL_FLOOR_POINTS, TABLES_GOAL_POINTS, gain_columns
-from benchmarks.verdict_calibration import split_samples
+from benchmarks.verdict_calibration import split_data
 from benchmarks.verification_gain import DATA_DIR, PER_CLASS, TABLES, dataset_config
 from synthaug.evaluation import fits
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC, score
@@ -43,8 +43,7 @@ from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.statistics import mean_interval, paired_comparison
 from synthaug.evaluation.verification_inputs import VerificationFiles, samples_of
 from synthaug.pipeline.config import SynthaugConfig
-from synthaug.pipeline.sources import load_dataset
-from synthaug.pipeline.split import split_dataset
+from synthaug.pipeline.dataset import Dataset
 from synthaug.stages import job
 
 TABLE_SETS = ("breast_cancer", *TABLES)  # the datasets of the tables goal
@@ -76,17 +75,11 @@ def copula_pool(config: SynthaugConfig, real: Samples) -> Samples:
     return pool
 
 
-def variant_pool(config: SynthaugConfig, variant: str, real: Samples) -> Samples:
+def variant_pool(config: SynthaugConfig, variant: str, train: Dataset) -> Samples:
     """``generation.per_class`` rows per class of a copula fitted on the scarce training rows with
     ``copula_variants``' correlation estimate ``variant`` (no near-copy curation, no watermark)."""
-    data = load_dataset(config.dataset)
-    train, _ = split_dataset(data, config.split, seed=config.split_seed, per_class=config.dataset.per_class)
-    fitted = samples_of(train.data)
-    if not (np.array_equal(fitted.y, real.y) and fitted.x.equals(real.x)):
-        raise RuntimeError(f"{config.name}: the copula's training rows are not the split's")
-    return copula_variants.draw(
-        copula_variants.fit(train.data, variant, config.seed), config.generation.per_class, config.seed + 1
-    )
+    model = copula_variants.fit(train, variant, config.seed)
+    return copula_variants.draw(model, config.generation.per_class, config.seed + 1)
 
 
 def balanced_accuracy(
@@ -109,14 +102,15 @@ def measure(
     source is for tables only; ``overrides`` (KEY=VALUE) change the config, e.g. the job's curation."""
     with tempfile.TemporaryDirectory() as tmp:
         config = dataset_config(dataset, seed, Path(tmp), full=False, data_dir=data_dir, extra=overrides)
-        real, unused, test = split_samples(config, config.split_seed)
+        train_data, unused_data, test_data = split_data(config, config.split_seed)
+        real, unused, test = samples_of(train_data), samples_of(unused_data), samples_of(test_data)
         kind = "image" if isinstance(real.x, np.ndarray) else "tabular"
         pools = {"real": unused} if "real" in sources else {}
         if "copula" in sources and kind == "tabular":
             pools["copula"] = copula_pool(config, real)
         for source in sources:
             if source.startswith(VARIANT) and kind == "tabular":
-                pools[source] = variant_pool(config, source.removeprefix(VARIANT), real)
+                pools[source] = variant_pool(config, source.removeprefix(VARIANT), train_data)
     spec = config.evaluation
     records = []
     for name in classifier_names(spec, kind):

@@ -69,6 +69,7 @@ from synthaug.evaluation.verdict import DETECTABLE_FACTOR, comparison
 from synthaug.evaluation.verification_inputs import samples_of
 from synthaug.pipeline.config import EvaluationConfig, SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.dataset import Dataset
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.split import split_dataset
 
@@ -123,12 +124,18 @@ CONTROLS: dict[str, Callable[[Samples, Samples, np.ndarray, np.random.Generator]
 }
 
 
-def split_samples(config: SynthaugConfig, split: int) -> tuple[Samples, Samples, Samples]:
+def split_data(config: SynthaugConfig, split: int) -> tuple[Dataset, Dataset, Dataset]:
     """The scarce training rows, the unused training pool and the held-out rows of split ``split``."""
     data = load_dataset(config.dataset)
     train, test = split_dataset(data, config.split, seed=split, per_class=config.dataset.per_class)
     unused = np.setdiff1d(train.pool_indices, train.indices)
-    return samples_of(train.data), samples_of(data.subset(unused)), samples_of(test.data)
+    return train.data, data.subset(unused), test.data
+
+
+def split_samples(config: SynthaugConfig, split: int) -> tuple[Samples, Samples, Samples]:
+    """``split_data`` as the classifiers' samples."""
+    train, unused, test = split_data(config, split)
+    return samples_of(train), samples_of(unused), samples_of(test)
 
 
 def pool_counts(rows: Samples, spec: EvaluationConfig, kind: str) -> np.ndarray:
