@@ -9,7 +9,8 @@ copula is fitted again with each correlation estimate below, for the run and for
 fold, and its rows go through the verification protocol (rarest-first, one-SE rule, 5 seeds):
 
 - ``ledoit-wolf`` (shipped): each class's normal scores, Ledoit-Wolf shrinkage to the identity;
-- ``empirical``: each class's sample correlation, no shrinkage;
+- ``empirical``: each class's sample correlation, no shrinkage (``training.copula.correlation:
+  empirical`` since 2026-12-07);
 - ``pooled``: one correlation for every class, of the class-centred scores pooled (Ledoit-Wolf);
 - ``towards-pooled``: each class's sample correlation mixed with the pooled one, weighted by the
   class's share of the rows;
@@ -63,6 +64,7 @@ VARIANTS = {
     **{f"empirical, smoothing {s:g}": ("empirical", s) for s in (0.5, 1.0)},
 }
 RESULT = "copula_variants_exploration"
+SHIPPED = ("ledoit-wolf", "empirical")  # estimates training.copula.correlation offers
 
 
 def _correlation(covariance: np.ndarray) -> np.ndarray:
@@ -80,19 +82,19 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
     tabular_copula._correlation = lambda s, **options: (scores.append(s), shipped(s, **options))[1]
     try:
         rows = np.arange(len(train))
-        config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=smoothing))
+        shipped_estimate = estimate if estimate in SHIPPED else "ledoit-wolf"  # the others mix below
+        copula = CopulaConfig(smoothing=smoothing, correlation=shipped_estimate)
+        config = TrainingConfig(synthesizer="copula", copula=copula)
         model = tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
     finally:
         tabular_copula._correlation = shipped
-    if estimate == "ledoit-wolf":
+    if estimate in SHIPPED:
         return model
     centred = np.concatenate([s - s.mean(axis=0) for s in scores])
     pooled = _correlation(LedoitWolf(assume_centered=True).fit(centred).covariance_)
     for copula, s in zip(model.copulas_, scores, strict=True):
         own = _correlation(np.cov(s.T)) if len(s) > 1 else pooled
-        if estimate == "empirical":
-            copula.correlation = own
-        elif estimate == "pooled":
+        if estimate == "pooled":
             copula.correlation = pooled
         else:
             weight = len(s) / len(centred)
