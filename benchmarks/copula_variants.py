@@ -11,6 +11,8 @@ fold, and its rows go through the verification protocol (rarest-first, one-SE ru
 - ``ledoit-wolf`` (shipped): each class's normal scores, Ledoit-Wolf shrinkage to the identity;
 - ``empirical``: each class's sample correlation, no shrinkage (``training.copula.correlation:
   empirical`` since 2026-12-07);
+- ``cross-validated``: each class's shrinkage toward the identity chosen by the K-fold held-out
+  likelihood of its scores (``training.copula.correlation: cross-validated`` since 2026-12-07);
 - ``pooled``: one correlation for every class, of the class-centred scores pooled (Ledoit-Wolf);
 - ``towards-pooled``: each class's sample correlation mixed with the pooled one, weighted by the
   class's share of the rows;
@@ -46,7 +48,7 @@ from synthaug.evaluation.run_verification import DownstreamClassifier, privacy_a
 from synthaug.evaluation.samples import Samples
 from synthaug.evaluation.selection import FoldPool, select_settings
 from synthaug.evaluation.verification_inputs import VerificationFiles
-from synthaug.models import tabular_copula
+from synthaug.models import copula_correlation, tabular_copula
 from synthaug.pipeline.config import CopulaConfig, EvaluationConfig, TrainingConfig
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.dataset import Dataset
@@ -58,13 +60,14 @@ from synthaug.privacy.audit import MEMBERSHIP_AUC, SHARE_CLOSER_TO_TRAIN
 VARIANTS = {
     "ledoit-wolf": ("ledoit-wolf", 0.0),
     "empirical": ("empirical", 0.0),
+    "cross-validated": ("cross-validated", 0.0),
     "pooled": ("pooled", 0.0),
     "towards-pooled": ("towards-pooled", 0.0),
     **{f"smoothing {s:g}": ("ledoit-wolf", s) for s in (0.5, 1.0, 2.0)},
     **{f"empirical, smoothing {s:g}": ("empirical", s) for s in (0.5, 1.0)},
 }
 RESULT = "copula_variants_exploration"
-SHIPPED = ("ledoit-wolf", "empirical")  # estimates training.copula.correlation offers
+SHIPPED = copula_correlation.METHODS  # estimates training.copula.correlation offers
 
 
 def _correlation(covariance: np.ndarray) -> np.ndarray:
@@ -78,8 +81,13 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
     """The copula of ``train`` with each class's correlation and marginals as ``variant`` says."""
     estimate, smoothing = VARIANTS[variant]
     scores: list[np.ndarray] = []  # each class's (n, p) normal scores, as the fit computes them
-    shipped = tabular_copula._correlation
-    tabular_copula._correlation = lambda s, **options: (scores.append(s), shipped(s, **options))[1]
+    shipped = copula_correlation.estimate_correlation
+
+    def recording(s: np.ndarray, **options):
+        scores.append(s)
+        return shipped(s, **options)
+
+    copula_correlation.estimate_correlation = recording
     try:
         rows = np.arange(len(train))
         shipped_estimate = estimate if estimate in SHIPPED else "ledoit-wolf"  # the others mix below
@@ -87,7 +95,7 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
         config = TrainingConfig(synthesizer="copula", copula=copula)
         model = tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
     finally:
-        tabular_copula._correlation = shipped
+        copula_correlation.estimate_correlation = shipped
     if estimate in SHIPPED:
         return model
     centred = np.concatenate([s - s.mean(axis=0) for s in scores])

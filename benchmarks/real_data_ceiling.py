@@ -48,7 +48,11 @@ from synthaug.stages import job
 
 TABLE_SETS = ("breast_cancer", *TABLES)  # the datasets of the tables goal
 VARIANT = "copula:"  # a correlation estimate of benchmarks/copula_variants.py, drawn without curation
-SOURCES = ("real", "copula", *(VARIANT + v for v in ("ledoit-wolf", "empirical", "pooled", "towards-pooled")))
+SOURCES = (
+    "real",
+    "copula",
+    *(VARIANT + v for v in ("ledoit-wolf", "empirical", "cross-validated", "pooled", "towards-pooled")),
+)
 
 
 def with_added(real: Samples, pool: Samples, amounts: list[float], rng: np.random.Generator):

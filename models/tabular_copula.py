@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 import torch
 from scipy.stats import norm
-from sklearn.covariance import LedoitWolf
 
+from synthaug.models import copula_correlation
 from synthaug.models.synthesizer import Labels, Synthesizer
 from synthaug.models.tabular_cgan import target_values
 from synthaug.models.trainer import TrainingResult
@@ -77,13 +77,16 @@ class ClassCopula:
     ``values[j]``: the sorted present values of numeric column j (None for a categorical one);
     ``missing[j]``: that column's share of missing cells; ``cdf[j]``: the cumulative shares of a
     categorical column's fitted slots, missing last (None for a numeric one); ``correlation``:
-    (p, p); ``bandwidth[j]``: the kernel bandwidth of numeric column j (0: the empirical quantiles)."""
+    (p, p); ``bandwidth[j]``: the kernel bandwidth of numeric column j (0: the empirical quantiles);
+    ``shrinkage``: how far the correlation's estimate was moved toward independent columns
+    (models/copula_correlation.py; NaN in files written before it was recorded)."""
 
     values: list[np.ndarray | None]
     missing: np.ndarray
     cdf: list[np.ndarray | None]
     correlation: np.ndarray
     bandwidth: np.ndarray
+    shrinkage: float = float("nan")
 
     def draw(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """(n, p) uniforms with this class's dependence, and (n, p) missing flags."""
@@ -99,6 +102,7 @@ class ClassCopula:
             "cdf": [empty if c is None else torch.as_tensor(c) for c in self.cdf],
             "correlation": torch.as_tensor(self.correlation),
             "bandwidth": torch.as_tensor(self.bandwidth),
+            "shrinkage": float(self.shrinkage),
         }
 
     @classmethod
@@ -113,6 +117,7 @@ class ClassCopula:
             [None if is_numeric else c.numpy() for c, is_numeric in cdf],
             state["correlation"].numpy(),
             state.get("bandwidth", unsmoothed).numpy(),
+            state.get("shrinkage", float("nan")),
         )
 
 
@@ -204,9 +209,11 @@ class TabularCopula(Synthesizer):
                 bandwidth[j] = self.config.copula.smoothing * silverman_bandwidth(values[-1])
             scores[:, j] = norm.ppf(np.clip(u, EDGE, 1.0 - EDGE))
         independence = self.config.copula.independence  # 0: the estimate; 1: the identity
-        estimate = _correlation(scores, shrink=self.config.copula.correlation == "ledoit-wolf")
+        estimate, shrinkage = copula_correlation.estimate_correlation(
+            scores, method=self.config.copula.correlation, seed=self.seed
+        )
         correlation = (1 - independence) * estimate + independence * np.eye(scores.shape[1])
-        return ClassCopula(values, missing, cdf, correlation, bandwidth)
+        return ClassCopula(values, missing, cdf, correlation, bandwidth, shrinkage)
 
     def sample(
         self,
@@ -310,22 +317,3 @@ def kernel_quantiles(values: np.ndarray, bandwidth: float, u: np.ndarray, grid: 
     points = np.linspace(values[0] - 5 * bandwidth, values[-1] + 5 * bandwidth, grid)  # values sorted
     cdf = norm.cdf((points[:, None] - values[None, :]) / bandwidth).mean(axis=1)  # (grid,)
     return np.interp(u, cdf, points)
-
-
-def _correlation(scores: np.ndarray, *, shrink: bool = True) -> np.ndarray:
-    """(p, p) correlation of the normal ``scores`` (n, p), Ledoit-Wolf shrunk or the sample one;
-    columns without variation (and classes of fewer than two rows) are uncorrelated."""
-    p = scores.shape[1]
-    if len(scores) < 2:
-        return np.eye(p)
-    if shrink:
-        covariance = LedoitWolf().fit(scores).covariance_
-    else:
-        covariance = np.atleast_2d(np.cov(scores, rowvar=False))  # np.cov of one column is 0-d
-    spread = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
-    varies = spread > 1e-12
-    correlation = np.eye(p)
-    inner = covariance[np.ix_(varies, varies)] / np.outer(spread[varies], spread[varies])
-    correlation[np.ix_(varies, varies)] = inner
-    np.fill_diagonal(correlation, 1.0)
-    return correlation

@@ -56,13 +56,15 @@ class CopulaConfig(ConfigSection):
         "observed values, so on a few dozen rows a sample sits near a training row; 1 spreads the "
         "draws between and a little beyond them (benchmarks/results/copula_variants_*.md).",
     )
-    correlation: Literal["ledoit-wolf", "empirical"] = Field(
+    correlation: Literal["ledoit-wolf", "empirical", "cross-validated"] = Field(
         "ledoit-wolf",
-        description="How each class's correlation of normal scores is estimated: ledoit-wolf shrinks it "
-        "toward independent columns, which steadies many columns on few rows; empirical keeps the sample "
+        description="How each class's correlation of normal scores is estimated "
+        "(models/copula_correlation.py): ledoit-wolf shrinks it toward independent columns by Ledoit and "
+        "Wolf's formula, which steadies many columns on few rows; empirical keeps the sample "
         "correlation, which keeps a few strongly correlated columns' low-variance directions (crabs' "
         "body measurements, where the classes differ), but with no more rows in a class than columns it is "
-        "singular and the class's draws stay in the span of its training rows. At fixed amounts on the "
+        "singular and the class's draws stay in the span of its training rows; cross-validated chooses "
+        "each class's shrinkage by the held-out likelihood of its rows (K-fold). At fixed amounts on the "
         "scarce tables empirical rows gained most on crabs and did worse than ledoit-wolf on birthwt and "
         "melanoma's forest (benchmarks/results/real_data_ceiling_copula_variants*.md).",
     )

@@ -130,6 +130,13 @@ def model_words(training: dict) -> str:
     return training.get("model", "class-conditional GAN")
 
 
+ESTIMATE_WORDS = {  # training.copula.correlation -> how the card names the estimate
+    "ledoit-wolf": "Ledoit-Wolf shrunk",
+    "empirical": "sample (unshrunk)",
+    "cross-validated": "cross-validated shrunk",
+}
+
+
 def training_words(training: dict) -> str:
     """How the model was fitted: its steps and why they stopped, or (a copula) how long it took."""
     if training.get("synthesizer", "gan") == "gan":
@@ -141,12 +148,16 @@ def training_words(training: dict) -> str:
         else "empirical marginals"
     )
     estimate = training.get("copula_correlation", "ledoit-wolf")  # runs before it existed shrank
-    shrunk = "Ledoit-Wolf shrunk" if estimate == "ledoit-wolf" else "sample (unshrunk)"
+    shrunk = ESTIMATE_WORDS.get(estimate, estimate)
+    shrinkage = list((training.get("copula_shrinkage") or {}).values())  # runs before it was recorded: none
+    low, high = (min(shrinkage), max(shrinkage)) if shrinkage else (0.0, 0.0)
+    by_class = f"{low:.2f}" if low == high else f"{low:.2f} to {high:.2f} by class"
+    amount = f" (shrinkage {by_class})" if shrinkage and estimate != "empirical" else ""
     independence = training.get("copula_independence") or 0  # runs before it existed: 0
     dependence = f", moved {independence:.0%} of the way to independent columns" if independence else ""
     return (
         f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals}; "
-        f"{shrunk} correlation{dependence})"
+        f"{shrunk} correlation{amount}{dependence})"
     )
 
 

@@ -259,6 +259,11 @@ def train(
     }
     if config.training.synthesizer == "copula":
         summary["copula_correlation"] = config.training.copula.correlation
+        # each class's shrinkage of its correlation toward independent columns (0: the sample's)
+        summary["copula_shrinkage"] = {
+            str(label): round(copula.shrinkage, 3)
+            for label, copula in zip(gan.classes_, gan.copulas_, strict=True)
+        }
         summary["copula_smoothing"] = config.training.copula.smoothing
         summary["copula_independence"] = config.training.copula.independence
     return summary

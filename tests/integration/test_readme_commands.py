@@ -331,7 +331,10 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     assert selection["cross_fitted"] and selection["steps"] == 0
     report = (run_dir / "report" / "report.md").read_text()
     assert "A class-conditional Gaussian copula was fitted in" in report
-    assert "(no training steps; empirical marginals; Ledoit-Wolf shrunk correlation)" in report
+    shrinkage = training["copula_shrinkage"]  # each class's, by Ledoit-Wolf's formula
+    assert set(shrinkage) == {"benign", "malignant"} and all(0 < t < 1 for t in shrinkage.values())
+    least = min(shrinkage.values())
+    assert f"empirical marginals; Ledoit-Wolf shrunk correlation (shrinkage {least:.2f}" in report
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert "- Model: class-conditional Gaussian copula, fitted in" in card
     audit = manifest["verification"]["privacy_audit"]  # the run's own audit, in the card's words

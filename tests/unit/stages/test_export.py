@@ -199,6 +199,13 @@ def test_card_says_how_the_model_was_fitted():
     assert training_words(unshrunk).endswith("; empirical marginals; sample (unshrunk) correlation)")
     older = {"synthesizer": "copula", "seconds": 0.04}  # a run from before the settings
     assert training_words(older) == shrunk
+    chosen = {**copula, "copula_correlation": "cross-validated", "copula_shrinkage": {"a": 0.02, "b": 0.3}}
+    assert training_words(chosen).endswith(
+        "; cross-validated shrunk correlation (shrinkage 0.02 to 0.30 by class))"
+    )
+    formula = {**copula, "copula_shrinkage": {"a": 0.17, "b": 0.17}}
+    assert training_words(formula).endswith("; Ledoit-Wolf shrunk correlation (shrinkage 0.17))")
+    assert "shrinkage" not in training_words({**unshrunk, "copula_shrinkage": {"a": 0.0}})
 
 
 def test_card_verification_leads_with_the_recommendation_and_states_the_power():
