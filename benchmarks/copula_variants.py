@@ -16,6 +16,9 @@ fold, and its rows go through the verification protocol (rarest-first, one-SE ru
 - ``pooled``: one correlation for every class, of the class-centred scores pooled (Ledoit-Wolf);
 - ``towards-pooled``: each class's sample correlation mixed with the pooled one, weighted by the
   class's share of the rows;
+- ``pooled-marginals``: cross-validated correlations, and each numeric column's marginal shape
+  pooled over the classes (each class keeps its mean and spread; ``training.copula.marginals:
+  pooled`` since 2026-12-07);
 - ``smoothing S`` (Ledoit-Wolf) and ``empirical, smoothing S``: numeric marginals as kernel
   densities with S times Silverman's bandwidth (``training.copula.smoothing``; 0 is shipped).
 
@@ -65,7 +68,9 @@ VARIANTS = {
     "towards-pooled": ("towards-pooled", 0.0),
     **{f"smoothing {s:g}": ("ledoit-wolf", s) for s in (0.5, 1.0, 2.0)},
     **{f"empirical, smoothing {s:g}": ("empirical", s) for s in (0.5, 1.0)},
+    "pooled-marginals": ("cross-validated", 0.0),
 }
+POOLED_MARGINALS = {"pooled-marginals"}  # training.copula.marginals: pooled
 RESULT = "copula_variants_exploration"
 SHIPPED = copula_correlation.METHODS  # estimates training.copula.correlation offers
 
@@ -91,7 +96,8 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
     try:
         rows = np.arange(len(train))
         shipped_estimate = estimate if estimate in SHIPPED else "ledoit-wolf"  # the others mix below
-        copula = CopulaConfig(smoothing=smoothing, correlation=shipped_estimate)
+        marginals = "pooled" if variant in POOLED_MARGINALS else "per-class"
+        copula = CopulaConfig(smoothing=smoothing, correlation=shipped_estimate, marginals=marginals)
         config = TrainingConfig(synthesizer="copula", copula=copula)
         model = tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
     finally:

@@ -51,7 +51,17 @@ VARIANT = "copula:"  # a correlation estimate of benchmarks/copula_variants.py, 
 SOURCES = (
     "real",
     "copula",
-    *(VARIANT + v for v in ("ledoit-wolf", "empirical", "cross-validated", "pooled", "towards-pooled")),
+    *(
+        VARIANT + v
+        for v in (
+            "ledoit-wolf",
+            "empirical",
+            "cross-validated",
+            "pooled",
+            "towards-pooled",
+            "pooled-marginals",
+        )
+    ),
 )
 
 

@@ -46,7 +46,7 @@ import pandas as pd
 import torch
 from scipy.stats import norm
 
-from synthaug.models import copula_correlation
+from synthaug.models import copula_correlation, copula_marginals
 from synthaug.models.synthesizer import Labels, Synthesizer
 from synthaug.models.tabular_cgan import target_values
 from synthaug.models.trainer import TrainingResult
@@ -74,7 +74,8 @@ FITTED = "fitted"  # the stop reason recorded for a copula (it takes no steps)
 class ClassCopula:
     """One class's marginals and normal-score correlation.
 
-    ``values[j]``: the sorted present values of numeric column j (None for a categorical one);
+    ``values[j]``: the sorted present values of numeric column j (pooled marginals: the class's
+    mean and spread applied to every class's standardised values; None for a categorical one);
     ``missing[j]``: that column's share of missing cells; ``cdf[j]``: the cumulative shares of a
     categorical column's fitted slots, missing last (None for a numeric one); ``correlation``:
     (p, p); ``bandwidth[j]``: the kernel bandwidth of numeric column j (0: the empirical quantiles);
@@ -165,6 +166,8 @@ class TabularCopula(Synthesizer):
         self.schema_ = self.transformer_.schema_
         rng = np.random.default_rng(self.seed)
         self.copulas_ = [self._fit_class(frame[labels == k], rng) for k in range(len(self.classes_))]
+        if self.config.copula.marginals == "pooled":
+            self._pool_marginals()
         seconds = time.perf_counter() - started
         self.training_ = TrainingResult(
             steps=0, stop_reason=FITTED, seconds=seconds, samples_per_second=len(frame) / max(seconds, 1e-9)
@@ -172,11 +175,12 @@ class TabularCopula(Synthesizer):
         self.privacy_ = None
         log.info(
             "fitted a Gaussian copula per class on %d rows (%d columns, %d classes; %s correlation, "
-            "smoothing %g, independence %g) in %.2f s",
+            "%s marginals, smoothing %g, independence %g) in %.2f s",
             len(frame),
             len(self.schema_.columns),
             len(self.classes_),
             self.config.copula.correlation,
+            self.config.copula.marginals,
             self.config.copula.smoothing,
             self.config.copula.independence,
             seconds,
@@ -214,6 +218,18 @@ class TabularCopula(Synthesizer):
         )
         correlation = (1 - independence) * estimate + independence * np.eye(scores.shape[1])
         return ClassCopula(values, missing, cdf, correlation, bandwidth, shrinkage)
+
+    def _pool_marginals(self) -> None:
+        """Every poolable numeric column's marginal shape shared by the classes (models/copula_marginals.py);
+        a smoothed column's bandwidth follows its pooled values."""
+        for j, encoding in enumerate(self.transformer_.encodings_):
+            values = [copula.values[j] for copula in self.copulas_]
+            if isinstance(encoding, CategoricalEncoding) or not copula_marginals.poolable(values):
+                continue
+            pooled = copula_marginals.pooled_marginals(values, low=encoding.low, high=encoding.high)
+            for copula, shared in zip(self.copulas_, pooled, strict=True):
+                copula.values[j] = shared
+                copula.bandwidth[j] = self.config.copula.smoothing * silverman_bandwidth(shared)
 
     def sample(
         self,

@@ -147,6 +147,8 @@ def training_words(training: dict) -> str:
         if smoothing
         else "empirical marginals"
     )
+    if training.get("copula_marginals") == "pooled":  # runs before it existed: per class
+        marginals += " (numeric shapes pooled over the classes)"
     estimate = training.get("copula_correlation", "ledoit-wolf")  # runs before it existed shrank
     shrunk = ESTIMATE_WORDS.get(estimate, estimate)
     shrinkage = list((training.get("copula_shrinkage") or {}).values())  # runs before it was recorded: none

@@ -264,6 +264,7 @@ def train(
             str(label): round(copula.shrinkage, 3)
             for label, copula in zip(gan.classes_, gan.copulas_, strict=True)
         }
+        summary["copula_marginals"] = config.training.copula.marginals
         summary["copula_smoothing"] = config.training.copula.smoothing
         summary["copula_independence"] = config.training.copula.independence
     return summary

@@ -206,6 +206,11 @@ def test_card_says_how_the_model_was_fitted():
     formula = {**copula, "copula_shrinkage": {"a": 0.17, "b": 0.17}}
     assert training_words(formula).endswith("; Ledoit-Wolf shrunk correlation (shrinkage 0.17))")
     assert "shrinkage" not in training_words({**unshrunk, "copula_shrinkage": {"a": 0.0}})
+    pooled = {**copula, "copula_marginals": "pooled"}
+    assert "; empirical marginals (numeric shapes pooled over the classes); Ledoit-Wolf" in training_words(
+        pooled
+    )
+    assert "pooled" not in training_words({**copula, "copula_marginals": "per-class"})
 
 
 def test_card_verification_leads_with_the_recommendation_and_states_the_power():
