@@ -88,7 +88,7 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
     scores: list[np.ndarray] = []  # each class's (n, p) normal scores, as the fit computes them
     shipped = copula_correlation.estimate_correlation
 
-    def recording(s: np.ndarray, **options):
+    def recording(s: np.ndarray, **options) -> tuple[np.ndarray, float]:
         scores.append(s)
         return shipped(s, **options)
 

@@ -47,7 +47,7 @@ from synthaug.pipeline.dataset import Dataset
 from synthaug.stages import job
 
 TABLE_SETS = ("breast_cancer", *TABLES)  # the datasets of the tables goal
-VARIANT = "copula:"  # a correlation estimate of benchmarks/copula_variants.py, drawn without curation
+VARIANT = "copula:"  # a variant of benchmarks/copula_variants.py (correlation or marginals), drawn uncurated
 SOURCES = (
     "real",
     "copula",

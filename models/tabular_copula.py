@@ -7,14 +7,16 @@
 Per class, every column's values become normal scores through the class's own empirical
 distribution: a numeric value through its mid-rank, (rank - 1/2) / n; a categorical value through a
 uniform draw inside its share of the unit interval. The scores' correlation matrix is estimated with
-Ledoit-Wolf shrinkage, because a few dozen rows cannot pin down the p(p - 1) / 2 correlations of p
-columns (``training.copula.correlation: empirical`` keeps the sample correlation instead, for a few
-strongly correlated columns whose low-variance directions separate the classes, which shrinkage
-fills with noise; with no more rows in a class than columns it is singular, and the class's draws
-stay in the span of its training rows). Sampling draws correlated normal scores and maps each back
+Ledoit-Wolf shrinkage by default, because a few dozen rows cannot pin down the p(p - 1) / 2
+correlations of p columns (``training.copula.correlation``: ``empirical`` keeps the sample
+correlation, ``cross-validated`` chooses the shrinkage by held-out likelihood; the estimates are
+models/copula_correlation.py's). Sampling draws correlated normal scores and maps each back
 through the class's empirical quantiles (linear between neighbouring order statistics, so a numeric
 value stays within the class's observed range) or category intervals. A numeric column's missing
 cells score 0 (the median) for the correlation and are drawn again at the class's missing rate.
+With ``training.copula.marginals: pooled`` a numeric column's quantiles are the class's mean and
+spread applied to every class's standardised values (models/copula_marginals.py), so a value
+stays within the column's range but may leave the class's.
 
 With ``training.copula.smoothing`` s > 0, a numeric value is mapped back through the quantiles of
 a Gaussian kernel density on the class's values instead, with bandwidth s times Silverman's rule,
@@ -47,6 +49,7 @@ import torch
 from scipy.stats import norm
 
 from synthaug.models import copula_correlation, copula_marginals
+from synthaug.models.copula_marginals import kernel_quantiles, silverman_bandwidth
 from synthaug.models.synthesizer import Labels, Synthesizer
 from synthaug.models.tabular_cgan import target_values
 from synthaug.models.trainer import TrainingResult
@@ -167,7 +170,8 @@ class TabularCopula(Synthesizer):
         rng = np.random.default_rng(self.seed)
         self.copulas_ = [self._fit_class(frame[labels == k], rng) for k in range(len(self.classes_))]
         if self.config.copula.marginals == "pooled":
-            self._pool_marginals()
+            smoothing = self.config.copula.smoothing
+            copula_marginals.pool_columns(self.copulas_, self.transformer_.encodings_, smoothing=smoothing)
         seconds = time.perf_counter() - started
         self.training_ = TrainingResult(
             steps=0, stop_reason=FITTED, seconds=seconds, samples_per_second=len(frame) / max(seconds, 1e-9)
@@ -218,18 +222,6 @@ class TabularCopula(Synthesizer):
         )
         correlation = (1 - independence) * estimate + independence * np.eye(scores.shape[1])
         return ClassCopula(values, missing, cdf, correlation, bandwidth, shrinkage)
-
-    def _pool_marginals(self) -> None:
-        """Every poolable numeric column's marginal shape shared by the classes (models/copula_marginals.py);
-        a smoothed column's bandwidth follows its pooled values."""
-        for j, encoding in enumerate(self.transformer_.encodings_):
-            values = [copula.values[j] for copula in self.copulas_]
-            if isinstance(encoding, CategoricalEncoding) or not copula_marginals.poolable(values):
-                continue
-            pooled = copula_marginals.pooled_marginals(values, low=encoding.low, high=encoding.high)
-            for copula, shared in zip(self.copulas_, pooled, strict=True):
-                copula.values[j] = shared
-                copula.bandwidth[j] = self.config.copula.smoothing * silverman_bandwidth(shared)
 
     def sample(
         self,
@@ -313,23 +305,3 @@ def _slots(encoding: CategoricalEncoding, column: pd.Series) -> np.ndarray:
     index = {value: i for i, value in enumerate(encoding.categories)}
     last = encoding.slots - 1
     return np.array([last if pd.isna(v) else index[v] for v in column.astype(object)], dtype=np.int64)
-
-
-def silverman_bandwidth(values: np.ndarray) -> float:
-    """Silverman's rule of thumb for a Gaussian kernel on ``values`` (1-D): 0.9 min(sd, IQR / 1.34)
-    n^(-1/5), the sd alone where the IQR is 0 (mostly tied values); 0 for fewer than two values or
-    a constant column."""
-    if len(values) < 2:
-        return 0.0
-    sd = float(np.std(values, ddof=1))
-    iqr = float(np.subtract(*np.percentile(values, [75, 25]))) / 1.34
-    spread = min(sd, iqr) if iqr > 0 else sd
-    return 0.9 * spread * len(values) ** -0.2
-
-
-def kernel_quantiles(values: np.ndarray, bandwidth: float, u: np.ndarray, grid: int = 2048) -> np.ndarray:
-    """The ``u`` quantiles of the Gaussian kernel density on ``values`` with ``bandwidth``, by
-    inverting its CDF on a grid spanning 5 bandwidths beyond the extreme values."""
-    points = np.linspace(values[0] - 5 * bandwidth, values[-1] + 5 * bandwidth, grid)  # values sorted
-    cdf = norm.cdf((points[:, None] - values[None, :]) / bandwidth).mean(axis=1)  # (grid,)
-    return np.interp(u, cdf, points)

@@ -4,8 +4,10 @@ from sklearn.covariance import LedoitWolf, ShrunkCovariance
 
 from synthaug.models.copula_correlation import (
     MIN_ROWS_TO_CROSS_VALIDATE,
+    SHRINKAGE_GRID,
     cross_validated_shrinkage,
     estimate_correlation,
+    shrinkage_grid,
 )
 
 
@@ -50,6 +52,15 @@ def test_cross_validation_shrinks_columns_that_do_not_predict_each_other():
     assert cross_validated_shrinkage(correlated(400, 3, 0.5, seed=3)) <= 0.1  # many rows: near the sample's
 
 
+def test_the_sample_estimate_competes_only_where_every_training_part_has_more_rows_than_columns():
+    """15 rows in 5 folds: every training part holds 12 rows; 16 rows: the smallest holds 12."""
+    assert shrinkage_grid(15, 11, folds=5) == list(SHRINKAGE_GRID)
+    assert shrinkage_grid(15, 12, folds=5) == [t for t in SHRINKAGE_GRID if t > 0]
+    assert shrinkage_grid(16, 11, folds=5)[0] == 0.0
+    assert shrinkage_grid(16, 12, folds=5)[0] > 0.0
+    assert shrinkage_grid(7, 3, folds=3)[0] == 0.0  # 7 rows in 3 folds: training parts of 4 and 5
+
+
 @pytest.mark.parametrize("n", [12, 16])
 def test_no_more_training_rows_than_columns_never_chooses_the_singular_sample_estimate(n):
     """With 12 columns, 12 rows (and 16: 12 to 13 per training fold) make t = 0 singular."""
@@ -62,9 +73,13 @@ def test_no_more_training_rows_than_columns_never_chooses_the_singular_sample_es
 def test_constant_columns_stay_uncorrelated_and_few_rows_take_the_formula():
     x = correlated(20, 3, 0.8, seed=5)
     x[:, 1] = 0.0  # e.g. a category that every row of the class shares
-    correlation, _ = estimate_correlation(x, method="cross-validated", seed=0)
+    correlation, chosen = estimate_correlation(x, method="cross-validated", seed=0)
     assert correlation[1].tolist() == [0.0, 1.0, 0.0]
+    # the other two are estimated as if the constant column were not there (it would lower mu)
+    alone, same = estimate_correlation(x[:, [0, 2]], method="cross-validated", seed=0)
+    assert correlation[0, 2] == pytest.approx(alone[0, 1]) and chosen == same
     assert correlation[0, 2] > 0.6
+    assert estimate_correlation(x[:, :2], method="cross-validated")[1] == 1.0  # nothing to correlate
     few = correlated(MIN_ROWS_TO_CROSS_VALIDATE - 1, 3, 0.8, seed=6)
     assert cross_validated_shrinkage(few) == pytest.approx(LedoitWolf().fit(few).shrinkage_)
     assert estimate_correlation(few[:1], method="cross-validated")[0].tolist() == np.eye(3).tolist()

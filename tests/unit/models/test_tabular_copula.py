@@ -165,9 +165,12 @@ def test_smoothing_survives_a_round_trip_and_older_files_load_unsmoothed(smoothe
     state = torch.load(copula.save(tmp_path / "plain.pt"), weights_only=True)
     for class_state in state["copulas"]:
         del class_state["bandwidth"]  # as written before smoothing existed
+        del class_state["shrinkage"]  # and before the shrinkage was recorded
     save_checkpoint(tmp_path / "older.pt", state)
     older = TabularCopula.load(tmp_path / "older.pt")
     pd.testing.assert_frame_equal(copula.sample(50, seed=7).rows, older.sample(50, seed=7).rows)
+    assert all(np.isnan(c.shrinkage) for c in older.copulas_)
+    assert all(0 < c.shrinkage < 1 for c in copula.copulas_)  # Ledoit-Wolf's, recorded
 
 
 def test_independence_moves_each_class_s_correlation_toward_the_identity(copula, table):

@@ -203,7 +203,7 @@ def test_card_says_how_the_model_was_fitted():
     assert training_words(chosen).endswith(
         "; cross-validated shrunk correlation (shrinkage 0.02 to 0.30 by class))"
     )
-    formula = {**copula, "copula_shrinkage": {"a": 0.17, "b": 0.17}}
+    formula = {**copula, "copula_shrinkage": {"a": 0.171, "b": 0.174}}  # the same at the card's precision
     assert training_words(formula).endswith("; Ledoit-Wolf shrunk correlation (shrinkage 0.17))")
     assert "shrinkage" not in training_words({**unshrunk, "copula_shrinkage": {"a": 0.0}})
     pooled = {**copula, "copula_marginals": "pooled"}
