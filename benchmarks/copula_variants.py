@@ -8,7 +8,8 @@ For every kept run (its training split, its selection folds and its held-out tes
 copula is fitted again with each correlation estimate below, for the run and for each selection
 fold, and its rows go through the verification protocol (rarest-first, one-SE rule, 5 seeds):
 
-- ``ledoit-wolf`` (shipped): each class's normal scores, Ledoit-Wolf shrinkage to the identity;
+- ``ledoit-wolf`` (the default until 2026-12-07): each class's normal scores, Ledoit-Wolf
+  shrinkage to the identity;
 - ``empirical``: each class's sample correlation, no shrinkage (``training.copula.correlation:
   empirical`` since 2026-12-07);
 - ``cross-validated``: each class's shrinkage toward the identity chosen by the K-fold held-out
@@ -18,7 +19,8 @@ fold, and its rows go through the verification protocol (rarest-first, one-SE ru
   class's share of the rows;
 - ``pooled-marginals``: cross-validated correlations, and each numeric column's marginal shape
   pooled over the classes (each class keeps its mean and spread; ``training.copula.marginals:
-  pooled`` since 2026-12-07);
+  pooled`` since 2026-12-07); ``empirical-pooled-marginals``: the same marginals with the sample
+  correlation;
 - ``smoothing S`` (Ledoit-Wolf) and ``empirical, smoothing S``: numeric marginals as kernel
   densities with S times Silverman's bandwidth (``training.copula.smoothing``; 0 is shipped).
 
@@ -69,8 +71,9 @@ VARIANTS = {
     **{f"smoothing {s:g}": ("ledoit-wolf", s) for s in (0.5, 1.0, 2.0)},
     **{f"empirical, smoothing {s:g}": ("empirical", s) for s in (0.5, 1.0)},
     "pooled-marginals": ("cross-validated", 0.0),
+    "empirical-pooled-marginals": ("empirical", 0.0),
 }
-POOLED_MARGINALS = {"pooled-marginals"}  # training.copula.marginals: pooled
+POOLED_MARGINALS = {"pooled-marginals", "empirical-pooled-marginals"}  # training.copula.marginals: pooled
 RESULT = "copula_variants_exploration"
 SHIPPED = copula_correlation.METHODS  # estimates training.copula.correlation offers
 

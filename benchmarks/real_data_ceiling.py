@@ -48,21 +48,9 @@ from synthaug.stages import job
 
 TABLE_SETS = ("breast_cancer", *TABLES)  # the datasets of the tables goal
 VARIANT = "copula:"  # a variant of benchmarks/copula_variants.py (correlation or marginals), drawn uncurated
-SOURCES = (
-    "real",
-    "copula",
-    *(
-        VARIANT + v
-        for v in (
-            "ledoit-wolf",
-            "empirical",
-            "cross-validated",
-            "pooled",
-            "towards-pooled",
-            "pooled-marginals",
-        )
-    ),
-)
+ESTIMATES = ("ledoit-wolf", "empirical", "cross-validated", "pooled", "towards-pooled")
+MARGINALS = ("pooled-marginals", "empirical-pooled-marginals")
+SOURCES = ("real", "copula", *(VARIANT + v for v in (*ESTIMATES, *MARGINALS)))
 
 
 def with_added(real: Samples, pool: Samples, amounts: list[float], rng: np.random.Generator):
