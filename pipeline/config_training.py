@@ -57,25 +57,27 @@ class CopulaConfig(ConfigSection):
         "draws between and a little beyond them (benchmarks/results/copula_variants_*.md).",
     )
     correlation: Literal["ledoit-wolf", "empirical", "cross-validated"] = Field(
-        "ledoit-wolf",
+        "cross-validated",
         description="How each class's correlation of normal scores is estimated "
-        "(models/copula_correlation.py): ledoit-wolf shrinks it toward independent columns by Ledoit and "
-        "Wolf's formula, which steadies many columns on few rows; empirical keeps the sample "
-        "correlation, which keeps a few strongly correlated columns' low-variance directions (crabs' "
-        "body measurements, where the classes differ), but with no more rows in a class than columns it is "
-        "singular and the class's draws stay in the span of its training rows; cross-validated chooses "
-        "each class's shrinkage by the held-out likelihood of its rows (K-fold). At fixed amounts on the "
-        "scarce tables empirical rows gained most on crabs and did worse than ledoit-wolf on birthwt and "
-        "melanoma's forest (benchmarks/results/real_data_ceiling_copula_variants*.md).",
+        "(models/copula_correlation.py): cross-validated shrinks it toward independent columns by the "
+        "amount that best predicts the class's held-out rows (K-fold Gaussian likelihood); ledoit-wolf by "
+        "Ledoit and Wolf's formula, which on a few dozen rows also shrinks a few strong correlations "
+        "(crabs' body measurements, whose low-variance directions separate the classes) and fills those "
+        "directions with noise; empirical keeps the sample correlation, singular with no more rows in a "
+        "class than columns (its draws then stay in the span of the class's training rows). At fixed "
+        "amounts on the scarce tables cross-validated rows gained more than ledoit-wolf's at every amount "
+        "(benchmarks/results/real_data_ceiling_copula_cross_validated*.md); the default since 2026-12-07.",
     )
     marginals: Literal["per-class", "pooled"] = Field(
-        "per-class",
-        description="Each numeric column's marginal per class: per-class draws from the class's own "
-        "values; pooled shares one shape between the classes, every class's values standardised by "
-        "their mean and spread and pooled, so each class keeps its location and spread but draws from "
-        "every row's quantiles (models/copula_marginals.py; only where every class has 5 or more "
-        "distinct values). At fixed amounts on the scarce tables pooled rows gained more than "
-        "per-class ones (benchmarks/results/real_data_ceiling_copula_pooled_marginals*.md).",
+        "pooled",
+        description="Each numeric column's marginal per class: pooled shares one shape between the "
+        "classes, every class's values standardised by their mean and spread and pooled, so each class "
+        "keeps its location and spread but draws from every row's quantiles (models/copula_marginals.py; "
+        "only where every class has 5 or more distinct values); per-class draws from the class's own "
+        "values only. At fixed amounts on the scarce tables pooled rows gained more than per-class ones "
+        "(benchmarks/results/real_data_ceiling_copula_pooled_marginals*.md against "
+        "real_data_ceiling_copula_cross_validated*.md), and through the job on full tables more than "
+        "ledoit-wolf per-class rows on three seed sets; the default since 2026-12-07.",
     )
     independence: Annotated[float, Field(ge=0, le=1)] = Field(
         0.0,

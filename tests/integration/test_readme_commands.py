@@ -320,8 +320,9 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     manifest = json.loads((run_dir / "manifest.json").read_text())
     training = manifest["training"]
     assert training["synthesizer"] == "copula" and training["steps"] == 0
-    assert training["copula_smoothing"] == 0.0  # the default: the class's empirical marginals
-    assert training["copula_correlation"] == "ledoit-wolf"
+    assert training["copula_smoothing"] == 0.0  # the defaults: unsmoothed marginals pooled in shape
+    assert training["copula_marginals"] == "pooled"
+    assert training["copula_correlation"] == "cross-validated"  # shrinkage by held-out likelihood
     assert (run_dir / "model" / "tabular_copula.pt").is_file()
     assert not (run_dir / "model" / "tabular_cgan.pt").exists()
     rows = pq.read_table(run_dir / "synthetic" / "rows.parquet").to_pandas()
@@ -331,10 +332,11 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     assert selection["cross_fitted"] and selection["steps"] == 0
     report = (run_dir / "report" / "report.md").read_text()
     assert "A class-conditional Gaussian copula was fitted in" in report
-    shrinkage = training["copula_shrinkage"]  # each class's, by Ledoit-Wolf's formula
-    assert set(shrinkage) == {"benign", "malignant"} and all(0 < t < 1 for t in shrinkage.values())
+    shrinkage = training["copula_shrinkage"]  # each class's, from the grid
+    assert set(shrinkage) == {"benign", "malignant"} and all(0 < t <= 1 for t in shrinkage.values())
+    marginals = "empirical marginals (numeric shapes pooled over the classes)"
     least = min(shrinkage.values())
-    assert f"empirical marginals; Ledoit-Wolf shrunk correlation (shrinkage {least:.2f}" in report
+    assert f"{marginals}; cross-validated shrunk correlation (shrinkage {least:.2f}" in report
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert "- Model: class-conditional Gaussian copula, fitted in" in card
     audit = manifest["verification"]["privacy_audit"]  # the run's own audit, in the card's words

@@ -60,21 +60,32 @@ def test_each_class_keeps_its_own_dependence_between_columns(rows):
     for label, sign in (("pos", 1), ("neg", -1)):
         part = rows[rows["label"] == label]
         correlation = np.corrcoef(part["x"], part["y"])[0, 1]
-        # Ledoit-Wolf shrinks a little towards 0; 200 rows per class keep it near 0.9
+        # shrinkage moves it a little towards 0; 200 rows per class keep it near 0.9
         assert 0.8 < sign * correlation < 0.92
 
 
-def test_marginals_stay_within_each_class_and_keep_its_frequencies(rows, table):
+def test_marginals_keep_each_class_s_location_frequencies_and_missing_rate(rows, table):
     real = table.data.features.assign(label=np.asarray(table.data.classes)[table.data.labels])
     for label, red in (("pos", 0.8), ("neg", 0.2)):
         part, source = rows[rows["label"] == label], real[real["label"] == label]
-        assert source["y"].min() <= part["y"].min() and part["y"].max() <= source["y"].max()
+        assert real["y"].min() <= part["y"].min() and part["y"].max() <= real["y"].max()  # the column's
         assert abs((part["colour"] == "red").mean() - (source["colour"] == "red").mean()) < 0.03
         assert abs((part["colour"] == "red").mean() - red) < 0.08
         assert set(part["count"].unique()) <= set(source["count"].unique())
         assert abs(part["y"].median() - source["y"].median()) < 0.3
     assert abs(rows.loc[rows["label"] == "pos", "w"].isna().mean() - 0.25) < 0.03
     assert rows.loc[rows["label"] == "neg", "w"].notna().all()
+
+
+def test_per_class_marginals_stay_within_each_class_s_values(table):
+    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(marginals="per-class"))
+    drawn = (
+        TabularCopula(config, seed=0).fit(table).sample(4000, labels=np.repeat(["pos", "neg"], 2000), seed=1)
+    )
+    real = table.data.features.assign(label=np.asarray(table.data.classes)[table.data.labels])
+    for label in ("pos", "neg"):
+        part, source = drawn.rows[drawn.rows["label"] == label], real[real["label"] == label]
+        assert source["y"].min() <= part["y"].min() and part["y"].max() <= source["y"].max()
 
 
 def test_seeded_sampling_and_a_cpu_safe_round_trip(copula, tmp_path):
@@ -138,10 +149,15 @@ def test_smoothing_spreads_draws_beyond_a_class_s_values_but_not_the_column_s_ra
     )
     split = train_split(frame, "label")
     low = frame.loc[frame["label"] == "low", "x"]
-    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(smoothing=1.0))
     plain, smooth = (
-        model.fit(split).sample(4000, labels="low", seed=1).rows["x"]
-        for model in (TabularCopula(seed=0), TabularCopula(config, seed=0))
+        TabularCopula(TrainingConfig(synthesizer="copula", copula=copula), seed=0)
+        .fit(split)
+        .sample(4000, labels="low", seed=1)
+        .rows["x"]
+        for copula in (
+            CopulaConfig(marginals="per-class"),
+            CopulaConfig(marginals="per-class", smoothing=1.0),
+        )
     )
     assert plain.between(low.min(), low.max()).all()  # the empirical quantiles interpolate only
     assert (smooth > low.max()).mean() > 0.02 and smooth.std() > plain.std()
