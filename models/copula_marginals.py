@@ -9,10 +9,10 @@ two of them. Where the classes' distributions of a column differ mostly in locat
 (m: the class's mean, s: its standard deviation) come from about one shape, and pooling them
 estimates that shape from every row: class k's values become m_k + s_k z over all classes' z,
 sorted and clipped to the column's range. Each class keeps its own mean and spread (and its own
-ranks, so the copula's correlations are untouched) but draws from two to three times as many
-quantiles. As linear discriminant analysis pools covariances, this pools shapes: it costs
-nothing where the shapes agree and blurs a class-specific shape (a skew one class alone has)
-where they do not.
+ranks, so the copula's correlations are untouched) but draws from as many quantiles as the column
+has rows, k times its own count with k equal classes. As linear discriminant analysis pools
+covariances, this pools shapes: it costs nothing where the shapes agree and blurs a
+class-specific shape (a skew one class alone has) where they do not.
 
 A column is pooled only where every class has at least ``MIN_DISTINCT`` distinct values: a
 binary or few-valued column's standardised values are not one shape, and its class frequencies

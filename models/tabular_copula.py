@@ -6,17 +6,18 @@
 
 Per class, every column's values become normal scores through the class's own empirical
 distribution: a numeric value through its mid-rank, (rank - 1/2) / n; a categorical value through a
-uniform draw inside its share of the unit interval. The scores' correlation matrix is estimated with
-Ledoit-Wolf shrinkage by default, because a few dozen rows cannot pin down the p(p - 1) / 2
-correlations of p columns (``training.copula.correlation``: ``empirical`` keeps the sample
-correlation, ``cross-validated`` chooses the shrinkage by held-out likelihood; the estimates are
-models/copula_correlation.py's). Sampling draws correlated normal scores and maps each back
-through the class's empirical quantiles (linear between neighbouring order statistics, so a numeric
-value stays within the class's observed range) or category intervals. A numeric column's missing
-cells score 0 (the median) for the correlation and are drawn again at the class's missing rate.
-With ``training.copula.marginals: pooled`` a numeric column's quantiles are the class's mean and
-spread applied to every class's standardised values (models/copula_marginals.py), so a value
-stays within the column's range but may leave the class's.
+uniform draw inside its share of the unit interval. The scores' correlation matrix is shrunk toward
+independent columns, because a few dozen rows cannot pin down the p(p - 1) / 2 correlations of p
+columns: by default (``training.copula.correlation: cross-validated``) by the amount that best
+predicts the class's held-out rows, or by Ledoit-Wolf's formula, or not at all (``empirical``);
+the estimates are models/copula_correlation.py's. Sampling draws correlated normal scores and maps
+each back through the class's quantiles (linear between neighbouring order statistics) or category
+intervals. A numeric column's missing cells score 0 (the median) for the correlation and are
+drawn again at the class's missing rate. By default (``training.copula.marginals: pooled``) a
+numeric column's quantiles are the class's mean and spread applied to every class's standardised
+values (models/copula_marginals.py), so a value stays within the column's range but may leave the
+class's; with ``per-class`` they are the class's own values, and a value stays within the
+class's observed range.
 
 With ``training.copula.smoothing`` s > 0, a numeric value is mapped back through the quantiles of
 a Gaussian kernel density on the class's values instead, with bandwidth s times Silverman's rule,
