@@ -78,13 +78,6 @@ RESULT = "copula_variants_exploration"
 SHIPPED = copula_correlation.METHODS  # estimates training.copula.correlation offers
 
 
-def _correlation(covariance: np.ndarray) -> np.ndarray:
-    spread = np.sqrt(np.clip(np.diag(covariance), 1e-12, None))
-    correlation = covariance / np.outer(spread, spread)
-    np.fill_diagonal(correlation, 1.0)
-    return correlation
-
-
 def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula:
     """The copula of ``train`` with each class's correlation and marginals as ``variant`` says."""
     estimate, smoothing = VARIANTS[variant]
@@ -108,9 +101,9 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
     if estimate in SHIPPED:
         return model
     centred = np.concatenate([s - s.mean(axis=0) for s in scores])
-    pooled = _correlation(LedoitWolf(assume_centered=True).fit(centred).covariance_)
+    pooled = copula_correlation.unit_diagonal(LedoitWolf(assume_centered=True).fit(centred).covariance_)
     for copula, s in zip(model.copulas_, scores, strict=True):
-        own = _correlation(np.cov(s.T)) if len(s) > 1 else pooled
+        own = copula_correlation.unit_diagonal(np.cov(s.T)) if len(s) > 1 else pooled
         if estimate == "pooled":
             copula.correlation = pooled
         else:

@@ -114,13 +114,17 @@ def measure(
             if source.startswith(VARIANT) and kind == "tabular":
                 pools[source] = variant_pool(config, source.removeprefix(VARIANT), train_data)
     spec = config.evaluation
+    drawn = {  # the same added rows for every classifier
+        source: list(with_added(real, pool, amounts, np.random.default_rng([seed, 7])))
+        for source, pool in pools.items()
+    }
     records = []
     for name in classifier_names(spec, kind):
         make = DownstreamClassifier(kind, name, real.n_classes, spec.cnn_steps, "cpu")
         for classic in (False, True) if kind == "image" else (False,):
             baseline = np.mean([balanced_accuracy(make, s, classic, real, test) for s in range(spec.seeds)])
             for source, pool in pools.items():
-                for amount, train, added in with_added(real, pool, amounts, np.random.default_rng([seed, 7])):
+                for amount, train, added in drawn[source]:
                     scores = [balanced_accuracy(make, s, classic, train, test) for s in range(spec.seeds)]
                     records.append(
                         {

@@ -55,10 +55,11 @@ def estimate_correlation(scores: np.ndarray, *, method: str, seed: int = 0) -> t
         shrinkage = cross_validated_shrinkage(x, seed=seed)
         covariance = np.zeros((p, p))
         covariance[np.ix_(varies, varies)] = ShrunkCovariance(shrinkage=shrinkage).fit(x).covariance_
-    return _unit_diagonal(covariance), shrinkage
+    return unit_diagonal(covariance), shrinkage
 
 
-def _unit_diagonal(covariance: np.ndarray) -> np.ndarray:
+def unit_diagonal(covariance: np.ndarray) -> np.ndarray:
+    """``covariance`` scaled to a correlation; a column without variance is uncorrelated."""
     p = len(covariance)
     spread = np.sqrt(np.clip(np.diag(covariance), 0.0, None))
     varies = spread > 1e-12

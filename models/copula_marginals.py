@@ -48,10 +48,9 @@ def pooled_marginals(values: list[np.ndarray], *, low: float, high: float) -> li
     return [np.sort(np.clip(v.mean() + v.std() * z, low, high)) for v in values]
 
 
-def pool_columns(copulas: Sequence[ClassCopula], encodings: Sequence, *, smoothing: float) -> list[int]:
+def pool_columns(copulas: Sequence[ClassCopula], encodings: Sequence, *, smoothing: float) -> None:
     """Pool every poolable numeric column of the fitted class ``copulas`` in place (a smoothed
-    column's bandwidth follows its pooled values); the pooled columns' indices."""
-    pooled_columns = []
+    column's bandwidth follows its pooled values)."""
     for j, encoding in enumerate(encodings):
         values = [copula.values[j] for copula in copulas]
         if not poolable(values):
@@ -60,8 +59,6 @@ def pool_columns(copulas: Sequence[ClassCopula], encodings: Sequence, *, smoothi
         for copula, shared in zip(copulas, pooled, strict=True):
             copula.values[j] = shared
             copula.bandwidth[j] = smoothing * silverman_bandwidth(shared)
-        pooled_columns.append(j)
-    return pooled_columns
 
 
 def silverman_bandwidth(values: np.ndarray) -> float:

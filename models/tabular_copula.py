@@ -224,6 +224,13 @@ class TabularCopula(Synthesizer):
         correlation = (1 - independence) * estimate + independence * np.eye(scores.shape[1])
         return ClassCopula(values, missing, cdf, correlation, bandwidth, shrinkage)
 
+    def shrinkage_by_class(self) -> dict[str, float]:
+        """Each class's shrinkage of its correlation toward independent columns (0: the sample's)."""
+        self._check_fitted()
+        return {
+            str(label): copula.shrinkage for label, copula in zip(self.classes_, self.copulas_, strict=True)
+        }
+
     def sample(
         self,
         n: int,

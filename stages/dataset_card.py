@@ -152,9 +152,10 @@ def training_words(training: dict) -> str:
     estimate = training.get("copula_correlation", "ledoit-wolf")  # runs before it existed shrank
     shrunk = ESTIMATE_WORDS.get(estimate, estimate)
     shrinkage = list((training.get("copula_shrinkage") or {}).values())  # runs before it was recorded: none
-    low, high = (f"{min(shrinkage):.2f}", f"{max(shrinkage):.2f}") if shrinkage else ("", "")
-    by_class = low if low == high else f"{low} to {high} by class"
-    amount = f" (shrinkage {by_class})" if shrinkage and estimate != "empirical" else ""
+    amount = ""
+    if shrinkage and estimate != "empirical":
+        low, high = f"{min(shrinkage):.2f}", f"{max(shrinkage):.2f}"
+        amount = f" (shrinkage {low})" if low == high else f" (shrinkage {low} to {high} by class)"
     independence = training.get("copula_independence") or 0  # runs before it existed: 0
     dependence = f", moved {independence:.0%} of the way to independent columns" if independence else ""
     return (

@@ -259,11 +259,7 @@ def train(
     }
     if config.training.synthesizer == "copula":
         summary["copula_correlation"] = config.training.copula.correlation
-        # each class's shrinkage of its correlation toward independent columns (0: the sample's)
-        summary["copula_shrinkage"] = {
-            str(label): round(copula.shrinkage, 3)
-            for label, copula in zip(gan.classes_, gan.copulas_, strict=True)
-        }
+        summary["copula_shrinkage"] = {k: round(t, 3) for k, t in gan.shrinkage_by_class().items()}
         summary["copula_marginals"] = config.training.copula.marginals
         summary["copula_smoothing"] = config.training.copula.smoothing
         summary["copula_independence"] = config.training.copula.independence
