@@ -17,6 +17,12 @@ fold, and its rows go through the verification protocol (rarest-first, one-SE ru
 - ``pooled``: one correlation for every class, of the class-centred scores pooled (Ledoit-Wolf);
 - ``towards-pooled``: each class's sample correlation mixed with the pooled one, weighted by the
   class's share of the rows;
+- ``rda-pooled-marginals``: each class's covariance of scores (1 - t)[(1 - a) S + a P] + t mu I,
+  S the class's, P the pooled within-class one (Friedman's regularised discriminant analysis),
+  (a, t) on a grid by the K-fold held-out likelihood of the class's rows, P of each fold without
+  its held-out rows; pooled marginals;
+- ``truncated-0.9`` to ``truncated-0.5``: the defaults, normal scores drawn at that fraction of
+  their spread (``training.copula.truncation``);
 - ``pooled-marginals``: cross-validated correlations, and each numeric column's marginal shape
   pooled over the classes (each class keeps its mean and spread; ``training.copula.marginals:
   pooled`` since 2026-12-07); ``empirical-pooled-marginals``: the same marginals with the sample
@@ -44,6 +50,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.covariance import LedoitWolf
+from sklearn.model_selection import KFold
 
 from benchmarks.common import markdown_table, write_result
 from benchmarks.verification_gain import SETTING_FILE
@@ -72,8 +79,16 @@ VARIANTS = {
     **{f"empirical, smoothing {s:g}": ("empirical", s) for s in (0.5, 1.0)},
     "pooled-marginals": ("cross-validated", 0.0),
     "empirical-pooled-marginals": ("empirical", 0.0),
+    "rda-pooled-marginals": ("rda", 0.0),
+    **{f"truncated-{psi:g}": ("cross-validated", 0.0) for psi in (0.9, 0.75, 0.6, 0.5)},
 }
-POOLED_MARGINALS = {"pooled-marginals", "empirical-pooled-marginals"}  # training.copula.marginals: pooled
+TRUNCATED = "truncated-"
+TRUNCATION = {  # variant -> training.copula.truncation (the others: 1)
+    variant: float(variant.removeprefix(TRUNCATED)) for variant in VARIANTS if variant.startswith(TRUNCATED)
+}
+# training.copula.marginals: pooled
+POOLED_MARGINALS = {"pooled-marginals", "empirical-pooled-marginals", "rda-pooled-marginals", *TRUNCATION}
+RDA_POOLING = (0.0, 0.25, 0.5, 0.75, 1.0)  # a: 0 the class's own covariance, 1 the pooled one
 RESULT = "copula_variants_exploration"
 SHIPPED = copula_correlation.METHODS  # estimates training.copula.correlation offers
 
@@ -93,12 +108,19 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
         rows = np.arange(len(train))
         shipped_estimate = estimate if estimate in SHIPPED else "ledoit-wolf"  # the others mix below
         marginals = "pooled" if variant in POOLED_MARGINALS else "per-class"
-        copula = CopulaConfig(smoothing=smoothing, correlation=shipped_estimate, marginals=marginals)
+        truncation = TRUNCATION.get(variant, 1.0)
+        copula = CopulaConfig(
+            smoothing=smoothing, correlation=shipped_estimate, marginals=marginals, truncation=truncation
+        )
         config = TrainingConfig(synthesizer="copula", copula=copula)
         model = tabular_copula.TabularCopula(config, seed=seed).fit(TrainSplit(train, rows, rows))
     finally:
         copula_correlation.estimate_correlation = shipped
     if estimate in SHIPPED:
+        return model
+    if estimate == "rda":
+        for copula, k in zip(model.copulas_, range(len(scores)), strict=True):
+            copula.correlation = copula_correlation.unit_diagonal(towards_pooled(scores, k, seed=seed))
         return model
     centred = np.concatenate([s - s.mean(axis=0) for s in scores])
     pooled = copula_correlation.unit_diagonal(LedoitWolf(assume_centered=True).fit(centred).covariance_)
@@ -110,6 +132,47 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
             weight = len(s) / len(centred)
             copula.correlation = weight * own + (1 - weight) * pooled
     return model
+
+
+def towards_pooled(scores: list[np.ndarray], k: int, *, seed: int) -> np.ndarray:
+    """Class ``k``'s covariance of normal scores, ``rda-pooled-marginals`` (module docstring)."""
+    x = scores[k]
+    n, p = x.shape
+    others = [s for j, s in enumerate(scores) if j != k and len(s) > 1]
+    other_scatter = sum((_scatter(s) for s in others), np.zeros((p, p)))
+    other_dof = sum(len(s) - 1 for s in others)
+
+    def estimate(rows: np.ndarray, a: float, t: float) -> np.ndarray:
+        own = np.cov(rows, rowvar=False) if len(rows) > 1 else np.eye(p)
+        pooled = (_scatter(rows) + other_scatter) / max(len(rows) - 1 + other_dof, 1)
+        mixed = (1 - a) * own + a * pooled
+        return (1 - t) * mixed + t * np.trace(mixed) / p * np.eye(p)
+
+    if n < copula_correlation.MIN_ROWS_TO_CROSS_VALIDATE:
+        return estimate(x, 1.0, 0.1)
+    grid = [(a, t) for a in RDA_POOLING for t in copula_correlation.SHRINKAGE_GRID]
+    held_out = np.zeros(len(grid))
+    folds = KFold(min(copula_correlation.MAX_FOLDS, n // 2), shuffle=True, random_state=seed)
+    for fit_rows, check_rows in folds.split(x):
+        part = x[fit_rows]
+        for i, (a, t) in enumerate(grid):
+            held_out[i] += _log_likelihood(estimate(part, a, t), part.mean(axis=0), x[check_rows])
+    return estimate(x, *grid[int(np.argmax(held_out))])
+
+
+def _scatter(x: np.ndarray) -> np.ndarray:
+    centred = x - x.mean(axis=0)
+    return centred.T @ centred
+
+
+def _log_likelihood(covariance: np.ndarray, mean: np.ndarray, x: np.ndarray) -> float:
+    """Mean Gaussian log-density of the rows ``x``; -inf for a singular ``covariance``."""
+    sign, logdet = np.linalg.slogdet(covariance)
+    if sign <= 0:
+        return -np.inf
+    d = x - mean
+    mahalanobis = np.einsum("ij,ji->i", d, np.linalg.solve(covariance, d.T))
+    return float(np.mean(-0.5 * (len(mean) * np.log(2 * np.pi) + logdet + mahalanobis)))
 
 
 def draw(model: tabular_copula.TabularCopula, per_class: int, seed: int) -> Samples:

@@ -49,8 +49,9 @@ from synthaug.stages import job
 TABLE_SETS = ("breast_cancer", *TABLES)  # the datasets of the tables goal
 VARIANT = "copula:"  # a variant of benchmarks/copula_variants.py (correlation or marginals), drawn uncurated
 ESTIMATES = ("ledoit-wolf", "empirical", "cross-validated", "pooled", "towards-pooled")
-MARGINALS = ("pooled-marginals", "empirical-pooled-marginals")
-SOURCES = ("real", "copula", *(VARIANT + v for v in (*ESTIMATES, *MARGINALS)))
+MARGINALS = ("pooled-marginals", "empirical-pooled-marginals", "rda-pooled-marginals")
+TRUNCATIONS = tuple(copula_variants.TRUNCATION)  # the defaults, drawn at less than full spread
+SOURCES = ("real", "copula", *(VARIANT + v for v in (*ESTIMATES, *MARGINALS, *TRUNCATIONS)))
 
 
 def with_added(real: Samples, pool: Samples, amounts: list[float], rng: np.random.Generator):

@@ -29,7 +29,10 @@ beyond the observed values while the ranks, and so the dependence, stay the copu
 draws the columns independently. With fewer rows than columns the estimate C probably puts most
 of its variance in the span of the class's training scores, so its draws resemble combinations of
 those rows: at 15 rows per class only t = 1 brought breast_cancer's samples under 0.65 nearer a
-training row (benchmarks/results/copula_memorisation_smoothing_exploration.md).
+training row (benchmarks/results/copula_memorisation_smoothing_exploration.md). With
+``training.copula.truncation`` psi < 1 the normal scores are drawn from N(0, psi^2 C), so every
+value moves toward the class's median in its own marginal while the dependence stays: like a
+GAN's truncation trick it trades the samples' spread for typical values.
 
 So each class keeps its marginals and its linear dependence between columns, which is what a GAN
 trained on a few hundred rows learns worst (benchmarks/results/verification_gain_*_copula.md). Fitting reads
@@ -93,10 +96,13 @@ class ClassCopula:
     bandwidth: np.ndarray
     shrinkage: float = float("nan")
 
-    def draw(self, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        """(n, p) uniforms with this class's dependence, and (n, p) missing flags."""
+    def draw(
+        self, n: int, rng: np.random.Generator, *, truncation: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(n, p) uniforms with this class's dependence, their normal scores drawn at ``truncation``
+        times their spread (1: the fitted copula), and (n, p) missing flags."""
         z = rng.multivariate_normal(np.zeros(len(self.correlation)), self.correlation, size=n, method="eigh")
-        return norm.cdf(z), rng.random((n, len(self.missing))) < self.missing
+        return norm.cdf(truncation * z), rng.random((n, len(self.missing))) < self.missing
 
     def state(self) -> dict:
         empty = torch.zeros(0, dtype=torch.float64)
@@ -248,10 +254,11 @@ class TabularCopula(Synthesizer):
         columns: dict[str, np.ndarray] = {}
         uniforms = np.zeros((n, len(self.transformer_.encodings_)))
         absent = np.zeros(uniforms.shape, dtype=bool)
+        truncation = self.config.copula.truncation
         for k, copula in enumerate(self.copulas_):
             rows = np.flatnonzero(y == k)
             if len(rows):
-                uniforms[rows], absent[rows] = copula.draw(len(rows), rng)
+                uniforms[rows], absent[rows] = copula.draw(len(rows), rng, truncation=truncation)
         for j, encoding in enumerate(self.transformer_.encodings_):
             columns[encoding.column.name] = self._column(j, encoding, y, uniforms[:, j], absent[:, j])
         frame = pd.DataFrame(columns)

@@ -263,6 +263,7 @@ def train(
         summary["copula_marginals"] = config.training.copula.marginals
         summary["copula_smoothing"] = config.training.copula.smoothing
         summary["copula_independence"] = config.training.copula.independence
+        summary["copula_truncation"] = config.training.copula.truncation
     return summary
 
 

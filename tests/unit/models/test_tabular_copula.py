@@ -220,6 +220,40 @@ def test_independence_moves_each_class_s_correlation_toward_the_identity(copula,
     assert (red(drawn["independent"]) - red(real)).abs().max() < 0.02
 
 
+def test_truncation_draws_each_class_nearer_its_median_and_keeps_its_dependence(copula, table, rows):
+    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(truncation=0.5))
+    truncated = TabularCopula(config, seed=0).fit(table)
+    for fitted, same in zip(copula.copulas_, truncated.copulas_, strict=True):  # only sampling changes
+        np.testing.assert_array_equal(fitted.correlation, same.correlation)
+    drawn = truncated.sample(8000, labels=np.repeat(["pos", "neg"], 4000), seed=1).rows
+    for label, sign in (("pos", 1), ("neg", -1)):
+        full, narrow = rows[rows["label"] == label], drawn[drawn["label"] == label]
+        # a normal score at half its spread: x (standard normal within the class) about half as wide
+        assert 0.4 < narrow["x"].std() / full["x"].std() < 0.6
+        assert abs(narrow["x"].median() - full["x"].median()) < 0.05
+        # the ranks' dependence is unchanged by scaling every score alike
+        assert 0.8 < sign * np.corrcoef(narrow["x"], narrow["y"])[0, 1] < 0.92
+    # categories move toward the class's middle slot too, but every class keeps its labels
+    assert drawn["label"].value_counts().to_dict() == {"pos": 4000, "neg": 4000}
+
+
+def test_truncation_of_one_draws_the_fitted_copula_and_survives_a_round_trip(copula, table, tmp_path):
+    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(truncation=0.75))
+    truncated = TabularCopula(config, seed=0).fit(table)
+    untruncated = TabularCopula(TrainingConfig(synthesizer="copula"), seed=0).fit(table)
+    pd.testing.assert_frame_equal(untruncated.sample(50, seed=4).rows, copula.sample(50, seed=4).rows)
+    loaded = TabularCopula.load(truncated.save(tmp_path / "truncated.pt"))
+    assert loaded.config.copula.truncation == 0.75
+    pd.testing.assert_frame_equal(loaded.sample(50, seed=4).rows, truncated.sample(50, seed=4).rows)
+    assert not truncated.sample(50, seed=4).rows.equals(copula.sample(50, seed=4).rows)
+
+
+@pytest.mark.parametrize("truncation", [0.0, -0.5, 1.5])
+def test_truncation_outside_zero_to_one_is_refused(truncation):
+    with pytest.raises(ValueError, match="truncation"):
+        CopulaConfig(truncation=truncation)
+
+
 def test_the_empirical_estimate_keeps_the_sample_correlation_that_ledoit_wolf_shrinks(table):
     """On 15 rows per class: empirical is the Pearson correlation of the mid-rank normal scores;
     Ledoit-Wolf pulls the strong x-y dependence toward zero."""
