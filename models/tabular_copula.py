@@ -30,9 +30,11 @@ draws the columns independently. With fewer rows than columns the estimate C pro
 of its variance in the span of the class's training scores, so its draws resemble combinations of
 those rows: at 15 rows per class only t = 1 brought breast_cancer's samples under 0.65 nearer a
 training row (benchmarks/results/copula_memorisation_smoothing_exploration.md). With
-``training.copula.truncation`` psi < 1 the normal scores are drawn from N(0, psi^2 C), so every
-value moves toward the class's median in its own marginal while the dependence stays: like a
-GAN's truncation trick it trades the samples' spread for typical values.
+``training.copula.truncation`` psi < 1 the numeric columns' normal scores are drawn at psi times
+their spread, so every number moves toward the class's median in its own marginal while the
+ranks' dependence stays: like a GAN's truncation trick it trades the samples' spread for typical
+values. Categorical columns are not truncated: there, nearer the middle of the unit interval
+would only favour whichever category's slot lies there.
 
 So each class keeps its marginals and its linear dependence between columns, which is what a GAN
 trained on a few hundred rows learns worst (benchmarks/results/verification_gain_*_copula.md). Fitting reads
@@ -99,10 +101,12 @@ class ClassCopula:
     def draw(
         self, n: int, rng: np.random.Generator, *, truncation: float = 1.0
     ) -> tuple[np.ndarray, np.ndarray]:
-        """(n, p) uniforms with this class's dependence, their normal scores drawn at ``truncation``
-        times their spread (1: the fitted copula), and (n, p) missing flags."""
+        """(n, p) uniforms with this class's dependence, and (n, p) missing flags. Numeric columns'
+        normal scores are drawn at ``truncation`` times their spread (1: the fitted copula);
+        categorical ones never, so every category keeps its share."""
         z = rng.multivariate_normal(np.zeros(len(self.correlation)), self.correlation, size=n, method="eigh")
-        return norm.cdf(truncation * z), rng.random((n, len(self.missing))) < self.missing
+        spread = np.array([truncation if v is not None else 1.0 for v in self.values])
+        return norm.cdf(z * spread), rng.random((n, len(self.missing))) < self.missing
 
     def state(self) -> dict:
         empty = torch.zeros(0, dtype=torch.float64)

@@ -81,10 +81,10 @@ class CopulaConfig(ConfigSection):
     )
     truncation: Annotated[float, Field(gt=0, le=1)] = Field(
         1.0,
-        description="Each class's normal scores are drawn at this fraction of their spread, so a sample's "
-        "values lie nearer the class's typical ones (the truncation trick of GANs, for the copula): 1 "
-        "draws from the fitted copula; 0.75 draws every score from N(0, 0.75^2 C). The dependence "
-        "between columns is kept (benchmarks/results/real_data_ceiling_copula_truncation*.md).",
+        description="Each class's numeric normal scores are drawn at this fraction of their spread, so a "
+        "sample's numbers lie nearer the class's typical ones (the truncation trick of GANs, for the "
+        "copula): 1 draws from the fitted copula. The dependence between columns is kept, and "
+        "categorical columns keep their shares (benchmarks/results/real_data_ceiling_copula_truncation*.md).",
     )
     independence: Annotated[float, Field(ge=0, le=1)] = Field(
         0.0,

@@ -159,7 +159,7 @@ def training_words(training: dict) -> str:
     independence = training.get("copula_independence") or 0  # runs before it existed: 0
     dependence = f", moved {independence:.0%} of the way to independent columns" if independence else ""
     truncation = training.get("copula_truncation", 1.0)  # runs before it existed: 1
-    truncated = f"; normal scores drawn at {truncation:g} of their spread" if truncation < 1 else ""
+    truncated = f"; numeric normal scores drawn at {truncation:g} of their spread" if truncation < 1 else ""
     return (
         f"fitted in {training.get('seconds', '?')} s (no training steps; {marginals}; "
         f"{shrunk} correlation{amount}{dependence}{truncated})"

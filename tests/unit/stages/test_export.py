@@ -212,7 +212,9 @@ def test_card_says_how_the_model_was_fitted():
     )
     assert "pooled" not in training_words({**copula, "copula_marginals": "per-class"})
     truncated = {**copula, "copula_truncation": 0.75}
-    assert training_words(truncated).endswith("correlation; normal scores drawn at 0.75 of their spread)")
+    assert training_words(truncated).endswith(
+        "correlation; numeric normal scores drawn at 0.75 of their spread)"
+    )
     assert "spread" not in training_words({**copula, "copula_truncation": 1.0})  # the default
 
 
