@@ -21,8 +21,8 @@ fold, and its rows go through the verification protocol (rarest-first, one-SE ru
   S the class's, P the pooled within-class one (Friedman's regularised discriminant analysis),
   (a, t) on a grid by the K-fold held-out likelihood of the class's rows, P of each fold without
   its held-out rows; pooled marginals;
-- ``truncated-0.9`` to ``truncated-0.5``: the defaults, normal scores drawn at that fraction of
-  their spread (``training.copula.truncation``);
+- ``truncated-0.9`` to ``truncated-0.5``: the defaults, numeric columns' normal scores drawn at
+  that fraction of their spread (``training.copula.truncation``);
 - ``pooled-marginals``: cross-validated correlations, and each numeric column's marginal shape
   pooled over the classes (each class keeps its mean and spread; ``training.copula.marginals:
   pooled`` since 2026-12-07); ``empirical-pooled-marginals``: the same marginals with the sample
@@ -49,6 +49,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.stats import multivariate_normal
 from sklearn.covariance import LedoitWolf
 from sklearn.model_selection import KFold
 
@@ -119,7 +120,7 @@ def fit(train: Dataset, variant: str, seed: int) -> tabular_copula.TabularCopula
     if estimate in SHIPPED:
         return model
     if estimate == "rda":
-        for copula, k in zip(model.copulas_, range(len(scores)), strict=True):
+        for k, copula in enumerate(model.copulas_):
             copula.correlation = copula_correlation.unit_diagonal(towards_pooled(scores, k, seed=seed))
         return model
     centred = np.concatenate([s - s.mean(axis=0) for s in scores])
@@ -167,12 +168,10 @@ def _scatter(x: np.ndarray) -> np.ndarray:
 
 def _log_likelihood(covariance: np.ndarray, mean: np.ndarray, x: np.ndarray) -> float:
     """Mean Gaussian log-density of the rows ``x``; -inf for a singular ``covariance``."""
-    sign, logdet = np.linalg.slogdet(covariance)
-    if sign <= 0:
+    try:
+        return float(np.mean(multivariate_normal(mean, covariance).logpdf(x)))
+    except (np.linalg.LinAlgError, ValueError):
         return -np.inf
-    d = x - mean
-    mahalanobis = np.einsum("ij,ji->i", d, np.linalg.solve(covariance, d.T))
-    return float(np.mean(-0.5 * (len(mean) * np.log(2 * np.pi) + logdet + mahalanobis)))
 
 
 def draw(model: tabular_copula.TabularCopula, per_class: int, seed: int) -> Samples:
