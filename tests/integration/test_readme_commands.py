@@ -323,6 +323,7 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     assert training["copula_smoothing"] == 0.0  # the defaults: unsmoothed marginals pooled in shape
     assert training["copula_marginals"] == "pooled"
     assert training["copula_correlation"] == "cross-validated"  # shrinkage by held-out likelihood
+    assert training["copula_truncation"] == 0.75  # numeric scores drawn at 0.75 of their spread
     assert (run_dir / "model" / "tabular_copula.pt").is_file()
     assert not (run_dir / "model" / "tabular_cgan.pt").exists()
     rows = pq.read_table(run_dir / "synthetic" / "rows.parquet").to_pandas()
@@ -337,6 +338,7 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     marginals = "empirical marginals (numeric shapes pooled over the classes)"
     least = min(shrinkage.values())
     assert f"{marginals}; cross-validated shrunk correlation (shrinkage {least:.2f}" in report
+    assert "; numeric normal scores drawn at 0.75 of their spread)" in report
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert "- Model: class-conditional Gaussian copula, fitted in" in card
     audit = manifest["verification"]["privacy_audit"]  # the run's own audit, in the card's words

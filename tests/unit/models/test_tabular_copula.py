@@ -155,8 +155,8 @@ def test_smoothing_spreads_draws_beyond_a_class_s_values_but_not_the_column_s_ra
         .sample(4000, labels="low", seed=1)
         .rows["x"]
         for copula in (
-            CopulaConfig(marginals="per-class"),
-            CopulaConfig(marginals="per-class", smoothing=1.0),
+            CopulaConfig(marginals="per-class", truncation=1.0),  # the kernel's spread, untruncated
+            CopulaConfig(marginals="per-class", smoothing=1.0, truncation=1.0),
         )
     )
     assert plain.between(low.min(), low.max()).all()  # the empirical quantiles interpolate only
@@ -220,12 +220,19 @@ def test_independence_moves_each_class_s_correlation_toward_the_identity(copula,
     assert (red(drawn["independent"]) - red(real)).abs().max() < 0.02
 
 
-def test_truncation_draws_each_class_nearer_its_median_and_keeps_its_dependence(copula, table, rows):
-    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(truncation=0.5))
-    truncated = TabularCopula(config, seed=0).fit(table)
-    for fitted, same in zip(copula.copulas_, truncated.copulas_, strict=True):  # only sampling changes
+def fitted_with(table, **copula) -> TabularCopula:
+    return TabularCopula(TrainingConfig(synthesizer="copula", copula=CopulaConfig(**copula)), seed=0).fit(
+        table
+    )
+
+
+def test_truncation_draws_each_class_nearer_its_median_and_keeps_its_dependence(table):
+    untruncated, truncated = fitted_with(table, truncation=1.0), fitted_with(table, truncation=0.5)
+    for fitted, same in zip(untruncated.copulas_, truncated.copulas_, strict=True):  # only sampling changes
         np.testing.assert_array_equal(fitted.correlation, same.correlation)
-    drawn = truncated.sample(8000, labels=np.repeat(["pos", "neg"], 4000), seed=1).rows
+    labels = np.repeat(["pos", "neg"], 4000)
+    rows = untruncated.sample(8000, labels=labels, seed=1).rows
+    drawn = truncated.sample(8000, labels=labels, seed=1).rows
     for label, sign in (("pos", 1), ("neg", -1)):
         full, narrow = rows[rows["label"] == label], drawn[drawn["label"] == label]
         # a normal score at half its spread: x (standard normal within the class) about half as wide
@@ -242,15 +249,19 @@ def test_truncation_draws_each_class_nearer_its_median_and_keeps_its_dependence(
     assert (red(drawn) - red(real)).abs().max() < 0.02
 
 
-def test_truncation_of_one_draws_the_fitted_copula_and_survives_a_round_trip(copula, table, tmp_path):
-    config = TrainingConfig(synthesizer="copula", copula=CopulaConfig(truncation=0.75))
-    truncated = TabularCopula(config, seed=0).fit(table)
-    untruncated = TabularCopula(TrainingConfig(synthesizer="copula"), seed=0).fit(table)
-    pd.testing.assert_frame_equal(untruncated.sample(50, seed=4).rows, copula.sample(50, seed=4).rows)
+def test_truncation_of_one_draws_the_fitted_copula_and_survives_a_round_trip(table, tmp_path):
+    untruncated, truncated = fitted_with(table, truncation=1.0), fitted_with(table, truncation=0.6)
+    class_copula = untruncated.copulas_[0]
+    uniforms, _ = class_copula.draw(20, np.random.default_rng(3), truncation=1.0)
+    correlation = class_copula.correlation
+    z = np.random.default_rng(3).multivariate_normal(
+        np.zeros(len(correlation)), correlation, 20, method="eigh"
+    )
+    np.testing.assert_allclose(uniforms, norm.cdf(z))  # psi = 1: the fitted copula's own draws
     loaded = TabularCopula.load(truncated.save(tmp_path / "truncated.pt"))
-    assert loaded.config.copula.truncation == 0.75
+    assert loaded.config.copula.truncation == 0.6
     pd.testing.assert_frame_equal(loaded.sample(50, seed=4).rows, truncated.sample(50, seed=4).rows)
-    assert not truncated.sample(50, seed=4).rows.equals(copula.sample(50, seed=4).rows)
+    assert not truncated.sample(50, seed=4).rows.equals(untruncated.sample(50, seed=4).rows)
 
 
 @pytest.mark.parametrize("truncation", [0.0, -0.5, 1.5])
