@@ -307,6 +307,8 @@ class TabularCopula(Synthesizer):
     def load(cls, path: Path) -> TabularCopula:
         """Load with ``torch.load(weights_only=True)``: no code runs from the file."""
         state = cls._read_model_file(path)
+        # files written before training.copula.truncation existed drew untruncated, and still do
+        state["config"].setdefault("copula", {}).setdefault("truncation", 1.0)
         model = cls._from_state(state)
         model.transformer_ = transformer_from_state(state["transformer"])
         model.schema_ = model.transformer_.schema_

@@ -262,6 +262,12 @@ def test_truncation_of_one_draws_the_fitted_copula_and_survives_a_round_trip(tab
     assert loaded.config.copula.truncation == 0.6
     pd.testing.assert_frame_equal(loaded.sample(50, seed=4).rows, truncated.sample(50, seed=4).rows)
     assert not truncated.sample(50, seed=4).rows.equals(untruncated.sample(50, seed=4).rows)
+    state = torch.load(truncated.save(tmp_path / "older.pt"), weights_only=True)
+    del state["config"]["copula"]["truncation"]  # as written before the setting existed
+    save_checkpoint(tmp_path / "older.pt", state)
+    older = TabularCopula.load(tmp_path / "older.pt")  # draws as it did then: untruncated
+    assert older.config.copula.truncation == 1.0
+    pd.testing.assert_frame_equal(older.sample(50, seed=4).rows, untruncated.sample(50, seed=4).rows)
 
 
 @pytest.mark.parametrize("truncation", [0.0, -0.5, 1.5])

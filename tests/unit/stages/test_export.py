@@ -215,7 +215,7 @@ def test_card_says_how_the_model_was_fitted():
     assert training_words(truncated).endswith(
         "correlation; numeric normal scores drawn at 0.75 of their spread)"
     )
-    assert "spread" not in training_words({**copula, "copula_truncation": 1.0})  # the default
+    assert "spread" not in training_words({**copula, "copula_truncation": 1.0})  # untruncated
 
 
 def test_card_verification_leads_with_the_recommendation_and_states_the_power():
