@@ -20,7 +20,8 @@ fold, and its rows go through the verification protocol (rarest-first, one-SE ru
 - ``rda-pooled-marginals``: each class's covariance of scores (1 - t)[(1 - a) S + a P] + t mu I,
   S the class's, P the pooled within-class one (Friedman's regularised discriminant analysis),
   (a, t) on a grid by the K-fold held-out likelihood of the class's rows, P of each fold without
-  its held-out rows; pooled marginals;
+  its held-out rows (a = 1, t = 0.1 below 6 rows); pooled marginals; the recorded shrinkage stays
+  Ledoit-Wolf's, which the fit computed first;
 - ``truncated-0.9`` to ``truncated-0.5``: the defaults, numeric columns' normal scores drawn at
   that fraction of their spread (``training.copula.truncation``);
 - ``pooled-marginals``: cross-validated correlations, and each numeric column's marginal shape

@@ -33,8 +33,9 @@ training row (benchmarks/results/copula_memorisation_smoothing_exploration.md). 
 ``training.copula.truncation`` psi < 1 the numeric columns' normal scores are drawn at psi times
 their spread, so every number moves toward the class's median in its own marginal while the
 ranks' dependence stays: like a GAN's truncation trick it trades the samples' spread for typical
-values. Categorical columns are not truncated: there, nearer the middle of the unit interval
-would only favour whichever category's slot lies there.
+values. Categorical columns, and numeric ones with fewer than 5 distinct values in the class
+(flags, small counts), are not truncated: there, nearer the middle of the unit interval would
+only favour whichever value's share lies there (a flag set in 20% of a class: 13% at 0.75).
 
 So each class keeps its marginals and its linear dependence between columns, which is what a GAN
 trained on a few hundred rows learns worst (benchmarks/results/verification_gain_*_copula.md). Fitting reads
@@ -55,7 +56,7 @@ import torch
 from scipy.stats import norm
 
 from synthaug.models import copula_correlation, copula_marginals
-from synthaug.models.copula_marginals import kernel_quantiles, silverman_bandwidth
+from synthaug.models.copula_marginals import MIN_DISTINCT, kernel_quantiles, silverman_bandwidth
 from synthaug.models.synthesizer import Labels, Synthesizer
 from synthaug.models.tabular_cgan import target_values
 from synthaug.models.trainer import TrainingResult
@@ -103,9 +104,10 @@ class ClassCopula:
     ) -> tuple[np.ndarray, np.ndarray]:
         """(n, p) uniforms with this class's dependence, and (n, p) missing flags. Numeric columns'
         normal scores are drawn at ``truncation`` times their spread (1: the fitted copula);
-        categorical ones never, so every category keeps its share."""
+        categorical ones, and numbers with fewer than MIN_DISTINCT values in the class (flags,
+        small counts), never, so each keeps its shares."""
         z = rng.multivariate_normal(np.zeros(len(self.correlation)), self.correlation, size=n, method="eigh")
-        spread = np.array([truncation if v is not None else 1.0 for v in self.values])
+        spread = np.array([truncation if _spread_out(v) else 1.0 for v in self.values])
         return norm.cdf(z * spread), rng.random((n, len(self.missing))) < self.missing
 
     def state(self) -> dict:
@@ -190,13 +192,14 @@ class TabularCopula(Synthesizer):
         self.privacy_ = None
         log.info(
             "fitted a Gaussian copula per class on %d rows (%d columns, %d classes; %s correlation, "
-            "%s marginals, smoothing %g, independence %g) in %.2f s",
+            "%s marginals, smoothing %g, truncation %g, independence %g) in %.2f s",
             len(frame),
             len(self.schema_.columns),
             len(self.classes_),
             self.config.copula.correlation,
             self.config.copula.marginals,
             self.config.copula.smoothing,
+            self.config.copula.truncation,
             self.config.copula.independence,
             seconds,
         )
@@ -319,6 +322,11 @@ class TabularCopula(Synthesizer):
     def _check_fitted(self) -> None:
         if not hasattr(self, "copulas_"):
             raise RuntimeError("this TabularCopula is not fitted yet: call fit() or load()")
+
+
+def _spread_out(values: np.ndarray | None) -> bool:
+    """Whether a column's class values are numbers with enough distinct values to truncate."""
+    return values is not None and len(np.unique(values)) >= MIN_DISTINCT
 
 
 def _slots(encoding: CategoricalEncoding, column: pd.Series) -> np.ndarray:

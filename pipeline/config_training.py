@@ -84,9 +84,9 @@ class CopulaConfig(ConfigSection):
         description="Each class's numeric normal scores are drawn at this fraction of their spread, so a "
         "sample's numbers lie nearer the class's typical ones (the truncation trick of GANs, for the "
         "copula): 1 draws from the fitted copula. The dependence between columns is kept, and "
-        "categorical columns keep their shares. At 15 rows per class 0.75 kept more tables within the "
-        "memorisation goals than 1 on every seed set measured, and gained a little more through the job "
-        "(benchmarks/results/verification_gain_*_copula_truncation075*.md); the default since 2026-12-07.",
+        "categorical columns and numbers with fewer than 5 distinct values in a class keep their "
+        "shares. Measured through the job on six seed sets (the README's paragraph on truncating the "
+        "copula's numbers); the default since 2026-12-07.",
     )
     independence: Annotated[float, Field(ge=0, le=1)] = Field(
         0.0,

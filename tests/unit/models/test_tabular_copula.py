@@ -270,6 +270,25 @@ def test_truncation_of_one_draws_the_fitted_copula_and_survives_a_round_trip(tab
     pd.testing.assert_frame_equal(older.sample(50, seed=4).rows, untruncated.sample(50, seed=4).rows)
 
 
+def test_truncation_leaves_numeric_flags_and_small_counts_at_their_shares():
+    # a 0/1 flag stored as a number, set in 20% of class a and 70% of class b, beside a wide column
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "flag": np.r_[rng.random(200) < 0.2, rng.random(200) < 0.7].astype(np.int64),
+            "x": rng.normal(size=400).round(4),
+            "label": ["a"] * 200 + ["b"] * 200,
+        }
+    )
+    split = train_split(frame, "label")
+    labels = np.repeat(["a", "b"], 4000)
+    drawn = fitted_with(split, truncation=0.5).sample(8000, labels=labels, seed=1).rows
+    plain = fitted_with(split, truncation=1.0).sample(8000, labels=labels, seed=1).rows
+    share = frame.groupby("label")["flag"].mean()
+    assert (drawn.groupby("label")["flag"].mean() - share).abs().max() < 0.03
+    assert drawn["x"].std() < 0.6 * plain["x"].std()  # while the wide column is truncated
+
+
 @pytest.mark.parametrize("truncation", [0.0, -0.5, 1.5])
 def test_truncation_outside_zero_to_one_is_refused(truncation):
     with pytest.raises(ValueError, match="truncation"):
