@@ -9,13 +9,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from synthaug.evaluation.samples import RAREST_FIRST, extra_counts
 from synthaug.evaluation.selection import selection_folds
 from synthaug.evaluation.verification_inputs import VerificationFiles
+from synthaug.models.checkpoint import save_checkpoint
+from synthaug.models.tabular_copula import TabularCopula
 from synthaug.pipeline.config import SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
-from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout
+from synthaug.pipeline.layout import MODEL_FILES, SELECTION_SUMMARY_FILE, RunLayout
 from synthaug.pipeline.rundir import create_run_directory
 from synthaug.stages import job
 from synthaug.stages.fold_generators import later_steps, skipped_because, train_fold_generators
@@ -67,6 +70,22 @@ def test_repeated_cross_validation_gets_a_copula_per_fold_of_every_pass(run):
     for (fold_train, validation), pool in zip(folds, pools, strict=True):
         assert set(pool.trained_on) == set(fold_train) and not set(pool.trained_on) & set(validation)
     assert later_steps(config(cv_repeats=2)) == 2 * later_steps(config()) == 24
+
+
+def test_fold_copulas_draw_as_the_run_s_own_copula_does(run, caplog):
+    # a run from before training.copula.truncation: its model file (no such key) loads at psi 1,
+    # while its config.yaml, read again on resume, now fills in the default 0.75
+    cfg = config().model_copy(deep=True)
+    cfg.training.synthesizer = "copula"
+    model = TabularCopula(cfg.training, seed=cfg.seed).fit(job.load_train_split(run))
+    state = torch.load(model.save(run.file(MODEL_FILES["tabular-copula"])), weights_only=True)
+    del state["config"]["copula"]["truncation"]
+    save_checkpoint(run.file(MODEL_FILES["tabular-copula"]), state)
+    assert cfg.training.copula.truncation == 0.75
+    caplog.set_level("INFO", logger="synthaug.models.tabular_copula")
+    train_fold_generators(run, cfg)
+    fits = [r.getMessage() for r in caplog.records if "fitted a Gaussian copula" in r.getMessage()]
+    assert len(fits) == 3 and all("truncation 1," in fit for fit in fits)
 
 
 @pytest.mark.slow
