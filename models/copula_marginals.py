@@ -36,9 +36,15 @@ if TYPE_CHECKING:
 MIN_DISTINCT = 5
 
 
+def varied(values: np.ndarray | None) -> bool:
+    """Whether one class's values of a column (None: a categorical column) are numbers with at
+    least ``MIN_DISTINCT`` distinct values: a shape, not a flag's or small count's frequencies."""
+    return values is not None and len(np.unique(values)) >= MIN_DISTINCT
+
+
 def poolable(values: list[np.ndarray | None]) -> bool:
     """Whether a column's per-class sorted values (None: a categorical column) can be pooled."""
-    return all(v is not None and len(np.unique(v)) >= MIN_DISTINCT for v in values)
+    return all(varied(v) for v in values)
 
 
 def pooled_marginals(values: list[np.ndarray], *, low: float, high: float) -> list[np.ndarray]:

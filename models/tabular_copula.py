@@ -56,7 +56,7 @@ import torch
 from scipy.stats import norm
 
 from synthaug.models import copula_correlation, copula_marginals
-from synthaug.models.copula_marginals import MIN_DISTINCT, kernel_quantiles, silverman_bandwidth
+from synthaug.models.copula_marginals import kernel_quantiles, silverman_bandwidth, varied
 from synthaug.models.synthesizer import Labels, Synthesizer
 from synthaug.models.tabular_cgan import target_values
 from synthaug.models.trainer import TrainingResult
@@ -107,7 +107,7 @@ class ClassCopula:
         categorical ones, and numbers with fewer than MIN_DISTINCT values in the class (flags,
         small counts), never, so each keeps its shares."""
         z = rng.multivariate_normal(np.zeros(len(self.correlation)), self.correlation, size=n, method="eigh")
-        spread = np.array([truncation if _spread_out(v) else 1.0 for v in self.values])
+        spread = np.array([truncation if varied(v) else 1.0 for v in self.values])
         return norm.cdf(z * spread), rng.random((n, len(self.missing))) < self.missing
 
     def state(self) -> dict:
@@ -322,11 +322,6 @@ class TabularCopula(Synthesizer):
     def _check_fitted(self) -> None:
         if not hasattr(self, "copulas_"):
             raise RuntimeError("this TabularCopula is not fitted yet: call fit() or load()")
-
-
-def _spread_out(values: np.ndarray | None) -> bool:
-    """Whether a column's class values are numbers with enough distinct values to truncate."""
-    return values is not None and len(np.unique(values)) >= MIN_DISTINCT
 
 
 def _slots(encoding: CategoricalEncoding, column: pd.Series) -> np.ndarray:

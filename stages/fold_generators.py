@@ -55,9 +55,11 @@ def as_the_run_draws(run: RunDirectory, training: TrainingConfig, kind: str) -> 
     """``training`` with the copula settings of the run's own model file, where there is one: a run
     written before ``training.copula.truncation`` existed loads at psi 1 (TabularCopula.load)
     whatever its config.yaml fills in on resume, and its fold copulas must draw as it does."""
+    if training.synthesizer != "copula":
+        return training
     name = synthesizer_name(kind, training.synthesizer)
     path = run.file(MODEL_FILES[name])
-    if training.synthesizer != "copula" or not path.is_file():
+    if not path.is_file():  # not trained yet
         return training
     return training.model_copy(update={"copula": synthesizer_class(name).load(path).config.copula})
 
