@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import subprocess
 import tempfile
@@ -236,6 +237,39 @@ def collect(output: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
     return rows, timings, audits
 
 
+SEEDS_IN_WORDS = re.compile(r"pipeline seeds \[[0-9, ]*\]")
+
+
+def merge_results(names: list[str]) -> tuple[str, str, list, list, list, dict[str, Any]]:
+    """The stored results ``names`` (benchmarks/results/NAME.json) as one: their per-seed rows,
+    timings and audits together, the title and settings naming every seed. Refuses results whose
+    settings differ other than in their seeds, or that share a dataset and seed."""
+    stored = [read_result(name) for name in names]
+    settings = {SEEDS_IN_WORDS.sub("pipeline seeds {}", s["settings"]) for s in stored}
+    if len(settings) > 1:
+        raise SystemExit(f"--from-result {' '.join(names)}: the results differ in more than their seeds")
+    runs: set[tuple[str, int]] = set()
+    for s in stored:
+        these = {(row["dataset"], row["seed"]) for row in s["per_seed"]}
+        if twice := sorted(runs & these):
+            raise SystemExit(
+                f"--from-result {' '.join(names)}: {twice[0][0]} seed {twice[0][1]} is in two of them"
+            )
+        runs |= these
+    rows = [row for s in stored for row in s["per_seed"]]
+    seeds = str(sorted({row["seed"] for row in rows}))
+    title, words = (
+        SEEDS_IN_WORDS.sub(f"pipeline seeds {seeds}", stored[0][k]) for k in ("title", "settings")
+    )
+    measured = {
+        "measured_at": stored[0]["measured_at"] if len(stored) == 1 else [s["measured_at"] for s in stored],
+        "machine": stored[0]["machine"],  # when and where the runs ran
+    }
+    timings = [t for s in stored for t in s["stage_seconds"]]
+    audits = [a for s in stored for a in s.get("audits", [])]
+    return title, words, rows, timings, audits, measured
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--datasets", nargs="+", choices=[*EXAMPLES, *TABLES], default=list(EXAMPLES))
@@ -258,8 +292,10 @@ def main() -> None:
     parser.add_argument(
         "--from-result",
         metavar="NAME",
+        nargs="+",
         help="run nothing: summarise the per-seed rows stored in benchmarks/results/NAME.json again "
-        "(tables, head to head and goals), written to --result-name",
+        "(tables, head to head and goals), written to --result-name; several NAMEs of the same "
+        "settings on other seeds are pooled into one summary over all their seeds",
     )
     add_set_option(
         parser, "a config override for every run (as synthaug run --set), e.g. a generator variant"
@@ -275,10 +311,8 @@ def main() -> None:
     if (args.summarise_only or args.reverify) and not args.keep:
         parser.error("--summarise-only and --reverify need --keep DIR (the kept runs)")
     if args.from_result:
-        stored = read_result(args.from_result)
-        measured = {k: stored[k] for k in ("measured_at", "machine")}  # when and where the runs ran
-        rows, timings, audits = stored["per_seed"], stored["stage_seconds"], stored.get("audits", [])
-        write_summary(args.result_name, stored["title"], stored["settings"], rows, timings, audits, measured)
+        title, settings, rows, timings, audits, measured = merge_results(args.from_result)
+        write_summary(args.result_name, title, settings, rows, timings, audits, measured)
         return
     trains = not (args.summarise_only or args.reverify)
     if not args.no_ctgan and trains and not BENCH_PYTHON.exists():

@@ -51,3 +51,40 @@ def test_reverify_can_train_the_fold_generators_again_and_keeps_the_runs_generat
     assert model.read_bytes() == before
     seconds = json.loads((run.final / SECONDS_FILE).read_text())
     assert seconds[CROSS_FIT] > 0 and seconds[VERIFY] > 0
+
+
+def _stored(tmp_path, name, seeds, overrides="", dataset="crabs"):
+    import json
+
+    words = f"15 per class, test fraction 0.3, pipeline seeds {seeds}{overrides}, 5 downstream seeds"
+    rows = [{"dataset": dataset, "seed": s, "classifier": "logistic", "method": "synthaug"} for s in seeds]
+    result = {
+        "title": f"15 per class, pipeline seeds {seeds}{overrides}",
+        "settings": words,
+        "per_seed": rows,
+        "stage_seconds": [{"dataset": dataset, "seed": s, "train": 1.0} for s in seeds],
+        "audits": [{"dataset": dataset, "seed": s} for s in seeds],
+        "measured_at": f"when {name} ran",
+        "machine": {"cpus": 2},
+    }
+    (tmp_path / f"{name}.json").write_text(json.dumps(result))
+
+
+def test_stored_results_on_other_seeds_pool_into_one_summary_and_others_are_refused(tmp_path, monkeypatch):
+    from benchmarks import common
+    from benchmarks.verification_gain import merge_results
+
+    monkeypatch.setattr(common, "RESULTS", tmp_path)
+    _stored(tmp_path, "a", [5, 6, 7], ", overrides ['x=1']")
+    _stored(tmp_path, "b", [0, 1, 2], ", overrides ['x=1']")
+    title, words, rows, timings, audits, measured = merge_results(["a", "b"])
+    assert title == "15 per class, pipeline seeds [0, 1, 2, 5, 6, 7], overrides ['x=1']"
+    assert "pipeline seeds [0, 1, 2, 5, 6, 7], overrides" in words
+    assert sorted(r["seed"] for r in rows) == [0, 1, 2, 5, 6, 7] and len(timings) == len(audits) == 6
+    assert measured["measured_at"] == ["when a ran", "when b ran"]
+    _stored(tmp_path, "other", [8], ", overrides ['x=2']")
+    with pytest.raises(SystemExit, match="differ in more than their seeds"):
+        merge_results(["a", "other"])
+    _stored(tmp_path, "again", [7, 8], ", overrides ['x=1']")
+    with pytest.raises(SystemExit, match="crabs seed 7 is in two of them"):
+        merge_results(["a", "again"])
