@@ -51,6 +51,7 @@ __all__ = [
     "PRIVATE_DEFAULTS",
     "PRIVATE_TABULAR_MODEL_DEFAULTS",
     "RESUMABLE_CHANGES",
+    "SYNTHESIZER_PREFERRED_AMOUNT",
     "SYNTHESIZER_WORDS",
     "TABULAR_MODEL_DEFAULTS",
     "TABULAR_SUFFIXES",
@@ -77,6 +78,13 @@ __all__ = [
 # seeds reach scikit-learn (random_state below 2**32) after small offsets for derived seeds
 MAX_SEED = 2**31 - 1
 MAX_ADDED_WEIGHT = 8  # evaluation.added_weights: an added sample may count up to 8 real ones
+# training.synthesizer -> its evaluation.preferred_amount when that is unset (at weight 1, under the
+# one-SE rule, when the amount is a candidate). The copula's rows at 4x helped at fixed amounts
+# (real_data_ceiling_copula_truncation.md, seeds 0-7), and preferring them raised the tables' mean
+# gain through the job on seeds 8-16, run after the choice (README "Preferring the copula's 4x").
+# The GAN's samples have no measured amount on tables; the digits recipe (4 at weight 0.1) is set
+# by hand.
+SYNTHESIZER_PREFERRED_AMOUNT = {"copula": 4.0}
 
 
 class SplitConfig(ConfigSection):
@@ -320,7 +328,7 @@ class EvaluationConfig(ConfigSection):
         "no filtering) unless the richer one beats it by more than one standard error of their paired "
         "per-fold difference; best takes the highest mean score (noisier on a few dozen rows).",
     )
-    preferred_amount: Annotated[float, Field(gt=0)] | None = Field(
+    preferred_amount: Annotated[float, Field(ge=0)] | None = Field(
         None,
         description="A synthetic amount (one of evaluation.amounts) that the one-SE rule treats as the "
         "simplest candidate, at evaluation.preferred_weight: it is added unless another candidate, "
@@ -328,7 +336,9 @@ class EvaluationConfig(ConfigSection):
         "recipe measured on other splits that the CV on a few dozen rows cannot confirm (on 15 digits "
         "per class, 4 at weight 0.1 for the p = 1, 1800-step generator); the held-out verdict still "
         "judges it. Applies to real + synthetic's amount only: the amount on top of the classic "
-        "baseline (and SMOTE's) is chosen by the rule alone.",
+        "baseline (and SMOTE's) is chosen by the rule alone. Unset: the synthesizer's measured amount "
+        "(SYNTHESIZER_PREFERRED_AMOUNT: 4 for the copula when 4 is a candidate, none for the GAN), "
+        "recorded in the config snapshot; 0: none (adding nothing is the simplest candidate anyway).",
     )
     preferred_weight: Annotated[float, Field(gt=0, le=MAX_ADDED_WEIGHT)] | None = Field(
         None, description="The preferred amount's loss weight (one of evaluation.added_weights; default 1)."
@@ -384,9 +394,11 @@ class EvaluationConfig(ConfigSection):
 
     @model_validator(mode="after")
     def _preferred_is_a_candidate(self) -> EvaluationConfig:
-        if self.preferred_amount is None:
+        if not self.preferred_amount:
             if self.preferred_weight is not None:
-                raise ValueError("preferred_weight is set without preferred_amount: set both, or neither")
+                raise ValueError(
+                    "preferred_weight is set without a preferred_amount above 0: set both, or neither"
+                )
             return self
         weight = 1.0 if self.preferred_weight is None else self.preferred_weight
         if self.preferred_amount not in self.amounts:
@@ -407,8 +419,8 @@ class EvaluationConfig(ConfigSection):
 
     @property
     def preferred(self) -> tuple[float, float] | None:
-        """The preferred candidate as (amount, weight), or None."""
-        if self.preferred_amount is None:
+        """The preferred candidate as (amount, weight), or None (unset or 0)."""
+        if not self.preferred_amount:
             return None
         return self.preferred_amount, 1.0 if self.preferred_weight is None else self.preferred_weight
 
@@ -457,6 +469,18 @@ class SynthaugConfig(ConfigSection):
     export: ExportConfig = Field(default_factory=ExportConfig)
     evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
     execution: ExecutionConfig = Field(default_factory=ExecutionConfig)
+
+    @model_validator(mode="after")
+    def _synthesizers_preferred_amount(self) -> SynthaugConfig:
+        evaluation = self.evaluation
+        amount = SYNTHESIZER_PREFERRED_AMOUNT.get(self.training.synthesizer)
+        if (
+            evaluation.preferred_amount is None
+            and amount in evaluation.amounts
+            and evaluation.selection_rule == "one-se"
+        ):
+            evaluation.preferred_amount = amount
+        return self
 
     @property
     def split_seed(self) -> int:

@@ -339,8 +339,13 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     least = min(shrinkage.values())
     assert f"{marginals}; cross-validated shrunk correlation (shrinkage {least:.2f}" in report
     assert "; numeric normal scores drawn at 0.75 of their spread)" in report
+    # the copula's measured amount is preferred by default: 4x added unless the CV refuses it
+    snapshot = yaml.safe_load((run_dir / "config.yaml").read_text())
+    assert snapshot["evaluation"]["preferred_amount"] == 4.0
+    assert "the preferred candidate x4 counts as the simplest" in report
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert "- Model: class-conditional Gaussian copula, fitted in" in card
+    assert "x4 preferred: added unless beaten by more than one standard error" in card
     audit = manifest["verification"]["privacy_audit"]  # the run's own audit, in the card's words
     assert f"AUC of {audit['membership_auc']:.2f} ({audit['membership_auc_either_way']:.2f} with its" in card
     assert load_model(run_dir).sample(3, labels="malignant").labels.tolist() == [1, 1, 1]

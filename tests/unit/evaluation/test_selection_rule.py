@@ -193,10 +193,12 @@ def test_a_preferred_amount_must_be_a_candidate_of_the_one_se_rule():
     assert config.preferred == (4.0, 0.1)
     assert EvaluationConfig(preferred_amount=2).preferred == (2.0, 1.0)
     assert EvaluationConfig().preferred is None
+    assert EvaluationConfig(preferred_amount=0).preferred is None  # adding nothing: no preference
     for wrong, message in (
         ({"preferred_amount": 3}, "preferred_amount 3 is not among amounts"),
         ({"preferred_amount": 4, "preferred_weight": 0.5}, "preferred_weight 0.5 is not among added_weights"),
-        ({"preferred_weight": 0.5}, "preferred_weight is set without preferred_amount"),
+        ({"preferred_weight": 0.5}, "preferred_weight is set without a preferred_amount above 0"),
+        ({"preferred_amount": 0, "preferred_weight": 0.5}, "without a preferred_amount above 0"),
         ({"preferred_amount": 4, "selection_rule": "best"}, "preferred_amount needs selection_rule: one-se"),
     ):
         with pytest.raises(ValueError, match=message):

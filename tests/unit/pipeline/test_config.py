@@ -115,3 +115,26 @@ def test_private_examples_target_epsilon_3_and_declare_every_breast_cancer_colum
     from sklearn.datasets import load_breast_cancer
 
     assert sorted(table.privacy.public_columns) == sorted(load_breast_cancer().feature_names)
+
+
+def test_the_copula_prefers_its_measured_amount_unless_told_otherwise():
+    from synthaug.pipeline.config import SYNTHESIZER_PREFERRED_AMOUNT
+    from synthaug.pipeline.config_loading import config_to_yaml
+
+    def config(synthesizer="copula", **evaluation):
+        return SynthaugConfig(
+            dataset={"source": "bundled:breast_cancer", "target": "diagnosis"},
+            training={"synthesizer": synthesizer},
+            evaluation=evaluation,
+        )
+
+    copula = config()
+    assert copula.evaluation.preferred == (SYNTHESIZER_PREFERRED_AMOUNT["copula"], 1.0) == (4.0, 1.0)
+    # the snapshot records the amount the run used, and reads back the same
+    again = SynthaugConfig.model_validate(yaml.safe_load(config_to_yaml(copula)))
+    assert again.evaluation.preferred_amount == 4.0
+    assert config("gan").evaluation.preferred is None
+    assert config(preferred_amount=0).evaluation.preferred is None  # told: no preference
+    assert config(preferred_amount=2).evaluation.preferred == (2.0, 1.0)
+    assert config(amounts=[0, 1, 2]).evaluation.preferred is None  # 4 is not a candidate
+    assert config(selection_rule="best").evaluation.preferred is None
