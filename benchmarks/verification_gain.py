@@ -55,7 +55,7 @@ from benchmarks.common import add_set_option, read_result, seed_key_file
 from benchmarks.gain_summary import per_seed_rows, write_summary
 from synthaug.evaluation.run_verification import verify_run
 from synthaug.evaluation.verification_inputs import VerificationFiles
-from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config import EvaluationConfig, SynthaugConfig
 from synthaug.pipeline.config_loading import load_config
 from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.layout import CONFIG_FILE, RESULT_FILE, SELECTION_DIR
@@ -143,8 +143,15 @@ def ctgan_protocol(run: RunDirectory, config: SynthaugConfig, seed: int) -> floa
     files = VerificationFiles(
         folder, train=split_file(run.final, "train"), test=split_file(run.final, "test")
     )
-    verify_run(files, spec=config.evaluation)
+    verify_run(files, spec=ctgan_evaluation(config))
     return round(time.perf_counter() - started, 1)
+
+
+def ctgan_evaluation(config: SynthaugConfig) -> EvaluationConfig:
+    """The run's evaluation settings for CTGAN's samples: the same protocol, but a preferred amount
+    is our synthesizer's own measured recipe (SYNTHESIZER_PREFERRED_AMOUNT), so CTGAN's amount is
+    chosen by the selection rule alone."""
+    return config.evaluation.model_copy(update={"preferred_amount": 0.0, "preferred_weight": None})
 
 
 def _pixel_table(train) -> pd.DataFrame:
@@ -214,7 +221,7 @@ def reverify(output: Path, overrides: list[str], *, refit_folds: bool = False) -
             files = VerificationFiles(
                 ctgan, train=split_file(run_dir, "train"), test=split_file(run_dir, "test")
             )
-            verify_run(files, spec=config.evaluation)
+            verify_run(files, spec=ctgan_evaluation(config))
         print(json.dumps({"reverified": run_dir.name, "overrides": overrides}), flush=True)
 
 

@@ -88,3 +88,15 @@ def test_stored_results_on_other_seeds_pool_into_one_summary_and_others_are_refu
     _stored(tmp_path, "again", [7, 8], ", overrides ['x=1']")
     with pytest.raises(SystemExit, match="crabs seed 7 is in two of them"):
         merge_results(["a", "again"])
+
+
+def test_ctgan_is_scored_without_our_synthesizers_preferred_amount(tmp_path):
+    from benchmarks.verification_gain import ctgan_evaluation
+
+    config = dataset_config(
+        "crabs", 0, tmp_path, full=False, data_dir=tmp_path, extra=["training.synthesizer=copula"]
+    )
+    assert config.evaluation.preferred == (4.0, 1.0)
+    ctgan = ctgan_evaluation(config)
+    assert ctgan.preferred is None and ctgan.amounts == config.evaluation.amounts
+    assert config.evaluation.preferred == (4.0, 1.0)  # the run's own settings are untouched
