@@ -91,7 +91,7 @@ def snapshot_generators(
 def retrained(run: Path, overrides: list[str], steps: list[int]) -> tuple[ImageCGAN, dict[int, dict]]:
     """``snapshot_generators`` on a kept run: its training split, config snapshot (with
     ``overrides``) and seed, as the train stage trains it."""
-    config = load_config(run / CONFIG_FILE, overrides=overrides)
+    config = load_config(run / CONFIG_FILE, overrides=overrides, snapshot=True)
     split = load_train_split(RunDirectory(run.name, run.parent, datetime.now(UTC)))
     return snapshot_generators(config.training, split, steps, seed=config.seed, privacy=config.privacy)
 

@@ -203,7 +203,7 @@ def reverify(output: Path, overrides: list[str], *, refit_folds: bool = False) -
     selection folds' generators are trained again first with ``refit_folds``. The time of our
     samples' verification (and of the new fold generators) replaces the run's stage time."""
     for run_dir in sorted(p for p in output.iterdir() if (p / RESULT_FILE).is_file()):
-        config = load_config(run_dir / CONFIG_FILE, overrides=overrides)
+        config = load_config(run_dir / CONFIG_FILE, overrides=overrides, snapshot=True)
         seconds_file = run_dir / SECONDS_FILE
         seconds = json.loads(seconds_file.read_text()) if seconds_file.is_file() else {}
         if refit_folds:

@@ -121,7 +121,7 @@ def run(
         snapshot = resume / CONFIG_FILE
         if not snapshot.is_file():
             raise UserInputError(f"not a run directory (no {CONFIG_FILE})", where=resume)
-        resolved = load_config(snapshot)
+        resolved = load_config(snapshot, snapshot=True)
         _run_flow(resolved, resume=resume)
         return
     if config is None:

@@ -29,18 +29,37 @@ def load_config(
     *,
     base: SynthaugConfig | None = None,
     overrides: Sequence[str] = (),
+    snapshot: bool = False,
 ) -> SynthaugConfig:
     """Build a config from a YAML file (or ``base``) plus ``key.path=value`` overrides, with every
-    path made absolute here, once (see ``resolve_paths``).
+    path made absolute here, once (see ``resolve_paths``). ``snapshot``: the file is a run
+    directory's config snapshot, read as the run started (``as_the_run_started``).
     """
     if (path is None) == (base is None):
         raise ValueError("pass exactly one of path or base")
     where = str(path) if path is not None else "config"
     raw = _read_yaml(Path(path)) if path is not None else base.model_dump(mode="json")
+    if snapshot:
+        as_the_run_started(raw)
     for item in overrides:
         _apply_override(raw, item)
     config = validate_config(raw, where=where)
     return resolve_paths(config, config_folder=Path(path).resolve().parent if path is not None else None)
+
+
+def as_the_run_started(raw: dict[str, Any]) -> None:
+    """Settings whose unset value changed meaning since a snapshot was written, pinned to what
+    they meant then. A copula run's snapshot records its preferred amount (4 unless told
+    otherwise) since the copula has one; one with none recorded was written before, when unset
+    meant no preference, so it keeps none (0) when resumed or verified again."""
+    training, evaluation = raw.get("training"), raw.get("evaluation")
+    if (
+        isinstance(training, dict)
+        and isinstance(evaluation, dict)
+        and training.get("synthesizer") == "copula"
+        and evaluation.get("preferred_amount") is None
+    ):
+        evaluation["preferred_amount"] = 0.0
 
 
 def validate_config(raw: Mapping[str, Any], *, where: str = "config") -> SynthaugConfig:

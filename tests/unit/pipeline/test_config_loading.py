@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+import yaml
 
 from synthaug.pipeline.config import demo_config
 from synthaug.pipeline.config_loading import config_to_yaml, load_config
@@ -124,3 +125,24 @@ def test_a_config_without_a_file_resolves_against_the_working_directory(tmp_path
     assert config.dataset.source == "bundled:digits"
     absolute = load_config(base=demo_config(), overrides=[f"output_dir={tmp_path / 'abs'}"])
     assert absolute.output_dir == tmp_path / "abs"
+
+
+def test_a_copula_snapshot_from_before_the_preferred_amount_resumes_without_one(tmp_path):
+    from synthaug.pipeline.config import SynthaugConfig
+
+    table = {"source": "bundled:breast_cancer", "target": "diagnosis"}
+    now = SynthaugConfig(dataset=table, training={"synthesizer": "copula"})
+    current = tmp_path / "now.yaml"
+    current.write_text(config_to_yaml(now))
+    assert load_config(current, snapshot=True).evaluation.preferred == (4.0, 1.0)  # recorded: kept
+    raw = yaml.safe_load(current.read_text())
+    raw["evaluation"]["preferred_amount"] = None  # as written before the copula had one
+    older = tmp_path / "older.yaml"
+    older.write_text(yaml.safe_dump(raw))
+    assert load_config(older, snapshot=True).evaluation.preferred is None  # as the run started
+    assert load_config(older).evaluation.preferred == (4.0, 1.0)  # a config file: today's default
+    overridden = load_config(older, snapshot=True, overrides=["evaluation.preferred_amount=2"])
+    assert overridden.evaluation.preferred == (2.0, 1.0)
+    gan = SynthaugConfig(dataset=table)
+    (tmp_path / "gan.yaml").write_text(config_to_yaml(gan))
+    assert load_config(tmp_path / "gan.yaml", snapshot=True).evaluation.preferred_amount is None
