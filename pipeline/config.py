@@ -479,7 +479,8 @@ class SynthaugConfig(ConfigSection):
             and amount in evaluation.amounts
             and evaluation.selection_rule == "one-se"
         ):
-            evaluation.preferred_amount = amount
+            # a copy: an EvaluationConfig given by the caller may be shared with other configs
+            self.evaluation = evaluation.model_copy(update={"preferred_amount": amount})
         return self
 
     @property

@@ -4,7 +4,7 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from synthaug.pipeline.config import DatasetConfig, SynthaugConfig, demo_config
+from synthaug.pipeline.config import DatasetConfig, EvaluationConfig, SynthaugConfig, demo_config
 from synthaug.pipeline.config_loading import load_config
 
 REPO = Path(__file__).resolve().parents[3]
@@ -138,3 +138,8 @@ def test_the_copula_prefers_its_measured_amount_unless_told_otherwise():
     assert config(preferred_amount=2).evaluation.preferred == (2.0, 1.0)
     assert config(amounts=[0, 1, 2]).evaluation.preferred is None  # 4 is not a candidate
     assert config(selection_rule="best").evaluation.preferred is None
+    shared = EvaluationConfig()  # one section given to two configs: the copula's does not leak
+    table = {"source": "bundled:breast_cancer", "target": "diagnosis"}
+    first = SynthaugConfig(dataset=table, training={"synthesizer": "copula"}, evaluation=shared)
+    assert first.evaluation.preferred == (4.0, 1.0) and shared.preferred is None
+    assert SynthaugConfig(dataset=table, evaluation=shared).evaluation.preferred is None
