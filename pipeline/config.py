@@ -81,7 +81,7 @@ MAX_ADDED_WEIGHT = 8  # evaluation.added_weights: an added sample may count up t
 # training.synthesizer -> its evaluation.preferred_amount when that is unset (at weight 1, under the
 # one-SE rule, when the amount is a candidate). The copula's rows at 4x helped at fixed amounts
 # (real_data_ceiling_copula_truncation.md, seeds 0-7), and preferring them raised the tables' mean
-# gain through the job on seeds 8-16, run after the choice (README "Preferring the copula's 4x").
+# gain through the job on seeds 8-19, run after the choice (README "Preferring the copula's 4x").
 # The GAN's samples have no measured amount on tables; the digits recipe (4 at weight 0.1) is set
 # by hand.
 SYNTHESIZER_PREFERRED_AMOUNT = {"copula": 4.0}
