@@ -36,7 +36,7 @@ from synthaug.flows.cli_output import err, out, print_description, print_outcome
 from synthaug.flows.cli_output import verdict_line as verdict_line  # re-exported: part of the CLI's API
 from synthaug.flows.process_guard import guard_children, received_sigterm
 from synthaug.pipeline.config import SynthaugConfig, demo_config
-from synthaug.pipeline.config_loading import load_config
+from synthaug.pipeline.config_loading import given_settings, load_config
 from synthaug.pipeline.errors import UserInputError
 from synthaug.pipeline.layout import (
     CONFIG_FILE,
@@ -308,7 +308,7 @@ def serve(
         name=deployment,
         schedules=[schedule],
         parameters={
-            "config": resolved.model_dump(mode="json"),
+            "config": given_settings(resolved),
             "command": ["synthaug", "serve", str(config)],
         },
         print_starting_message=False,

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from synthaug.pipeline.config_dataset import (
     BUNDLED_DATASETS,
@@ -392,12 +392,17 @@ class EvaluationConfig(ConfigSection):
     def _one_is_a_candidate(cls, weights: list[float]) -> list[float]:
         return sorted({1.0, *weights})
 
+    # True when preferred_amount was filled in from the synthesizer (SynthaugConfig), not given:
+    # a config rebuilt from this one with overrides (given_settings) chooses it afresh
+    _preference_from_synthesizer: bool = PrivateAttr(default=False)
+
     @model_validator(mode="after")
     def _preferred_is_a_candidate(self) -> EvaluationConfig:
         if not self.preferred_amount:
-            if self.preferred_weight is not None:
+            # unset with a weight: the synthesizer's amount may come (SynthaugConfig checks)
+            if self.preferred_weight is not None and self.preferred_amount == 0:
                 raise ValueError(
-                    "preferred_weight is set without a preferred_amount above 0: set both, or neither"
+                    "preferred_weight is set with preferred_amount 0 (no preference): set both, or neither"
                 )
             return self
         weight = 1.0 if self.preferred_weight is None else self.preferred_weight
@@ -479,8 +484,18 @@ class SynthaugConfig(ConfigSection):
             and amount in evaluation.amounts
             and evaluation.selection_rule == "one-se"
         ):
-            # a copy: an EvaluationConfig given by the caller may be shared with other configs
-            self.evaluation = evaluation.model_copy(update={"preferred_amount": amount})
+            # a copy: an EvaluationConfig given by the caller may be shared with other configs;
+            # the assignment checks the amount with any preferred_weight given
+            evaluation = evaluation.model_copy()
+            evaluation.preferred_amount = amount
+            evaluation._preference_from_synthesizer = True
+            self.evaluation = evaluation
+        elif evaluation.preferred_amount is None and evaluation.preferred_weight is not None:
+            raise ValueError(
+                "evaluation.preferred_weight is set without evaluation.preferred_amount, and "
+                f"training.synthesizer {self.training.synthesizer} has no preferred amount here: set both, "
+                "or neither"
+            )
         return self
 
     @property

@@ -38,7 +38,7 @@ def load_config(
     if (path is None) == (base is None):
         raise ValueError("pass exactly one of path or base")
     where = str(path) if path is not None else "config"
-    raw = _read_yaml(Path(path)) if path is not None else base.model_dump(mode="json")
+    raw = _read_yaml(Path(path)) if path is not None else given_settings(base)
     if snapshot:
         as_the_run_started(raw)
     for item in overrides:
@@ -47,11 +47,22 @@ def load_config(
     return resolve_paths(config, config_folder=Path(path).resolve().parent if path is not None else None)
 
 
+def given_settings(config: SynthaugConfig) -> dict[str, Any]:
+    """The config as plain data with the settings it filled in itself unset again (the copula's
+    preferred amount), so that a config rebuilt from it with overrides fills them in afresh: a
+    copula config changed to the GAN, or to amounts without 4, has no preference left over."""
+    raw = config.model_dump(mode="json")
+    if config.evaluation._preference_from_synthesizer:
+        raw["evaluation"]["preferred_amount"] = None
+    return raw
+
+
 def as_the_run_started(raw: dict[str, Any]) -> None:
     """Settings whose unset value changed meaning since a snapshot was written, pinned to what
-    they meant then. A copula run's snapshot records its preferred amount (4 unless told
-    otherwise) since the copula has one; one with none recorded was written before, when unset
-    meant no preference, so it keeps none (0) when resumed or verified again."""
+    they meant then. A copula run's snapshot records the preferred amount it filled in (4) since
+    the copula has one; null there means no preference: written before (when unset meant none),
+    or with 4 not among the amounts or the best rule. Either way it is pinned to none (0) when
+    resumed or verified again."""
     training, evaluation = raw.get("training"), raw.get("evaluation")
     if (
         isinstance(training, dict)

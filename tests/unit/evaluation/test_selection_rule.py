@@ -197,8 +197,7 @@ def test_a_preferred_amount_must_be_a_candidate_of_the_one_se_rule():
     for wrong, message in (
         ({"preferred_amount": 3}, "preferred_amount 3 is not among amounts"),
         ({"preferred_amount": 4, "preferred_weight": 0.5}, "preferred_weight 0.5 is not among added_weights"),
-        ({"preferred_weight": 0.5}, "preferred_weight is set without a preferred_amount above 0"),
-        ({"preferred_amount": 0, "preferred_weight": 0.5}, "without a preferred_amount above 0"),
+        ({"preferred_amount": 0, "preferred_weight": 0.5}, "preferred_weight is set with preferred_amount 0"),
         ({"preferred_amount": 4, "selection_rule": "best"}, "preferred_amount needs selection_rule: one-se"),
     ):
         with pytest.raises(ValueError, match=message):

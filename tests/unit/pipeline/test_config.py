@@ -143,3 +143,29 @@ def test_the_copula_prefers_its_measured_amount_unless_told_otherwise():
     first = SynthaugConfig(dataset=table, training={"synthesizer": "copula"}, evaluation=shared)
     assert first.evaluation.preferred == (4.0, 1.0) and shared.preferred is None
     assert SynthaugConfig(dataset=table, evaluation=shared).evaluation.preferred is None
+    # a weight alone goes with the copula's amount; with the GAN's none it is refused
+    assert config(preferred_weight=2, added_weights=[2]).evaluation.preferred == (4.0, 2.0)
+    with pytest.raises(ValidationError, match="preferred_weight is set without evaluation.preferred_amount"):
+        config("gan", preferred_weight=2, added_weights=[2])
+
+
+def test_a_config_rebuilt_with_overrides_chooses_the_copulas_amount_afresh():
+    from synthaug.pipeline.config_loading import given_settings
+
+    table = {"source": "bundled:breast_cancer", "target": "diagnosis"}
+    copula = SynthaugConfig(dataset=table, training={"synthesizer": "copula"})
+
+    def rebuilt(*overrides):  # as a deployment run's --param overrides, or synthaug.run's
+        return load_config(base=copula, overrides=list(overrides)).evaluation.preferred
+
+    assert rebuilt("seed=3") == (4.0, 1.0)
+    assert rebuilt("training.synthesizer=gan") is None  # no copula amount left over
+    assert rebuilt("evaluation.amounts=[0,1,2]") is None  # neither refused nor kept
+    assert rebuilt("evaluation.selection_rule=best") is None
+    # what a deployment stores: the amount unset again, filled in when the flow reads it
+    assert given_settings(copula)["evaluation"]["preferred_amount"] is None
+    told = SynthaugConfig(
+        dataset=table, training={"synthesizer": "copula"}, evaluation={"preferred_amount": 4}
+    )
+    assert given_settings(told)["evaluation"]["preferred_amount"] == 4.0  # given: kept
+    assert load_config(base=told, overrides=["training.synthesizer=gan"]).evaluation.preferred == (4.0, 1.0)
