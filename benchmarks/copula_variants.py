@@ -6,7 +6,8 @@
 
 For every kept run (its training split, its selection folds and its held-out test split), the
 copula is fitted again with each correlation estimate below, for the run and for each selection
-fold, and its rows go through the verification protocol (rarest-first, one-SE rule, 5 seeds):
+fold, and its rows go through the verification protocol (rarest-first, one-SE rule, 5 seeds;
+no preferred amount, so variants are compared by what the CV chooses for them):
 
 - ``ledoit-wolf`` (the default until 2026-12-07): each class's normal scores, Ledoit-Wolf
   shrinkage to the identity;

@@ -70,17 +70,19 @@ def dataset_of(run: Path, manifest: dict[str, Any]) -> str:
 
 def rows_of(run: Path, rules: list[str], *, ctgan: bool = True) -> list[dict[str, Any]]:
     """Per-seed rows of ``run`` under each rule, the method named ``<method> [<rule>]``."""
-    config = load_config(run / "config.yaml")
+    config = load_config(run / "config.yaml", snapshot=True)
     manifest = json.loads((run / "manifest.json").read_text())
     dataset = dataset_of(run, manifest)
     base = VerificationFiles.of_run(run)
     rows = []
     for rule in rules:
         spec = config.evaluation.model_copy(update={"selection_rule": rule})
+        if rule != "one-se":  # a preferred candidate is the one-SE rule's (EvaluationConfig refuses it)
+            spec = spec.without_preference()
         results = {"ours": reverify(run, run / "baselines" / f"rule-{rule}", base, spec)}
         reference, target = run / "baselines" / "ctgan", run / "baselines" / f"ctgan-rule-{rule}"
         if (target / RESULT_FILE).is_file() or (ctgan and (reference / SYNTHETIC_DIR).is_dir()):
-            results["ctgan"] = reverify(reference, target, base, spec)
+            results["ctgan"] = reverify(reference, target, base, spec.without_preference())
         for row in per_seed_rows(dataset, manifest["seed"], results):
             rows.append({**row, "method": f"{row['method']} [{rule}]", "rule": rule})
     return rows

@@ -161,6 +161,8 @@ def run_control(
     from the whole training split. ``label``: the rule as recorded (default: its name)."""
     real, unused, test = split_samples(config, split)
     spec = config.evaluation  # validated again with the rule: --rule best refuses a preferred candidate
+    if spec.preference_from_synthesizer:  # the controls are not the synthesizer's samples
+        spec = spec.without_preference()
     if rule is not None:
         spec = EvaluationConfig.model_validate({**spec.model_dump(), "selection_rule": rule})
     kind = "image" if isinstance(real.x, np.ndarray) else "tabular"

@@ -151,7 +151,7 @@ def ctgan_evaluation(config: SynthaugConfig) -> EvaluationConfig:
     """The run's evaluation settings for CTGAN's samples: the same protocol, but a preferred amount
     is our synthesizer's own measured recipe (SYNTHESIZER_PREFERRED_AMOUNT), so CTGAN's amount is
     chosen by the selection rule alone."""
-    return config.evaluation.model_copy(update={"preferred_amount": 0.0, "preferred_weight": None})
+    return config.evaluation.without_preference()
 
 
 def _pixel_table(train) -> pd.DataFrame:

@@ -423,6 +423,18 @@ class EvaluationConfig(ConfigSection):
         return self
 
     @property
+    def preference_from_synthesizer(self) -> bool:
+        """Whether preferred_amount is the synthesizer's (SYNTHESIZER_PREFERRED_AMOUNT), not given."""
+        return self._preference_from_synthesizer
+
+    def without_preference(self) -> EvaluationConfig:
+        """These settings with no preferred candidate: for samples that are not the synthesizer's
+        (a baseline's, a calibration control), whose amount the selection rule alone chooses."""
+        plain = self.model_copy(update={"preferred_amount": 0.0, "preferred_weight": None})
+        plain._preference_from_synthesizer = False
+        return plain
+
+    @property
     def preferred(self) -> tuple[float, float] | None:
         """The preferred candidate as (amount, weight), or None (unset or 0)."""
         if not self.preferred_amount:

@@ -52,7 +52,7 @@ def given_settings(config: SynthaugConfig) -> dict[str, Any]:
     preferred amount), so that a config rebuilt from it with overrides fills them in afresh: a
     copula config changed to the GAN, or to amounts without 4, has no preference left over."""
     raw = config.model_dump(mode="json")
-    if config.evaluation._preference_from_synthesizer:
+    if config.evaluation.preference_from_synthesizer:
         raw["evaluation"]["preferred_amount"] = None
     return raw
 

@@ -162,6 +162,10 @@ def test_a_config_rebuilt_with_overrides_chooses_the_copulas_amount_afresh():
     assert rebuilt("training.synthesizer=gan") is None  # no copula amount left over
     assert rebuilt("evaluation.amounts=[0,1,2]") is None  # neither refused nor kept
     assert rebuilt("evaluation.selection_rule=best") is None
+    assert copula.evaluation.preference_from_synthesizer
+    plain = copula.evaluation.without_preference()  # for a baseline's samples
+    assert plain.preferred is None and not plain.preference_from_synthesizer
+    assert copula.evaluation.preferred == (4.0, 1.0)
     # what a deployment stores: the amount unset again, filled in when the flow reads it
     assert given_settings(copula)["evaluation"]["preferred_amount"] is None
     told = SynthaugConfig(
