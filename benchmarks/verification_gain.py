@@ -253,8 +253,12 @@ def merge_results(names: list[str]) -> tuple[str, str, list, list, list, dict[st
     settings differ other than in their seeds, or that share a dataset and seed."""
     stored = [read_result(name) for name in names]
     settings = {SEEDS_IN_WORDS.sub("pipeline seeds {}", s["settings"]) for s in stored}
-    if len(settings) > 1:
-        raise SystemExit(f"--from-result {' '.join(names)}: the results differ in more than their seeds")
+    methods = {frozenset(row["method"] for row in s["per_seed"]) for s in stored}
+    if len(settings) > 1 or len(methods) > 1:
+        raise SystemExit(
+            f"--from-result {' '.join(names)}: the results differ in more than their seeds "
+            "(settings or methods, e.g. one with CTGAN and one without)"
+        )
     runs: set[tuple[str, int]] = set()
     for s in stored:
         these = {(row["dataset"], row["seed"]) for row in s["per_seed"]}
@@ -268,9 +272,19 @@ def merge_results(names: list[str]) -> tuple[str, str, list, list, list, dict[st
     title, words = (
         SEEDS_IN_WORDS.sub(f"pipeline seeds {seeds}", stored[0][k]) for k in ("title", "settings")
     )
+    # when and where the runs ran (a pooled result's own lists flattened)
+    when = [
+        t
+        for s in stored
+        for t in (s["measured_at"] if isinstance(s["measured_at"], list) else [s["measured_at"]])
+    ]
+    machines = [
+        m for s in stored for m in (s["machine"] if isinstance(s["machine"], list) else [s["machine"]])
+    ]
+    distinct = [m for i, m in enumerate(machines) if m not in machines[:i]]
     measured = {
-        "measured_at": stored[0]["measured_at"] if len(stored) == 1 else [s["measured_at"] for s in stored],
-        "machine": stored[0]["machine"],  # when and where the runs ran
+        "measured_at": when[0] if len(when) == 1 else when,
+        "machine": distinct[0] if len(distinct) == 1 else distinct,
     }
     timings = [t for s in stored for t in s["stage_seconds"]]
     audits = [a for s in stored for a in s.get("audits", [])]

@@ -53,11 +53,13 @@ def test_reverify_can_train_the_fold_generators_again_and_keeps_the_runs_generat
     assert seconds[CROSS_FIT] > 0 and seconds[VERIFY] > 0
 
 
-def _stored(tmp_path, name, seeds, overrides="", dataset="crabs"):
+def _stored(tmp_path, name, seeds, overrides="", dataset="crabs", methods=("synthaug",)):
     import json
 
     words = f"15 per class, test fraction 0.3, pipeline seeds {seeds}{overrides}, 5 downstream seeds"
-    rows = [{"dataset": dataset, "seed": s, "classifier": "logistic", "method": "synthaug"} for s in seeds]
+    rows = [
+        {"dataset": dataset, "seed": s, "classifier": "logistic", "method": m} for s in seeds for m in methods
+    ]
     result = {
         "title": f"15 per class, pipeline seeds {seeds}{overrides}",
         "settings": words,
@@ -88,6 +90,27 @@ def test_stored_results_on_other_seeds_pool_into_one_summary_and_others_are_refu
     _stored(tmp_path, "again", [7, 8], ", overrides ['x=1']")
     with pytest.raises(SystemExit, match="crabs seed 7 is in two of them"):
         merge_results(["a", "again"])
+    _stored(tmp_path, "with_ctgan", [9], ", overrides ['x=1']", methods=("synthaug", "ctgan"))
+    with pytest.raises(SystemExit, match="settings or methods"):
+        merge_results(["a", "with_ctgan"])
+    # a pooled result pools again, its times flattened
+    from benchmarks.common import write_result
+
+    write_result(
+        "ab",
+        {
+            "title": title,
+            "settings": words,
+            "per_seed": rows,
+            "stage_seconds": timings,
+            "audits": audits,
+            "measured_at": measured["measured_at"],
+            "machine": measured["machine"],
+        },
+    )
+    _stored(tmp_path, "c", [11], ", overrides ['x=1']")
+    *_, again = merge_results(["ab", "c"])
+    assert again["measured_at"][-1] == "when c ran" and len(again["measured_at"]) == 3
 
 
 def test_ctgan_is_scored_without_our_synthesizers_preferred_amount(tmp_path):
