@@ -496,8 +496,14 @@ class SynthaugConfig(ConfigSection):
             and amount in evaluation.amounts
             and evaluation.selection_rule == "one-se"
         ):
-            # a copy: an EvaluationConfig given by the caller may be shared with other configs;
-            # the assignment checks the amount with any preferred_weight given
+            weight = evaluation.preferred_weight
+            if weight is not None and weight not in evaluation.added_weights:
+                raise ValueError(
+                    f"evaluation.preferred_weight {weight:g} is not among evaluation.added_weights "
+                    f"{evaluation.added_weights}: add it there (it goes with "
+                    f"the {self.training.synthesizer}'s preferred amount {amount:g})"
+                )
+            # a copy: an EvaluationConfig given by the caller may be shared with other configs
             evaluation = evaluation.model_copy()
             evaluation.preferred_amount = amount
             evaluation._preference_from_synthesizer = True

@@ -92,6 +92,8 @@ def format_validation_error(exc: ValidationError) -> str:
             lines.append(f"unknown key '{key}' ({suggest(loc[-1], known).rstrip('.')})")
         elif error["type"] == "missing":
             lines.append(f"'{key}' is required")
+        elif not loc:  # a rule across sections: its message names the keys, the input is everything
+            lines.append(error["msg"].removeprefix("Value error, "))
         else:
             message = error["msg"].removeprefix("Value error, ")
             lines.append(f"'{key}': {message} (got {echo(error.get('input'))})")

@@ -147,6 +147,8 @@ def test_the_copula_prefers_its_measured_amount_unless_told_otherwise():
     assert config(preferred_weight=2, added_weights=[2]).evaluation.preferred == (4.0, 2.0)
     with pytest.raises(ValidationError, match="preferred_weight is set without evaluation.preferred_amount"):
         config("gan", preferred_weight=2, added_weights=[2])
+    with pytest.raises(ValidationError, match="preferred_weight 3 is not among evaluation.added_weights"):
+        config(preferred_weight=3)
 
 
 def test_a_config_rebuilt_with_overrides_chooses_the_copulas_amount_afresh():

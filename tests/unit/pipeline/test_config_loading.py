@@ -146,3 +146,16 @@ def test_a_copula_snapshot_from_before_the_preferred_amount_resumes_without_one(
     gan = SynthaugConfig(dataset=table)
     (tmp_path / "gan.yaml").write_text(config_to_yaml(gan))
     assert load_config(tmp_path / "gan.yaml", snapshot=True).evaluation.preferred_amount is None
+
+
+def test_a_rule_across_sections_is_reported_in_its_own_words(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "dataset: {source: 'bundled:breast_cancer', target: diagnosis}\n"
+        "training: {synthesizer: copula}\nevaluation: {preferred_weight: 3}\n"
+    )
+    with pytest.raises(UserInputError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert "evaluation.preferred_weight 3 is not among evaluation.added_weights [1.0]" in message
+    assert "(top level)" not in message and "got " not in message  # not the whole config echoed
