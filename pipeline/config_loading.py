@@ -59,17 +59,19 @@ def given_settings(config: SynthaugConfig) -> dict[str, Any]:
 
 def as_the_run_started(raw: dict[str, Any]) -> None:
     """Settings whose unset value changed meaning since a snapshot was written, pinned to what
-    they meant then. A copula run's snapshot records the preferred amount it filled in (4) since
-    the copula has one; null there means no preference: written before (when unset meant none),
-    or with 4 not among the amounts or the best rule. Either way it is pinned to none (0) when
-    resumed or verified again."""
+    they meant then, so that a run resumed or verified again continues as it started:
+    - ``training.copula.truncation``: a copula snapshot without it was written before the
+      setting existed and drew untruncated (1), as its model file still loads;
+    - ``evaluation.preferred_amount``: a copula run's snapshot records the amount it filled in
+      (4); null there means no preference (written before the copula had one, or with 4 not among
+      the amounts, or the best rule), pinned to none (0)."""
     training, evaluation = raw.get("training"), raw.get("evaluation")
-    if (
-        isinstance(training, dict)
-        and isinstance(evaluation, dict)
-        and training.get("synthesizer") == "copula"
-        and evaluation.get("preferred_amount") is None
-    ):
+    if not isinstance(training, dict) or training.get("synthesizer") != "copula":
+        return
+    copula = training.setdefault("copula", {})
+    if isinstance(copula, dict):
+        copula.setdefault("truncation", 1.0)
+    if isinstance(evaluation, dict) and evaluation.get("preferred_amount") is None:
         evaluation["preferred_amount"] = 0.0
 
 

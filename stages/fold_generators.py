@@ -37,8 +37,8 @@ import numpy as np
 from synthaug.evaluation.samples import most_drawn
 from synthaug.evaluation.selection import NO_CROSS_VALIDATION, selection_folds
 from synthaug.pipeline.atomic import write_json
-from synthaug.pipeline.config import SynthaugConfig, TrainingConfig
-from synthaug.pipeline.layout import MODEL_FILES, SELECTION_SUMMARY_FILE, RunLayout, synthesizer_name
+from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.layout import SELECTION_SUMMARY_FILE, RunLayout, synthesizer_name
 from synthaug.pipeline.rundir import RunDirectory
 from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.synthetic_set import write_synthetic_set
@@ -49,19 +49,6 @@ from synthaug.stages.job import load_train_split
 from synthaug.stages.sampling import sample_marked, synthesizer_class
 
 log = logging.getLogger(__name__)
-
-
-def as_the_run_draws(run: RunDirectory, training: TrainingConfig, kind: str) -> TrainingConfig:
-    """``training`` with the copula settings of the run's own model file, where there is one: a run
-    written before ``training.copula.truncation`` existed loads at psi 1 (TabularCopula.load)
-    whatever its config.yaml fills in on resume, and its fold copulas must draw as it does."""
-    if training.synthesizer != "copula":
-        return training
-    name = synthesizer_name(kind, training.synthesizer)
-    path = run.file(MODEL_FILES[name])
-    if not path.is_file():  # not trained yet
-        return training
-    return training.model_copy(update={"copula": synthesizer_class(name).load(path).config.copula})
 
 
 def skipped_because(config: SynthaugConfig) -> str | None:
@@ -108,7 +95,7 @@ def train_fold_generators(
         return summary
     kind = train.data.kind
     steps = fold_steps(config)
-    training = as_the_run_draws(run, config.training.model_copy(update={"steps": steps}), kind)
+    training = config.training.model_copy(update={"steps": steps})
     key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
     folds = selection_folds(labels, n_classes, config.evaluation.folds, config.evaluation.cv_repeats)
     started = time.perf_counter()

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import yaml
 
 from synthaug.evaluation.samples import RAREST_FIRST, extra_counts
 from synthaug.evaluation.selection import selection_folds
@@ -17,8 +18,8 @@ from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.models.checkpoint import save_checkpoint
 from synthaug.models.tabular_copula import TabularCopula
 from synthaug.pipeline.config import SynthaugConfig
-from synthaug.pipeline.config_loading import load_config
-from synthaug.pipeline.layout import MODEL_FILES, SELECTION_SUMMARY_FILE, RunLayout
+from synthaug.pipeline.config_loading import config_to_yaml, load_config
+from synthaug.pipeline.layout import CONFIG_FILE, MODEL_FILES, SELECTION_SUMMARY_FILE, RunLayout
 from synthaug.pipeline.rundir import create_run_directory
 from synthaug.stages import job
 from synthaug.stages.fold_generators import later_steps, skipped_because, train_fold_generators
@@ -74,14 +75,19 @@ def test_repeated_cross_validation_gets_a_copula_per_fold_of_every_pass(run):
 
 def test_fold_copulas_draw_as_the_run_s_own_copula_does(run, caplog):
     # a run from before training.copula.truncation: its model file (no such key) loads at psi 1,
-    # while its config.yaml, read again on resume, now fills in the default 0.75
-    cfg = config().model_copy(deep=True)
-    cfg.training.synthesizer = "copula"
-    model = TabularCopula(cfg.training, seed=cfg.seed).fit(job.load_train_split(run))
+    # and its config.yaml, read again on resume, must not fill in today's default 0.75
+    fresh = config().model_copy(deep=True)
+    fresh.training.synthesizer = "copula"
+    model = TabularCopula(fresh.training, seed=fresh.seed).fit(job.load_train_split(run))
     state = torch.load(model.save(run.file(MODEL_FILES["tabular-copula"])), weights_only=True)
     del state["config"]["copula"]["truncation"]
     save_checkpoint(run.file(MODEL_FILES["tabular-copula"]), state)
-    assert cfg.training.copula.truncation == 0.75
+    assert TabularCopula.load(run.file(MODEL_FILES["tabular-copula"])).config.copula.truncation == 1.0
+    snapshot = yaml.safe_load(config_to_yaml(fresh))
+    del snapshot["training"]["copula"]["truncation"]
+    run.file(CONFIG_FILE).write_text(yaml.safe_dump(snapshot))
+    cfg = load_config(run.file(CONFIG_FILE), snapshot=True)  # as synthaug run --resume reads it
+    assert fresh.training.copula.truncation == 0.75
     caplog.set_level("INFO", logger="synthaug.models.tabular_copula")
     caplog.clear()  # the run's own fit above, where INFO was already on
     train_fold_generators(run, cfg)
