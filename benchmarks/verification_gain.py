@@ -247,6 +247,10 @@ def collect(output: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]], l
 SEEDS_IN_WORDS = re.compile(r"pipeline seeds \[[0-9, ]*\]")
 
 
+def _listed(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
 def merge_results(names: list[str]) -> tuple[str, str, list, list, list, dict[str, Any]]:
     """The stored results ``names`` (benchmarks/results/NAME.json) as one: their per-seed rows,
     timings and audits together, the title and settings naming every seed. Refuses results whose
@@ -273,14 +277,8 @@ def merge_results(names: list[str]) -> tuple[str, str, list, list, list, dict[st
         SEEDS_IN_WORDS.sub(f"pipeline seeds {seeds}", stored[0][k]) for k in ("title", "settings")
     )
     # when and where the runs ran (a pooled result's own lists flattened)
-    when = [
-        t
-        for s in stored
-        for t in (s["measured_at"] if isinstance(s["measured_at"], list) else [s["measured_at"]])
-    ]
-    machines = [
-        m for s in stored for m in (s["machine"] if isinstance(s["machine"], list) else [s["machine"]])
-    ]
+    when = [t for s in stored for t in _listed(s["measured_at"])]
+    machines = [m for s in stored for m in _listed(s["machine"])]
     distinct = [m for i, m in enumerate(machines) if m not in machines[:i]]
     measured = {
         "measured_at": when[0] if len(when) == 1 else when,
