@@ -1,7 +1,7 @@
 """Does replacing near copies of training samples cut memorisation without losing the gain?
 
     .venv/bin/python -m benchmarks.near_copies [--datasets digits breast_cancer birthwt ...] \
-        [--seeds 0 1 2] [--quantiles none 0.05] [--set KEY=VALUE ...] [--name near_copies]
+        [--seeds 0 1 2] [--quantiles none 0.05 calibrated] [--set KEY=VALUE ...] [--name near_copies]
 
 For each dataset (its shipped example config; a public table of ``../shared/data`` takes
 breast_cancer's settings at 15 rows per class, as in ``benchmarks/verification_gain.py``) and
@@ -53,7 +53,13 @@ def base_config(dataset: str, seed: int, workdir: Path, *, data_dir: Path, extra
 
 
 def run_seed(
-    dataset: str, seed: int, quantiles: list[float | None], workdir: Path, *, data_dir: Path, extra: list[str]
+    dataset: str,
+    seed: int,
+    quantiles: list[float | str | None],
+    workdir: Path,
+    *,
+    data_dir: Path,
+    extra: list[str],
 ) -> list[dict[str, Any]]:
     base = base_config(dataset, seed, workdir, data_dir=data_dir, extra=extra)
     run = trained_run(base)
@@ -76,6 +82,7 @@ def run_seed(
                     "dataset": dataset,
                     "seed": seed,
                     "near_copy_quantile": "none" if quantile is None else quantile,
+                    "quantile_used": curated.get("quantile"),
                     "classifier": name,
                     "near_copies_replaced": curated.get("near_copies_found", 0)
                     - curated.get("near_copies_kept", 0),
@@ -191,7 +198,7 @@ def main() -> None:
         overrides = earlier.get("overrides", re.findall(r"--set (\S+)", earlier["command"]))
         write(args.name, earlier["command"], overrides, earlier["runs"])
         return
-    quantiles = [None if q == "none" else float(q) for q in args.quantiles]
+    quantiles = [None if q == "none" else q if q == "calibrated" else float(q) for q in args.quantiles]
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="synthaug-near-copies-") as tmp:
         for dataset in args.datasets:

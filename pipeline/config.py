@@ -101,8 +101,12 @@ class SplitConfig(ConfigSection):
 # (README "Near copies"): on scarce digits 0.5 kept the share of samples nearer a training image
 # than an unseen one at or below 0.65 and the membership AUC at or below 0.6 in all six seeds,
 # 0.25 in four; on scarce tables higher quantiles lowered that share but turned the attack round
-# (training rows farther from the samples than unseen ones), so tables keep 0.25.
+# (training rows farther from the samples than unseen ones), so tables keep 0.25 ...
 NEAR_COPY_QUANTILES: dict[str, float] = {"image": 0.5, "tabular": 0.25}
+# ... except with a synthesizer cheap enough to fit a few more times per run: its quantile is
+# calibrated on the training split (stages/near_copy_calibration.py; README "Calibrated curation").
+CALIBRATED_SYNTHESIZERS = ("copula",)
+CALIBRATION_FITS = 3  # folds of the training split, one synthesizer fitted on each
 
 
 class GenerationConfig(ConfigSection):
@@ -118,18 +122,22 @@ class GenerationConfig(ConfigSection):
         default_factory=dict, description="Class name -> count, for strategy: explicit."
     )
     batch_size: Annotated[int, Field(gt=0)] = 256
-    near_copy_quantile: Annotated[float, Field(gt=0, lt=1)] | Literal["auto"] | None = Field(
+    near_copy_quantile: Annotated[float, Field(gt=0, lt=1)] | Literal["auto", "calibrated"] | None = Field(
         "auto",
         description="Drop synthetic samples at most as far from a training sample as this quantile of "
         "the training samples' distances to their nearest other training sample, and draw others "
-        "instead (stages/curation.py); auto: 0.5 for images, 0.25 for tables (NEAR_COPY_QUANTILES); "
-        "null keeps every sample. Skipped under differential privacy.",
+        "instead (stages/curation.py); calibrated (the copula): the candidate quantile whose samples a "
+        "membership attack reads least, measured on the training split's own folds "
+        "(stages/near_copy_calibration.py); auto: calibrated for the copula, 0.5 for the image GAN, "
+        "0.25 for the tabular GAN (NEAR_COPY_QUANTILES); null keeps every sample. Skipped under "
+        "differential privacy.",
     )
 
-    def near_copy_quantile_for(self, kind: DatasetKind) -> float | None:
-        """The quantile a run on ``kind`` data uses (None: keep every sample)."""
+    def near_copy_quantile_for(self, kind: DatasetKind, synthesizer: str) -> float | str | None:
+        """The quantile a run of ``synthesizer`` on ``kind`` data uses: a number, "calibrated", or
+        None (keep every sample)."""
         if self.near_copy_quantile == "auto":
-            return NEAR_COPY_QUANTILES[kind]
+            return "calibrated" if synthesizer in CALIBRATED_SYNTHESIZERS else NEAR_COPY_QUANTILES[kind]
         return self.near_copy_quantile
 
 
@@ -513,6 +521,20 @@ class SynthaugConfig(ConfigSection):
                 "evaluation.preferred_weight is set without evaluation.preferred_amount, and "
                 f"training.synthesizer {self.training.synthesizer} has no preferred amount here: set both, "
                 "or neither"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _calibration_is_affordable(self) -> SynthaugConfig:
+        if (
+            self.generation.near_copy_quantile == "calibrated"
+            and self.training.synthesizer not in CALIBRATED_SYNTHESIZERS
+        ):
+            raise ValueError(
+                f"generation.near_copy_quantile: calibrated fits {CALIBRATION_FITS} more generators per run "
+                f"(one per fold of the training split), which only training.synthesizer: "
+                f"{' or '.join(CALIBRATED_SYNTHESIZERS)} can afford; give the {self.training.synthesizer} a "
+                "number (e.g. 0.25) or auto"
             )
         return self
 

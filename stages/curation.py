@@ -27,6 +27,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from synthaug.evaluation.columns import FeatureSpace
 from synthaug.pipeline.config import DatasetKind, SynthaugConfig
+from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.synthetic_set import SyntheticSet
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ NOT_PRIVATE = "not under differential privacy: the distances would read the priv
 
 def skipped_because(config: SynthaugConfig, kind: DatasetKind) -> str | None:
     """Why the generate stage keeps every sample, or None when it drops near copies."""
-    if config.generation.near_copy_quantile_for(kind) is None:
+    if config.generation.near_copy_quantile_for(kind, config.training.synthesizer) is None:
         return "generation.near_copy_quantile: null"
     if config.privacy.enabled:
         return NOT_PRIVATE
@@ -47,14 +48,22 @@ def skipped_because(config: SynthaugConfig, kind: DatasetKind) -> str | None:
 
 
 def near_copy_filter(
-    config: SynthaugConfig, train_features: Any, *, kind: DatasetKind
+    config: SynthaugConfig, train: TrainSplit, *, seed: int
 ) -> tuple[NearCopyFilter | None, dict]:
-    """The filter for samples of a generator trained on ``train_features`` (of ``kind`` data) and,
-    when there is none, the record that says why."""
+    """The filter for samples of a generator trained on ``train`` and, when there is none, the
+    record that says why. A calibrated quantile is chosen on ``train`` with ``seed``."""
+    kind = train.data.kind
     reason = skipped_because(config, kind)
     if reason is not None:
         return None, {"applied": False, "reason": reason}
-    return NearCopyFilter.fit(train_features, config.generation.near_copy_quantile_for(kind)), {}
+    quantile = config.generation.near_copy_quantile_for(kind, config.training.synthesizer)
+    calibration = None
+    if quantile == "calibrated":
+        # fits synthesizers of its own (stages/sampling.py): imported where it is used
+        from synthaug.stages.near_copy_calibration import calibrate
+
+        quantile, calibration = calibrate(config, train, seed=seed)
+    return NearCopyFilter.fit(train.data.features, quantile, calibration=calibration), {}
 
 
 @dataclass
@@ -66,14 +75,17 @@ class NearCopyFilter:
     index: NearestNeighbors
     threshold: float
     quantile: float
+    calibration: dict[str, Any] | None = None  # how a calibrated quantile was chosen
 
     @classmethod
-    def fit(cls, train_features: Any, quantile: float) -> NearCopyFilter:
+    def fit(
+        cls, train_features: Any, quantile: float, *, calibration: dict[str, Any] | None = None
+    ) -> NearCopyFilter:
         space = FeatureSpace.fit(train_features)
         points = space.transform(train_features)
         index = NearestNeighbors(n_neighbors=2).fit(points)
         nearest_other = index.kneighbors(points)[0][:, 1]  # (N,) column 0 is the sample itself
-        return cls(space, index, float(np.quantile(nearest_other, quantile)), quantile)
+        return cls(space, index, float(np.quantile(nearest_other, quantile)), quantile, calibration)
 
     def distances(self, features: Any) -> np.ndarray:
         """(n,) each sample's distance to its nearest training sample."""
@@ -137,6 +149,8 @@ class NearCopyFilter:
             "near_copies_found": found,
             "near_copies_kept": filled,
         }
+        if self.calibration is not None:
+            record["calibration"] = self.calibration
         log.info(
             "near copies: %d of %d drawn samples dropped (%d kept to fill)", found - filled, drawn, filled
         )
@@ -150,10 +164,16 @@ def curation_text(record: dict[str, Any] | None) -> str:
     if not record.get("applied"):
         return f"Near copies of training samples were not removed ({record.get('reason')})."
     kept = record["near_copies_kept"]
+    calibration = record.get("calibration")
+    chosen = (
+        f" (chosen from {len(calibration['fold_membership_auc'])} candidates on {calibration['folds']} folds "
+        "of the training split, where a membership attack read its samples nearest chance)"
+        if calibration
+        else ""
+    )
     return (
         f"Near copies of training samples: {record['near_copies_found'] - kept} of {record['drawn']} drawn "
-        f"samples lay within the {record['quantile']:.0%} quantile of the training samples' distances to "
-        f"their nearest other training sample ({record['threshold']:.4g}) and were replaced by other draws"
-        + (f"; {kept} had to be kept, the generator gave too few others" if kept else "")
-        + "."
+        f"samples lay within the {record['quantile']:.0%} quantile{chosen} of the training samples' "
+        f"distances to their nearest other training sample ({record['threshold']:.4g}) and were replaced by "
+        "other draws" + (f"; {kept} had to be kept, the generator gave too few others" if kept else "") + "."
     )

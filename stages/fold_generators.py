@@ -122,7 +122,7 @@ def train_fold_generators(
         )
         counts = {name: int(n) for name, n in zip(real_counts, drawn, strict=True)}
         wanted = labels_for(counts, gan.classes_)
-        curation, _ = near_copy_filter(config, part.data.features, kind=kind)  # as the run's own samples are
+        curation, _ = near_copy_filter(config, part, seed=config.seed + 1000 + k)  # as the run's are
         synthetic, _, _ = sample_marked(
             gan,
             wanted,

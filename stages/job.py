@@ -277,7 +277,7 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     labels = labels_for(counts, gan.classes_)
     privacy = gan.privacy_
     key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
-    curation, skipped = near_copy_filter(config, train_split.data.features, kind=kind)
+    curation, skipped = near_copy_filter(config, train_split, seed=config.seed)
     synthetic, watermark, curated = sample_marked(
         gan, labels, seed=config.seed + 1, batch_size=config.generation.batch_size, key=key, curation=curation
     )

@@ -9,8 +9,12 @@ import pandas as pd
 import pytest
 
 from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.dataset import Dataset, SourceInfo
+from synthaug.pipeline.schema import ImageSchema
+from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.synthetic_set import SyntheticSet
 from synthaug.stages.curation import MAX_ROUNDS, NOT_PRIVATE, NearCopyFilter, near_copy_filter
+from tests.frames import train_split
 
 CLASSES = ("a", "b")
 
@@ -89,27 +93,43 @@ def test_tables_are_compared_in_the_encoded_feature_space():
     assert curation.distances(rows.drop(columns="label"))[1] > curation.threshold
 
 
+def image_split(features: np.ndarray) -> TrainSplit:
+    """``features`` (n, H, W, C) as a training split, classes alternating."""
+    labels = np.arange(len(features)) % len(CLASSES)
+    source = SourceInfo("memory", "npz", "0" * 64, {})
+    data = Dataset(features, labels, CLASSES, ImageSchema(*features.shape[1:]), source)
+    rows = np.arange(len(features))
+    return TrainSplit(data, rows, rows)
+
+
+IMAGE_SPLIT = image_split(TRAIN)
+TABLE = pd.DataFrame({"x": np.arange(20.0), "label": ["a", "b"] * 10})
+
+
 def test_private_runs_and_null_quantiles_keep_every_sample():
     private = SynthaugConfig.model_validate(
         {"dataset": {"source": "bundled:digits"}, "privacy": {"enabled": True}}
     )
-    assert near_copy_filter(private, TRAIN, kind="image") == (None, {"applied": False, "reason": NOT_PRIVATE})
+    assert near_copy_filter(private, IMAGE_SPLIT, seed=0) == (None, {"applied": False, "reason": NOT_PRIVATE})
     off = SynthaugConfig.model_validate(
         {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": None}}
     )
-    assert near_copy_filter(off, TRAIN, kind="image")[1]["reason"] == "generation.near_copy_quantile: null"
+    assert near_copy_filter(off, IMAGE_SPLIT, seed=0)[1]["reason"] == "generation.near_copy_quantile: null"
 
 
-def test_the_default_quantile_follows_the_kind_of_data_and_a_set_one_wins():
+def test_the_default_quantile_follows_the_kind_of_data_and_the_synthesizer_and_a_set_one_wins():
     auto = SynthaugConfig.model_validate({"dataset": {"source": "bundled:digits"}})
     assert auto.generation.near_copy_quantile == "auto"
-    curation, record = near_copy_filter(auto, TRAIN, kind="image")
-    assert curation.quantile == 0.5 and record == {}
-    assert near_copy_filter(auto, TRAIN, kind="tabular")[0].quantile == 0.25
+    curation, record = near_copy_filter(auto, IMAGE_SPLIT, seed=0)
+    assert curation.quantile == 0.5 and curation.calibration is None and record == {}
+    table = train_split(TABLE, "label")
+    assert near_copy_filter(auto, table, seed=0)[0].quantile == 0.25  # the tabular GAN
+    assert auto.generation.near_copy_quantile_for("tabular", "copula") == "calibrated"
     set_ = SynthaugConfig.model_validate(
         {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": 0.1}}
     )
-    assert near_copy_filter(set_, TRAIN, kind="image")[0].quantile == 0.1
+    assert near_copy_filter(set_, IMAGE_SPLIT, seed=0)[0].quantile == 0.1
+    assert set_.generation.near_copy_quantile_for("tabular", "copula") == 0.1
     with pytest.raises(ValueError, match="near_copy_quantile"):
         SynthaugConfig.model_validate(
             {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": "half"}}
