@@ -533,8 +533,8 @@ class SynthaugConfig(ConfigSection):
             raise ValueError(
                 f"generation.near_copy_quantile: calibrated fits {CALIBRATION_FITS} more generators per run "
                 f"(one per fold of the training split), which only training.synthesizer: "
-                f"{' or '.join(CALIBRATED_SYNTHESIZERS)} can afford; give the {self.training.synthesizer} a "
-                "number (e.g. 0.25) or auto"
+                f"{' or '.join(CALIBRATED_SYNTHESIZERS)} can afford; with the {self.training.synthesizer}, "
+                "set it to a number (e.g. 0.25) or auto"
             )
         return self
 
