@@ -133,6 +133,14 @@ class GenerationConfig(ConfigSection):
         "differential privacy.",
     )
 
+    # True when near_copy_quantile "calibrated" was filled in from "auto" for the synthesizer
+    # (SynthaugConfig), not given: a config rebuilt with overrides (given_settings) chooses afresh
+    _calibration_from_synthesizer: bool = PrivateAttr(default=False)
+
+    @property
+    def calibration_from_synthesizer(self) -> bool:
+        return self._calibration_from_synthesizer
+
     def near_copy_quantile_for(self, kind: DatasetKind, synthesizer: str) -> float | str | None:
         """The quantile a run of ``synthesizer`` on ``kind`` data uses: a number, "calibrated", or
         None (keep every sample)."""
@@ -525,8 +533,14 @@ class SynthaugConfig(ConfigSection):
         return self
 
     @model_validator(mode="after")
-    def _calibration_is_affordable(self) -> SynthaugConfig:
-        if (
+    def _near_copy_calibration(self) -> SynthaugConfig:
+        generation = self.generation
+        if generation.near_copy_quantile == "auto" and self.training.synthesizer in CALIBRATED_SYNTHESIZERS:
+            # recorded as "calibrated" in the snapshot: "auto" there means what it meant before
+            generation = generation.model_copy(update={"near_copy_quantile": "calibrated"})
+            generation._calibration_from_synthesizer = True
+            self.generation = generation
+        elif (
             self.generation.near_copy_quantile == "calibrated"
             and self.training.synthesizer not in CALIBRATED_SYNTHESIZERS
         ):

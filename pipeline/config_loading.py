@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config import NEAR_COPY_QUANTILES, SynthaugConfig
 from synthaug.pipeline.errors import UserInputError, echo, suggest
 from synthaug.pipeline.files import require_regular
 
@@ -49,11 +49,14 @@ def load_config(
 
 def given_settings(config: SynthaugConfig) -> dict[str, Any]:
     """The config as plain data with the settings it filled in itself unset again (the copula's
-    preferred amount), so that a config rebuilt from it with overrides fills them in afresh: a
-    copula config changed to the GAN, or to amounts without 4, has no preference left over."""
+    preferred amount and calibrated curation), so that a config rebuilt from it with overrides
+    fills them in afresh: a copula config changed to the GAN, or to amounts without 4, has no
+    preference or calibration left over."""
     raw = config.model_dump(mode="json")
     if config.evaluation.preference_from_synthesizer:
         raw["evaluation"]["preferred_amount"] = None
+    if config.generation.calibration_from_synthesizer:
+        raw["generation"]["near_copy_quantile"] = "auto"
     return raw
 
 
@@ -64,7 +67,10 @@ def as_the_run_started(raw: dict[str, Any]) -> None:
       setting existed and drew untruncated (1), as its model file still loads;
     - ``evaluation.preferred_amount``: a copula run's snapshot records the amount it filled in
       (4); null there means no preference (written before the copula had one, or with 4 not among
-      the amounts, or the best rule), pinned to none (0)."""
+      the amounts, or the best rule), pinned to none (0);
+    - ``generation.near_copy_quantile``: a copula run's snapshot records "calibrated" where it
+      calibrated; "auto" (or no key) there was written before, when it meant the tables' fixed
+      quantile (NEAR_COPY_QUANTILES)."""
     training, evaluation = raw.get("training"), raw.get("evaluation")
     if not isinstance(training, dict) or training.get("synthesizer") != "copula":
         return
@@ -73,6 +79,9 @@ def as_the_run_started(raw: dict[str, Any]) -> None:
         copula.setdefault("truncation", 1.0)
     if isinstance(evaluation, dict) and evaluation.get("preferred_amount") is None:
         evaluation["preferred_amount"] = 0.0
+    generation = raw.setdefault("generation", {})
+    if isinstance(generation, dict) and generation.get("near_copy_quantile", "auto") == "auto":
+        generation["near_copy_quantile"] = NEAR_COPY_QUANTILES["tabular"]
 
 
 def validate_config(raw: Mapping[str, Any], *, where: str = "config") -> SynthaugConfig:

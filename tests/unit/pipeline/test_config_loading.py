@@ -159,3 +159,35 @@ def test_a_rule_across_sections_is_reported_in_its_own_words(tmp_path):
     message = str(caught.value)
     assert "evaluation.preferred_weight 3 is not among evaluation.added_weights [1.0]" in message
     assert "(top level)" not in message and "got " not in message  # not the whole config echoed
+
+
+def test_a_copula_snapshot_records_calibrated_curation_and_an_older_one_keeps_its_fixed_quantile(tmp_path):
+    from synthaug.pipeline.config import NEAR_COPY_QUANTILES, SynthaugConfig
+    from synthaug.pipeline.config_loading import given_settings
+
+    table = {"source": "bundled:breast_cancer", "target": "diagnosis"}
+    now = SynthaugConfig(dataset=table, training={"synthesizer": "copula"})
+    assert now.generation.near_copy_quantile == "calibrated" and now.generation.calibration_from_synthesizer
+    current = tmp_path / "now.yaml"
+    current.write_text(config_to_yaml(now))
+    assert yaml.safe_load(current.read_text())["generation"]["near_copy_quantile"] == "calibrated"
+    assert load_config(current, snapshot=True).generation.near_copy_quantile == "calibrated"
+    raw = yaml.safe_load(current.read_text())
+    raw["generation"]["near_copy_quantile"] = "auto"  # as written before the copula calibrated
+    older = tmp_path / "older.yaml"
+    older.write_text(yaml.safe_dump(raw))
+    assert load_config(older, snapshot=True).generation.near_copy_quantile == NEAR_COPY_QUANTILES["tabular"]
+    assert load_config(older).generation.near_copy_quantile == "calibrated"  # a config file: today's
+    # rebuilt with overrides (a deployment's --param overrides): chosen afresh, the GAN not refused
+    assert given_settings(now)["generation"]["near_copy_quantile"] == "auto"
+    gan = load_config(base=now, overrides=["training.synthesizer=gan"])
+    assert gan.generation.near_copy_quantile == "auto"
+    assert gan.generation.near_copy_quantile_for("tabular", "gan") == NEAR_COPY_QUANTILES["tabular"]
+    told = SynthaugConfig(
+        dataset=table, training={"synthesizer": "copula"}, generation={"near_copy_quantile": "calibrated"}
+    )
+    assert given_settings(told)["generation"]["near_copy_quantile"] == "calibrated"  # given: kept
+    with pytest.raises(UserInputError, match="near_copy_quantile: calibrated fits 3 more generators"):
+        load_config(base=told, overrides=["training.synthesizer=gan"])
+    (tmp_path / "gan.yaml").write_text(config_to_yaml(SynthaugConfig(dataset=table)))
+    assert load_config(tmp_path / "gan.yaml", snapshot=True).generation.near_copy_quantile == "auto"

@@ -55,8 +55,8 @@ def test_folds_are_stratified_disjoint_and_fewer_when_a_class_is_rare():
 
 
 def test_the_copula_calibrates_on_its_training_split_and_says_so(tmp_path):
-    config = copula_config()
-    assert config.generation.near_copy_quantile == "auto"
+    config = copula_config()  # auto: calibrated, for the copula
+    assert config.generation.near_copy_quantile == "calibrated"
     train = train_split(table(), "label")
     curation, record = near_copy_filter(config, train, seed=0)
     assert record == {}
