@@ -346,6 +346,13 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     card = (run_dir / "export" / "DATASET_CARD.md").read_text()
     assert "- Model: class-conditional Gaussian copula, fitted in" in card
     assert "x4 preferred: added unless beaten by more than one standard error" in card
+    # near copies: the quantile is calibrated on folds of the training split, and the run says so
+    assert snapshot["generation"]["near_copy_quantile"] == "calibrated"
+    curated = manifest["generation"]["near_copies"]
+    chosen = curated["calibration"]["fold_membership_auc"]
+    assert len(chosen) == 6 and f"{curated['quantile']:g}" in chosen
+    said = f"within the {curated['quantile']:.0%} quantile (chosen from 6 candidates on 3 folds"
+    assert said in report and said in card
     audit = manifest["verification"]["privacy_audit"]  # the run's own audit, in the card's words
     assert f"AUC of {audit['membership_auc']:.2f} ({audit['membership_auc_either_way']:.2f} with its" in card
     assert load_model(run_dir).sample(3, labels="malignant").labels.tolist() == [1, 1, 1]
