@@ -8,7 +8,7 @@ while on crabs 0.25 is about right (README "Calibrated curation"). So for a synt
 fit, the quantile is measured per run, from the training split alone:
 
     for each of CALIBRATION_FITS stratified folds of the training split:
-        fit the synthesizer on the fold's training rows, draw the fold's share of the run's samples
+        fit the synthesizer on the fold's training rows; draw what the generate stage would draw
         for each candidate quantile: curate the draws, then attack them with the fold's
             validation rows as the unseen records (privacy/audit.py, its membership AUC)
     keep the candidate whose mean AUC over the folds is nearest 0.5 (ties: the larger quantile)
@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import StratifiedKFold
 
 from synthaug.evaluation.columns import FeatureSpace
 from synthaug.pipeline.config import CALIBRATION_FITS, SynthaugConfig
@@ -40,7 +41,7 @@ from synthaug.stages.sampling import synthesizer_class
 log = logging.getLogger(__name__)
 
 # quantiles of the training rows' neighbour distances. Up to 0.25 only, oj's samples (which curation
-# barely touches below 0.5) stayed at 0.62 read either way; with 0.75 too, breast_cancer's folds
+# barely touches below 0.5) stayed at about 0.61 read either way; with 0.75 too, breast_cancer's folds
 # chose 0.75 where the test split read the hole (README "Calibrated curation")
 CANDIDATES = (0.02, 0.05, 0.1, 0.15, 0.25, 0.5)
 SEED_OFFSET = 3000  # the fold synthesizers' seeds, apart from the selection folds' (1000, 2000)
@@ -48,9 +49,7 @@ SEED_OFFSET = 3000  # the fold synthesizers' seeds, apart from the selection fol
 
 def calibration_folds(y: np.ndarray, n_classes: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """(train, validation) positions of CALIBRATION_FITS stratified folds (fewer where the
-    rarest class has fewer rows; at least 2)."""
-    from sklearn.model_selection import StratifiedKFold
-
+    rarest class has fewer rows; at least 2, as the selection folds)."""
     smallest = int(np.bincount(y, minlength=n_classes).min())
     folds = max(2, min(CALIBRATION_FITS, smallest))
     return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
