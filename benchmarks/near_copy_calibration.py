@@ -26,15 +26,14 @@ import pandas as pd
 
 from benchmarks.common import RESULTS, add_set_option, markdown_table, trained_run, write_result
 from benchmarks.verification_gain import DATA_DIR, TABLES, dataset_config
-from synthaug.evaluation.columns import FeatureSpace
 from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.layout import MODEL_FILES, synthesizer_name
 from synthaug.pipeline.rundir import split_file
-from synthaug.privacy.audit import MEMBERSHIP_AUC, SHARE_CLOSER_TO_TRAIN, audit
+from synthaug.privacy.audit import MEMBERSHIP_AUC, SHARE_CLOSER_TO_TRAIN
 from synthaug.stages.curation import NearCopyFilter
 from synthaug.stages.generate import labels_for, plan_counts
 from synthaug.stages.job import load_train_split
-from synthaug.stages.near_copy_calibration import calibrate
+from synthaug.stages.near_copy_calibration import audit_against, calibrate
 from synthaug.stages.sampling import synthesizer_class
 
 CALIBRATED = "calibrated"
@@ -60,8 +59,7 @@ def run_seed(
             kept, _ = NearCopyFilter.fit(train.data.features, quantile).curate(
                 synthesizer, drawn, seed=config.seed + 1, batch_size=config.generation.batch_size
             )
-        space = FeatureSpace.fit(train.data.features)
-        found = audit(*(space.transform(x) for x in (train.data.features, test.features, kept.features)))
+        found = audit_against(train.data.features, test.features, kept.features, seed=0)
         rows.append(
             {
                 "dataset": dataset,

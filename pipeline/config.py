@@ -141,11 +141,11 @@ class GenerationConfig(ConfigSection):
     def calibration_from_synthesizer(self) -> bool:
         return self._calibration_from_synthesizer
 
-    def near_copy_quantile_for(self, kind: DatasetKind, synthesizer: str) -> float | str | None:
-        """The quantile a run of ``synthesizer`` on ``kind`` data uses: a number, "calibrated", or
-        None (keep every sample)."""
+    def near_copy_quantile_for(self, kind: DatasetKind) -> float | str | None:
+        """The quantile a run on ``kind`` data uses: a number, "calibrated" (the copula's "auto",
+        filled in by SynthaugConfig), or None (keep every sample)."""
         if self.near_copy_quantile == "auto":
-            return "calibrated" if synthesizer in CALIBRATED_SYNTHESIZERS else NEAR_COPY_QUANTILES[kind]
+            return NEAR_COPY_QUANTILES[kind]
         return self.near_copy_quantile
 
 

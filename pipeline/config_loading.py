@@ -55,8 +55,9 @@ def given_settings(config: SynthaugConfig) -> dict[str, Any]:
     raw = config.model_dump(mode="json")
     if config.evaluation.preference_from_synthesizer:
         raw["evaluation"]["preferred_amount"] = None
-    if config.generation.calibration_from_synthesizer:
-        raw["generation"]["near_copy_quantile"] = "auto"
+    generation = config.generation
+    if generation.calibration_from_synthesizer and generation.near_copy_quantile == "calibrated":
+        raw["generation"]["near_copy_quantile"] = "auto"  # (a copy given another value keeps it)
     return raw
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.neighbors import NearestNeighbors
 
 from synthaug.evaluation.columns import FeatureSpace
-from synthaug.pipeline.config import DatasetKind, SynthaugConfig
+from synthaug.pipeline.config import CALIBRATED_SYNTHESIZERS, DatasetKind, SynthaugConfig
 from synthaug.pipeline.split import TrainSplit
 from synthaug.pipeline.synthetic_set import SyntheticSet
 
@@ -40,7 +40,7 @@ NOT_PRIVATE = "not under differential privacy: the distances would read the priv
 
 def skipped_because(config: SynthaugConfig, kind: DatasetKind) -> str | None:
     """Why the generate stage keeps every sample, or None when it drops near copies."""
-    if config.generation.near_copy_quantile_for(kind, config.training.synthesizer) is None:
+    if config.generation.near_copy_quantile_for(kind) is None:
         return "generation.near_copy_quantile: null"
     if config.privacy.enabled:
         return NOT_PRIVATE
@@ -56,10 +56,16 @@ def near_copy_filter(
     reason = skipped_because(config, kind)
     if reason is not None:
         return None, {"applied": False, "reason": reason}
-    quantile = config.generation.near_copy_quantile_for(kind, config.training.synthesizer)
+    quantile = config.generation.near_copy_quantile_for(kind)
     calibration = None
     if quantile == "calibrated":
-        # fits synthesizers of its own (stages/sampling.py): imported where it is used
+        if config.training.synthesizer not in CALIBRATED_SYNTHESIZERS:  # a copy past the validators
+            raise ValueError(
+                "generation.near_copy_quantile: calibrated needs training.synthesizer: "
+                f"{' or '.join(CALIBRATED_SYNTHESIZERS)}, not {config.training.synthesizer}: set a number "
+                "or auto"
+            )
+        # near_copy_calibration builds on this module's NearCopyFilter: imported where it is used
         from synthaug.stages.near_copy_calibration import calibrate
 
         quantile, calibration = calibrate(config, train, seed=seed)
@@ -164,13 +170,14 @@ def curation_text(record: dict[str, Any] | None) -> str:
     if not record.get("applied"):
         return f"Near copies of training samples were not removed ({record.get('reason')})."
     kept = record["near_copies_kept"]
-    calibration = record.get("calibration")
-    chosen = (
-        f" (chosen from {len(calibration['fold_membership_auc'])} candidates on {calibration['folds']} folds "
-        "of the training split, where a membership attack read its samples nearest chance)"
-        if calibration
-        else ""
-    )
+    calibration = record.get("calibration") or {}
+    if calibration.get("calibrated"):
+        chosen = (
+            f" (chosen from {len(calibration['fold_membership_auc'])} candidates on {calibration['folds']} "
+            "folds of the training split, where a membership attack read its samples nearest chance)"
+        )
+    else:
+        chosen = f" (not calibrated: {calibration['reason']})" if calibration else ""
     return (
         f"Near copies of training samples: {record['near_copies_found'] - kept} of {record['drawn']} drawn "
         f"samples lay within the {record['quantile']:.0%} quantile{chosen} of the training samples' "

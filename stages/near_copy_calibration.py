@@ -30,7 +30,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
 from synthaug.evaluation.columns import FeatureSpace
-from synthaug.pipeline.config import CALIBRATION_FITS, SynthaugConfig
+from synthaug.pipeline.config import CALIBRATION_FITS, NEAR_COPY_QUANTILES, SynthaugConfig
 from synthaug.pipeline.layout import synthesizer_name
 from synthaug.pipeline.split import TrainSplit
 from synthaug.privacy.audit import MEMBERSHIP_AUC, audit
@@ -44,24 +44,34 @@ log = logging.getLogger(__name__)
 # barely touches below 0.5) stayed at about 0.61 read either way; with 0.75 too, breast_cancer's folds
 # chose 0.75 where the test split read the hole (README "Calibrated curation")
 CANDIDATES = (0.02, 0.05, 0.1, 0.15, 0.25, 0.5)
-SEED_OFFSET = 3000  # the fold synthesizers' seeds, apart from the selection folds' (1000, 2000)
+SEED_OFFSET = 3000  # the fold synthesizers' seeds: seed + SEED_OFFSET + fold
+# every class needs two training rows in each fold's part and one in its validation rows
+MIN_CLASS_ROWS = 2 * CALIBRATION_FITS
 
 
-def calibration_folds(y: np.ndarray, n_classes: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(train, validation) positions of CALIBRATION_FITS stratified folds (fewer where the
-    rarest class has fewer rows; at least 2, as the selection folds)."""
-    smallest = int(np.bincount(y, minlength=n_classes).min())
-    folds = max(2, min(CALIBRATION_FITS, smallest))
-    return list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+def calibration_folds(y: np.ndarray, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, validation) positions of CALIBRATION_FITS stratified folds."""
+    splitter = StratifiedKFold(CALIBRATION_FITS, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y))
 
 
-def membership_auc(train: Any, unseen: Any, synthetic: Any, *, seed: int) -> float:
-    """The audit's membership AUC of ``synthetic`` samples against ``train`` (members) and
-    ``unseen`` rows, in the feature space fitted on ``train``."""
+def too_few_rows(train: TrainSplit) -> str | None:
+    """Why ``train`` cannot be calibrated on, or None."""
+    counts = np.bincount(train.data.labels, minlength=len(train.data.classes))
+    if counts.min() >= MIN_CLASS_ROWS:
+        return None
+    rarest = train.data.classes[int(counts.argmin())]
+    return (
+        f"class {rarest!r} has {counts.min()} training rows, fewer than the {MIN_CLASS_ROWS} "
+        f"calibration needs, so the tables' fixed quantile is used"
+    )
+
+
+def audit_against(train: Any, unseen: Any, synthetic: Any, *, seed: int) -> dict[str, float]:
+    """privacy/audit.py's numbers for ``synthetic`` samples with ``train`` as the members and
+    ``unseen`` rows as the others, in the feature space fitted on ``train``."""
     space = FeatureSpace.fit(train)
-    return audit(space.transform(train), space.transform(unseen), space.transform(synthetic), seed=seed)[
-        MEMBERSHIP_AUC
-    ]
+    return audit(space.transform(train), space.transform(unseen), space.transform(synthetic), seed=seed)
 
 
 def nearest_chance(aucs: dict[float, float]) -> float:
@@ -72,11 +82,16 @@ def nearest_chance(aucs: dict[float, float]) -> float:
 
 def calibrate(config: SynthaugConfig, train: TrainSplit, *, seed: int) -> tuple[float, dict[str, Any]]:
     """The candidate quantile for ``train`` (see the module docstring) and the record of how it
-    was chosen: each candidate's mean membership AUC over the folds."""
+    was chosen: each candidate's mean membership AUC over the folds; for a split with a class of
+    fewer than MIN_CLASS_ROWS rows, the tables' fixed quantile and why."""
     data = train.data
+    reason = too_few_rows(train)
+    if reason is not None:
+        log.info("near copies: %s", reason)
+        return NEAR_COPY_QUANTILES[data.kind], {"calibrated": False, "reason": reason}
     name = synthesizer_name(data.kind, config.training.synthesizer)
     aucs: dict[float, list[float]] = {q: [] for q in CANDIDATES}
-    folds = calibration_folds(data.labels, len(data.classes), seed)
+    folds = calibration_folds(data.labels, seed)
     with tempfile.TemporaryDirectory(prefix="synthaug-calibration-") as workdir:
         for k, (fold_train, validation) in enumerate(folds):
             part = TrainSplit(data.subset(fold_train), train.indices[fold_train], train.pool_indices)
@@ -91,8 +106,8 @@ def calibrate(config: SynthaugConfig, train: TrainSplit, *, seed: int) -> tuple[
                 kept, _ = NearCopyFilter.fit(part.data.features, quantile).curate(
                     synthesizer, drawn, seed=fold_seed, batch_size=config.generation.batch_size
                 )
-                auc = membership_auc(part.data.features, unseen, kept.features, seed=fold_seed)
-                aucs[quantile].append(auc)
+                found = audit_against(part.data.features, unseen, kept.features, seed=fold_seed)
+                aucs[quantile].append(found[MEMBERSHIP_AUC])
     mean = {q: float(np.mean(a)) for q, a in aucs.items()}
     chosen = nearest_chance(mean)
     log.info(

@@ -20,10 +20,11 @@ import yaml
 from PIL import Image
 
 from synthaug import load_model
-from synthaug.pipeline.config import DatasetConfig, ImageOptions, demo_config
+from synthaug.pipeline.config import CALIBRATION_FITS, DatasetConfig, ImageOptions, demo_config
 from synthaug.pipeline.dataset_io import read_dataset
 from synthaug.pipeline.sources import load_dataset
 from synthaug.pipeline.sources.image_folder import read_image_folder
+from synthaug.stages.near_copy_calibration import CANDIDATES
 from synthaug.stages.order import STAGES as ORDER
 
 REPO = Path(__file__).resolve().parents[2]
@@ -350,8 +351,9 @@ def test_the_copula_command_fits_a_copula_and_the_run_says_so(cli, user_dir, mon
     assert snapshot["generation"]["near_copy_quantile"] == "calibrated"
     curated = manifest["generation"]["near_copies"]
     chosen = curated["calibration"]["fold_membership_auc"]
-    assert len(chosen) == 6 and f"{curated['quantile']:g}" in chosen
-    said = f"within the {curated['quantile']:.0%} quantile (chosen from 6 candidates on 3 folds"
+    assert len(chosen) == len(CANDIDATES) and f"{curated['quantile']:g}" in chosen
+    candidates = f"chosen from {len(CANDIDATES)} candidates on {CALIBRATION_FITS} folds"
+    said = f"within the {curated['quantile']:.0%} quantile ({candidates}"
     assert said in report and said in card
     audit = manifest["verification"]["privacy_audit"]  # the run's own audit, in the card's words
     assert f"AUC of {audit['membership_auc']:.2f} ({audit['membership_auc_either_way']:.2f} with its" in card

@@ -182,7 +182,12 @@ def test_a_copula_snapshot_records_calibrated_curation_and_an_older_one_keeps_it
     assert given_settings(now)["generation"]["near_copy_quantile"] == "auto"
     gan = load_config(base=now, overrides=["training.synthesizer=gan"])
     assert gan.generation.near_copy_quantile == "auto"
-    assert gan.generation.near_copy_quantile_for("tabular", "gan") == NEAR_COPY_QUANTILES["tabular"]
+    assert gan.generation.near_copy_quantile_for("tabular") == NEAR_COPY_QUANTILES["tabular"]
+    # a copy given another value keeps it (the flag alone does not unset it)
+    other = now.model_copy(
+        update={"generation": now.generation.model_copy(update={"near_copy_quantile": 0.1})}
+    )
+    assert given_settings(other)["generation"]["near_copy_quantile"] == 0.1
     told = SynthaugConfig(
         dataset=table, training={"synthesizer": "copula"}, generation={"near_copy_quantile": "calibrated"}
     )

@@ -124,12 +124,24 @@ def test_the_default_quantile_follows_the_kind_of_data_and_the_synthesizer_and_a
     assert curation.quantile == 0.5 and curation.calibration is None and record == {}
     table = train_split(TABLE, "label")
     assert near_copy_filter(auto, table, seed=0)[0].quantile == 0.25  # the tabular GAN
-    assert auto.generation.near_copy_quantile_for("tabular", "copula") == "calibrated"
+    copula = SynthaugConfig.model_validate(
+        {"dataset": {"source": "t.csv", "target": "y"}, "training": {"synthesizer": "copula"}}
+    )
+    assert copula.generation.near_copy_quantile_for("tabular") == "calibrated"  # filled in for the copula
+    # a copy made past the validators: the GAN keeps its fixed quantile, and refuses calibration
+    gan = copula.model_copy(update={"training": auto.training})
+    with pytest.raises(ValueError, match="calibrated needs training.synthesizer: copula, not gan"):
+        near_copy_filter(gan, table, seed=0)
+    unset = copula.model_copy(update={"generation": auto.generation})
+    assert (
+        near_copy_filter(unset.model_copy(update={"training": auto.training}), table, seed=0)[0].quantile
+        == 0.25
+    )
     set_ = SynthaugConfig.model_validate(
         {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": 0.1}}
     )
     assert near_copy_filter(set_, IMAGE_SPLIT, seed=0)[0].quantile == 0.1
-    assert set_.generation.near_copy_quantile_for("tabular", "copula") == 0.1
+    assert set_.generation.near_copy_quantile_for("tabular") == 0.1
     with pytest.raises(ValueError, match="near_copy_quantile"):
         SynthaugConfig.model_validate(
             {"dataset": {"source": "bundled:digits"}, "generation": {"near_copy_quantile": "half"}}

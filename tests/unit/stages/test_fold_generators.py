@@ -17,7 +17,7 @@ from synthaug.evaluation.selection import selection_folds
 from synthaug.evaluation.verification_inputs import VerificationFiles
 from synthaug.models.checkpoint import save_checkpoint
 from synthaug.models.tabular_copula import TabularCopula
-from synthaug.pipeline.config import CALIBRATION_FITS, SynthaugConfig
+from synthaug.pipeline.config import NEAR_COPY_QUANTILES, SynthaugConfig
 from synthaug.pipeline.config_loading import config_to_yaml, load_config
 from synthaug.pipeline.layout import CONFIG_FILE, MODEL_FILES, SELECTION_SUMMARY_FILE, RunLayout
 from synthaug.pipeline.rundir import create_run_directory
@@ -92,8 +92,9 @@ def test_fold_copulas_draw_as_the_run_s_own_copula_does(run, caplog):
     caplog.clear()  # the run's own fit above, where INFO was already on
     train_fold_generators(run, cfg)
     fits = [r.getMessage() for r in caplog.records if "fitted a Gaussian copula" in r.getMessage()]
-    # each fold's generator and the copulas that calibrate its near-copy curation
-    assert len(fits) == 3 * (1 + CALIBRATION_FITS) and all("truncation 1," in fit for fit in fits)
+    # the older snapshot's near_copy_quantile "auto" meant 0.25: no copulas fitted to calibrate
+    assert len(fits) == 3 and all("truncation 1," in fit for fit in fits)
+    assert cfg.generation.near_copy_quantile == NEAR_COPY_QUANTILES["tabular"]
 
 
 @pytest.mark.slow

@@ -7,9 +7,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from synthaug.pipeline.config import SynthaugConfig
+from synthaug.pipeline.config import CALIBRATION_FITS, NEAR_COPY_QUANTILES, SynthaugConfig
 from synthaug.stages.curation import curation_text, near_copy_filter
-from synthaug.stages.near_copy_calibration import CANDIDATES, calibration_folds, nearest_chance
+from synthaug.stages.near_copy_calibration import (
+    CANDIDATES,
+    MIN_CLASS_ROWS,
+    calibration_folds,
+    nearest_chance,
+)
 from synthaug.stages.sampling import synthesizer_class
 from tests.frames import train_split
 
@@ -40,18 +45,37 @@ def table(rows_per_class: int = 15, seed: int = 0) -> pd.DataFrame:
 def test_the_quantile_nearest_chance_either_way_wins_and_ties_go_to_more_curation():
     assert nearest_chance({0.02: 0.66, 0.1: 0.58, 0.25: 0.37}) == 0.1
     assert nearest_chance({0.02: 0.66, 0.1: 0.45, 0.25: 0.38}) == 0.1  # 0.45 reads 0.55 the other way
-    assert nearest_chance({0.05: 0.55, 0.15: 0.45}) == 0.15
+    assert nearest_chance({0.05: 0.625, 0.15: 0.375}) == 0.15  # equally near: more curation
+    assert nearest_chance({0.05: 0.375, 0.15: 0.625}) == 0.15
 
 
-def test_folds_are_stratified_disjoint_and_fewer_when_a_class_is_rare():
+def test_folds_are_stratified_and_disjoint():
     y = np.repeat([0, 1], [15, 9])
-    folds = calibration_folds(y, 2, seed=0)
-    assert len(folds) == 3
+    folds = calibration_folds(y, seed=0)
+    assert len(folds) == CALIBRATION_FITS
     for fold_train, validation in folds:
         assert not set(fold_train) & set(validation)
-        assert np.bincount(y[validation]).tolist() in ([5, 3],)
+        assert np.bincount(y[validation]).tolist() == [5, 3]
     assert sorted(np.concatenate([v for _, v in folds]).tolist()) == list(range(len(y)))
-    assert len(calibration_folds(np.repeat([0, 1], [15, 2]), 2, seed=0)) == 2
+
+
+def test_a_split_with_a_rare_class_keeps_the_tables_fixed_quantile_and_says_why():
+    rows = table()
+    rare = pd.concat([rows[rows.label == "a"], rows[rows.label == "b"].head(MIN_CLASS_ROWS - 1)])
+    curation, _ = near_copy_filter(copula_config(), train_split(rare, "label"), seed=0)
+    assert curation.quantile == NEAR_COPY_QUANTILES["tabular"]
+    assert curation.calibration == {
+        "calibrated": False,
+        "reason": f"class 'b' has {MIN_CLASS_ROWS - 1} training rows, fewer than the {MIN_CLASS_ROWS} "
+        "calibration needs, so the tables' fixed quantile is used",
+    }
+    record = {"applied": True, "quantile": 0.25, "threshold": 0.1, "drawn": 10, "near_copies_found": 0}
+    text = curation_text({**record, "near_copies_kept": 0, "calibration": curation.calibration})
+    assert "within the 25% quantile (not calibrated: class 'b' has 5 training rows" in text
+    enough = pd.concat([rows[rows.label == "a"], rows[rows.label == "b"].head(MIN_CLASS_ROWS)])
+    assert near_copy_filter(copula_config(), train_split(enough, "label"), seed=0)[0].calibration[
+        "calibrated"
+    ]
 
 
 def test_the_copula_calibrates_on_its_training_split_and_says_so(tmp_path):
