@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 # chose 0.75 where the test split read the hole (README "Calibrated curation")
 CANDIDATES = (0.02, 0.05, 0.1, 0.15, 0.25, 0.5)
 SEED_OFFSET = 3000  # the fold synthesizers' seeds: seed + SEED_OFFSET + fold
-# every class needs two training rows in each fold's part and one in its validation rows
+# two rows of every class in each fold: each fold's copula fits on four, validates on two
 MIN_CLASS_ROWS = 2 * CALIBRATION_FITS
 
 
@@ -63,7 +63,7 @@ def too_few_rows(train: TrainSplit) -> str | None:
     rarest = train.data.classes[int(counts.argmin())]
     return (
         f"class {rarest!r} has {counts.min()} training rows, fewer than the {MIN_CLASS_ROWS} "
-        f"calibration needs, so the tables' fixed quantile is used"
+        "calibration needs, so the tables' fixed quantile is used"
     )
 
 
