@@ -19,7 +19,7 @@ outside the privacy ledger, so a private run skips this step and its record says
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -79,6 +79,7 @@ class NearCopyFilter:
 
     space: FeatureSpace
     index: NearestNeighbors
+    nearest_other: np.ndarray  # (N,) each training sample's distance to its nearest other one
     threshold: float
     quantile: float
     calibration: dict[str, Any] | None = None  # how a calibrated quantile was chosen
@@ -90,8 +91,12 @@ class NearCopyFilter:
         space = FeatureSpace.fit(train_features)
         points = space.transform(train_features)
         index = NearestNeighbors(n_neighbors=2).fit(points)
-        nearest_other = index.kneighbors(points)[0][:, 1]  # (N,) column 0 is the sample itself
-        return cls(space, index, float(np.quantile(nearest_other, quantile)), quantile, calibration)
+        nearest_other = index.kneighbors(points)[0][:, 1]  # column 0 is the sample itself
+        return cls(space, index, nearest_other, 0.0, quantile, calibration).at(quantile)
+
+    def at(self, quantile: float) -> NearCopyFilter:
+        """The same index with the threshold of another ``quantile`` (no refit)."""
+        return replace(self, threshold=float(np.quantile(self.nearest_other, quantile)), quantile=quantile)
 
     def distances(self, features: Any) -> np.ndarray:
         """(n,) each sample's distance to its nearest training sample."""

@@ -15,8 +15,9 @@ fit, the quantile is measured per run, from the training split alone:
 
 The held-out test split is never read, so the run's audit against it stays an independent check.
 Measured against the fixed quantiles by benchmarks/near_copy_calibration.py (README "Calibrated
-curation"). Three more copula fits and their audits take a few seconds (2.8 s on melanoma's 40
-rows, 4.1 s on oj's 749, on 2 busy cores).
+curation"). Three more copula fits and their audits (one neighbour index and feature space per
+fold, every candidate's threshold read from it) take a few seconds at most: 1.2 s on melanoma's
+40 rows on a quiet 2-core machine, 4.1 s on oj's 749 with two benchmarks running.
 """
 
 from __future__ import annotations
@@ -101,12 +102,14 @@ def calibrate(config: SynthaugConfig, train: TrainSplit, *, seed: int) -> tuple[
             counts = plan_counts(part.data.class_counts(), config.generation)
             labels = labels_for(counts, synthesizer.classes_)
             drawn = synthesizer.sample(len(labels), labels=labels, seed=fold_seed)
-            unseen = data.subset(validation).features
+            near_copies = NearCopyFilter.fit(part.data.features, CANDIDATES[0])  # one index per fold
+            members = near_copies.space.transform(part.data.features)  # the audit's feature space
+            unseen = near_copies.space.transform(data.subset(validation).features)
             for quantile in CANDIDATES:
-                kept, _ = NearCopyFilter.fit(part.data.features, quantile).curate(
+                kept, _ = near_copies.at(quantile).curate(
                     synthesizer, drawn, seed=fold_seed, batch_size=config.generation.batch_size
                 )
-                found = audit_against(part.data.features, unseen, kept.features, seed=fold_seed)
+                found = audit(members, unseen, near_copies.space.transform(kept.features), seed=fold_seed)
                 aucs[quantile].append(found[MEMBERSHIP_AUC])
     mean = {q: float(np.mean(a)) for q, a in aucs.items()}
     chosen = nearest_chance(mean)
