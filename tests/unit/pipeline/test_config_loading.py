@@ -196,3 +196,25 @@ def test_a_copula_snapshot_records_calibrated_curation_and_an_older_one_keeps_it
         load_config(base=told, overrides=["training.synthesizer=gan"])
     (tmp_path / "gan.yaml").write_text(config_to_yaml(SynthaugConfig(dataset=table)))
     assert load_config(tmp_path / "gan.yaml", snapshot=True).generation.near_copy_quantile == "auto"
+
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+def test_the_example_without_classic_augmentation_is_the_demo_with_the_measured_recipe():
+    """examples/digits_without_classic_augmentation.yaml is the README's measured recipe on the
+    demo's network: a change to either file that parts them fails here."""
+    recipe = [
+        "name=digits-without-classic-augmentation",
+        "dataset.per_class=15",
+        "training.steps=1800",
+        "training.augmentation=on",
+        "training.max_cpu_minutes=30",
+        "evaluation.fold_generator_share=1",
+        "evaluation.amounts=[4]",
+        "evaluation.added_weights=[0.1]",
+        "evaluation.preferred_amount=4",
+        "evaluation.preferred_weight=0.1",
+    ]
+    expected = load_config(EXAMPLES / "digits.yaml", overrides=recipe)
+    assert load_config(EXAMPLES / "digits_without_classic_augmentation.yaml") == expected
