@@ -203,7 +203,10 @@ def kept_runs_parser(description: str, result: str) -> argparse.ArgumentParser:
     source.add_argument("--runs", type=Path, help="run directories kept by verification_gain")
     source.add_argument("--from-result", metavar="NAME", help="rewrite NAME.md from results/NAME.json")
     parser.add_argument("--note", default="", help="how the runs were made")
-    parser.add_argument("--result-name", default=result, help="file name of the results (no suffix)")
+    parser.add_argument(
+        "--result-name", help=f"results file stem (default: --from-result's NAME, else {result})"
+    )
+    parser.set_defaults(default_result_name=result)
     return parser
 
 
@@ -216,19 +219,20 @@ def measured_or_recorded(
     note: str,
     **settings: float,
 ) -> None:
-    """``kept_runs_parser``'s two ways: ``write`` the stored per-run rows of --from-result again,
-    or ``measure_run`` every kept run of --runs, store the rows (with ``note`` and ``settings``)
-    and ``write`` them."""
+    """``kept_runs_parser``'s two ways: ``write`` the stored per-run rows of --from-result again
+    (under its own name unless --result-name says otherwise), or ``measure_run`` every kept run
+    of --runs, store the rows (with ``note`` and ``settings``) and ``write`` them."""
+    name = args.result_name or args.from_result or args.default_result_name
     if args.from_result:
         recorded = read_result(args.from_result)
-        write(args.result_name, recorded["per_run"], recorded["note"])
+        write(name, recorded["per_run"], recorded["note"])
         return
     per_run = []
     for run in kept_runs(parser, args.runs):
         per_run.append({"run": run.name, **measure_run(run)})
         print(json.dumps(per_run[-1]), flush=True)
-    write_result(args.result_name, {"note": note, **settings, "per_run": per_run})
-    write(args.result_name, per_run, note)
+    write_result(name, {"note": note, **settings, "per_run": per_run})
+    write(name, per_run, note)
 
 
 def main() -> None:

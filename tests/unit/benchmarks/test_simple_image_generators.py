@@ -125,3 +125,9 @@ def test_kept_runs_are_measured_and_stored_and_written_again_from_the_stored_row
     args = parser.parse_args(["--from-result", "kept", "--result-name", "again"])
     measured_or_recorded(parser, args, lambda run: pytest.fail("nothing is measured"), write, note="other")
     assert written[1] == ("again", stored["per_run"], "how")
+    args = parser.parse_args(["--from-result", "kept"])  # written again under its own name
+    measured_or_recorded(parser, args, lambda run: pytest.fail("nothing is measured"), write, note="other")
+    assert written[2] == ("kept", stored["per_run"], "how")
+    args = parser.parse_args(["--runs", str(runs)])
+    measured_or_recorded(parser, args, lambda run: {"score": 0}, write, note="how")
+    assert written[3][0] == "default" and (tmp_path / "results" / "default.json").exists()
