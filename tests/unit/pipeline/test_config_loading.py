@@ -7,6 +7,8 @@ from synthaug.pipeline.config import demo_config
 from synthaug.pipeline.config_loading import config_to_yaml, load_config
 from synthaug.pipeline.errors import UserInputError
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
 
 def test_unknown_keys_are_named_with_their_path_and_a_suggestion(tmp_path):
     path = tmp_path / "c.yaml"
@@ -196,9 +198,6 @@ def test_a_copula_snapshot_records_calibrated_curation_and_an_older_one_keeps_it
         load_config(base=told, overrides=["training.synthesizer=gan"])
     (tmp_path / "gan.yaml").write_text(config_to_yaml(SynthaugConfig(dataset=table)))
     assert load_config(tmp_path / "gan.yaml", snapshot=True).generation.near_copy_quantile == "auto"
-
-
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 def test_the_example_without_classic_augmentation_is_the_demo_with_the_measured_recipe():
