@@ -80,9 +80,13 @@ class NearCopyFilter:
     space: FeatureSpace
     index: NearestNeighbors
     nearest_other: np.ndarray  # (N,) each training sample's distance to its nearest other one
-    threshold: float
     quantile: float
     calibration: dict[str, Any] | None = None  # how a calibrated quantile was chosen
+
+    @property
+    def threshold(self) -> float:
+        """The ``quantile`` of the training samples' distances to their nearest other one."""
+        return float(np.quantile(self.nearest_other, self.quantile))
 
     @classmethod
     def fit(
@@ -92,11 +96,11 @@ class NearCopyFilter:
         points = space.transform(train_features)
         index = NearestNeighbors(n_neighbors=2).fit(points)
         nearest_other = index.kneighbors(points)[0][:, 1]  # column 0 is the sample itself
-        return cls(space, index, nearest_other, 0.0, quantile, calibration).at(quantile)
+        return cls(space, index, nearest_other, quantile, calibration)
 
     def at(self, quantile: float) -> NearCopyFilter:
-        """The same index with the threshold of another ``quantile`` (no refit)."""
-        return replace(self, threshold=float(np.quantile(self.nearest_other, quantile)), quantile=quantile)
+        """The same index at another ``quantile`` (no refit)."""
+        return replace(self, quantile=quantile)
 
     def distances(self, features: Any) -> np.ndarray:
         """(n,) each sample's distance to its nearest training sample."""
@@ -116,10 +120,11 @@ class NearCopyFilter:
         drawn, batch = 0, synthetic
         seen = np.zeros_like(short)  # per class: samples drawn so far, and of those not near copies
         accepted = np.zeros_like(short)
+        threshold = self.threshold
         for attempt in range(MAX_ROUNDS + 1):
             drawn += len(batch)
             distance = self.distances(batch.features)
-            far = distance > self.threshold
+            far = distance > threshold
             for label in np.flatnonzero(short):
                 mine = batch.labels == label
                 seen[label] += mine.sum()
@@ -155,7 +160,7 @@ class NearCopyFilter:
         record = {
             "applied": True,
             "quantile": self.quantile,
-            "threshold": round(self.threshold, 6),
+            "threshold": round(threshold, 6),
             "drawn": drawn,
             "near_copies_found": found,
             "near_copies_kept": filled,
