@@ -143,7 +143,11 @@ def pool_counts(rows: Samples, spec: EvaluationConfig, kind: str) -> np.ndarray:
     fold's) samples, so that every candidate amount can be tried (under rarest-first a rare class
     asks for more than the largest amount x its own count)."""
     return most_drawn(
-        rows.counts(), spec.amounts, spec.added_weights, spec.allocation, on_classic=kind == "tabular"
+        rows.counts(),
+        spec.amounts,
+        spec.added_weights,
+        spec.allocation,
+        on_classic=kind == "tabular" and spec.classic_baseline,
     )
 
 

@@ -43,6 +43,12 @@ def selected(selection: dict, condition: str) -> dict:
     return selection.get(key, {})
 
 
+def baselines_words(classic: bool = True) -> str:
+    """What synthetic data had to beat for a gain, in words; ``classic``: whether the classic
+    baseline was scored (evaluation.classic_baseline)."""
+    return "real only and the classic baseline" if classic else "real only (no classic baseline was scored)"
+
+
 # what each recommendation asks a team to do
 ADVICE = {
     "real only": "Train on the real data alone: nothing added measurably helped",

@@ -133,6 +133,7 @@ def run_protocol(
                 kind=kind,
                 seed=seed,
                 allocation=settings.allocation,
+                classic=settings.classic,
             )
             per_seed.append(predictions)
             for condition, values in scores_of(test, predictions).items() if record else ():
@@ -148,7 +149,7 @@ def planned_fits(
     """How many classifier fits ``select_settings`` and ``score_seed`` (all seeds) request for one
     classifier, at most: the size of the verification's progress. Filtering is counted as if it
     were chosen; reused fits (fits.py) count too, since each is one request."""
-    conditions = 5  # see _conditions
+    conditions = 5 if settings.classic else 3  # see _conditions
     fits = settings.seeds * conditions
     smallest = int(np.min(real_counts))
     if smallest < 2:
@@ -165,12 +166,13 @@ def planned_fits(
     fits += k * len(grid)
     # again on top of the classic augmentation; tables: on top of the chosen SMOTE rows, where a
     # candidate the pool cannot fill alone may fit (samples.extra_counts' present), so all of them
-    fits += k * (len(every) if kind == "tabular" else len(grid))
+    if settings.classic:
+        fits += k * (len(every) if kind == "tabular" else len(grid))
     if settings.filtering == EACH:  # every candidate again from the filtered samples
         fits += k * sum(1 for c in grid if c.amount > 0) + folds + 1  # and the filters
     elif settings.filtering:
         fits += folds + k + 1  # per fold the filter, the filtered candidate; then the kept filter
-    if kind == "tabular":
+    if kind == "tabular" and settings.classic:
         fits += k * len(every)  # the classic (SMOTE) candidates
     return fits
 
@@ -185,11 +187,13 @@ def predict_seed(
     kind: str,
     seed: int,
     allocation: str,
+    classic: bool = True,
 ) -> SeedPredictions:
     """Phase 2 for one classifier and seed: every condition trained with the selected settings;
-    its class probabilities on the held-out ``test`` samples."""
+    its class probabilities on the held-out ``test`` samples. ``classic``: with the classic
+    baseline and real+classic+synthetic (ProtocolSettings.classic)."""
     rng = np.random.default_rng(10_000 + seed)
-    conditions = _conditions(real, synthetic, chosen, kind, rng, allocation)
+    conditions = _conditions(real, synthetic, chosen, kind, rng, allocation, classic)
     return {
         condition: np.asarray(fit(make, seed, classic, train).predict_proba(test.x), dtype=np.float64)
         for condition, (train, classic) in conditions.items()
@@ -242,17 +246,14 @@ def assemble_result(
             "allocation": settings.allocation,
             "allocation_text": ALLOCATIONS[settings.allocation],
             "weights": list(settings.weights),
+            "classic_baseline": settings.classic,
         },
         "sizes": sizes,
         "classifiers": results,
         "verdict": overall_verdict,
         "recommendation": recommendation,
         "interval": COVERS,
-        "verdict_rule": "per classifier: synthetic data are recommended (gain) when real+synthetic "
-        "or real+classic+synthetic beats real only, the classic baseline and "
-        "any simpler option that beat real only, each by a 95% interval of the paired difference in "
-        f"{PRIMARY_METRIC} above zero; harm when adding them lowers it; overall: harm if any "
-        "classifier is harmed, gain only if every classifier gains",
+        "verdict_rule": verdict.rule_words(settings.classic),
         "selection_data": CROSS_FIT if cross_fitted else SHARED,
     }
     caveats = []
@@ -314,6 +315,7 @@ def _conditions(
     kind: str,
     rng: np.random.Generator,
     allocation: str,
+    classic: bool,
 ) -> dict[str, tuple[Samples, bool]]:
     """Each condition's training samples, and whether the classic augmentation runs in training."""
     selection, filter_keep = chosen.selections, chosen.filter_keep
@@ -334,17 +336,20 @@ def _conditions(
         )
         return extra.weighted(choice.weight)
 
-    if kind == "tabular":
-        classic = selection["classic"]
-        smote = classic_oversample(real, classic.amount, rng, allocation=allocation).weighted(classic.weight)
+    # ``classic`` off: neither the classic baseline nor real+classic+synthetic
+    if classic and kind == "tabular":
+        smote_choice = selection["classic"]
+        smote = classic_oversample(real, smote_choice.amount, rng, allocation=allocation).weighted(
+            smote_choice.weight
+        )
         conditions[REAL_CLASSIC] = (real.concat(smote), False)
         on_smote = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
         if on_smote is not None:  # results before tables had this condition lack it
             # no SMOTE rows: the very training set of real+synthetic; else the same SMOTE rows as
             # real+classic, then synthetic rows of its own
-            extra = added if classic.amount == 0 else on_top(on_smote, real.concat(smote).held())
+            extra = added if smote_choice.amount == 0 else on_top(on_smote, real.concat(smote).held())
             conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(smote).concat(extra), False)
-    else:
+    elif classic:
         conditions[REAL_CLASSIC] = (real, True)
         on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
         if on_classic is None or (

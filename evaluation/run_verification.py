@@ -100,6 +100,7 @@ def protocol_settings(spec: EvaluationConfig):
         allocation=spec.allocation,
         weights=tuple(spec.added_weights),
         preferred=spec.preferred,
+        classic=spec.classic_baseline,
     )
 
 
@@ -151,6 +152,7 @@ def score_unit(
         kind=train.kind,
         seed=seed,
         allocation=spec.allocation,
+        classic=spec.classic_baseline,
     )
     scores = scores_of(test, predictions)
     with atomic_path(_predictions_file(files, classifier, seed)) as tmp, open(tmp, "wb") as handle:
@@ -336,7 +338,8 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     """The verdict, the recommendation and, per classifier, the selected amount and the paired
     primary-metric differences of real+synthetic against real only and of what was added against
     the classic baseline (``vs_classic``: real+classic+synthetic against real+classic when the CV
-    added samples on top of the classic baseline, else real+synthetic against it)."""
+    added samples on top of the classic baseline, else real+synthetic against it; absent when the
+    classic baseline was left out)."""
     from synthaug.evaluation.conditions import (
         REAL,
         REAL_CLASSIC,
@@ -359,7 +362,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         on_top = on_classic is None or on_classic["amount"] > 0
         synthetic_vs_classic = (on_top and comparison(r, REAL_CLASSIC_SYNTHETIC, REAL_CLASSIC)) or comparison(
             r, REAL_SYNTHETIC, REAL_CLASSIC
-        )
+        )  # None without the classic baseline (evaluation.classic_baseline)
         per_classifier[name] = {
             "verdict": r["verdict"],
             "recommendation": r["recommendation"]["option"],
@@ -372,12 +375,13 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "gain_points": _points(paired["mean_difference"]),
             "gain_ci95_points": [_points(paired["low"]), _points(paired["high"])],
             "p_value": round(paired["p_value"], 4),
-            "vs_classic_points": _points(synthetic_vs_classic["mean_difference"]),
-            "vs_classic_ci95_points": [
+        }
+        if synthetic_vs_classic is not None:
+            per_classifier[name]["vs_classic_points"] = _points(synthetic_vs_classic["mean_difference"])
+            per_classifier[name]["vs_classic_ci95_points"] = [
                 _points(synthetic_vs_classic["low"]),
                 _points(synthetic_vs_classic["high"]),
-            ],
-        }
+            ]
         if real_counts:
             amount = r["selection"]["synthetic"]["amount"]
             per_classifier[name]["selected_per_class"] = extra_counts_of(real_counts, amount, allocation)
@@ -395,6 +399,7 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
         "cv_repeats": result["settings"].get("repeats", 1),
         "cv_seeds": result["settings"].get("cv_seeds", 1),
         "preferred": result["settings"].get("preferred"),
+        "classic_baseline": result["settings"].get("classic_baseline", True),
         "untested_amounts": result.get("untested_amounts", []),
         "classifiers": per_classifier,
         "privacy_audit": {k: round(v, 4) for k, v in result.get("privacy_audit", {}).items()},

@@ -54,6 +54,9 @@ class ProtocolSettings:
     weights: tuple[float, ...] = (1.0,)  # candidate loss weights of an added sample (see Candidate)
     # (amount, weight) of a real+synthetic candidate the one-SE rule treats as the simplest (see choose)
     preferred: tuple[float, float] | None = None
+    # score the classic baseline and real+classic+synthetic, and select their amounts
+    # (evaluation.classic_baseline); False: real only, real+synthetic and synthetic-only
+    classic: bool = True
 
 
 @dataclass
@@ -180,13 +183,16 @@ def _select(
     fold_pools: list[FoldPool] | None,
     kept: np.ndarray | None = None,
 ) -> dict[str, Selection]:
-    """Phase 1: the synthetic amount (and filtering) and the classic amount (tables) or the amount
-    on top of the classic augmentation (images) or of the chosen SMOTE rows (tables), by inner CV.
-    ``kept``: the run pool's samples the filter keeps (filtering ALWAYS or EACH)."""
+    """Phase 1: the synthetic amount (and filtering) and, unless ``settings.classic`` is off, the
+    classic amount (tables) or the amount on top of the classic augmentation (images) or of the
+    chosen SMOTE rows (tables), by inner CV. ``kept``: the run pool's samples the filter keeps
+    (filtering ALWAYS or EACH)."""
     extra_key = SELECTION_OF[REAL_CLASSIC if kind == "tabular" else REAL_CLASSIC_SYNTHETIC]
     if real.counts().min() < 2:  # a class with one training row cannot be cross-validated
         log.warning("%s: nothing is added", NO_CROSS_VALIDATION)
         nothing = Selection(0.0, False, {})
+        if not settings.classic:
+            return {"synthetic": nothing}
         return {"synthetic": nothing, extra_key: nothing, SELECTION_OF[REAL_CLASSIC_SYNTHETIC]: nothing}
     folds = selection_folds(real.y, real.n_classes, settings.folds, settings.repeats)
     allocation = settings.allocation
@@ -244,7 +250,8 @@ def _select(
         filtered = beats(folds_of[key], folds_of[best.key], settings.rule)
     selections = {"synthetic": _selection(best, folds_of, settings.rule, filtered=filtered, curated=curated)}
     unfiltered = [c for c in grid if not c.filtered]  # the choices on top of the classic baseline
-    if kind == "tabular":
+    # without the classic baseline (settings.classic) there is nothing on top of it to choose
+    if settings.classic and kind == "tabular":
         classic_folds, classic_best = _best_candidate(
             real,
             folds,
@@ -268,7 +275,7 @@ def _select(
                 classic_best=classic_best,
                 curated=curated,
             )
-    else:  # the amount on top of the classic augmentation, with the augmentation on in the CV
+    elif settings.classic:  # the amount on top of the classic augmentation, with it on in the CV
         on_classic, on_classic_best = _best_candidate(
             real, folds, make, unfiltered, drawn, settings, classic=True
         )

@@ -49,10 +49,11 @@ from synthaug.evaluation.conditions import (
     REAL_CLASSIC_SYNTHETIC,
     REAL_SYNTHETIC,
     WITH_SYNTHETIC,
+    baselines_words,
     selected,
 )
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
-from synthaug.evaluation.statistics import CONFIDENCE, GAIN, HARM, NO_GAIN, Verdict
+from synthaug.evaluation.statistics import CONFIDENCE, GAIN, HARM, NO_GAIN, NOT_VERIFIED, Verdict
 from synthaug.evaluation.weighted_metrics import weighted_scores
 
 # result key of the comparisons against each baseline
@@ -192,6 +193,34 @@ def _evidence(treatment: str, baseline: str, found: dict[str, Any]) -> dict[str,
         "high": found["high"],
         "verdict": found["verdict"],
     }
+
+
+def verdict_meaning(verdict: str, *, classic: bool = True) -> str:
+    """What a run's verdict on its synthetic data means, in words, for the report and the dataset
+    card; ``classic``: whether the classic baseline was scored."""
+    return {
+        GAIN: f"the synthetic data beat {baselines_words(classic)} for every downstream classifier on "
+        "real held-out data",
+        NO_GAIN: f"the synthetic data did not measurably beat {baselines_words(classic)}",
+        HARM: "adding the synthetic data made a downstream classifier worse: do not train on them",
+        NOT_VERIFIED: "nobody has measured whether these data help (verification was off)",
+    }.get(verdict, verdict)
+
+
+def rule_words(classic: bool = True) -> str:
+    """The verdict's rule in one sentence, for the result; ``classic``: whether the classic
+    baseline was scored (ProtocolSettings.classic)."""
+    beats = (
+        "real+synthetic or real+classic+synthetic beats real only, the classic baseline and any simpler "
+        "option that beat real only, each"
+        if classic
+        else "real+synthetic beats real only (the classic baseline was left out)"
+    )
+    return (
+        f"per classifier: synthetic data are recommended (gain) when {beats} by a 95% interval of the "
+        f"paired difference in {PRIMARY_METRIC} above zero; harm when adding them lowers it; overall: "
+        "harm if any classifier is harmed, gain only if every classifier gains"
+    )
 
 
 def detectable_sentence(per_classifier: dict[str, float | None], test_rows: int) -> str:

@@ -392,10 +392,20 @@ class EvaluationConfig(ConfigSection):
         description="Local Inception weights (TorchScript detector or torchvision state dict) for "
         "standard FID; never downloaded.",
     )
+    classic_baseline: bool = Field(
+        True,
+        description="Score the classic baseline (images: rotation, shift and scale in the CNN's "
+        "training; tables: SMOTE rows) and real + classic + synthetic beside real only and real + "
+        "synthetic. false, for a team that cannot use the classic augmentation (orientation carries the "
+        "label, or interpolated rows are not allowed): neither condition is trained nor its amount "
+        "chosen, the recommendation is real only or synthetic, and a gain needs real + synthetic to beat "
+        "real only. The verification is then cheaper by the cross-validation on top of the classic "
+        "baseline (and SMOTE's).",
+    )
     require_gain: bool = Field(
         False,
         description="Refuse to export (exit code 4) unless the verdict is gain: an option with "
-        "synthetic data is recommended and beats both real only and the classic baseline.",
+        "synthetic data is recommended and beats real only and the classic baseline (when scored).",
     )
 
     @field_validator("amounts")

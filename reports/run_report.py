@@ -16,8 +16,8 @@ from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE, REAL_CLASSIC, WITH_SYNTHETIC, selected
 from synthaug.evaluation.run_verification import cross_validation_words, weight_words
-from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
-from synthaug.evaluation.verdict import detectable_sentence
+from synthaug.evaluation.statistics import NOT_VERIFIED
+from synthaug.evaluation.verdict import detectable_sentence, verdict_meaning
 from synthaug.pipeline.atomic import atomic_directory
 from synthaug.pipeline.layout import (
     CARD_FILE,
@@ -38,14 +38,6 @@ from synthaug.reports.samples_section import samples_section
 from synthaug.stages.dataset_card import model_words, training_words
 
 log = logging.getLogger(__name__)
-
-VERDICT_WORDS = {
-    GAIN: "the synthetic data beat real only and the classic baseline for every downstream "
-    "classifier on real held-out data.",
-    NO_GAIN: "the synthetic data did not measurably beat both real only and the classic baseline.",
-    HARM: "adding the synthetic data made a downstream classifier worse: do not train on them.",
-    NOT_VERIFIED: "nobody has measured whether these data help (verification was off).",
-}
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -116,6 +108,7 @@ def _summary(manifest: dict, verdict: str, exported: dict) -> Section:
     )
     css = "verdict " + verdict.replace(" ", "-")
     recommendation = (manifest.get("verification") or {}).get("recommendation")
+    classic = (manifest.get("verification") or {}).get("classic_baseline", True)
     lead = (
         [Paragraph(f"**Recommendation: {recommendation}.** {ADVICE[recommendation]}.", css_class=css)]
         if recommendation in ADVICE
@@ -123,7 +116,7 @@ def _summary(manifest: dict, verdict: str, exported: dict) -> Section:
     )
     return Section("Summary").add(
         *lead,
-        Paragraph(f"**Verdict: {verdict}**: {VERDICT_WORDS.get(verdict, verdict)}", css_class=css),
+        Paragraph(f"**Verdict: {verdict}**: {verdict_meaning(verdict, classic=classic)}.", css_class=css),
         Table(
             ("", ""),
             (
@@ -245,9 +238,10 @@ def _filter(result: dict[str, Any]) -> str:
 def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     section = Section("Does it help?")
     if result is None:
-        return section.add(Paragraph(f"**{verdict}**: {VERDICT_WORDS.get(verdict, '')}"))
+        return section.add(Paragraph(f"**{verdict}**: {verdict_meaning(verdict)}."))
     metric = result["primary_metric"]
     recommendation = result.get("recommendation", {})
+    classic = result["settings"].get("classic_baseline", True)
     chosen_by = cross_validation_words(
         result["settings"].get("repeats", 1), result["settings"].get("cv_seeds", 1)
     )
@@ -255,7 +249,9 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
         Paragraph(
             f"**Recommendation: {recommendation.get('option', '?')}**"
             + ("" if recommendation.get("agreed", True) else " (the simplest of the classifiers' choices)")
-            + f". **Verdict: {verdict}**: {VERDICT_WORDS[verdict]} Each condition was trained with "
+            + f". **Verdict: {verdict}**: {verdict_meaning(verdict, classic=classic)}. "
+            + _classic_left_out(classic)
+            + "Each condition was trained with "
             f"{result['settings']['seeds']} seeds and scored on {result['sizes']['test']} real held-out "
             f"samples; differences are paired, in points of {metric.replace('_', ' ')}. "
             f"{_sentence(result.get('interval', ''))}. The amount of synthetic data was chosen by "
@@ -331,6 +327,15 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
     if result.get("caveat"):
         section.add(Paragraph(f"Caveat: {result['caveat']}."))
     return section
+
+
+def _classic_left_out(classic: bool) -> str:
+    if classic:
+        return ""
+    return (
+        "Neither real + classic nor real + classic + synthetic was trained (evaluation.classic_baseline: "
+        "false). "
+    )
 
 
 def _detectable(result: dict[str, Any]) -> str:

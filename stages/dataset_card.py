@@ -11,8 +11,8 @@ from typing import Any
 
 from synthaug.evaluation.conditions import ADVICE
 from synthaug.evaluation.run_verification import amount_text, cross_validation_words
-from synthaug.evaluation.statistics import GAIN, HARM, NO_GAIN, NOT_VERIFIED
-from synthaug.evaluation.verdict import detectable_sentence
+from synthaug.evaluation.statistics import NOT_VERIFIED
+from synthaug.evaluation.verdict import detectable_sentence, verdict_meaning
 from synthaug.pipeline.layout import EXPORT_FILE, FIDELITY_FILE, IMAGE_MANIFEST_FILE, IMAGES_DIR
 from synthaug.pipeline.manifest import RunManifest
 from synthaug.pipeline.synthetic_metadata import IPTC_TRAINED_ALGORITHMIC_MEDIA
@@ -254,16 +254,14 @@ def verification_text(verification: dict[str, Any]) -> str:
     if "classifiers" not in verification:
         reason = verification.get("reason", verdict)
         return f"**Not verified** ({reason}): nobody has measured whether these data help."
-    meaning = {
-        GAIN: "these data beat real only and the classic baseline for every downstream classifier "
-        "on real held-out data",
-        NO_GAIN: "these data did not measurably beat both real only and the classic baseline",
-        HARM: "adding these data made a downstream classifier worse: do not use them for training",
-    }[verdict]
+    classic = verification.get("classic_baseline", True)
+    meaning = verdict_meaning(verdict, classic=classic)
     rows = [
         f"| {name} | {c.get('recommendation', '?')} | {amount_text(c)} | "
         f"{100 * c['real_' + verification['metric']]:.1f} | "
-        f"{_points(c, 'gain')} | {_points(c, 'vs_classic')} | {c['verdict']} |"
+        f"{_points(c, 'gain')} | "
+        + (f"{_points(c, 'vs_classic')} | " if classic else "")
+        + f"{c['verdict']} |"
         for name, c in verification["classifiers"].items()
     ]
     chosen_by = cross_validation_words(
@@ -304,8 +302,10 @@ def verification_text(verification: dict[str, Any]) -> str:
             ),
             "",
             f"| classifier | recommends | amount added | real only ({verification['metric']}, %) "
-            "| synthetic vs real only, points [95% CI] | synthetic vs classic, points [95% CI] | verdict |",
-            "|---|---|---|---:|---|---|---|",
+            "| synthetic vs real only, points [95% CI] | "
+            + ("synthetic vs classic, points [95% CI] | " if classic else "")
+            + "verdict |",
+            "|---|---|---|---:|---|" + ("---|" if classic else "") + "---|",
             *rows,
         ]
     )

@@ -118,7 +118,7 @@ def train_fold_generators(
             list(config.evaluation.amounts),
             list(config.evaluation.added_weights),
             config.evaluation.allocation,
-            on_classic=kind == "tabular",
+            on_classic=kind == "tabular" and config.evaluation.classic_baseline,
         )
         counts = {name: int(n) for name, n in zip(real_counts, drawn, strict=True)}
         wanted = labels_for(counts, gan.classes_)

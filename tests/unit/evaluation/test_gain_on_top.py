@@ -77,6 +77,7 @@ def run_stand_in(
     weights: tuple[float, ...] = (1.0,),
     pool_counts: tuple[int, int] = (100, 100),
     whole: bool = False,
+    classic: bool = True,
 ) -> dict:
     rng = np.random.default_rng(5)
     real, test, pool = blobs(24, rng), blobs(40, rng, offset=5000), blobs(200, rng, offset=1000)
@@ -89,7 +90,13 @@ def run_stand_in(
         part.x["truth"] = part.y
     SmoteAndSynthetic.fits, SmoteAndSynthetic.needs_smote = [], needs_smote
     settings = ProtocolSettings(
-        seeds=2, folds=3, amounts=(0.0, 1.0), filtering=False, replicates=200, weights=weights
+        seeds=2,
+        folds=3,
+        amounts=(0.0, 1.0),
+        filtering=False,
+        replicates=200,
+        weights=weights,
+        classic=classic,
     )
     result = run_protocol(
         real=real,

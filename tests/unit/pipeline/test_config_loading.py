@@ -214,6 +214,7 @@ def test_the_example_without_classic_augmentation_is_the_demo_with_the_measured_
         "evaluation.added_weights=[0.1]",
         "evaluation.preferred_amount=4",
         "evaluation.preferred_weight=0.1",
+        "evaluation.classic_baseline=false",
     ]
     expected = load_config(EXAMPLES / "digits.yaml", overrides=recipe)
     assert load_config(EXAMPLES / "digits_without_classic_augmentation.yaml") == expected

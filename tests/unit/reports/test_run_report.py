@@ -170,3 +170,13 @@ def test_the_amount_column_names_smote_rows_for_the_classic_baseline_of_tables()
     assert _added(selection, "real+classic+synthetic") == "2x"  # the synthetic rows on top of SMOTE's
     images = {k: v for k, v in selection.items() if k != "classic"}  # augmentation has no amount
     assert _added(images, "real+classic") == ""
+
+
+def test_the_verification_says_when_the_classic_baseline_was_left_out():
+    assert "left out" not in verification_text()
+    text = verification_text(classic=False)
+    assert "Verdict: " in text and "beat real only (no classic baseline was scored)" in text
+    assert (
+        "Neither real + classic nor real + classic + synthetic was trained (evaluation.classic_baseline: "
+        "false)." in text
+    )
