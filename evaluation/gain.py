@@ -195,8 +195,8 @@ def predict_seed(
     rng = np.random.default_rng(10_000 + seed)
     conditions = _conditions(real, synthetic, chosen, kind, rng, allocation, classic)
     return {
-        condition: np.asarray(fit(make, seed, classic, train).predict_proba(test.x), dtype=np.float64)
-        for condition, (train, classic) in conditions.items()
+        condition: np.asarray(fit(make, seed, augment, train).predict_proba(test.x), dtype=np.float64)
+        for condition, (train, augment) in conditions.items()
     }
 
 

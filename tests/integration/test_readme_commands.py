@@ -258,6 +258,13 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
     assert f"report: {(run_dir / 'report' / 'report.html').as_uri()}" in out
     kind = manifest["data"]["kind"]
     synthetic = run_dir / "synthetic" / ("rows.parquet" if kind == "tabular" else "manifest.parquet")
+    # the classic baseline is scored unless the example leaves it out, and the verdict line says which
+    config = yaml.safe_load((REPO / "examples" / example).read_text())
+    classic = config.get("evaluation", {}).get("classic_baseline", True)
+    result = json.loads((run_dir / "evaluation" / "gain.json").read_text())
+    for scored in result["classifiers"].values():
+        assert ("real+classic" in scored["conditions"]) is classic
+    assert ("vs classic" in out) is classic and result["settings"]["classic_baseline"] is classic
     if example.endswith("_dp.yaml"):  # the budget is stated in the run and travels with the data
         statement = manifest["privacy"]
         assert statement == manifest["training"]["privacy"]
@@ -276,7 +283,6 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
         assert json.loads(pq.read_schema(synthetic).metadata[b"synthaug.privacy"]) == statement
         # the selection folds' generators train with the run's DP-SGD settings, and the private
         # examples generate enough samples for every candidate amount to be tried
-        result = json.loads((run_dir / "evaluation" / "gain.json").read_text())
         assert result["selection_data"].startswith("cross-fitted") and result["untested_amounts"] == []
         selection = json.loads((run_dir / "evaluation" / "selection" / "summary.json").read_text())
         assert selection["cross_fitted"] and selection["private"]
@@ -292,11 +298,7 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
         train = pq.read_table(run_dir / "data" / "train.parquet").to_pandas()
         assert list(rows.columns) == list(train.columns) and "diagnosis" in rows.columns
         assert len(read_dataset(run_dir / "data" / "test.parquet")) == 171 and train.shape[1] == 31
-        per_class = (
-            yaml.safe_load((REPO / "examples" / example).read_text())
-            .get("generation", {})
-            .get("per_class", 100)
-        )
+        per_class = config.get("generation", {}).get("per_class", 100)
         assert rows["diagnosis"].value_counts().to_dict() == {"benign": per_class, "malignant": per_class}
         assert (run_dir / "model" / "tabular_cgan.pt").is_file()
         figures = {p.name for p in (run_dir / "report" / "figures").iterdir()}
