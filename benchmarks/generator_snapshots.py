@@ -43,13 +43,13 @@ import pandas as pd
 from benchmarks.common import RESULTS, markdown_table
 from benchmarks.simple_image_generators import (
     AMOUNT,
-    PLAIN,
+    against_pool,
     kept_runs_parser,
     measured_or_recorded,
     scored_pools,
     write_markdown,
 )
-from benchmarks.synthetic_use import RunBench, versus_reference
+from benchmarks.synthetic_use import RunBench
 from synthaug.evaluation.run_verification import privacy_audit
 from synthaug.evaluation.samples import PROPORTIONAL, Samples, draw_per_class
 from synthaug.models.checkpoint import load_checkpoint
@@ -167,21 +167,10 @@ def write_summary(name: str, per_run: list[dict], note: str) -> None:
 
 
 def against_last_step(scores: list[dict]) -> pd.DataFrame:
-    """Per scoring (with and without augmentation, synthetic only) each pool's paired difference
-    from the last step's pool: the generator as trained."""
+    """Each pool's paired difference from the last step's pool: the generator as trained."""
     frame = pd.DataFrame(scores).set_index("run")
     last = max((c.split(":")[0] for c in frame if c.startswith("step ")), key=lambda p: int(p.split()[1]))
-    rows = []
-    for scoring in (
-        f"share {SHARE} at {AMOUNT:g}x",
-        f"share {SHARE} at {AMOUNT:g}x{PLAIN}",
-        "synthetic only",
-    ):
-        columns = [c for c in frame if c.endswith(f": {scoring}")]
-        table = frame[columns].rename(columns=lambda c: c.split(":")[0])
-        found = versus_reference(table, last, interval=True, label="last_step")
-        rows += [{"scoring": scoring, **row} for row in found if row["method"] != last]
-    return pd.DataFrame(rows)
+    return against_pool(scores, last, "last_step", SHARE)
 
 
 def main() -> None:

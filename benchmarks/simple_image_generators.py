@@ -168,6 +168,21 @@ def scored_pools(
     return scores
 
 
+def against_pool(scores: list[dict], reference: str, label: str, share: float) -> pd.DataFrame:
+    """Per scoring of ``scored_pools`` at ``share`` (with and without augmentation, synthetic only),
+    each pool's paired difference from the ``reference`` pool on the same runs (points, 95%
+    t-interval across the runs; ``label`` names the reference in the column)."""
+    frame = pd.DataFrame(scores).set_index("run")
+    rows = []
+    scorings = (f"share {share} at {AMOUNT:g}x", f"share {share} at {AMOUNT:g}x{PLAIN}", "synthetic only")
+    for scoring in scorings:
+        columns = [c for c in frame if c.endswith(f": {scoring}")]
+        table = frame[columns].rename(columns=lambda c: c.split(":")[0])
+        found = versus_reference(table, reference, interval=True, label=label)
+        rows += [{"scoring": scoring, **row} for row in found if row["method"] != reference]
+    return pd.DataFrame(rows)
+
+
 TITLE = "Simple per-class image generators against the GAN (digits, 15 real per class)"
 
 
