@@ -64,7 +64,8 @@ def derived_key(run: Path, index: int) -> WatermarkKey:
 
 def with_noise(images: np.ndarray, level: int, seed: int) -> np.ndarray:
     """``images`` with independent uniform integer noise in [-level, level] added to every pixel
-    (all channels alike, as the mark moves them), clipped to [0, 255]."""
+    (all channels alike, as the mark moves them), clipped to [0, 255]. The noise depends on
+    ``seed`` and the images' shape only, so runs with equally many images draw the same noise."""
     rng = np.random.default_rng(seed)
     noise = rng.integers(-level, level + 1, size=(*images.shape[:3], 1))
     return np.clip(images.astype(np.int16) + noise, 0, 255).astype(np.uint8)
@@ -144,9 +145,9 @@ def main() -> None:
         versions, labels = unmarked_and_marked(bench, run, args.overrides, tuple(args.noise))
         return scored_pools(bench, pools(bench, versions, labels), (SHARE,))
 
-    options = [f"--set {o}" for o in args.overrides] + (
-        [f"--noise {' '.join(map(str, args.noise))}"] * bool(args.noise)
-    )
+    options = [f"--set {o}" for o in args.overrides]
+    if args.noise:
+        options.append("--noise " + " ".join(map(str, args.noise)))
     note = args.note or " ".join(options) or "the runs' own generators"
     measured_or_recorded(parser, args, measure, write_summary, note=note, amount=AMOUNT, share=SHARE)
 

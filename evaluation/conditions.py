@@ -21,6 +21,8 @@ OPTIONS = {
     REAL_CLASSIC_SYNTHETIC: "classic+synthetic",
 }
 WITH_SYNTHETIC = (REAL_SYNTHETIC, REAL_CLASSIC_SYNTHETIC)
+# said wherever a verdict is given without the classic baseline (evaluation.classic_baseline: false)
+LEFT_OUT = "no classic baseline was scored"
 # Which of a classifier's selections (gain.py) sets how many extra samples a condition adds.
 # The amount for real+classic+synthetic is selected apart, on top of the classic augmentation in
 # the inner CV (images: the augmentation on; tables: the chosen SMOTE rows added): samples that help
@@ -41,12 +43,6 @@ def selected(selection: dict, condition: str) -> dict:
     if key not in selection and condition == REAL_CLASSIC_SYNTHETIC:
         key = SELECTION_OF[REAL_SYNTHETIC]
     return selection.get(key, {})
-
-
-def baselines_words(classic: bool = True) -> str:
-    """What synthetic data had to beat for a gain, in words; ``classic``: whether the classic
-    baseline was scored (evaluation.classic_baseline)."""
-    return "real only and the classic baseline" if classic else "real only (no classic baseline was scored)"
 
 
 # what each recommendation asks a team to do

@@ -11,9 +11,11 @@ test split. The protocol runs in two phases, and the test split enters only the 
    the fold's real rows confidently assigns to another class, or keep only those gradient boosting
    on them learns confidently).
    Filtering is kept only if it scores higher. The classic baseline's amount (SMOTE for tables)
-   is chosen the same way. The amount added on top of the classic augmentation
-   (real+classic+synthetic) is chosen apart, by the same CV with the augmentation on (images) or
-   with the chosen SMOTE rows in every fold (tables): synthetic samples that help a CNN trained
+   is chosen the same way, unless the classic baseline is left out (``ProtocolSettings.classic``
+   off: then neither it nor real+classic+synthetic is selected or scored). The amount added on
+   top of the classic augmentation (real+classic+synthetic) is chosen apart, by the same CV with
+   the augmentation on (images) or with the chosen SMOTE rows in every fold (tables): synthetic
+   samples that help a CNN trained
    without augmentation can hurt one trained with it, and rows that help without SMOTE's can be
    redundant with them (that choice draws from the unfiltered pool, or the curated one under
    ``filtering: always``; tables whose chosen SMOTE amount is 0 take real+synthetic's choice).
@@ -241,7 +243,7 @@ def assemble_result(
             ),
             "bootstrap_replicates": settings.replicates,
             "selection_rule": settings.rule,
-            "selection_rule_text": rule_text(settings.rule, settings.preferred),
+            "selection_rule_text": rule_text(settings.rule, settings.preferred, classic=settings.classic),
             "preferred": preferred_key(settings.preferred),
             "allocation": settings.allocation,
             "allocation_text": ALLOCATIONS[settings.allocation],

@@ -274,10 +274,14 @@ def fidelity_report(
     from synthaug.evaluation.fidelity.report import compute_fidelity
 
     options = FidelityOptions(
-        k=spec.fidelity_neighbours, inception_weights=spec.inception_weights, device=device
+        k=spec.fidelity_neighbours,
+        inception_weights=spec.inception_weights,
+        device=device,
+        augment=spec.classic_baseline,
     )
     inputs = FidelityInputs(kind, tuple(classes), real, synthetic, reference, options)
-    # the feature space is the downstream CNN of the scores (real + classic, seed 0): trained once
+    # the feature space is the downstream CNN of the scores (real + classic, seed 0; real only
+    # without the classic baseline): trained once
     feature_model = DownstreamClassifier(kind, "cnn", len(classes), spec.cnn_steps, device)
     return compute_fidelity(
         inputs, metrics_for(kind, spec.fidelity_metrics), cnn_steps=spec.cnn_steps, make=feature_model

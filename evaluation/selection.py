@@ -250,36 +250,36 @@ def _select(
         filtered = beats(folds_of[key], folds_of[best.key], settings.rule)
     selections = {"synthetic": _selection(best, folds_of, settings.rule, filtered=filtered, curated=curated)}
     unfiltered = [c for c in grid if not c.filtered]  # the choices on top of the classic baseline
-    # without the classic baseline (settings.classic) there is nothing on top of it to choose
-    if settings.classic and kind == "tabular":
-        classic_folds, classic_best = _best_candidate(
-            real,
-            folds,
-            make,
-            every,
-            lambda k, fold, rng, c: classic_oversample(fold, c.amount, rng, allocation=allocation),
-            settings,
-        )
-        selections[extra_key] = _selection(classic_best, classic_folds, settings.rule)
-        on_top = SELECTION_OF[REAL_CLASSIC_SYNTHETIC]
-        if classic_best.amount == 0:  # no SMOTE rows: on top of them is real+synthetic itself
-            selections[on_top] = selections["synthetic"]
-        else:
-            selections[on_top] = _on_smote(
+    if settings.classic:  # else there is no classic baseline, nor anything on top of it to choose
+        if kind == "tabular":
+            classic_folds, classic_best = _best_candidate(
                 real,
                 folds,
                 make,
+                every,
+                lambda k, fold, rng, c: classic_oversample(fold, c.amount, rng, allocation=allocation),
                 settings,
-                grid=every,  # each checked against the counts after the SMOTE rows
-                source=sources[False],
-                classic_best=classic_best,
-                curated=curated,
             )
-    elif settings.classic:  # the amount on top of the classic augmentation, with it on in the CV
-        on_classic, on_classic_best = _best_candidate(
-            real, folds, make, unfiltered, drawn, settings, classic=True
-        )
-        selections[extra_key] = _selection(on_classic_best, on_classic, settings.rule, curated=curated)
+            selections[extra_key] = _selection(classic_best, classic_folds, settings.rule)
+            on_top = SELECTION_OF[REAL_CLASSIC_SYNTHETIC]
+            if classic_best.amount == 0:  # no SMOTE rows: on top of them is real+synthetic itself
+                selections[on_top] = selections["synthetic"]
+            else:
+                selections[on_top] = _on_smote(
+                    real,
+                    folds,
+                    make,
+                    settings,
+                    grid=every,  # each checked against the counts after the SMOTE rows
+                    source=sources[False],
+                    classic_best=classic_best,
+                    curated=curated,
+                )
+        else:  # the amount on top of the classic augmentation, with it on in the CV
+            on_classic, on_classic_best = _best_candidate(
+                real, folds, make, unfiltered, drawn, settings, classic=True
+            )
+            selections[extra_key] = _selection(on_classic_best, on_classic, settings.rule, curated=curated)
     log.info(
         "selected by %d-fold CV%s on the training split (%s): %s",
         len(folds) // settings.repeats,

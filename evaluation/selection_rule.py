@@ -64,17 +64,22 @@ def preferred_key(preferred: tuple[float, float] | None) -> str | None:
     return None if preferred is None else Candidate(*preferred).key
 
 
-def rule_text(rule: str, preferred: tuple[float, float] | None = None) -> str:
-    """The selection rule in words, with the preferred candidate when there is one."""
+def rule_text(rule: str, preferred: tuple[float, float] | None = None, *, classic: bool = True) -> str:
+    """The selection rule in words, with the preferred candidate when there is one; ``classic``:
+    whether an amount on top of the classic baseline was chosen too."""
     text = SELECTION_RULES[rule]
     if preferred is None:
         return text
+    on_top = (
+        "; the amount on top of the classic baseline by the rule alone, except on tables where no SMOTE "
+        "rows were chosen: there it is real+synthetic's"
+        if classic
+        else ""
+    )
     return (
         f"{text}; the preferred candidate {preferred_key(preferred)} counts as the simplest, so it is "
         "added unless another candidate beats it by more than one standard error, and then the rule "
-        "chooses as usual, which can be adding nothing (for real+synthetic's amount; the amount on "
-        "top of the classic baseline by the rule alone, except on tables where no SMOTE rows were "
-        "chosen: there it is real+synthetic's)"
+        f"chooses as usual, which can be adding nothing (for real+synthetic's amount{on_top})"
     )
 
 

@@ -24,6 +24,10 @@ classic baseline.
 Across classifiers the verdict is ``harm`` if any classifier is harmed and ``gain`` only if every
 one gains; the recommendation is theirs when they agree, else the simplest of theirs.
 
+Without the classic baseline (``evaluation.classic_baseline: false``) neither real+classic nor
+real+classic+synthetic is scored: the walk takes synthetic when it beats real only, and every
+text that gives the verdict says the baseline was left out (``conditions.LEFT_OUT``).
+
 **Detectable effect** (per classifier): the true difference such an interval calls 80% of the
 time, (z_0.975 + z_0.8) / z_0.975 = 1.43 times its half-width, from the comparison of the added
 synthetic data with real only (or, when real+synthetic added nothing, of the classic baseline with real
@@ -43,13 +47,13 @@ from synthaug.evaluation import statistics
 from synthaug.evaluation.bootstrap import REPLICATES, interval, paired_difference, stratified_row_weights
 from synthaug.evaluation.conditions import (
     CANDIDATES,
+    LEFT_OUT,
     OPTIONS,
     REAL,
     REAL_CLASSIC,
     REAL_CLASSIC_SYNTHETIC,
     REAL_SYNTHETIC,
     WITH_SYNTHETIC,
-    baselines_words,
     selected,
 )
 from synthaug.evaluation.downstream_metrics import PRIMARY_METRIC
@@ -198,13 +202,17 @@ def _evidence(treatment: str, baseline: str, found: dict[str, Any]) -> dict[str,
 def verdict_meaning(verdict: str, *, classic: bool = True) -> str:
     """What a run's verdict on its synthetic data means, in words, for the report and the dataset
     card; ``classic``: whether the classic baseline was scored."""
-    return {
-        GAIN: f"the synthetic data beat {baselines_words(classic)} for every downstream classifier on "
-        "real held-out data",
-        NO_GAIN: f"the synthetic data did not measurably beat {baselines_words(classic)}",
+    if verdict == NOT_VERIFIED:
+        return "nobody has measured whether these data help (verification was off)"
+    meaning = {
+        GAIN: "the synthetic data beat real only"
+        + (" and the classic baseline" if classic else "")
+        + " for every downstream classifier on real held-out data",
+        NO_GAIN: "the synthetic data did not measurably beat "
+        + ("both real only and the classic baseline" if classic else "real only"),
         HARM: "adding the synthetic data made a downstream classifier worse: do not train on them",
-        NOT_VERIFIED: "nobody has measured whether these data help (verification was off)",
     }.get(verdict, verdict)
+    return meaning if classic else f"{meaning} ({LEFT_OUT})"
 
 
 def rule_words(classic: bool = True) -> str:

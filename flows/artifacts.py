@@ -63,8 +63,8 @@ def verification_table(name: str, verification: dict[str, Any]) -> None:
             "gain_points": c["gain_points"],
             "gain_ci95_points": c["gain_ci95_points"],
             "p_value": c["p_value"],
-            "vs_classic_points": c.get("vs_classic_points"),
-            "vs_classic_ci95_points": c.get("vs_classic_ci95_points"),
+            # absent without the classic baseline (evaluation.classic_baseline: false)
+            **{k: c[k] for k in ("vs_classic_points", "vs_classic_ci95_points") if k in c},
         }
         for classifier, c in verification.get("classifiers", {}).items()
     ]

@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from synthaug.evaluation.conditions import LEFT_OUT
 from synthaug.evaluation.statistics import NOT_VERIFIED
 from synthaug.pipeline.layout import RunLayout
 from synthaug.pipeline.manifest import read_manifest
@@ -49,6 +50,8 @@ def verdict_line(verification: dict[str, Any]) -> str:
         + (f", {_interval(c, 'vs_classic')} vs classic" if "vs_classic_points" in c else "")
         for name, c in classifiers.items()
     )
+    if verification.get("classic_baseline") is False:
+        gains += f"; {LEFT_OUT}"
     metric = str(verification.get("metric", "balanced_accuracy")).replace("_", " ")
     lead = f"recommendation: {verification['recommendation']}; " if verification.get("recommendation") else ""
     untested = ", ".join(f"{a:g}x" for a in verification.get("untested_amounts") or [])

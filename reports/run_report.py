@@ -330,6 +330,7 @@ def _verification(result: dict[str, Any] | None, verdict: str) -> Section:
 
 
 def _classic_left_out(classic: bool) -> str:
+    """The sentence naming the setting that left the classic conditions out ('' when scored)."""
     if classic:
         return ""
     return (

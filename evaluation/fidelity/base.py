@@ -43,6 +43,9 @@ class FidelityOptions:
     inception_weights: Path | None = None
     seed: int = 0
     device: str = "cpu"
+    # the feature CNN trains with the classic augmentation, as the classic baseline does; off where
+    # that augmentation is no option (evaluation.classic_baseline: false)
+    augment: bool = True
 
 
 @dataclass(frozen=True)

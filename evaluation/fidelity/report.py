@@ -37,9 +37,11 @@ def image_features(
     device: str,
     seed: int = 0,
     make: Callable[[int, bool], Any] | None = None,
+    augment: bool = True,
 ) -> FeatureSets:
-    """Features from the downstream CNN trained with standard augmentation on ``real``; ``make``
-    is the protocol's classifier factory (a fit it already made is reused, see fits.py)."""
+    """Features from the downstream CNN trained on ``real`` (``augment``: with the standard
+    augmentation); ``make`` is the protocol's classifier factory (a fit it already made is reused,
+    see fits.py)."""
     from synthaug.evaluation.classifiers import CNNClassifier
 
     if make is None:
@@ -49,7 +51,7 @@ def image_features(
                 n_classes=real.n_classes, seed=seed, augment=classic, steps=steps, device=device
             )
 
-    model = fit(make, seed, True, real)
+    model = fit(make, seed, augment, real)
     real_features, _ = model.features_and_probabilities(real.x)
     synthetic_features, synthetic_probabilities = model.features_and_probabilities(synthetic.x)
     reference_features, reference_probabilities = model.features_and_probabilities(reference.x)
@@ -84,6 +86,7 @@ def compute_fidelity(
             device=inputs.options.device,
             seed=inputs.options.seed,
             make=make,
+            augment=inputs.options.augment,
         )
         inputs = replace(inputs, features=features)
         log.info("fidelity feature space trained in %.1fs", time.perf_counter() - started)

@@ -251,7 +251,8 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
     code, out, err = cli("run", "--config", f"examples/{example}", *SMALL)
     assert code == 0, err
     [run_dir] = set((user_dir / "runs").glob("*")) - before
-    name = yaml.safe_load((REPO / "examples" / example).read_text())["name"]
+    config = yaml.safe_load((REPO / "examples" / example).read_text())
+    name = config["name"]
     assert run_dir.name.startswith(f"{name}-") and run_dir.name.endswith("Z")
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete" and list(manifest["stage_seconds"]) == STAGES
@@ -259,12 +260,12 @@ def test_each_example_runs_as_the_readme_shows(cli, user_dir, monkeypatch, examp
     kind = manifest["data"]["kind"]
     synthetic = run_dir / "synthetic" / ("rows.parquet" if kind == "tabular" else "manifest.parquet")
     # the classic baseline is scored unless the example leaves it out, and the verdict line says which
-    config = yaml.safe_load((REPO / "examples" / example).read_text())
     classic = config.get("evaluation", {}).get("classic_baseline", True)
     result = json.loads((run_dir / "evaluation" / "gain.json").read_text())
     for scored in result["classifiers"].values():
         assert ("real+classic" in scored["conditions"]) is classic
     assert ("vs classic" in out) is classic and result["settings"]["classic_baseline"] is classic
+    assert ("no classic baseline was scored" in out) is not classic
     if example.endswith("_dp.yaml"):  # the budget is stated in the run and travels with the data
         statement = manifest["privacy"]
         assert statement == manifest["training"]["privacy"]
