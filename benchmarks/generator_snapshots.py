@@ -40,7 +40,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.common import RESULTS, markdown_table
 from benchmarks.simple_image_generators import (
     AMOUNT,
     against_pool,
@@ -155,15 +154,17 @@ def write_summary(name: str, per_run: list[dict], note: str) -> None:
         note,
         title="Generator snapshot ensembles (digits, 15 real per class)",
         module="generator_snapshots",
+        sections=(
+            (
+                "Each pool against the last step's on the same runs (points, 95% t-interval):",
+                against_last_step(scores),
+            ),
+            (
+                "Memorisation audit of each pool against the held-out test split, mean (worst run):",
+                audit_table(per_run),
+            ),
+        ),
     )
-    with (RESULTS / f"{name}.md").open("a", encoding="utf-8") as out:
-        out.write(
-            "\nEach pool against the last step's on the same runs (points, 95% t-interval):\n\n"
-            + markdown_table(against_last_step(scores))
-            + "\n\nMemorisation audit of each pool against the held-out test split, mean (worst run):\n\n"
-            + markdown_table(audit_table(per_run))
-            + "\n"
-        )
 
 
 def against_last_step(scores: list[dict]) -> pd.DataFrame:

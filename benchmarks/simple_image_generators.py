@@ -187,8 +187,16 @@ TITLE = "Simple per-class image generators against the GAN (digits, 15 real per 
 
 
 def write_markdown(
-    name: str, per_run: list[dict], note: str, *, title: str = TITLE, module: str = "simple_image_generators"
+    name: str,
+    per_run: list[dict],
+    note: str,
+    *,
+    title: str = TITLE,
+    module: str = "simple_image_generators",
+    sections: tuple[tuple[str, pd.DataFrame], ...] = (),
 ) -> None:
+    """results/NAME.md: the scores against real + classic and, without augmentation, against real
+    only; then each of ``sections`` (a heading sentence and its table)."""
     frame = pd.DataFrame(per_run).set_index("run")
     plain = [c for c in frame.columns if c == PLAIN_REFERENCE or c.endswith(PLAIN)]
     text = (
@@ -207,6 +215,7 @@ def write_markdown(
             "\nWithout classic augmentation (the issue's real + synthetic goal): the same CNN with "
             f"augmentation off, against {PLAIN_REFERENCE}.\n\n" + markdown_table(table) + "\n"
         )
+    text += "".join(f"\n{heading}\n\n{markdown_table(table)}\n" for heading, table in sections)
     (RESULTS / f"{name}.md").write_text(text, encoding="utf-8")
 
 

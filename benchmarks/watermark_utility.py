@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.common import RESULTS, add_set_option, markdown_table
+from benchmarks.common import add_set_option
 from benchmarks.generator_snapshots import retrained
 from benchmarks.simple_image_generators import (
     AMOUNT,
@@ -124,12 +124,14 @@ def write_summary(name: str, per_run: list[dict], note: str) -> None:
         note,
         title="The image watermark's cost to the downstream CNN (digits, 15 real per class)",
         module="watermark_utility",
+        sections=(
+            (
+                "Each marked version against the same images unmarked (points, 95% t-interval across "
+                "the runs):",
+                against_pool(per_run, UNMARKED, UNMARKED, SHARE),
+            ),
+        ),
     )
-    with (RESULTS / f"{name}.md").open("a", encoding="utf-8") as out:
-        out.write(
-            "\nEach marked version against the same images unmarked (points, 95% t-interval across the "
-            "runs):\n\n" + markdown_table(against_pool(per_run, UNMARKED, UNMARKED, SHARE)) + "\n"
-        )
 
 
 def main() -> None:
