@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks.common import add_set_option
-from benchmarks.generator_snapshots import retrained
+from benchmarks.generator_snapshots import snapshot_generators
 from benchmarks.simple_image_generators import (
     AMOUNT,
     against_pool,
@@ -46,10 +46,7 @@ from synthaug.pipeline.layout import CONFIG_FILE
 from synthaug.pipeline.rundir import RunDirectory
 from synthaug.pipeline.watermark.apply import existing_key, mark_images
 from synthaug.pipeline.watermark.keys import WatermarkKey
-from synthaug.stages.curation import near_copy_filter
-from synthaug.stages.generate import labels_for, plan_counts
-from synthaug.stages.job import load_train_split
-from synthaug.stages.sampling import sample_marked
+from synthaug.stages.job import load_train_split, run_samples
 
 RESULT = "watermark_utility"
 SHARE = 0.3
@@ -79,22 +76,13 @@ def unmarked_and_marked(
     samples in the same order; and their (N,) class indices."""
     config = load_config(run / CONFIG_FILE, overrides=overrides, snapshot=True)
     split = load_train_split(RunDirectory(run.name, run.parent, datetime.now(UTC)))
-    if overrides:
-        gan, _ = retrained(run, overrides, [])
+    if overrides:  # trained as generator_snapshots retrains, with no snapshots
+        gan, _ = snapshot_generators(config.training, split, [], seed=config.seed, privacy=config.privacy)
     else:
-        gan = ImageCGAN.load(run / "model" / "image_cgan.pt")
+        gan = ImageCGAN.load(bench.model_file)
     if tuple(gan.classes_) != tuple(split.data.classes):
         raise SystemExit(f"{run}: the generator's classes differ from the training split's")
-    labels = labels_for(plan_counts(split.data.class_counts(), config.generation), gan.classes_)
-    curation, _ = near_copy_filter(config, split, seed=config.seed)
-    drawn, _, _ = sample_marked(
-        gan,
-        labels,
-        seed=config.seed + 1,
-        batch_size=config.generation.batch_size,
-        key=None,
-        curation=curation,
-    )
+    drawn, _, _, _ = run_samples(gan, split, config, key=None)
     own = existing_key(config.watermark.model_copy(update={"enabled": True}), run)
     if own is None:
         raise SystemExit(f"{run}: no watermark key recorded (the run was not marked)")

@@ -15,10 +15,10 @@ test split. The protocol runs in two phases, and the test split enters only the 
    off: then neither it nor real+classic+synthetic is selected or scored). The amount added on
    top of the classic augmentation (real+classic+synthetic) is chosen apart, by the same CV with
    the augmentation on (images) or with the chosen SMOTE rows in every fold (tables): synthetic
-   samples that help a CNN trained
-   without augmentation can hurt one trained with it, and rows that help without SMOTE's can be
-   redundant with them (that choice draws from the unfiltered pool, or the curated one under
-   ``filtering: always``; tables whose chosen SMOTE amount is 0 take real+synthetic's choice).
+   samples that help a CNN trained without augmentation can hurt one trained with it, and rows
+   that help without SMOTE's can be redundant with them (that choice draws from the unfiltered
+   pool, or the curated one under ``filtering: always``; tables whose chosen SMOTE amount is 0
+   take real+synthetic's choice).
    Under the default ``one-se`` rule the simpler choice (a smaller amount, no filtering) wins
    unless the better one beats it by more than one standard error of their paired per-fold
    difference: with a few dozen training rows the folds' scores are noisy, and the plain best
@@ -338,30 +338,30 @@ def _conditions(
         )
         return extra.weighted(choice.weight)
 
-    # ``classic`` off: neither the classic baseline nor real+classic+synthetic
-    if classic and kind == "tabular":
-        smote_choice = selection["classic"]
-        smote = classic_oversample(real, smote_choice.amount, rng, allocation=allocation).weighted(
-            smote_choice.weight
-        )
-        conditions[REAL_CLASSIC] = (real.concat(smote), False)
-        on_smote = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
-        if on_smote is not None:  # results before tables had this condition lack it
-            # no SMOTE rows: the very training set of real+synthetic; else the same SMOTE rows as
-            # real+classic, then synthetic rows of its own
-            extra = added if smote_choice.amount == 0 else on_top(on_smote, real.concat(smote).held())
-            conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(smote).concat(extra), False)
-    elif classic:
-        conditions[REAL_CLASSIC] = (real, True)
-        on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
-        if on_classic is None or (
-            (on_classic.amount, on_classic.weight) == (with_synthetic.amount, with_synthetic.weight)
-            and (filter_keep is None or chosen.curated)
-        ):
-            extra = added  # the same images as real+synthetic (and results written before the choice)
+    if classic:  # else neither the classic baseline nor real+classic+synthetic
+        if kind == "tabular":
+            smote_choice = selection["classic"]
+            smote = classic_oversample(real, smote_choice.amount, rng, allocation=allocation).weighted(
+                smote_choice.weight
+            )
+            conditions[REAL_CLASSIC] = (real.concat(smote), False)
+            on_smote = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
+            if on_smote is not None:  # results before tables had this condition lack it
+                # no SMOTE rows: the very training set of real+synthetic; else the same SMOTE rows as
+                # real+classic, then synthetic rows of its own
+                extra = added if smote_choice.amount == 0 else on_top(on_smote, real.concat(smote).held())
+                conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(smote).concat(extra), False)
         else:
-            extra = on_top(on_classic)
-        conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(extra), True)
+            conditions[REAL_CLASSIC] = (real, True)
+            on_classic = selection.get(SELECTION_OF[REAL_CLASSIC_SYNTHETIC])
+            if on_classic is None or (
+                (on_classic.amount, on_classic.weight) == (with_synthetic.amount, with_synthetic.weight)
+                and (filter_keep is None or chosen.curated)
+            ):
+                extra = added  # the same images as real+synthetic (and results written before the choice)
+            else:
+                extra = on_top(on_classic)
+            conditions[REAL_CLASSIC_SYNTHETIC] = (real.concat(extra), True)
     # a bootstrap resample of the pool, so that the seeds vary the training set even for a
     # deterministic classifier (the whole pool every time would give a zero-width interval)
     conditions[SYNTHETIC_ONLY] = (synthetic.subset(rng.integers(0, len(synthetic), len(synthetic))), False)

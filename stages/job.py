@@ -273,15 +273,9 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
     kind = train_split.data.kind
     name = synthesizer_name(kind, config.training.synthesizer)
     gan = synthesizer_class(name).load(run.file(MODEL_FILES[name]))
-    counts = plan_counts(train_split.data.class_counts(), config.generation)
-    labels = labels_for(counts, gan.classes_)
-    privacy = gan.privacy_
     key = marking.resolve_key(config.watermark, run.path) if config.watermark.enabled else None
-    curation, skipped = near_copy_filter(config, train_split, seed=config.seed)
-    synthetic, watermark, curated = sample_marked(
-        gan, labels, seed=config.seed + 1, batch_size=config.generation.batch_size, key=key, curation=curation
-    )
-    metadata = _synthetic_metadata(run, privacy, marking.public_statement(watermark))
+    synthetic, counts, watermark, near_copies = run_samples(gan, train_split, config, key)
+    metadata = _synthetic_metadata(run, gan.privacy_, marking.public_statement(watermark))
     data_file = write_synthetic_set(run.file(SYNTHETIC_DIR), synthetic, metadata=metadata)
     log.info("generated %d %s samples: %s", len(synthetic), kind, counts)
     return {
@@ -289,9 +283,29 @@ def generate(run: RunDirectory, config: SynthaugConfig) -> dict[str, Any]:
         "counts": counts,
         "total": len(synthetic),
         "watermark": watermark,
-        "near_copies": curated or skipped,
+        "near_copies": near_copies,
         "files": {data_file.name: sha256_file(data_file)},  # `synthaug inspect RUN` checks them
     }
+
+
+def run_samples(
+    gan: Any, train_split: TrainSplit, config: SynthaugConfig, key: tuple | None
+) -> tuple[Any, dict[str, int], dict[str, Any], dict[str, Any]]:
+    """The run's synthetic samples as the generate stage draws them from ``gan``: the configured
+    class counts, near copies of training samples replaced, marked with ``key`` (the key and where
+    it came from, ``marking.resolve_key``; None: unmarked). Returns the samples, the counts, and
+    what the watermark and the near-copy steps did."""
+    counts = plan_counts(train_split.data.class_counts(), config.generation)
+    curation, skipped = near_copy_filter(config, train_split, seed=config.seed)
+    synthetic, watermark, curated = sample_marked(
+        gan,
+        labels_for(counts, gan.classes_),
+        seed=config.seed + 1,
+        batch_size=config.generation.batch_size,
+        key=key,
+        curation=curation,
+    )
+    return synthetic, counts, watermark, curated or skipped
 
 
 def _synthetic_metadata(run: RunDirectory, privacy: Any, watermark: Any) -> dict[str, str]:
